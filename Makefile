@@ -1,0 +1,47 @@
+# mlhive developer entry points. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+DEMO_PORT ?= 8000
+
+.PHONY: demo test check lint typecheck format bench lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . \
+	  || $(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)  ## load real demo datasets and serve them on http://127.0.0.1:$(DEMO_PORT)
+	$(BIN)/mlhive demo --data-dir mlhive-demo --port $(DEMO_PORT)
+
+test: $(STAMP)  ## the whole suite (MLHIVE_TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+check: lint typecheck  ## what CI checks besides the tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(STAMP)  ## print each benchmark's figures next to its anchor
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra server --extra postgres --extra s3 --extra demo \
+	  --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) mlhive-demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,50 @@
+"""mlhive: a self-hosted ML commons. The client side lives here; the server in ``mlhive.server``.
+
+Example:
+    >>> import mlhive
+    >>> client = mlhive.Client("http://127.0.0.1:8000", api_key="...")  # doctest: +SKIP
+    >>> X, y = client.datasets.get(1).get_data()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+# Defined before the imports below: the client reads it for its User-Agent.
+__version__ = "0.1.0"
+
+from mlhive.client import Client, Dataset
+from mlhive.errors import (
+    APIError,
+    AuthenticationError,
+    CachedDataWarning,
+    ConflictError,
+    ConnectionFailed,
+    CorruptDownloadError,
+    InvalidInputError,
+    JobFailedError,
+    MlhiveError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    ServerError,
+    WaitTimeoutError,
+)
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "CachedDataWarning",
+    "Client",
+    "ConflictError",
+    "ConnectionFailed",
+    "CorruptDownloadError",
+    "Dataset",
+    "InvalidInputError",
+    "JobFailedError",
+    "MlhiveError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "ServerError",
+    "WaitTimeoutError",
+    "__version__",
+]

@@ -1,0 +1,25 @@
+"""The ``mlhive`` command: one sub-command per noun, plus ``serve``, ``worker`` and ``demo``."""
+
+from __future__ import annotations
+
+import typer
+
+from mlhive.cli import dataset, server_cmds
+
+app = typer.Typer(
+    name="mlhive",
+    help="mlhive: a self-hosted ML commons (datasets, tasks, runs, models).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(dataset.app, name="dataset")
+app.add_typer(server_cmds.db_app, name="db")
+app.add_typer(server_cmds.user_app, name="user")
+app.command("serve")(server_cmds.serve)
+app.command("worker")(server_cmds.worker)
+app.command("demo")(server_cmds.demo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

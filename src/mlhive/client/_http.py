@@ -1,0 +1,157 @@
+"""The client's one door to the server: auth headers, retries, error mapping.
+
+Every resource module goes through :class:`HttpCore`; none of them touches httpx errors or
+status codes directly. Idempotent requests (GET, HEAD, PUT, DELETE) are retried with exponential
+back-off on transport errors and on 502/503/504; uploads (POST) are never retried because their
+body may already be consumed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from mlhive import __version__
+from mlhive.errors import ConnectionFailed, raise_for_status
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class HttpCore:
+    """Sends requests to the mlhive API and turns failures into :mod:`mlhive.errors` exceptions.
+
+    Args:
+        http: the httpx client; paths are relative to its ``base_url``.
+        api_key: sent as ``Authorization: Bearer <key>`` when given.
+        retries: how many times an idempotent request is retried.
+        backoff: seconds before the first retry (doubled each time).
+        owns_client: close ``http`` in :meth:`close` (only when this object created it).
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        api_key: str | None,
+        *,
+        retries: int = 2,
+        backoff: float = 0.5,
+        owns_client: bool = False,
+    ) -> None:
+        self.http = http
+        self.retries = retries
+        self.backoff = backoff
+        self._owns_client = owns_client
+        self._headers = {"User-Agent": f"mlhive-python/{__version__}"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL (e.g. ``http://127.0.0.1:8000``)."""
+        return str(self.http.base_url).rstrip("/")
+
+    def close(self) -> None:
+        """Close the underlying httpx client if this object created it."""
+        if self._owns_client:
+            self.http.close()
+
+    def _attempts(self, method: str) -> int:
+        return 1 + (self.retries if method.upper() in IDEMPOTENT else 0)
+
+    def _sleep(self, attempt: int) -> None:
+        time.sleep(self.backoff * 2**attempt)
+
+    def _failed(self, exc: httpx.TransportError) -> ConnectionFailed:
+        return ConnectionFailed(f"cannot reach the mlhive server at {self.base_url}: {exc}")
+
+    def _build(
+        self, method: str, path: str, headers: Mapping[str, str] | None, **kwargs: Any
+    ) -> httpx.Request:
+        merged = {**self._headers, **(headers or {})}
+        return self.http.build_request(method, path, headers=merged, **kwargs)
+
+    def request(
+        self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send a request, read the whole answer, and raise for error statuses.
+
+        Args:
+            method: the HTTP method.
+            path: the path under the base URL, e.g. ``/api/datasets/1``.
+            headers: extra headers.
+            **kwargs: passed to ``httpx.Client.build_request`` (``params``, ``json``, ``files``,
+                ``data``, ``content``).
+
+        Returns:
+            The successful (2xx or 304) response, body read.
+
+        Raises:
+            ConnectionFailed: the server could not be reached (after the retries).
+            APIError: (a subclass of) for 4xx/5xx answers.
+        """
+        attempts = self._attempts(method)
+        for attempt in range(attempts):
+            try:
+                response = self.http.send(self._build(method, path, headers, **kwargs))
+            except httpx.TransportError as exc:
+                if attempt + 1 >= attempts:
+                    raise self._failed(exc) from exc
+                self._sleep(attempt)
+                continue
+            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+                self._sleep(attempt)
+                continue
+            raise_for_status(response)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get_json(self, path: str, params: Any = None) -> Any:
+        """GET ``path`` and return the decoded JSON body.
+
+        Raises:
+            ConnectionFailed, APIError: as :meth:`request`.
+        """
+        return self.request("GET", path, params=params).json()
+
+    @contextmanager
+    def stream(
+        self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Iterator[httpx.Response]:
+        """Send a request and yield the response before its body is read (for downloads).
+
+        Only opening the connection is retried; a failure mid-body raises
+        :class:`~mlhive.errors.ConnectionFailed`.
+
+        Raises:
+            ConnectionFailed, APIError: as :meth:`request` (the error body is read first).
+        """
+        attempts = self._attempts(method)
+        response: httpx.Response | None = None
+        for attempt in range(attempts):
+            try:
+                response = self.http.send(self._build(method, path, headers, **kwargs), stream=True)
+            except httpx.TransportError as exc:
+                if attempt + 1 >= attempts:
+                    raise self._failed(exc) from exc
+                self._sleep(attempt)
+                continue
+            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+                response.close()
+                self._sleep(attempt)
+                continue
+            break
+        assert response is not None
+        try:
+            if not response.is_success and response.status_code != 304:
+                response.read()
+                raise_for_status(response)
+            yield response
+        except httpx.TransportError as exc:
+            raise self._failed(exc) from exc
+        finally:
+            response.close()

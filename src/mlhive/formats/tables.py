@@ -1,0 +1,213 @@
+"""One entry point for tabular data: detect a file's format, read it, write it, swap with pandas.
+
+The canonical form of a dataset is a ``pyarrow.Table`` (see :mod:`mlhive.formats.types`).
+
+Example:
+    >>> fmt = detect_format("iris.csv", None)
+    >>> table = read_table("iris.csv", fmt, nominal=["class"])  # doctest: +SKIP
+    >>> write_arff(table, "iris.arff", relation="iris")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import BinaryIO, Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyarrow.types as pat
+
+from mlhive.formats.arff import read_arff, write_arff
+from mlhive.formats.csv import read_csv, write_csv
+from mlhive.formats.types import (
+    FormatError,
+    check_column_names,
+    force_types,
+    normalize_table,
+    open_sink,
+)
+
+__all__ = [
+    "FormatError",
+    "TableFormat",
+    "detect_format",
+    "from_pandas",
+    "read_parquet",
+    "read_table",
+    "to_pandas",
+    "write_arff",
+    "write_csv",
+    "write_parquet",
+    "write_table",
+]
+
+TableFormat = Literal["csv", "parquet", "arff"]
+Source = str | os.PathLike[str] | BinaryIO
+
+_EXTENSIONS: dict[str, TableFormat] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".arff": "arff",
+}
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+_ROW_GROUP_ROWS = 128 * 1024
+
+
+def detect_format(filename: str | None, declared: str | None) -> TableFormat:
+    """Decide a data file's format: the declared one, else the file name's extension.
+
+    Args:
+        filename: the uploaded file's name, if any (``.csv``, ``.tsv``, ``.parquet``, ``.pq``,
+            ``.arff``; case-insensitive).
+        declared: a format named by the uploader (``csv``, ``tsv``, ``parquet``, ``arff``).
+
+    Returns:
+        ``"csv"``, ``"parquet"`` or ``"arff"``.
+
+    Raises:
+        FormatError: ``unsupported_format`` for an unknown declared format or extension.
+    """
+    if declared:
+        name = declared.strip().lower().lstrip(".")
+        fmt = _EXTENSIONS.get(f".{name}")
+        if fmt is None:
+            raise FormatError("unsupported_format", f"unknown data format {declared!r}")
+        return fmt
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    known = ", ".join(sorted(_EXTENSIONS))
+    shown = repr(filename) if filename else "a file without a name"
+    raise FormatError(
+        "unsupported_format", f"cannot tell the format of {shown}; use one of {known}"
+    )
+
+
+def read_table(
+    source: Source,
+    fmt: TableFormat,
+    *,
+    nominal: Sequence[str] = (),
+    string: Sequence[str] = (),
+) -> pa.Table:
+    """Read a CSV, Parquet or ARFF file into a canonical table.
+
+    Args:
+        source: a path or a binary file object.
+        fmt: the format, e.g. from :func:`detect_format`.
+        nominal: columns to make nominal whatever they hold (categories sorted).
+        string: columns to make plain strings whatever they hold.
+
+    Returns:
+        The table. See :mod:`mlhive.formats.csv` for CSV's null tokens and type inference,
+        :mod:`mlhive.formats.arff` for ARFF's types.
+
+    Raises:
+        FormatError: ``empty_file``, ``duplicate_columns``, ``malformed_file`` (with the line
+            where the format has lines) or ``unsupported_format``.
+    """
+    if fmt == "csv":
+        return read_csv(source, nominal=nominal, string=string)
+    if fmt == "parquet":
+        table = read_parquet(source)
+    elif fmt == "arff":
+        table = read_arff(source)
+    else:
+        raise FormatError("unsupported_format", f"unknown data format {fmt!r}")
+    return force_types(table, nominal, string)
+
+
+def write_table(
+    table: pa.Table,
+    sink: str | os.PathLike[str] | BinaryIO,
+    fmt: TableFormat,
+    *,
+    relation: str = "data",
+) -> None:
+    """Write a table in the given format (``relation`` names an ARFF's ``@RELATION``)."""
+    if fmt == "csv":
+        write_csv(table, sink)
+    elif fmt == "parquet":
+        write_parquet(table, sink)
+    else:
+        write_arff(table, sink, relation)
+
+
+def read_parquet(source: Source) -> pa.Table:
+    """Read a Parquet file into a canonical table.
+
+    A pandas index column (``__index_level_0__``) is dropped; dictionary columns keep their
+    categories, as strings with int32 indices.
+
+    Raises:
+        FormatError: ``malformed_file`` when the bytes are not Parquet, ``empty_file`` when it
+            has no columns or rows, ``unsupported_format`` for nested or binary columns.
+    """
+    path_or_file = os.fspath(source) if isinstance(source, str | os.PathLike) else source
+    try:
+        table = pq.read_table(path_or_file)
+    except (pa.ArrowException, OSError) as exc:
+        raise FormatError("malformed_file", f"not a readable Parquet file: {exc}") from None
+    keep = [name for name in table.column_names if not _PANDAS_INDEX.fullmatch(name)]
+    table = table.select(keep).replace_schema_metadata(None)
+    check_column_names(table.column_names)
+    if table.num_rows == 0:
+        raise FormatError("empty_file", "the Parquet file has no rows")
+    return normalize_table(table)
+
+
+def write_parquet(table: pa.Table, sink: str | os.PathLike[str] | BinaryIO) -> None:
+    """Write a table as zstd-compressed Parquet in row groups of 128 Ki rows, batch by batch.
+
+    Args:
+        table: a canonical table; nominal categories (and their order) survive the round trip.
+        sink: a path or a binary file object.
+    """
+    with open_sink(sink) as out, pq.ParquetWriter(out, table.schema, compression="zstd") as writer:
+        for start in range(0, max(table.num_rows, 1), _ROW_GROUP_ROWS):
+            writer.write_table(table.slice(start, _ROW_GROUP_ROWS), row_group_size=_ROW_GROUP_ROWS)
+
+
+def from_pandas(df: pd.DataFrame) -> pa.Table:
+    """Convert a DataFrame a client publishes into a canonical table.
+
+    ``category`` becomes nominal (categories as strings, in their order), ``bool``/``boolean``
+    becomes bool, ``Int64`` and friends become integers with nulls, text becomes string,
+    ``datetime64`` becomes timestamp. The index is dropped, unless it is a named index other
+    than a RangeIndex: then it becomes the first column(s).
+
+    Raises:
+        FormatError: ``duplicate_columns``; ``malformed_file`` for non-string or blank column
+            names; ``unsupported_format`` for columns Arrow cannot store as one type (mixed
+            objects) or a dataset cannot have (timedelta, lists).
+    """
+    if not isinstance(df.index, pd.RangeIndex) and any(n is not None for n in df.index.names):
+        df = df.reset_index()
+    check_column_names(list(df.columns))
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise FormatError("unsupported_format", str(exc)) from None
+    return normalize_table(table.replace_schema_metadata(None))
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Convert a canonical table into a DataFrame.
+
+    Nominal columns become ``category`` (categories in declared order), strings the default
+    pandas string dtype, dates and timestamps ``datetime64``. Integer columns with missing
+    values become float64 with NaN (what scikit-learn expects); boolean columns with missing
+    values become pandas' nullable ``boolean``.
+    """
+    df: pd.DataFrame = table.replace_schema_metadata(None).to_pandas(date_as_object=False)
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pat.is_boolean(column.type) and column.null_count:
+            df[name] = df[name].astype("boolean")
+    return df

@@ -1,0 +1,218 @@
+"""Native REST routes for datasets: thin adapters onto the dataset services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import ValidationError
+from starlette.background import BackgroundTask
+
+from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.db import dataset_queries as q
+from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.services import dataset_files, datasets
+from mlhive.wire.datasets import (
+    DatasetCreate,
+    DatasetOut,
+    DatasetPage,
+    DatasetSummary,
+    DatasetUpdate,
+    FeatureOut,
+    ForkRequest,
+    HistoryEntry,
+    StatusUpdate,
+    TagRequest,
+)
+
+router = APIRouter(prefix="/datasets", tags=["datasets"])
+
+
+def parse_metadata(text: str) -> DatasetCreate:
+    """Validate the ``metadata`` form field, naming the first offending field."""
+    try:
+        return DatasetCreate.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "metadata"
+        raise InvalidInput(f"metadata.{where}: {first['msg']}", field=f"metadata.{where}") from None
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def publish(
+    file: Annotated[UploadFile, File(description="CSV, Parquet or ARFF")],
+    metadata: Annotated[str, Form(description="JSON object: see DatasetCreate")],
+    actor: RequiredActor,
+    h: HiveDep,
+) -> DatasetOut:
+    """Upload a dataset; it is processed (features, qualities) by a background job."""
+    meta = parse_metadata(metadata)
+    with write(h) as session:
+        dataset = datasets.publish(
+            session, h.store, h.settings, actor, file.file, file.filename, meta
+        )
+        return datasets.describe(session, dataset)
+
+
+@router.get("")
+def list_datasets(
+    actor: MaybeActor,
+    h: HiveDep,
+    name: str | None = None,
+    tag: str | None = None,
+    status: Literal["in_preparation", "active", "deactivated", "all"] = "active",
+    uploader: str | None = None,
+    q_: Annotated[str | None, Query(alias="q", description="text in name/description")] = None,
+    quality: Annotated[list[str], Query(description="NAME:LOW..HIGH, repeatable")] = [],  # noqa: B006
+    sort: str = "id",
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    cursor: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DatasetPage:
+    """List datasets the caller may see; follow ``next_cursor`` for the next page."""
+    query = q.DatasetQuery(
+        name=name,
+        tag=tag,
+        status=None if status == "all" else status,
+        uploader=uploader,
+        text=q_,
+        qualities=[q.QualityRange.parse(item) for item in quality],
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+    )
+    with read(h) as session:
+        rows, next_cursor = q.list_page(session, query, actor)
+        ids = [row.id for row in rows]
+        tags, qualities = q.tags_of(session, ids), q.qualities_of(session, ids)
+        items = [
+            DatasetSummary(
+                id=row.id,
+                name=row.name,
+                version=row.version,
+                uploader=row.uploader.name,
+                status=row.status,
+                visibility=row.visibility,
+                number_of_rows=row.number_of_rows,
+                number_of_columns=row.number_of_columns,
+                upload_date=row.upload_date,
+                tags=tags[row.id],
+                qualities=qualities[row.id],
+            )
+            for row in rows
+        ]
+    return DatasetPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{dataset_id}")
+def get_dataset(dataset_id: int, actor: MaybeActor, h: HiveDep) -> DatasetOut:
+    """A dataset's description."""
+    with read(h) as session:
+        return datasets.describe(session, datasets.get(session, actor, dataset_id))
+
+
+@router.patch("/{dataset_id}")
+def edit_dataset(
+    dataset_id: int, body: DatasetUpdate, actor: RequiredActor, h: HiveDep
+) -> DatasetOut:
+    """Edit descriptive metadata (owner or admin); the previous values stay in the history."""
+    with write(h) as session:
+        dataset = datasets.update(session, h.store, actor, dataset_id, body)
+        return datasets.describe(session, dataset)
+
+
+@router.get("/{dataset_id}/history")
+def dataset_history(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[HistoryEntry]:
+    """Every metadata edit and status change, oldest first."""
+    with read(h) as session:
+        return datasets.history(session, actor, dataset_id)
+
+
+@router.post("/{dataset_id}/status")
+def change_status(
+    dataset_id: int, body: StatusUpdate, actor: RequiredActor, h: HiveDep
+) -> DatasetOut:
+    """Activate or deactivate a dataset (OpenML's transitions)."""
+    with write(h) as session:
+        dataset = datasets.set_status(session, actor, dataset_id, body.status)
+        return datasets.describe(session, dataset)
+
+
+@router.post("/{dataset_id}/fork", status_code=status.HTTP_201_CREATED)
+def fork_dataset(
+    dataset_id: int, body: ForkRequest, actor: RequiredActor, h: HiveDep
+) -> DatasetOut:
+    """A new dataset owned by the caller, with this version's data."""
+    with write(h) as session:
+        dataset = datasets.fork(session, actor, dataset_id, body.name, body.visibility)
+        return datasets.describe(session, dataset)
+
+
+@router.post("/{dataset_id}/tags")
+def tag_dataset(dataset_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
+    """Add a tag; returns all tags."""
+    with write(h) as session:
+        return datasets.add_tag(session, actor, dataset_id, body.tag)
+
+
+@router.delete("/{dataset_id}/tags/{tag}")
+def untag_dataset(dataset_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
+    """Remove a tag; returns the remaining tags."""
+    with write(h) as session:
+        return datasets.remove_tag(session, actor, dataset_id, tag)
+
+
+@router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_dataset(dataset_id: int, actor: RequiredActor, h: HiveDep) -> Response:
+    """Delete a dataset (owner or admin) that nothing depends on."""
+    with write(h) as session:
+        datasets.delete_dataset(session, actor, dataset_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{dataset_id}/features")
+def get_features(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[FeatureOut]:
+    """Per-column summaries (empty until processing is done)."""
+    with read(h) as session:
+        rows = dataset_files.features(session, actor, dataset_id)
+        return [FeatureOut.model_validate(row) for row in rows]
+
+
+@router.get("/{dataset_id}/qualities")
+def get_qualities(dataset_id: int, actor: MaybeActor, h: HiveDep) -> dict[str, float | None]:
+    """OpenML's meta-features of the dataset (empty until processing is done)."""
+    with read(h) as session:
+        return dataset_files.qualities(session, actor, dataset_id)
+
+
+@router.get("/{dataset_id}/data", response_model=None)
+def download(
+    dataset_id: int,
+    request: Request,
+    actor: MaybeActor,
+    h: HiveDep,
+    format: Literal["parquet", "csv", "arff"] = "parquet",
+) -> Response:
+    """The data as Parquet (canonical), CSV or ARFF, with an ETag."""
+    with read(h) as session:
+        item = dataset_files.download(session, h.store, actor, dataset_id, format)
+    if request.headers.get("if-none-match") == item.etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
+    item = dataset_files.materialize(item, h.settings.data_dir / "tmp")
+    headers = {"ETag": item.etag, "Cache-Control": "private, max-age=0, must-revalidate"}
+    disposition = f'attachment; filename="{item.filename}"'
+    if item.path is not None:
+        cleanup = BackgroundTask(Path.unlink, item.path) if item.temporary else None
+        return FileResponse(
+            item.path,
+            media_type=item.media_type,
+            headers=headers,
+            filename=item.filename,
+            background=cleanup,
+        )
+    headers["Content-Disposition"] = disposition
+    headers["Content-Length"] = str(item.size)
+    return StreamingResponse(item.chunks(), media_type=item.media_type, headers=headers)

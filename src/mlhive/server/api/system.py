@@ -1,0 +1,30 @@
+"""Health and background jobs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from mlhive import __version__
+from mlhive.server.api.deps import HiveDep, read
+from mlhive.server.jobs import queue
+from mlhive.wire.common import Health, JobOut
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/health")
+def health(h: HiveDep) -> Health:
+    """Liveness and readiness: the database answers and the store is configured."""
+    with read(h) as session:
+        session.execute(text("SELECT 1"))
+    return Health(
+        status="ok", version=__version__, database=h.engine.dialect.name, storage=h.store.url
+    )
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: int, h: HiveDep) -> JobOut:
+    """The state of a background job (e.g. a dataset's processing)."""
+    with read(h) as session:
+        return JobOut.model_validate(queue.get_job(session, job_id))

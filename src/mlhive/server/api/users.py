@@ -1,0 +1,63 @@
+"""Users and API keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from mlhive.server.api.deps import HiveDep, RequiredActor, read, write
+from mlhive.server.services import accounts
+from mlhive.wire.accounts import ApiKeyCreate, ApiKeyOut, NewApiKey, UserCreate, UserOut
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, actor: RequiredActor, h: HiveDep) -> NewApiKey:
+    """Create a user and its first API key (administrators only)."""
+    with write(h) as session:
+        accounts.require_admin(actor)
+        user = accounts.create_user(session, body.name, is_admin=body.is_admin)
+        key, secret = accounts.issue_key(session, user, "initial")
+        return NewApiKey(
+            user=UserOut.model_validate(user), key=ApiKeyOut.model_validate(key), api_key=secret
+        )
+
+
+@router.get("/me")
+def me(actor: RequiredActor, h: HiveDep) -> UserOut:
+    """The user the API key belongs to."""
+    with read(h) as session:
+        return UserOut.model_validate(accounts.user_by_id(session, actor.id))
+
+
+@router.get("/me/keys")
+def my_keys(actor: RequiredActor, h: HiveDep) -> list[ApiKeyOut]:
+    """The caller's API keys (secrets are never shown again)."""
+    with read(h) as session:
+        keys = accounts.list_keys(session, actor.id)
+        return [ApiKeyOut.model_validate(k) for k in keys]
+
+
+@router.post("/me/keys", status_code=status.HTTP_201_CREATED)
+def new_key(body: ApiKeyCreate, actor: RequiredActor, h: HiveDep) -> NewApiKey:
+    """Issue another key for the caller."""
+    with write(h) as session:
+        user = accounts.user_by_id(session, actor.id)
+        key, secret = accounts.issue_key(session, user, body.label)
+        return NewApiKey(
+            user=UserOut.model_validate(user), key=ApiKeyOut.model_validate(key), api_key=secret
+        )
+
+
+@router.delete("/me/keys/{key_id}")
+def revoke_key(key_id: int, actor: RequiredActor, h: HiveDep) -> ApiKeyOut:
+    """Revoke a key; requests with it fail from now on."""
+    with write(h) as session:
+        return ApiKeyOut.model_validate(accounts.revoke_key(session, actor, key_id))
+
+
+@router.get("/{name}")
+def get_user(name: str, h: HiveDep) -> UserOut:
+    """A user's public profile."""
+    with read(h) as session:
+        return UserOut.model_validate(accounts.get_user(session, name))

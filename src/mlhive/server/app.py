@@ -1,0 +1,91 @@
+"""The application factory: the only place that wires settings, database, store and worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from mlhive import __version__
+from mlhive.server.api import datasets, errors, system, users
+from mlhive.server.api.limits import BodyLimit
+from mlhive.server.config import Settings
+from mlhive.server.db.engine import make_engine, make_session_factory
+from mlhive.server.db.migrate import upgrade
+from mlhive.server.jobs.worker import JobContext, Worker
+from mlhive.server.services.dataset_processing import process_dataset
+from mlhive.server.services.datasets import PROCESS_JOB
+from mlhive.server.state import Hive
+from mlhive.server.storage import open_blob_store
+
+log = logging.getLogger("mlhive")
+
+HANDLERS = {PROCESS_JOB: process_dataset}
+
+
+def build_hive(settings: Settings) -> Hive:
+    """Create the engine, session factories, blob store and worker (nothing is started)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    sessions = make_session_factory(engine)
+    store = open_blob_store(
+        settings.resolved_storage_url,
+        data_dir=settings.data_dir,
+        storage_options=dict(settings.storage_options),
+    )
+    worker = Worker(JobContext(sessions=sessions, store=store, settings=settings), HANDLERS)
+    return Hive(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        read_sessions=make_session_factory(engine, readonly=True),
+        store=store,
+        worker=worker,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the mlhive server application.
+
+    Args:
+        settings: the configuration; ``Settings()`` (the environment) when omitted.
+
+    Returns:
+        A FastAPI app. Migrations run and the in-process worker starts with its lifespan.
+    """
+    hive = build_hive(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if hive.settings.migrate_on_start:
+            upgrade(hive.engine)
+        hive.store.cleanup_staging(older_than_s=3600)
+        if hive.settings.worker == "inline":
+            hive.worker.start()
+        try:
+            yield
+        finally:
+            hive.worker.stop()
+            hive.engine.dispose()
+
+    app = FastAPI(
+        title="mlhive",
+        version=__version__,
+        summary="A self-hosted ML commons: datasets, tasks, runs and models.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.hive = hive
+    errors.install(app)
+    api = APIRouter(prefix="/api")
+    for module in (system, users, datasets):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
+    return app

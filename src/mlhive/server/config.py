@@ -1,0 +1,51 @@
+"""Server settings, read from ``MLHIVE_*`` environment variables (never at import time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to know about its environment.
+
+    Build one with ``Settings()`` (environment) or ``Settings(data_dir=...)`` (explicit);
+    :func:`mlhive.server.app.create_app` wires the whole application from it.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MLHIVE_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(default=Path("mlhive-data"), description="SQLite file and local blobs.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite in data_dir.")
+    storage_url: str = Field(
+        default="", description="Blob store: empty = data_dir/storage, or s3://…"
+    )
+    storage_options: dict[str, object] = Field(default_factory=dict)
+    max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
+    worker: Literal["inline", "off"] = Field(
+        default="inline", description="inline: jobs run in a thread of the server process."
+    )
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    job_lease_seconds: float = Field(default=600.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+    migrate_on_start: bool = True
+    auto_activate: bool = Field(
+        default=True, description="Processed datasets become active without an admin's review."
+    )
+    landmarker_sample_rows: int = Field(default=5000, ge=50)
+    public_url: str = Field(default="", description="Base URL the server is reached at.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL in force: the configured one, or SQLite under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'mlhive.sqlite3').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        """The blob store URL in force: the configured one, or a folder under ``data_dir``."""
+        return self.storage_url or str((self.data_dir / "storage").resolve())

@@ -1,0 +1,111 @@
+"""A durable job queue in the metadata database.
+
+Jobs are rows. A worker claims one with a conditional UPDATE (so two workers never run the
+same job, on SQLite or PostgreSQL alike) and holds it under a lease; a job whose worker died
+is claimed again once its lease expires, until ``max_attempts`` is spent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from mlhive.server.db.tables import Job, utcnow
+from mlhive.server.domain.errors import NotFound
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], subject: str = "") -> Job:
+    """Add a job in the caller's transaction: it exists iff the caller's work commits."""
+    job = Job(kind=kind, payload=payload, subject=subject, state="queued")
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        Job.state == "queued",
+        and_(Job.state == "running", Job.lease_until < now),
+    )
+
+
+def claim(session: Session, worker: str, lease_seconds: float) -> Job | None:
+    """Claim the oldest runnable job for ``worker``, or return None when there is none."""
+    now = utcnow()
+    candidates = session.scalars(
+        select(Job.id).where(_claimable(now)).order_by(Job.id).limit(5)
+    ).all()
+    for job_id in candidates:
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == job_id, _claimable(now))
+            .values(
+                state="running",
+                worker=worker,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=Job.attempts + 1,
+                started_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            job = session.get(Job, job_id, populate_existing=True)
+            assert job is not None
+            return job
+    return None
+
+
+def finish(session: Session, job_id: int, worker: str, error: str | None = None) -> bool:
+    """Record a job's end; False if the worker had lost its lease to another one."""
+    state = "done" if error is None else "failed"
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.worker == worker, Job.state == "running")
+        .values(state=state, error=error, finished_at=utcnow(), lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release(session: Session, job_id: int, worker: str, error: str) -> None:
+    """Give a job back to the queue after a transient failure, keeping the error seen."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.worker == worker, Job.state == "running")
+        .values(state="queued", error=error, lease_until=None, worker=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def fail_exhausted(session: Session, max_attempts: int) -> int:
+    """Fail jobs whose lease expired after their last allowed attempt; returns how many."""
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(Job.state == "running", Job.lease_until < now, Job.attempts >= max_attempts)
+        .values(
+            state="failed",
+            finished_at=now,
+            lease_until=None,
+            error="the worker running this job stopped before finishing it "
+            f"({max_attempts} attempts)",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    """One job by id; raises NotFound."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+def latest_for(session: Session, subject: str) -> Job | None:
+    """The newest job about ``subject`` (e.g. ``dataset:12``)."""
+    return session.scalar(select(Job).where(Job.subject == subject).order_by(Job.id.desc()))

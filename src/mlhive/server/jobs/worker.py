@@ -1,0 +1,127 @@
+"""The worker loop: claim a job, run its handler, record the outcome.
+
+The server runs one worker in a background thread by default (``MLHIVE_WORKER=inline``);
+``mlhive worker`` runs the same loop as a separate process, any number of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mlhive.server.config import Settings
+from mlhive.server.db.engine import transaction
+from mlhive.server.domain.errors import DomainError
+from mlhive.server.jobs import queue
+from mlhive.server.storage import BlobStore
+
+log = logging.getLogger("mlhive.worker")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job handler may use: it opens its own short transactions."""
+
+    sessions: sessionmaker[Session]
+    store: BlobStore
+    settings: Settings
+
+
+Handler = Callable[[JobContext, Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Worker:
+    """Runs queued jobs with the handlers registered for their kinds."""
+
+    def __init__(
+        self, context: JobContext, handlers: Mapping[str, Handler], name: str = ""
+    ) -> None:
+        self.context = context
+        self.handlers = dict(handlers)
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _claim(self) -> _Claimed | None:
+        settings = self.context.settings
+        with transaction(self.context.sessions) as session:
+            queue.fail_exhausted(session, settings.job_max_attempts)
+            job = queue.claim(session, self.name, settings.job_lease_seconds)
+            if job is None:
+                return None
+            return _Claimed(job.id, job.kind, dict(job.payload), job.attempts)
+
+    def run_once(self) -> bool:
+        """Run one job if there is one; returns whether a job was run."""
+        job = self._claim()
+        if job is None:
+            return False
+        error, retry = self._execute(job)
+        with transaction(self.context.sessions) as session:
+            if retry and error is not None:
+                queue.release(session, job.id, self.name, error)
+            else:
+                queue.finish(session, job.id, self.name, error)
+        return True
+
+    def _execute(self, job: _Claimed) -> tuple[str | None, bool]:
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            return f"no handler for job kind {job.kind!r}", False
+        try:
+            handler(self.context, job.payload)
+        except DomainError as exc:  # a verdict on the input: retrying cannot help
+            return exc.detail, False
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            last = job.attempts >= self.context.settings.job_max_attempts
+            message = "".join(traceback.format_exception_only(exc)).strip()
+            return message, not last
+        return None, False
+
+    def drain(self, max_jobs: int = 10_000) -> int:
+        """Run jobs until none is runnable; returns how many ran (handy in tests and demos)."""
+        count = 0
+        while count < max_jobs and self.run_once():
+            count += 1
+        return count
+
+    def run_forever(self) -> None:
+        """Poll for jobs until :meth:`stop` is called."""
+        while not self._stop.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:  # the database may be briefly unavailable: keep serving
+                log.exception("worker loop error")
+                ran = False
+            if not ran:
+                self._stop.wait(self.context.settings.worker_poll_seconds)
+
+    def start(self) -> None:
+        """Run :meth:`run_forever` in a daemon thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run_forever, name="mlhive-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the loop to stop after the current job and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

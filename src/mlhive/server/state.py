@@ -1,0 +1,28 @@
+"""The wired application: everything create_app builds once and request handlers share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mlhive.server.config import Settings
+from mlhive.server.jobs.worker import JobContext, Worker
+from mlhive.server.storage import BlobStore
+
+
+@dataclass
+class Hive:
+    """Settings, database, blob store and the background worker of one server."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+    store: BlobStore
+    worker: Worker
+
+    @property
+    def job_context(self) -> JobContext:
+        return self.worker.context

@@ -1,0 +1,41 @@
+"""Users and API keys on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from mlhive.wire.common import WireModel
+
+
+class UserOut(WireModel):
+    id: int
+    name: str
+    is_admin: bool
+    created_at: datetime
+
+
+class UserCreate(WireModel):
+    name: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    is_admin: bool = False
+
+
+class ApiKeyOut(WireModel):
+    id: int
+    prefix: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreate(WireModel):
+    label: str = Field(default="", max_length=200)
+
+
+class NewApiKey(WireModel):
+    """A freshly issued key: the only time its secret is ever shown."""
+
+    user: UserOut
+    key: ApiKeyOut
+    api_key: str

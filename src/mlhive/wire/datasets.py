@@ -1,0 +1,162 @@
+"""Datasets on the wire: upload metadata, descriptions, features, listings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from mlhive.wire.common import WireModel
+
+DatasetStatus = Literal["in_preparation", "active", "deactivated"]
+Visibility = Literal["public", "private"]
+DataFormat = Literal["csv", "parquet", "arff"]
+Processing = Literal["pending", "done", "failed"]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.()\-]*$"
+TAG_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+
+
+class DatasetEditable(WireModel):
+    """Descriptive metadata: may be changed after upload (each edit is kept in history)."""
+
+    description: str = Field(default="", max_length=100_000)
+    licence: str = Field(default="", max_length=128)
+    creator: list[str] = Field(default_factory=list)
+    contributor: list[str] = Field(default_factory=list)
+    citation: str = Field(default="", max_length=10_000)
+    collection_date: str = Field(default="", max_length=64)
+    language: str = Field(default="", max_length=64)
+    original_url: str = Field(default="", max_length=1024)
+    paper_url: str = Field(default="", max_length=1024)
+    default_target_attribute: str | None = Field(default=None, max_length=256)
+    row_id_attribute: str | None = Field(default=None, max_length=256)
+    ignore_attributes: list[str] = Field(default_factory=list)
+
+    @field_validator("creator", "contributor", "ignore_attributes")
+    @classmethod
+    def _no_blank_entries(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() for item in value):
+            raise ValueError("entries must be non-empty strings")
+        return value
+
+
+class DatasetCreate(DatasetEditable):
+    """Metadata sent with an upload (the ``metadata`` part of the multipart request)."""
+
+    name: str = Field(min_length=1, max_length=128, pattern=NAME_PATTERN)
+    tags: list[str] = Field(default_factory=list)
+    visibility: Visibility = "public"
+    format: DataFormat | None = None
+    nominal_attributes: list[str] = Field(
+        default_factory=list, description="CSV only: columns to read as nominal."
+    )
+    string_attributes: list[str] = Field(
+        default_factory=list, description="CSV only: columns to keep as free text."
+    )
+
+    @field_validator("tags")
+    @classmethod
+    def _valid_tags(cls, value: list[str]) -> list[str]:
+        import re
+
+        for tag in value:
+            if not re.fullmatch(TAG_PATTERN, tag) or len(tag) > 64:
+                raise ValueError(f"invalid tag {tag!r}: use letters, digits, '_', '-', '.'")
+        return value
+
+
+class DatasetUpdate(WireModel):
+    """A partial edit: only the fields given are changed."""
+
+    description: str | None = Field(default=None, max_length=100_000)
+    licence: str | None = Field(default=None, max_length=128)
+    creator: list[str] | None = None
+    contributor: list[str] | None = None
+    citation: str | None = Field(default=None, max_length=10_000)
+    collection_date: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=64)
+    original_url: str | None = Field(default=None, max_length=1024)
+    paper_url: str | None = Field(default=None, max_length=1024)
+    default_target_attribute: str | None = Field(default=None, max_length=256)
+    row_id_attribute: str | None = Field(default=None, max_length=256)
+    ignore_attributes: list[str] | None = None
+
+
+class DatasetOut(DatasetEditable):
+    id: int
+    name: str
+    version: int
+    uploader: str
+    visibility: Visibility
+    status: DatasetStatus
+    processing: Processing
+    processing_error: str | None
+    upload_format: DataFormat
+    tags: list[str]
+    data_sha256: str
+    arff_md5: str | None
+    number_of_rows: int
+    number_of_columns: int
+    forked_from_id: int | None
+    upload_date: datetime
+    processing_date: datetime | None
+    job_id: int | None = None
+
+
+class DatasetSummary(WireModel):
+    id: int
+    name: str
+    version: int
+    uploader: str
+    status: DatasetStatus
+    visibility: Visibility
+    number_of_rows: int
+    number_of_columns: int
+    upload_date: datetime
+    tags: list[str]
+    qualities: dict[str, float | None] = Field(default_factory=dict)
+
+
+class DatasetPage(WireModel):
+    items: list[DatasetSummary]
+    next_cursor: str | None
+
+
+class FeatureOut(WireModel):
+    index: int
+    name: str
+    data_type: Literal["numeric", "nominal", "string", "date"]
+    nominal_values: list[str] | None
+    number_of_missing_values: int
+    number_of_distinct_values: int
+    minimum: float | None
+    maximum: float | None
+    mean: float | None
+    stdev: float | None
+    is_target: bool
+    is_ignore: bool
+    is_row_identifier: bool
+
+
+class StatusUpdate(WireModel):
+    status: DatasetStatus
+
+
+class ForkRequest(WireModel):
+    name: str | None = Field(default=None, min_length=1, max_length=128, pattern=NAME_PATTERN)
+    visibility: Visibility | None = None
+
+
+class TagRequest(WireModel):
+    tag: str = Field(min_length=1, max_length=64, pattern=TAG_PATTERN)
+
+
+class HistoryEntry(WireModel):
+    kind: Literal["edit", "status"]
+    user: str | None
+    created_at: datetime
+    before: dict[str, object] | None = None
+    after: dict[str, object] | None = None
+    status: DatasetStatus | None = None

@@ -1,0 +1,36 @@
+"""Stable error codes shared by the server and the client.
+
+The server puts one of these in the ``code`` member of every RFC 9457 problem document;
+the client maps it back onto a typed exception (see :mod:`mlhive.errors`). Codes are part of
+the API contract: add new ones freely, never rename or reuse one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable reason for a failed request."""
+
+    # 401 / 403
+    UNAUTHENTICATED = "unauthenticated"
+    INVALID_API_KEY = "invalid_api_key"
+    PERMISSION_DENIED = "permission_denied"
+    # 404
+    NOT_FOUND = "not_found"
+    # 409
+    CONFLICT = "conflict"
+    INVALID_STATUS_TRANSITION = "invalid_status_transition"
+    NOT_PROCESSED = "not_processed"
+    # 4xx on input
+    INVALID_INPUT = "invalid_input"
+    MALFORMED_FILE = "malformed_file"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    EMPTY_FILE = "empty_file"
+    DUPLICATE_COLUMNS = "duplicate_columns"
+    UNKNOWN_COLUMN = "unknown_column"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    # 5xx
+    INTERNAL = "internal"
+    STORAGE_CORRUPT = "storage_corrupt"
