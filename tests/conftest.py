@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -23,6 +25,7 @@ from mlhive.server.services import accounts
 from mlhive.server.state import Hive
 
 PG_URL = os.environ.get("MLHIVE_TEST_DATABASE_URL", "")
+S3_BUCKET = "mlhive-test"
 
 
 def _worker_db_url(base: str, worker: str) -> str:
@@ -87,8 +90,11 @@ def settings(tmp_path: Path, database_template: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def app(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    yield app
+    app.state.hive.worker.stop()
+    app.state.hive.engine.dispose()  # tests that never start the lifespan hold connections
 
 
 @pytest.fixture
@@ -156,3 +162,35 @@ def run_jobs(hive: Hive) -> Callable[[], int]:
 @pytest.fixture
 def sessions(hive: Hive) -> Callable[[], object]:
     return make_session_factory(hive.engine)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def s3_storage_options() -> Iterator[dict[str, Any]]:
+    """Start moto's S3 server for the session, create a bucket, yield s3fs options."""
+    moto_server = pytest.importorskip("moto.server")
+    boto3 = pytest.importorskip("boto3")
+    pytest.importorskip("s3fs")
+    port = _free_port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=S3_BUCKET)
+    yield {
+        "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+        "key": "testing",
+        "secret": "testing",
+    }
+    server.stop()

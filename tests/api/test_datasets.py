@@ -223,3 +223,29 @@ def test_unknown_dataset_is_404_problem(http: TestClient) -> None:
         "code": "not_found",
         "instance": "/api/datasets/999",
     }
+
+
+@pytest.mark.s3
+def test_datasets_live_in_s3_when_configured(
+    settings: Settings, s3_storage_options: dict[str, object], alice: UserKey
+) -> None:
+    s3 = settings.model_copy(
+        update={"storage_url": "s3://mlhive-test/api-test", "storage_options": s3_storage_options}
+    )
+    app = create_app(s3)
+    with TestClient(app) as client:
+        created = client.post(
+            "/api/datasets",
+            files={"file": ("d.csv", b"a,b\n1,x\n2,y\n3,x\n")},
+            data={"metadata": '{"name": "in-s3", "default_target_attribute": "b"}'},
+            headers=alice.headers,
+        ).json()
+        assert app.state.hive.worker.drain() == 1
+        assert app.state.hive.store.url.startswith("s3://")
+        assert app.state.hive.store.exists(created["data_sha256"])
+        data = client.get(f"/api/datasets/{created['id']}/data")
+        assert pq.read_table(io.BytesIO(data.content)).column("a").to_pylist() == [1, 2, 3]
+        arff = client.get(f"/api/datasets/{created['id']}/data", params={"format": "arff"})
+        assert "@DATA" in arff.text.upper()
+        qualities = client.get(f"/api/datasets/{created['id']}/qualities").json()
+        assert qualities["NumberOfInstances"] == 3

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,8 +46,9 @@ def atomic_writer(target: Path) -> Iterator[IO[bytes]]:
         ...     out.write(b"data")
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    tmp = Path(name)
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.part"
+    # os.open with 0o666 honours the umask (mkstemp would leave files readable by owner only).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle

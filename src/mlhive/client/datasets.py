@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -13,29 +12,25 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import pandas as pd
-from pydantic import ValidationError
 
 from mlhive.client._http import HttpCore
-from mlhive.client._transfer import ProgressFile, content_length, iter_body, progress_bar
+from mlhive.client._transfer import content_length, iter_body, progress_bar
+from mlhive.client._upload import frame_as_parquet, upload_file, validate_metadata
 from mlhive.client.cache import Cache, atomic_writer
 from mlhive.client.dataset import Dataset
 from mlhive.errors import (
     CachedDataWarning,
     ConnectionFailed,
-    InvalidInputError,
     JobFailedError,
     WaitTimeoutError,
 )
-from mlhive.formats.tables import FormatError, from_pandas, write_parquet
 from mlhive.wire.datasets import (
-    DatasetCreate,
     DatasetOut,
     DatasetPage,
     DatasetSummary,
     FeatureOut,
     HistoryEntry,
 )
-from mlhive.wire.errors import ErrorCode
 
 DownloadFormat = Literal["parquet", "csv", "arff"]
 QualityBounds = tuple[float | None, float | None]
@@ -44,20 +39,6 @@ SUMMARY_COLUMNS = [
     "number_of_rows", "number_of_columns", "upload_date", "tags",
 ]  # fmt: skip
 FEATURE_COLUMNS = list(FeatureOut.model_fields)
-
-
-def _input_error(detail: str, code: ErrorCode | str = ErrorCode.INVALID_INPUT) -> InvalidInputError:
-    # Raised before anything is sent, shaped like the server's own 422 answer.
-    return InvalidInputError(422, code, detail, {"code": str(code), "detail": detail})
-
-
-def _validate_metadata(fields: dict[str, Any]) -> DatasetCreate:
-    try:
-        return DatasetCreate.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "metadata"
-        raise _input_error(f"metadata.{where}: {first['msg']}") from None
 
 
 def _quality_params(qualities: Mapping[str, QualityBounds] | None) -> list[str]:
@@ -151,34 +132,14 @@ class DatasetsAPI:
             "string_attributes": list(string_attributes),
         }  # fmt: skip
         if isinstance(data, pd.DataFrame):
-            return self._publish_frame(data, fields, progress)
+            meta = validate_metadata({**fields, "format": "parquet"})
+            with frame_as_parquet(data, meta.name) as path:
+                return self._dataset(upload_file(self._core, path, meta, progress))
         path = Path(data)
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
-        return self._upload(path, path.name, _validate_metadata(fields), progress)
-
-    def _publish_frame(self, df: pd.DataFrame, fields: dict[str, Any], progress: bool) -> Dataset:
-        meta = _validate_metadata({**fields, "format": "parquet"})
-        try:
-            table = from_pandas(df)
-        except FormatError as exc:
-            raise _input_error(exc.detail, exc.code) from None
-        with tempfile.TemporaryDirectory(prefix="mlhive-upload-") as scratch:
-            path = Path(scratch) / f"{meta.name}.parquet"
-            write_parquet(table, path)
-            return self._upload(path, path.name, meta, progress)
-
-    def _upload(self, path: Path, filename: str, meta: DatasetCreate, progress: bool) -> Dataset:
-        size = path.stat().st_size
-        with path.open("rb") as raw, progress_bar(progress, f"upload {filename}", size) as advance:
-            body = ProgressFile(raw, advance)
-            response = self._core.request(
-                "POST",
-                "/api/datasets",
-                files={"file": (filename, body, "application/octet-stream")},
-                data={"metadata": meta.model_dump_json()},
-            )
-        return self._dataset(response.json())
+        meta = validate_metadata(fields)
+        return self._dataset(upload_file(self._core, path, meta, progress))
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -197,7 +158,7 @@ class DatasetsAPI:
             warnings.warn(
                 f"{exc}; using the cached description of dataset {dataset_id}",
                 CachedDataWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
             return DatasetOut.model_validate(cached)
         self._cache.save_json(dataset_id, "description", raw)

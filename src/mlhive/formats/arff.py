@@ -36,6 +36,12 @@ from mlhive.formats.types import FormatError, nominal_column, normalize_table, o
 
 Kind = Literal["numeric", "integer", "nominal", "string", "date"]
 _BOOL_CATEGORIES = ("False", "True")
+_KINDS: dict[str, Kind] = {
+    "numeric": "numeric",
+    "real": "numeric",
+    "integer": "integer",
+    "string": "string",
+}
 _DEFAULT_DATE = "yyyy-MM-dd'T'HH:mm:ss"
 _WRITE_BATCH_ROWS = 32768
 
@@ -156,12 +162,13 @@ def _parse_attribute(rest: str, line_no: int) -> Attribute:
         values = _split_dense(inner, line_no, question_is_missing=False) if inner.strip() else []
         categories = tuple(dict.fromkeys(v for v in values if v is not None))
         return Attribute(name, "nominal", categories)
-    word, _, date_format = spec.partition(" ")
-    kind = {"numeric": "numeric", "real": "numeric", "integer": "integer", "string": "string"}
-    if word.lower() in kind:
-        return Attribute(name, kind[word.lower()])  # type: ignore[arg-type]
+    if not spec:
+        raise FormatError("malformed_file", f"attribute {name!r} has no type", line_no)
+    word, *date_format = spec.split(None, 1)
+    if word.lower() in _KINDS:
+        return Attribute(name, _KINDS[word.lower()])
     if word.lower() == "date":
-        fmt = _unquote(date_format.strip()) or _DEFAULT_DATE
+        fmt = _unquote(date_format[0].strip()) if date_format else _DEFAULT_DATE
         return Attribute(name, "date", date_format=fmt)
     if word.lower() == "relational":
         raise FormatError(
@@ -311,6 +318,11 @@ def _convert(
     tokens: pa.ChunkedArray, attribute: Attribute, lines: list[int] | None
 ) -> pa.ChunkedArray:
     """Turn a column of value tokens into the attribute's Arrow type."""
+    if attribute.kind == "integer":
+        try:
+            return tokens.cast(pa.int64())  # exact beyond 2**53, unlike going through floats
+        except pa.ArrowInvalid:
+            pass
     if attribute.kind in ("numeric", "integer"):
         numbers = _cast_or_fail(tokens, pa.float64(), attribute, lines, "is not a number")
         return _integers(numbers) if attribute.kind == "integer" else numbers

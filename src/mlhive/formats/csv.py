@@ -258,4 +258,6 @@ def _is_boolean(distinct: pa.Array) -> bool:
 
 def _null_tokens(column: pa.ChunkedArray, tokens: Sequence[str]) -> pa.ChunkedArray:
     missing = pc.is_in(column, value_set=pa.array(tokens, column.type))
+    if not pc.any(missing).as_py():
+        return column  # spares a copy of all the text
     return pc.if_else(missing, pa.scalar(None, column.type), column)

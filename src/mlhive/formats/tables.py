@@ -29,6 +29,7 @@ from mlhive.formats.types import (
     force_types,
     normalize_table,
     open_sink,
+    to_nominal,
 )
 
 __all__ = [
@@ -155,12 +156,26 @@ def read_parquet(source: Source) -> pa.Table:
         table = pq.read_table(path_or_file)
     except (pa.ArrowException, OSError) as exc:
         raise FormatError("malformed_file", f"not a readable Parquet file: {exc}") from None
+    categorical = _pandas_categoricals(table.schema)
     keep = [name for name in table.column_names if not _PANDAS_INDEX.fullmatch(name)]
     table = table.select(keep).replace_schema_metadata(None)
+    for index, name in enumerate(table.column_names):
+        if name in categorical and not pat.is_dictionary(table.column(index).type):
+            # pyarrow restores only string categories; numbers come back as plain numbers.
+            table = table.set_column(index, name, to_nominal(table.column(index)))
     check_column_names(table.column_names)
     if table.num_rows == 0:
         raise FormatError("empty_file", "the Parquet file has no rows")
     return normalize_table(table)
+
+
+def _pandas_categoricals(schema: pa.Schema) -> set[str]:
+    try:
+        metadata = schema.pandas_metadata or {}
+    except ValueError:
+        return set()
+    columns = metadata.get("columns", [])
+    return {c.get("name") for c in columns if c.get("pandas_type") == "categorical"}
 
 
 def write_parquet(table: pa.Table, sink: str | os.PathLike[str] | BinaryIO) -> None:

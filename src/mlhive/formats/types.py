@@ -10,7 +10,8 @@ How a column's Arrow type maps onto OpenML's four feature types:
 
 Canonical columns: int/float (missing values are nulls, never NaN), ``dictionary<int32, string>``
 with one dictionary shared by all chunks (its order is the declared category order), ``bool``,
-``string``, ``date32`` or ``timestamp``. :func:`normalize_table` brings any Arrow table there.
+``string``, ``date32`` or ``timestamp[us]`` (with or without time zone).
+:func:`normalize_table` brings any Arrow table there.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ FeatureType = Literal["numeric", "nominal", "string", "date"]
 FormatErrorCode = Literal["malformed_file", "unsupported_format", "empty_file", "duplicate_columns"]
 
 NOMINAL_TYPE = pa.dictionary(pa.int32(), pa.string())
+TIMESTAMP_UNIT = "us"
 
 
 class FormatError(ValueError):
@@ -208,7 +210,8 @@ def _normalize_column(name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pat.is_dictionary(dtype):
         return _normalize_dictionary(column)
     if pat.is_floating(dtype):
-        return pc.if_else(pc.is_nan(column), pa.scalar(None, dtype), column)
+        nan = pc.is_nan(column)
+        return pc.if_else(nan, pa.scalar(None, dtype), column) if pc.any(nan).as_py() else column
     if pat.is_decimal(dtype):
         return column.cast(pa.float64())
     if pat.is_null(dtype):
@@ -219,7 +222,11 @@ def _normalize_column(name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:
         return column.cast(pa.date32())
     if pat.is_integer(dtype) or pat.is_boolean(dtype) or pat.is_string(dtype):
         return column
-    if pat.is_date32(dtype) or pat.is_timestamp(dtype):
+    if pat.is_timestamp(dtype):
+        # One unit everywhere (Parquet has no seconds, pandas likes ns, ARFF gives s or ms) so
+        # that a table compares equal after any round trip; finer than microseconds is cut off.
+        return column.cast(pa.timestamp(TIMESTAMP_UNIT, dtype.tz), safe=False)
+    if pat.is_date32(dtype):
         return column
     raise FormatError(
         "unsupported_format",

@@ -340,3 +340,13 @@ def test_missing_target_values_are_not_a_class() -> None:
 def test_bad_attribute_names_are_rejected(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         compute_qualities(pa.table({"x": [1.0, 2.0]}), **kwargs)
+
+
+def test_landmarkers_are_at_chance_without_informative_attributes() -> None:
+    labels = _nominal(["a", "b"] * 20, ["a", "b"])
+    table = pa.table({"constant": [1.0] * 40, "empty": pa.array([None] * 40, pa.float64())})
+    q = compute_qualities(table.append_column("y", labels), target="y")
+    _assert_json_safe(q)
+    for learner in ("DecisionStump", "NaiveBayes", "kNN1N"):
+        assert q[f"{learner}AUC"] == 0.5, learner
+        assert q[f"{learner}Kappa"] == 0.0, learner

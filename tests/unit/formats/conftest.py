@@ -30,7 +30,7 @@ def make_table() -> pa.Table:
             "day": pa.array([date(2020, 1, 2), None, date(1999, 12, 31), date(2024, 2, 29)]),
             "seen": pa.array(
                 [datetime(2020, 1, 2, 3, 4, 5), None, datetime(1970, 1, 1), datetime(2038, 1, 19)],
-                pa.timestamp("s"),
+                pa.timestamp("us"),
             ),
         }
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import arff as liac_arff
 import pyarrow as pa
@@ -35,8 +36,8 @@ def test_round_trip_keeps_values_types_and_declared_categories(table: pa.Table) 
     assert nominal_values(back.column("colour")) == ["red", "green", "blue"]
 
 
-def test_round_trip_through_a_file_path(table: pa.Table, tmp_path: pytest.TempPathFactory) -> None:
-    path = tmp_path / "data.arff"  # type: ignore[operator]
+def test_round_trip_through_a_file_path(table: pa.Table, tmp_path: Path) -> None:
+    path = tmp_path / "data.arff"
     write_arff(table, path, "data")
     assert read_arff(path).equals(table)
 
@@ -89,8 +90,18 @@ def test_sub_second_timestamps_keep_milliseconds() -> None:
 
     back = read_arff(io.BytesIO(arff_bytes(table)))
 
-    assert back.column("t").type == pa.timestamp("ms")
+    assert back.column("t").type == pa.timestamp("us")
     assert back.column("t").to_pylist() == moments
+
+
+def test_time_zone_aware_timestamps_are_written_as_utc_wall_time() -> None:
+    moment = datetime(2020, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    table = pa.table({"t": pa.array([moment], pa.timestamp("us", "Europe/Zurich"))})
+
+    data = arff_bytes(table)
+
+    assert data.endswith(b"@DATA\n2020-06-01T10:00:00\n")
+    assert read_arff(io.BytesIO(data)).column("t").to_pylist() == [datetime(2020, 6, 1, 10, 0)]
 
 
 def test_dates_as_string_read_back_as_text(table: pa.Table) -> None:
@@ -100,13 +111,13 @@ def test_dates_as_string_read_back_as_text(table: pa.Table) -> None:
 
 def test_csv_to_table_to_arff_to_table_is_lossless() -> None:
     csv = (
-        "id,species,weight,island,seen\n"
-        "1,Adelie,3.5,Biscoe,2020-01-02\n"
-        "2,Gentoo,,Dream,2020-01-03\n"
-        "3,Adelie,4.25,NA,2021-05-06\n"
-        '4,"Chinstrap, pale",5,Biscoe,\n'
-        "5,Gentoo,6,Dream,2021-05-06\n"
-    ).encode()
+        b"id,species,weight,island,seen\n"
+        b"1,Adelie,3.5,Biscoe,2020-01-02\n"
+        b"2,Gentoo,,Dream,2020-01-03\n"
+        b"3,Adelie,4.25,NA,2021-05-06\n"
+        b'4,"Chinstrap, pale",5,Biscoe,\n'
+        b"5,Gentoo,6,Dream,2021-05-06\n"
+    )
     from_csv = read_csv(io.BytesIO(csv), nominal=["species", "island"])
 
     back = read_arff(io.BytesIO(arff_bytes(from_csv)))
@@ -144,6 +155,11 @@ def test_reader_handles_quoting_comments_case_and_missing_values() -> None:
     assert table.column("when").to_pylist() == [date(2020, 1, 2), None, date(1999, 12, 31)]
 
 
+def test_large_integers_stay_exact() -> None:
+    table = pa.table({"id": pa.array([2**62 + 1, None, -(2**53) - 1], pa.int64())})
+    assert read_arff(io.BytesIO(arff_bytes(table))).equals(table)
+
+
 def test_integer_attribute_with_fractions_becomes_float() -> None:
     table = read_text("@relation r\n@attribute n INTEGER\n@data\n1\n2.5\n")
     assert table.column("n").type == pa.float64()
@@ -178,14 +194,29 @@ HEADER = "@relation r\n@attribute a numeric\n@attribute b {x,y}\n@data\n"
         ("", "empty_file", None, "empty"),
         ("@relation r\n@data\n", "empty_file", 2, "no attributes"),
         ("@relation r\n@attribute a numeric\n@data\n% nothing\n", "empty_file", 4, "no data rows"),
-        ("@relation r\n@attribute a numeric\n@attribute a real\n@data\n1,2\n", "duplicate_columns", 3, "'a'"),
-        ("@relation r\n@attribute a numbr\n@data\n1\n", "malformed_file", 2, "unknown type 'numbr'"),
+        (
+            "@relation r\n@attribute a numeric\n@attribute a real\n@data\n1,2\n",
+            "duplicate_columns",
+            3,
+            "'a'",
+        ),
+        (
+            "@relation r\n@attribute a numbr\n@data\n1\n",
+            "malformed_file",
+            2,
+            "unknown type 'numbr'",
+        ),
         ("@relation r\n@attribute a {x,y\n@data\nx\n", "malformed_file", 2, "unterminated"),
         ("@relation r\n@attribute a numeric\n1\n", "malformed_file", 3, "expected @RELATION"),
         ("@relation r\n@attribute a numeric\n", "malformed_file", 2, "no @DATA"),
         (HEADER + "1,x\n2,y\n3\n", "malformed_file", 7, "expected 2 values, found 1"),
         (HEADER + "1,x\n\n2,y,3\n", "malformed_file", 7, "expected 2 values, found 3"),
-        (HEADER + "1,x\n2,z\n", "malformed_file", 6, "'z' of attribute 'b' is not among the declared"),
+        (
+            HEADER + "1,x\n2,z\n",
+            "malformed_file",
+            6,
+            "'z' of attribute 'b' is not among the declared",
+        ),
         (HEADER + "1,x\nabc,y\n", "malformed_file", 6, "'abc' of attribute 'a' is not a number"),
         (HEADER + "1,'x\n", "malformed_file", 5, "cannot read a value"),
         (HEADER + "{5 1}\n", "malformed_file", 5, "sparse index 5 is out of range"),
@@ -213,6 +244,6 @@ def test_date_not_matching_its_format_names_the_line() -> None:
 
 def test_invalid_utf8_names_the_line() -> None:
     data = b"@relation r\n@attribute s string\n@data\nok\n'caf\xe9'\n"
-    with pytest.raises(FormatError, match="^line 5: the text is not valid UTF-8") as caught:
+    with pytest.raises(FormatError, match=r"^line 5: the text is not valid UTF-8") as caught:
         read_arff(io.BytesIO(data))
     assert caught.value.code == "malformed_file"

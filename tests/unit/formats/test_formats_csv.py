@@ -40,12 +40,19 @@ def test_types_are_inferred() -> None:
         pa.float64(),
         pa.bool_(),
         pa.date32(),
-        pa.timestamp("s"),
+        pa.timestamp("us"),
         pa.dictionary(pa.int32(), pa.string()),
     ]
     assert table.column("flag").to_pylist() == [True, False, True, False]
     assert table.column("x").to_pylist() == [1.5, 2.0, None, 4.5]
     assert table.column("moment")[0].as_py() == datetime(2020, 1, 2, 3, 4, 5)
+
+
+def test_time_zone_offsets_give_utc_timestamps() -> None:
+    table = read_text("t\n2020-01-02T03:04:05Z\n2020-01-02T03:04:05+02:00\n")
+
+    assert table.column("t").type == pa.timestamp("us", "UTC")
+    assert [v.hour for v in table.column("t").to_pylist()] == [3, 1]
 
 
 def test_booleans_in_any_case_become_bool() -> None:
@@ -180,9 +187,7 @@ def test_writes_to_a_path(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_bad_files_name_the_problem(
-    data: bytes, code: str, line: int | None, message: str
-) -> None:
+def test_bad_files_name_the_problem(data: bytes, code: str, line: int | None, message: str) -> None:
     with pytest.raises(FormatError) as caught:
         read_csv(io.BytesIO(data))
 

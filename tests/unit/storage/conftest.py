@@ -6,7 +6,6 @@ marker so they can be deselected with ``-m "not s3"``.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,8 +17,7 @@ import pytest
 
 from mlhive.server.storage import BlobStore, FsspecBlobStore, LocalBlobStore
 from mlhive.server.storage.base import blob_key
-
-S3_BUCKET = "mlhive-test"
+from tests.conftest import S3_BUCKET
 
 
 @dataclass
@@ -31,38 +29,6 @@ class Backend:
     staging_dir: Path
     overwrite: Callable[[str, bytes], None]
     """Replace a stored blob's bytes without going through the store (simulated damage)."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def s3_storage_options() -> Iterator[dict[str, Any]]:
-    """Start moto's S3 server for the session, create a bucket, yield s3fs options."""
-    moto_server = pytest.importorskip("moto.server")
-    boto3 = pytest.importorskip("boto3")
-    pytest.importorskip("s3fs")
-    port = _free_port()
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).create_bucket(Bucket=S3_BUCKET)
-    yield {
-        "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"},
-        "key": "testing",
-        "secret": "testing",
-    }
-    server.stop()
 
 
 def _local_backend(tmp_path: Path) -> Backend:

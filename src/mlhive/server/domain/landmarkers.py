@@ -197,22 +197,20 @@ def _decision_stump(design: _Design, train: np.ndarray, test: np.ndarray) -> np.
 def _naive_bayes(design: _Design, train: np.ndarray, test: np.ndarray) -> np.ndarray:
     """Gaussian likelihoods for numeric attributes, Laplace-smoothed counts for nominal ones."""
     labels = design.labels[train]
-    joint: np.ndarray | None = None
-    classes = np.unique(labels)
-    if design.numeric.shape[1]:
-        gaussian = GaussianNB().fit(_numeric_block(design, train, train), labels)
-        joint = gaussian.predict_joint_log_proba(_numeric_block(design, train, test))
+    classes, counts = np.unique(labels, return_counts=True)
+    prior = np.log(counts / counts.sum())
+    joint = np.tile(prior, (test.size, 1))
+    fitted, queried = _numeric_block(design, train, train), _numeric_block(design, train, test)
+    # A constant attribute says nothing and would give GaussianNB a zero variance.
+    varying = fitted.max(axis=0, initial=0.0) > fitted.min(axis=0, initial=0.0)
+    if varying.any():
+        gaussian = GaussianNB().fit(fitted[:, varying], labels)
+        joint += gaussian.predict_joint_log_proba(queried[:, varying]) - prior
     if design.nominal.shape[1]:
         categorical = CategoricalNB(alpha=1.0, min_categories=design.categories)
         categorical.fit(design.nominal[train], labels)
-        nominal_joint = categorical.predict_joint_log_proba(design.nominal[test])
-        # Both joints include the class prior; keep it once.
-        joint = (
-            nominal_joint if joint is None else joint + nominal_joint - categorical.class_log_prior_
-        )
-    assert joint is not None
-    joint = joint - joint.max(axis=1, keepdims=True)
-    partial = np.exp(joint)
+        joint += categorical.predict_joint_log_proba(design.nominal[test]) - prior
+    partial = np.exp(joint - joint.max(axis=1, keepdims=True))
     return _full_probabilities(design, classes, partial / partial.sum(axis=1, keepdims=True))
 
 

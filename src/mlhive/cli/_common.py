@@ -1,0 +1,153 @@
+"""Helpers shared by the client-side commands: connection options, output, error display.
+
+Conventions: data goes to stdout (tables, JSON lines, ids, paths); progress bars, warnings and
+errors go to stderr. A failure prints one line (``error: ...``) and exits with code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mlhive.client import Client
+from mlhive.errors import CachedDataWarning, MlhiveError
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Server URL (else the config file, else http://127.0.0.1:8000).",
+        envvar="MLHIVE_URL",
+        show_envvar=True,
+    ),
+]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help="API key (else the config file; reading public data needs none).",
+        envvar="MLHIVE_API_KEY",
+        show_envvar=True,
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+ClientFactory = Callable[[str | None, str | None], Client]
+
+
+def _default_factory(url: str | None, api_key: str | None) -> Client:
+    return Client(url, api_key)
+
+
+#: Builds the client every command uses. Tests replace it to talk to an in-process app.
+client_factory: ClientFactory = _default_factory
+
+
+def show_progress() -> bool:
+    """Whether to draw progress bars: only for a person watching a terminal on stderr."""
+    return sys.stderr.isatty()
+
+
+def stdout() -> Console:
+    """A rich console on the current stdout (looked up per call, so test runners capture it)."""
+    return Console(highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def client_from_options(url: str | None, api_key: str | None) -> Iterator[Client]:
+    """Yield a client for the ``--url``/``--api-key`` options, closing it afterwards.
+
+    Args:
+        url: the ``--url`` option (or ``MLHIVE_URL``).
+        api_key: the ``--api-key`` option (or ``MLHIVE_API_KEY``).
+    """
+    client = client_factory(url, api_key)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn client errors into a one-line message on stderr and exit code 1.
+
+    Client warnings (e.g. :class:`~mlhive.errors.CachedDataWarning`) are printed as one
+    ``warning: ...`` line on stderr instead of Python's two-line format.
+
+    Raises:
+        typer.Exit: with code 1 after printing the message.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CachedDataWarning)
+        warnings.showwarning = _show_warning
+        try:
+            yield
+        except (MlhiveError, OSError, ValueError) as exc:
+            # OSError: unreadable input or unwritable output; ValueError: a bad config file.
+            # Plain echo, not rich: the message must stay one line whatever the terminal width.
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NaN replaced by None (JSON has no NaN)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def print_json(value: Any) -> None:
+    """Print one JSON document on one line to stdout."""
+    sys.stdout.write(json.dumps(jsonable(value), ensure_ascii=False, default=str) + "\n")
+
+
+def print_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:
+    """Print rows as a rich table to stdout.
+
+    Args:
+        rows: one mapping per row.
+        columns: the keys to show, in order (missing keys show empty).
+        title: an optional caption above the table.
+    """
+    table = Table(title=title or None, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(column)) for column in columns))
+    stdout().print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

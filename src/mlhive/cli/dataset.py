@@ -1,0 +1,212 @@
+"""``mlhive dataset``: push, pull, list and describe datasets on a server.
+
+Examples::
+
+    mlhive dataset push iris.csv --name iris --target class --tag uci --wait
+    mlhive dataset ls --tag uci --quality NumberOfInstances:100..1000
+    mlhive dataset get 1 --json
+    mlhive dataset pull 1 --format csv -o iris.csv
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlhive.cli._common import (
+    ApiKeyOption,
+    JsonOption,
+    UrlOption,
+    cli_errors,
+    client_from_options,
+    print_json,
+    print_table,
+    show_progress,
+)
+from mlhive.client.datasets import QualityBounds
+
+app = typer.Typer(
+    help="Publish, find and download datasets.", no_args_is_help=True, add_completion=False
+)
+
+LIST_COLUMNS = ["id", "name", "version", "status", "uploader", "rows", "columns", "tags"]
+
+
+class Format(StrEnum):
+    """A data file format."""
+
+    parquet = "parquet"
+    csv = "csv"
+    arff = "arff"
+
+
+class Status(StrEnum):
+    """A life-cycle status to list (``all`` for any)."""
+
+    active = "active"
+    in_preparation = "in_preparation"
+    deactivated = "deactivated"
+    all = "all"
+
+
+def parse_quality(text: str) -> tuple[str, QualityBounds]:
+    """Parse ``NAME:LOW..HIGH`` (either bound may be empty) or ``NAME:VALUE``.
+
+    Args:
+        text: the ``--quality`` option's value.
+
+    Returns:
+        ``(name, (low, high))`` with None for an open bound.
+
+    Raises:
+        typer.BadParameter: the text does not have that shape.
+
+    Example:
+        >>> parse_quality("NumberOfInstances:100..")
+        ('NumberOfInstances', (100.0, None))
+    """
+    name, sep, bounds = text.partition(":")
+    low_text, dots, high_text = bounds.partition("..")
+    if not dots:
+        high_text = low_text
+    try:
+        low = float(low_text) if low_text.strip() else None
+        high = float(high_text) if high_text.strip() else None
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: bounds must be numbers (NAME:LOW..HIGH)") from None
+    if not sep or not name.strip():
+        raise typer.BadParameter(f"{text!r}: expected NAME:LOW..HIGH")
+    return name.strip(), (low, high)
+
+
+@app.command("push")
+def push(
+    file: Annotated[Path, typer.Argument(help="A CSV, Parquet or ARFF file.", show_default=False)],
+    name: Annotated[str, typer.Option("--name", "-n", help="Dataset name.", show_default=False)],
+    target: Annotated[str | None, typer.Option(help="Default target column.")] = None,
+    description: Annotated[str, typer.Option(help="Free-text description.")] = "",
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+    private: Annotated[bool, typer.Option("--private", help="Only you can see it.")] = False,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="A column that is not a feature.")
+    ] = None,
+    row_id: Annotated[str | None, typer.Option("--row-id", help="Row identifier column.")] = None,
+    fmt: Annotated[
+        Format | None, typer.Option("--format", help="File format (default: by extension).")
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until it is processed.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 600,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Upload a data file as a new dataset (or a new version of NAME); prints the new id."""
+    with cli_errors(), client_from_options(url, api_key) as client:
+        dataset = client.datasets.publish(
+            file,
+            name=name,
+            target=target,
+            description=description,
+            tags=tag or [],
+            visibility="private" if private else "public",
+            ignore_attributes=ignore or [],
+            row_id_attribute=row_id,
+            format=fmt.value if fmt else None,
+            progress=show_progress(),
+        )
+        if wait:
+            dataset = client.datasets.wait_processed(dataset.id, timeout=timeout)
+            typer.echo(
+                f"dataset {dataset.id} processed: {dataset.number_of_rows} rows, "
+                f"{dataset.number_of_columns} columns, status {dataset.status}",
+                err=True,
+            )
+        typer.echo(dataset.id)
+
+
+@app.command("pull")
+def pull(
+    dataset_id: Annotated[int, typer.Argument(metavar="ID", help="Dataset id.")],
+    fmt: Annotated[Format, typer.Option("--format", help="File format to write.")] = Format.parquet,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File or folder (default: NAME-vVERSION.FORMAT)."),
+    ] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Download a dataset's data to a file; prints the path written."""
+    with cli_errors(), client_from_options(url, api_key) as client:
+        path = client.datasets.download(
+            dataset_id, output, format=fmt.value, progress=show_progress()
+        )
+        typer.echo(str(path))
+
+
+@app.command("ls")
+def ls(
+    tag: Annotated[str | None, typer.Option(help="Only datasets with this tag.")] = None,
+    status: Annotated[
+        Status, typer.Option(help="Life-cycle status ('all' for any).")
+    ] = Status.active,
+    uploader: Annotated[str | None, typer.Option(help="Uploader's user name.")] = None,
+    name: Annotated[str | None, typer.Option(help="Exact dataset name.")] = None,
+    q: Annotated[str | None, typer.Option("--q", help="Text in name or description.")] = None,
+    quality: Annotated[
+        list[str] | None,
+        typer.Option(help="Quality range NAME:LOW..HIGH, e.g. NumberOfInstances:100.. (repeat)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 100,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """List datasets you may see (a table, or one JSON object per line with --json)."""
+    ranges = dict(parse_quality(item) for item in quality or [])
+    with cli_errors(), client_from_options(url, api_key) as client:
+        summaries = client.datasets.iter_summaries(
+            name=name,
+            tag=tag,
+            status=status.value,
+            uploader=uploader,
+            q=q,
+            qualities=ranges,
+            limit=limit,
+        )
+        if as_json:
+            for summary in summaries:
+                print_json(summary.model_dump(mode="json"))
+            return
+        rows = [
+            {
+                **summary.model_dump(),
+                "rows": summary.number_of_rows,
+                "columns": summary.number_of_columns,
+            }
+            for summary in summaries
+        ]
+        print_table(rows, LIST_COLUMNS)
+
+
+@app.command("get")
+def get(
+    dataset_id: Annotated[int, typer.Argument(metavar="ID", help="Dataset id.")],
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Show a dataset's description and qualities."""
+    with cli_errors(), client_from_options(url, api_key) as client:
+        dataset = client.datasets.get(dataset_id)
+        info = {**dataset.to_dict(), "qualities": dataset.qualities}
+        if as_json:
+            print_json(info)
+            return
+        qualities = info.pop("qualities")
+        fields = [{"field": key, "value": value} for key, value in info.items()]
+        print_table(fields, ["field", "value"], title=f"dataset {dataset_id}: {dataset.name}")
+        if qualities:
+            rows = [{"quality": key, "value": value} for key, value in qualities.items()]
+            print_table(rows, ["quality", "value"])
