@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from mlhive.cli import dataset, server_cmds
+from mlhive.cli import server_cmds
+from mlhive.cli.dataset import app as dataset_app
 
 app = typer.Typer(
     name="mlhive",
@@ -13,7 +14,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(dataset.app, name="dataset")
+app.add_typer(dataset_app, name="dataset")
 app.add_typer(server_cmds.db_app, name="db")
 app.add_typer(server_cmds.user_app, name="user")
 app.command("serve")(server_cmds.serve)

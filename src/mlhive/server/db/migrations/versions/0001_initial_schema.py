@@ -233,7 +233,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_dataset_tags_tag", ["tag", "dataset_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("dataset_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_dataset_tags_tag")
