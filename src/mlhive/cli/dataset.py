@@ -27,6 +27,7 @@ from mlhive.cli._common import (
     show_progress,
 )
 from mlhive.client.datasets import QualityBounds
+from mlhive.wire.datasets import parse_quality_range
 
 app = typer.Typer(
     help="Publish, find and download datasets.", no_args_is_help=True, add_completion=False
@@ -68,18 +69,11 @@ def parse_quality(text: str) -> tuple[str, QualityBounds]:
         >>> parse_quality("NumberOfInstances:100..")
         ('NumberOfInstances', (100.0, None))
     """
-    name, sep, bounds = text.partition(":")
-    low_text, dots, high_text = bounds.partition("..")
-    if not dots:
-        high_text = low_text
     try:
-        low = float(low_text) if low_text.strip() else None
-        high = float(high_text) if high_text.strip() else None
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: bounds must be numbers (NAME:LOW..HIGH)") from None
-    if not sep or not name.strip():
-        raise typer.BadParameter(f"{text!r}: expected NAME:LOW..HIGH")
-    return name.strip(), (low, high)
+        name, low, high = parse_quality_range(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return name, (low, high)
 
 
 @app.command("push")

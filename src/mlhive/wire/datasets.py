@@ -160,3 +160,33 @@ class HistoryEntry(WireModel):
     before: dict[str, object] | None = None
     after: dict[str, object] | None = None
     status: DatasetStatus | None = None
+
+
+def parse_quality_range(text: str) -> tuple[str, float | None, float | None]:
+    """Parse a quality filter ``NAME:LOW..HIGH`` (either bound may be empty) or ``NAME:VALUE``.
+
+    Args:
+        text: e.g. ``"NumberOfInstances:100..10000"``.
+
+    Returns:
+        ``(name, low, high)`` with None for an open bound.
+
+    Raises:
+        ValueError: the text does not have that shape; the message says why.
+
+    Example:
+        >>> parse_quality_range("NumberOfInstances:100..")
+        ('NumberOfInstances', 100.0, None)
+    """
+    name, sep, bounds = text.partition(":")
+    if not sep or not name.strip():
+        raise ValueError(f"quality filter {text!r}: expected NAME:LOW..HIGH")
+    low_text, dots, high_text = bounds.partition("..")
+    if not dots:
+        high_text = low_text
+    try:
+        low = float(low_text) if low_text.strip() else None
+        high = float(high_text) if high_text.strip() else None
+    except ValueError:
+        raise ValueError(f"quality filter {text!r}: bounds must be numbers") from None
+    return name.strip(), low, high

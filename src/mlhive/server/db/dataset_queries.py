@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mlhive.server.db.tables import Dataset, DatasetTag, Quality, User
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
+from mlhive.wire.datasets import parse_quality_range
 
 SORT_KEYS = {
     "id": Dataset.id,
@@ -51,19 +52,10 @@ class QualityRange:
     @classmethod
     def parse(cls, text: str) -> QualityRange:
         """Parse ``Name:low..high`` (either bound may be empty) or ``Name:value``."""
-        name, sep, bounds = text.partition(":")
-        if not sep or not name:
-            raise InvalidInput(f"quality filter {text!r}: expected NAME:LOW..HIGH", field="quality")
-        low_text, dots, high_text = bounds.partition("..")
-        if not dots:
-            high_text = low_text
         try:
-            low = float(low_text) if low_text.strip() else None
-            high = float(high_text) if high_text.strip() else None
-        except ValueError:
-            raise InvalidInput(
-                f"quality filter {text!r}: bounds must be numbers", field="quality"
-            ) from None
+            name, low, high = parse_quality_range(text)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="quality") from None
         return cls(name, low, high)
 
 
