@@ -53,7 +53,9 @@ def generate_csv(path: Path, rows: int, seed: int = 0) -> None:
             x1 = rng.normal(size=n)
             x2 = rng.exponential(size=n)
             missing = rng.random(n) < 0.02
-            comment = np.char.add("note-", rng.integers(0, 5_000_000, n).astype(str))
+            comment = np.char.add(
+                np.char.add("note-", rng.integers(0, 5_000_000, n).astype(str)), "-ipsum-dolor"
+            )
             label = np.where(x1 + rng.normal(scale=0.5, size=n) > 0, "yes", "no")
             writer.write_batch(
                 pa.record_batch(

@@ -20,7 +20,7 @@ from mlhive.server.app import create_app
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, transaction
 from mlhive.server.db.migrate import upgrade
-from mlhive.server.db.tables import Base
+from mlhive.server.db.models import metadata
 from mlhive.server.services import accounts
 from mlhive.server.state import Hive
 
@@ -65,7 +65,7 @@ def database_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) 
 def _fresh_database(template: str, data_dir: Path) -> str:
     if PG_URL:
         engine = make_engine(template)
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        names = ", ".join(t.name for t in metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         engine.dispose()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from mlhive import __version__
-from mlhive.server.api import datasets, errors, system, users
+from mlhive.server.api import datasets, errors, flows, runs, studies, system, tasks, users
 from mlhive.server.api.limits import BodyLimit
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory
@@ -18,12 +18,14 @@ from mlhive.server.db.migrate import upgrade
 from mlhive.server.jobs.worker import JobContext, Worker
 from mlhive.server.services.dataset_processing import process_dataset
 from mlhive.server.services.datasets import PROCESS_JOB
+from mlhive.server.services.run_evaluation import evaluate_run
+from mlhive.server.services.runs import EVALUATE_JOB
 from mlhive.server.state import Hive
 from mlhive.server.storage import open_blob_store
 
 log = logging.getLogger("mlhive")
 
-HANDLERS = {PROCESS_JOB: process_dataset}
+HANDLERS = {PROCESS_JOB: process_dataset, EVALUATE_JOB: evaluate_run}
 
 
 def build_hive(settings: Settings) -> Hive:
@@ -83,8 +85,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hive = hive
     errors.install(app)
     api = APIRouter(prefix="/api")
-    for module in (system, users, datasets):
-        api.include_router(module.router)
+    for router in (
+        system.router,
+        users.router,
+        datasets.router,
+        tasks.router,
+        flows.router,
+        runs.router,
+        studies.suites_router,
+        studies.studies_router,
+    ):
+        api.include_router(router)
     app.include_router(api)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)

@@ -65,7 +65,7 @@ def list_datasets(
     status: Literal["in_preparation", "active", "deactivated", "all"] = "active",
     uploader: str | None = None,
     q_: Annotated[str | None, Query(alias="q", description="text in name/description")] = None,
-    quality: Annotated[list[str], Query(description="NAME:LOW..HIGH, repeatable")] = [],  # noqa: B006
+    quality: Annotated[list[str], Query(description="NAME:LOW..HIGH, repeatable")] = [],
     sort: str = "id",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     cursor: str | None = None,

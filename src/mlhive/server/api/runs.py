@@ -1,0 +1,229 @@
+"""Native REST routes for runs, evaluations, leaderboards and run comparisons."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from pydantic import ValidationError
+
+from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.api.files import send_blob
+from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.services import evaluations, run_evaluation, runs
+from mlhive.server.services.runs import UploadedFile
+from mlhive.wire.runs import (
+    EvaluationPage,
+    Leaderboard,
+    RunComparison,
+    RunCreate,
+    RunOut,
+    RunPage,
+    RunSummary,
+)
+from mlhive.wire.tasks import TagRequest
+
+router = APIRouter(tags=["runs"])
+Ids = Annotated[list[int], Query()]
+
+
+def parse_description(text: str) -> RunCreate:
+    """Validate the ``description`` form field, naming the first offending field."""
+    try:
+        return RunCreate.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "description"
+        raise InvalidInput(
+            f"description.{where}: {first['msg']}", field=f"description.{where}"
+        ) from None
+
+
+@router.post("/runs", status_code=status.HTTP_201_CREATED)
+def submit_run(
+    description: Annotated[str, Form(description="JSON object: see RunCreate")],
+    actor: RequiredActor,
+    h: HiveDep,
+    predictions: Annotated[UploadFile | None, File(description="Parquet or ARFF")] = None,
+    trace: Annotated[UploadFile | None, File(description="optimisation trace")] = None,
+) -> RunOut:
+    """Upload a run; the server validates the predictions and evaluates them in the background."""
+    body = parse_description(description)
+    with write(h) as session:
+        run = runs.submit(
+            session,
+            h.store,
+            h.settings,
+            actor,
+            body,
+            UploadedFile(predictions.file, predictions.filename) if predictions else None,
+            UploadedFile(trace.file, trace.filename) if trace else None,
+        )
+        return run_evaluation.describe(session, run)
+
+
+@router.get("/runs")
+def list_runs(
+    actor: MaybeActor,
+    h: HiveDep,
+    task: Ids = [],
+    flow: Ids = [],
+    setup: Ids = [],
+    uploader: str | None = None,
+    tag: str | None = None,
+    study: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    cursor: int | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RunPage:
+    """List runs (filter by task, flow, setup, uploader, tag, study)."""
+    query = runs.RunQuery(
+        task_ids=tuple(task),
+        flow_ids=tuple(flow),
+        setup_ids=tuple(setup),
+        uploader=uploader,
+        tag=tag,
+        study_id=study,
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+    )
+    with read(h) as session:
+        rows, next_cursor = runs.list_page(session, query, actor)
+        tags = runs.tags_of(session, [r.id for r in rows])
+        items = [
+            RunSummary(
+                id=r.id,
+                task_id=r.task_id,
+                flow_id=r.flow_id,
+                flow_name=r.flow.name,
+                setup_id=r.setup_id,
+                uploader=r.uploader.name,
+                upload_time=r.upload_time,
+                state=r.state,
+                tags=tags[r.id],
+            )
+            for r in rows
+        ]
+    return RunPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@router.get("/runs/compare")
+def compare_runs(
+    actor: MaybeActor, h: HiveDep, run: Ids, measure: str = "predictive_accuracy"
+) -> RunComparison:
+    """Selected runs side by side: parameter values and per-fold scores of ``measure``."""
+    if not 1 <= len(run) <= 50:
+        raise InvalidInput("run: give between 1 and 50 run ids", field="run")
+    with read(h) as session:
+        described = [run_evaluation.describe(session, runs.get(session, actor, r)) for r in run]
+        per_fold = evaluations.per_fold_of(session, run, measure)
+    parameters: dict[str, dict[int, str | None]] = {}
+    for item in described:
+        for setting in item.parameter_settings:
+            parameters.setdefault(f"{setting.flow_id}:{setting.name}", {})[item.id] = setting.value
+    return RunComparison(measure=measure, runs=described, parameters=parameters, per_fold=per_fold)
+
+
+@router.get("/runs/{run_id}")
+def get_run(run_id: int, actor: MaybeActor, h: HiveDep) -> RunOut:
+    """A run with its parameter values, timings and the server's evaluations."""
+    with read(h) as session:
+        return run_evaluation.describe(session, runs.get(session, actor, run_id))
+
+
+@router.get("/runs/{run_id}/predictions", response_model=None)
+def get_predictions(run_id: int, request: Request, actor: MaybeActor, h: HiveDep) -> Response:
+    """The run's predictions as Parquet."""
+    with read(h) as session:
+        run = runs.get(session, actor, run_id)
+        sha = run.predictions_sha256
+    if sha is None:
+        raise NotFound(f"run {run_id} has no predictions (it failed)")
+    return send_blob(
+        request, h.store, sha, f"run-{run_id}-predictions.parquet", "application/vnd.apache.parquet"
+    )
+
+
+@router.get("/runs/{run_id}/trace", response_model=None)
+def get_trace(run_id: int, request: Request, actor: MaybeActor, h: HiveDep) -> Response:
+    """The run's hyper-parameter optimisation trace as Parquet."""
+    with read(h) as session:
+        sha = runs.get(session, actor, run_id).trace_sha256
+    if sha is None:
+        raise NotFound(f"run {run_id} has no trace")
+    return send_blob(
+        request, h.store, sha, f"run-{run_id}-trace.parquet", "application/vnd.apache.parquet"
+    )
+
+
+@router.post("/runs/{run_id}/tags")
+def tag_run(run_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
+    """Add a tag; returns all tags."""
+    with write(h) as session:
+        return runs.add_tag(session, actor, run_id, body.tag)
+
+
+@router.delete("/runs/{run_id}/tags/{tag}")
+def untag_run(run_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
+    """Remove a tag; returns the remaining tags."""
+    with write(h) as session:
+        return runs.remove_tag(session, actor, run_id, tag)
+
+
+@router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_run(run_id: int, actor: RequiredActor, h: HiveDep) -> Response:
+    """Delete a run (uploader or admin)."""
+    with write(h) as session:
+        runs.delete_run(session, actor, run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/evaluations")
+def list_evaluations(
+    actor: MaybeActor,
+    h: HiveDep,
+    measure: str | None = None,
+    task: Ids = [],
+    flow: Ids = [],
+    setup: Ids = [],
+    run: Ids = [],
+    uploader: str | None = None,
+    study: int | None = None,
+    sort: Literal["asc", "desc"] | None = None,
+    per_fold: bool = False,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    cursor: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EvaluationPage:
+    """Server-computed evaluations, filtered, optionally sorted by value, paginated."""
+    query = evaluations.EvaluationQuery(
+        measure=measure,
+        task_ids=tuple(task),
+        flow_ids=tuple(flow),
+        setup_ids=tuple(setup),
+        run_ids=tuple(run),
+        uploader=uploader,
+        study_id=study,
+        sort=sort,
+        per_fold=per_fold,
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+    )
+    with read(h) as session:
+        items, next_cursor = evaluations.list_page(session, query, actor)
+    return EvaluationPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/tasks/{task_id}/leaderboard")
+def leaderboard(
+    task_id: int,
+    actor: MaybeActor,
+    h: HiveDep,
+    measure: str = "predictive_accuracy",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Leaderboard:
+    """The best run of each flow on the task for ``measure``."""
+    with read(h) as session:
+        return evaluations.leaderboard(session, actor, task_id, measure, limit)

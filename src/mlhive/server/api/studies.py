@@ -1,0 +1,78 @@
+"""Native REST routes for benchmark suites (tasks) and studies (runs)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response, status
+
+from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.services import studies
+from mlhive.wire.studies import (
+    CollectionCreate,
+    CollectionMembers,
+    CollectionOut,
+    CollectionStatusUpdate,
+)
+
+Kind = Literal["suite", "study"]
+
+
+def build_router(kind: Kind, prefix: str) -> APIRouter:
+    """The same routes for suites and studies (they differ only in what they collect)."""
+    router = APIRouter(prefix=prefix, tags=["suites and studies"])
+
+    @router.post("", status_code=status.HTTP_201_CREATED, name=f"create_{kind}")
+    def create(body: CollectionCreate, actor: RequiredActor, h: HiveDep) -> CollectionOut:
+        with write(h) as session:
+            return studies.describe(session, studies.create(session, actor, kind, body))
+
+    @router.get("", name=f"list_{kind}")
+    def list_all(
+        actor: MaybeActor,
+        h: HiveDep,
+        status: Literal["in_preparation", "active", "deactivated"] | None = None,
+    ) -> list[CollectionOut]:
+        with read(h) as session:
+            rows = studies.list_all(session, actor, kind, status)
+            return [studies.describe(session, row) for row in rows]
+
+    @router.get("/{ref}", name=f"get_{kind}")
+    def get(ref: str, actor: MaybeActor, h: HiveDep) -> CollectionOut:
+        """By id or alias."""
+        with read(h) as session:
+            return studies.describe(session, studies.get(session, actor, kind, ref))
+
+    @router.post("/{ref}/attach", name=f"attach_{kind}")
+    def attach(
+        ref: str, body: CollectionMembers, actor: RequiredActor, h: HiveDep
+    ) -> CollectionOut:
+        with write(h) as session:
+            return studies.describe(session, studies.attach(session, actor, kind, ref, body.ids))
+
+    @router.post("/{ref}/detach", name=f"detach_{kind}")
+    def detach(
+        ref: str, body: CollectionMembers, actor: RequiredActor, h: HiveDep
+    ) -> CollectionOut:
+        with write(h) as session:
+            return studies.describe(session, studies.detach(session, actor, kind, ref, body.ids))
+
+    @router.post("/{ref}/status", name=f"status_{kind}")
+    def set_status(
+        ref: str, body: CollectionStatusUpdate, actor: RequiredActor, h: HiveDep
+    ) -> CollectionOut:
+        with write(h) as session:
+            collection = studies.set_status(session, actor, kind, ref, body.status)
+            return studies.describe(session, collection)
+
+    @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT, name=f"delete_{kind}")
+    def delete(ref: str, actor: RequiredActor, h: HiveDep) -> Response:
+        with write(h) as session:
+            studies.delete_collection(session, actor, kind, ref)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router
+
+
+suites_router = build_router("suite", "/suites")
+studies_router = build_router("study", "/studies")

@@ -1,0 +1,113 @@
+"""Native REST routes for tasks and estimation procedures."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.api.files import send_blob
+from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.procedures import PROCEDURES, to_wire
+from mlhive.server.services import tasks
+from mlhive.wire.datasets import parse_quality_range
+from mlhive.wire.tasks import (
+    EstimationProcedureOut,
+    TagRequest,
+    TaskCreate,
+    TaskOut,
+    TaskPage,
+    TaskType,
+)
+
+router = APIRouter(tags=["tasks"])
+
+MEDIA = {"parquet": "application/vnd.apache.parquet", "arff": "text/plain; charset=utf-8"}
+
+
+@router.get("/estimation-procedures")
+def list_procedures(task_type: TaskType | None = None) -> list[EstimationProcedureOut]:
+    """OpenML's estimation procedures (ids and names as on OpenML)."""
+    return [to_wire(p) for p in PROCEDURES if task_type is None or p.task_type == task_type]
+
+
+@router.post("/tasks", status_code=status.HTTP_201_CREATED)
+def create_task(body: TaskCreate, actor: RequiredActor, h: HiveDep, response: Response) -> TaskOut:
+    """Create a task (the server makes and stores its splits), or get the identical one (200)."""
+    with write(h) as session:
+        task, created = tasks.create(session, h.store, h.settings, actor, body)
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return tasks.describe(task, tasks.tags_of(session, [task.id])[task.id])
+
+
+@router.get("/tasks")
+def list_tasks(
+    actor: MaybeActor,
+    h: HiveDep,
+    task_type: TaskType | None = None,
+    dataset_id: int | None = None,
+    tag: str | None = None,
+    status: Literal["active", "deactivated", "all"] = "active",
+    quality: Annotated[list[str], Query(description="dataset quality NAME:LOW..HIGH")] = [],
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    cursor: int | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TaskPage:
+    """List tasks (filter by type, dataset, tag, status and the dataset's qualities)."""
+    try:
+        ranges = tuple(parse_quality_range(item) for item in quality)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="quality") from None
+    query = tasks.TaskQuery(
+        task_type=task_type,
+        dataset_id=dataset_id,
+        tag=tag,
+        status=None if status == "all" else status,
+        qualities=ranges,
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+    )
+    with read(h) as session:
+        rows, next_cursor = tasks.list_page(session, query, actor)
+        tags = tasks.tags_of(session, [t.id for t in rows])
+        items = [tasks.describe(t, tags[t.id]) for t in rows]
+    return TaskPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@router.get("/tasks/{task_id}")
+def get_task(task_id: int, actor: MaybeActor, h: HiveDep) -> TaskOut:
+    """A task's description."""
+    with read(h) as session:
+        task = tasks.get(session, actor, task_id)
+        return tasks.describe(task, tasks.tags_of(session, [task.id])[task.id])
+
+
+@router.get("/tasks/{task_id}/splits", response_model=None)
+def get_splits(
+    task_id: int,
+    request: Request,
+    actor: MaybeActor,
+    h: HiveDep,
+    format: Literal["parquet", "arff"] = "parquet",
+) -> Response:
+    """The task's fixed splits (type, rowid, repeat, fold, sample)."""
+    with read(h) as session:
+        sha, filename = tasks.splits_file(session, actor, task_id, format)
+    return send_blob(request, h.store, sha, filename, MEDIA[format])
+
+
+@router.post("/tasks/{task_id}/tags")
+def tag_task(task_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
+    """Add a tag; returns all tags."""
+    with write(h) as session:
+        return tasks.add_tag(session, actor, task_id, body.tag)
+
+
+@router.delete("/tasks/{task_id}/tags/{tag}")
+def untag_task(task_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
+    """Remove a tag; returns the remaining tags."""
+    with write(h) as session:
+        return tasks.remove_tag(session, actor, task_id, tag)

@@ -1,0 +1,88 @@
+"""Flows (pipeline descriptions) and setups (a flow with parameter values) on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from mlhive.wire.common import WireModel
+
+
+class FlowParameter(WireModel):
+    """A hyper-parameter; defaults are JSON-encoded strings, as on OpenML."""
+
+    name: str = Field(min_length=1, max_length=256)
+    data_type: str = Field(default="", max_length=1024)
+    default_value: str | None = Field(default=None, max_length=100_000)
+    description: str = Field(default="", max_length=10_000)
+
+
+class FlowComponentCreate(WireModel):
+    identifier: str = Field(min_length=1, max_length=256)
+    flow: FlowCreate
+
+
+class FlowCreate(WireModel):
+    """A pipeline description. Identity: ``name`` + ``external_version``."""
+
+    name: str = Field(min_length=1, max_length=1024)
+    external_version: str = Field(min_length=1, max_length=1024)
+    class_name: str = Field(default="", max_length=1024)
+    custom_name: str = Field(default="", max_length=1024)
+    description: str = Field(default="", max_length=100_000)
+    language: str = Field(default="English", max_length=128)
+    dependencies: str = Field(default="", max_length=10_000)
+    installation_notes: str = Field(default="", max_length=10_000)
+    parameters: list[FlowParameter] = Field(default_factory=list)
+    components: list[FlowComponentCreate] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class FlowComponentOut(WireModel):
+    identifier: str
+    flow: FlowOut
+
+
+class FlowOut(WireModel):
+    id: int
+    name: str
+    external_version: str
+    class_name: str
+    custom_name: str
+    description: str
+    language: str
+    dependencies: str
+    installation_notes: str
+    parameters: list[FlowParameter]
+    components: list[FlowComponentOut]
+    tags: list[str]
+    uploader: str
+    upload_date: datetime
+
+
+class FlowSummary(WireModel):
+    id: int
+    name: str
+    external_version: str
+    uploader: str
+    upload_date: datetime
+    tags: list[str]
+
+
+class ParameterSetting(WireModel):
+    """The value (JSON-encoded) of one parameter of the run's flow or one of its components."""
+
+    flow_id: int
+    name: str = Field(min_length=1, max_length=256)
+    value: str | None = Field(default=None, max_length=100_000)
+
+
+class SetupOut(WireModel):
+    id: int
+    flow_id: int
+    parameters: list[ParameterSetting]
+
+
+FlowComponentCreate.model_rebuild()
+FlowComponentOut.model_rebuild()

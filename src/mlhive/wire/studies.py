@@ -1,0 +1,45 @@
+"""Benchmark suites (collections of tasks) and studies (collections of runs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from mlhive.wire.common import WireModel
+
+ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+CollectionKind = Literal["suite", "study"]
+CollectionStatus = Literal["in_preparation", "active", "deactivated"]
+
+
+class CollectionCreate(WireModel):
+    name: str = Field(min_length=1, max_length=256)
+    alias: str | None = Field(default=None, min_length=2, max_length=64, pattern=ALIAS_PATTERN)
+    description: str = Field(default="", max_length=100_000)
+    task_ids: list[int] = Field(default_factory=list, description="suites")
+    run_ids: list[int] = Field(default_factory=list, description="studies")
+    visibility: Literal["public", "private"] = "public"
+
+
+class CollectionMembers(WireModel):
+    ids: list[int] = Field(min_length=1)
+
+
+class CollectionStatusUpdate(WireModel):
+    status: CollectionStatus
+
+
+class CollectionOut(WireModel):
+    id: int
+    kind: CollectionKind
+    name: str
+    alias: str | None
+    description: str
+    status: CollectionStatus
+    visibility: Literal["public", "private"]
+    creator: str
+    created_at: datetime
+    task_ids: list[int]
+    run_ids: list[int]
