@@ -41,7 +41,7 @@ bench: $(STAMP)  ## print each benchmark's figures next to its anchor
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra server --extra postgres --extra s3 --extra demo \
-	  --extra dev --python-version 3.11 -o requirements.lock
+	  --extra dev --extra forge --extra sklearn --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf $(VENV) mlhive-demo .pytest_cache .mypy_cache .ruff_cache
