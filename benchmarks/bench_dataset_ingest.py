@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from _live import WORK, live_server, wait_job
@@ -53,9 +54,8 @@ def generate_csv(path: Path, rows: int, seed: int = 0) -> None:
             x1 = rng.normal(size=n)
             x2 = rng.exponential(size=n)
             missing = rng.random(n) < 0.02
-            comment = np.char.add(
-                np.char.add("note-", rng.integers(0, 5_000_000, n).astype(str)), "-ipsum-dolor"
-            )
+            numbers = pc.cast(pa.array(rng.integers(0, 5_000_000, n)), pa.string())
+            comment = pc.binary_join_element_wise("note-", numbers, "-ipsum-dolor", "")
             label = np.where(x1 + rng.normal(scale=0.5, size=n) > 0, "yes", "no")
             writer.write_batch(
                 pa.record_batch(
@@ -68,7 +68,7 @@ def generate_csv(path: Path, rows: int, seed: int = 0) -> None:
                             colours[rng.integers(0, 5, n)], mask=rng.random(n) < 0.01
                         ),
                         "city": pa.array(cities[rng.integers(0, 7, n)]),
-                        "comment": pa.array(comment),
+                        "comment": comment,
                         "label": pa.array(label),
                     }
                 )

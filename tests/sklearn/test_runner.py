@@ -216,3 +216,30 @@ def test_supervised_tasks_need_a_target(iris: Data) -> None:
         run_on_splits(
             _classifier(), X, None, [], task_type="supervised_regression", class_labels=None
         )
+
+
+def test_rows_with_a_missing_target_are_not_trained_on_but_are_predicted() -> None:
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+    from mlhive.sklearn import run_on_splits
+
+    X = pd.DataFrame({"x": np.arange(20, dtype=float)})
+    y = pd.Series(2 * np.arange(20, dtype=float))
+    y[[3, 11]] = np.nan
+    folds = [
+        (0, 0, 0, np.arange(10, 20), np.arange(0, 10)),
+        (0, 1, 0, np.arange(0, 10), np.arange(10, 20)),
+    ]
+    table, _ = run_on_splits(
+        LinearRegression(),
+        X,
+        y,
+        folds,
+        task_type="supervised_regression",
+        class_labels=None,
+        n_jobs=1,
+    )
+    assert table.column("row_id").to_pylist() == list(range(20))
+    assert np.allclose(table.column("prediction").to_numpy(), 2 * np.arange(20))

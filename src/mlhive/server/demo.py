@@ -16,6 +16,7 @@ from mlhive.server.config import Settings
 from mlhive.server.db.engine import transaction
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.db.tables import Dataset, User
+from mlhive.server.demo_experiments import load_experiments
 from mlhive.server.domain.access import Actor
 from mlhive.server.services import accounts, datasets
 from mlhive.server.state import Hive
@@ -153,8 +154,11 @@ DEMO_DATASETS = [
 ]
 
 
-def load_demo(settings: Settings, names: list[str] | None = None) -> str:
-    """Migrate, create the ``admin`` user, publish and process the demo datasets.
+def load_demo(
+    settings: Settings, names: list[str] | None = None, *, experiments: bool = True
+) -> str:
+    """Migrate, create the ``admin`` user, publish and process the demo datasets, then
+    (``experiments``) create their tasks, the ``demo-cc`` suite and baseline runs.
 
     Idempotent: datasets already published by the demo are skipped.
 
@@ -177,12 +181,17 @@ def load_demo(settings: Settings, names: list[str] | None = None) -> str:
             continue
         _publish(hive, actor, spec, scratch)
     hive.worker.drain()
+    if experiments:
+        load_experiments(hive, actor)
     hive.engine.dispose()
     return key
 
 
 def _publish(hive: Hive, actor: Actor, spec: DemoDataset, scratch: Path) -> None:
-    table = from_pandas(spec.load())
+    frame = spec.load()
+    if not pd.api.types.is_numeric_dtype(frame[spec.target]):  # class labels: nominal
+        frame[spec.target] = frame[spec.target].astype("category")
+    table = from_pandas(frame)
     with tempfile.NamedTemporaryFile(dir=scratch, suffix=".parquet", delete=False) as tmp:
         path = Path(tmp.name)
     try:

@@ -96,8 +96,11 @@ def _supervised(
     job: _Job, estimator: Any, features: pd.DataFrame, target: pd.Series[Any]
 ) -> _FoldResult:
     model = clone(estimator)
+    # Rows whose target is missing cannot teach anything; they are still predicted when they
+    # are test rows (the server leaves them out of the scores).
+    train = job.train[target.iloc[job.train].notna().to_numpy()]
     start = time.perf_counter()
-    model.fit(features.iloc[job.train], target.iloc[job.train])
+    model.fit(features.iloc[train], target.iloc[train])
     fit_seconds = time.perf_counter() - start
     test_rows = features.iloc[job.test]
     start = time.perf_counter()

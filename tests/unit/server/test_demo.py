@@ -1,34 +1,48 @@
-"""Demo content loads from installed packages and is processed, idempotently."""
+"""Demo content loads from installed packages and is processed, idempotently, with tasks, a
+suite and evaluated baseline runs so that leaderboards are not empty."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory
+from mlhive.server.db.experiment_tables import Collection, CollectionTask, Run, Task
 from mlhive.server.db.tables import Dataset, Quality
 from mlhive.server.demo import DEMO_DATASETS, load_demo
+from mlhive.server.services import evaluations
 
 
-def test_demo_datasets_load_processed_and_only_once(settings: Settings) -> None:
+def test_demo_loads_datasets_tasks_suite_and_baselines_once(settings: Settings) -> None:
     assert len(DEMO_DATASETS) >= 10
-    key = load_demo(settings, names=["iris", "penguins"])
+    key = load_demo(settings, names=["penguins", "diabetes"])
     assert key.startswith("mlh_")
-    load_demo(settings, names=["iris", "penguins"])  # second run adds nothing
+    load_demo(settings, names=["penguins", "diabetes"])  # second run adds nothing
     engine = make_engine(settings.resolved_database_url)
     with make_session_factory(engine)() as session:
         rows = {d.name: d for d in session.scalars(select(Dataset))}
-        assert sorted(rows) == ["iris", "penguins"]
+        assert sorted(rows) == ["diabetes", "penguins"]
         assert {d.status for d in rows.values()} == {"active"}
-        instances = session.scalar(
-            select(Quality.value).where(
-                Quality.dataset_id == rows["penguins"].id, Quality.name == "NumberOfInstances"
-            )
-        )
-        missing = session.scalar(
-            select(Quality.value).where(
-                Quality.dataset_id == rows["penguins"].id, Quality.name == "NumberOfMissingValues"
-            )
-        )
+        penguins = rows["penguins"].id
+        quality = {
+            q.name: q.value
+            for q in session.scalars(select(Quality).where(Quality.dataset_id == penguins))
+        }
+        assert (quality["NumberOfInstances"], quality["NumberOfMissingValues"]) == (344, 19)
+        task_types = {t.dataset_id: t.task_type for t in session.scalars(select(Task))}
+        assert task_types == {
+            penguins: "supervised_classification",
+            rows["diabetes"].id: "supervised_regression",
+        }
+        suite = session.scalar(select(Collection).where(Collection.alias == "demo-cc"))
+        assert suite is not None
+        members = session.scalars(
+            select(CollectionTask.task_id).where(CollectionTask.collection_id == suite.id)
+        ).all()
+        assert len(members) == 1
+        states = session.execute(select(Run.state, func.count()).group_by(Run.state)).all()
+        assert [tuple(s) for s in states] == [("evaluated", 6)]
+        board = evaluations.leaderboard(session, None, members[0], "predictive_accuracy")
+        assert len(board.entries) == 3
+        assert board.entries[0].value > 0.9 > board.entries[-1].value  # a model beats dummy
     engine.dispose()
-    assert instances == 344 and missing == 19

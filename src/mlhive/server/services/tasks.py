@@ -55,7 +55,8 @@ class TaskQuery:
     offset: int = 0
 
 
-def _target_feature(session: Session, dataset: Dataset, target: str) -> Feature:
+def target_feature(session: Session, dataset: Dataset, target: str) -> Feature:
+    """The summary of a dataset's column named ``target``; InvalidInput if there is none."""
     feature = session.scalar(
         select(Feature).where(Feature.dataset_id == dataset.id, Feature.name == target)
     )
@@ -76,7 +77,7 @@ def _resolve_target(session: Session, dataset: Dataset, body: TaskCreate) -> Fea
         raise InvalidInput(
             f"target: dataset {dataset.id} has no default target; name one", field="target"
         )
-    feature = _target_feature(session, dataset, target)
+    feature = target_feature(session, dataset, target)
     wanted = TARGET_TYPES.get(body.task_type)
     if wanted is not None and feature.data_type != wanted:
         raise InvalidInput(
