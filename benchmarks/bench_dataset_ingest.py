@@ -125,7 +125,9 @@ def main() -> None:
     csv_path = WORK / f"ingest-{args.rows}.csv"
     if not csv_path.exists():
         print(f"generating {args.rows:,} rows …", flush=True)
-        generate_csv(csv_path, args.rows)
+        partial = csv_path.with_suffix(".partial")
+        generate_csv(partial, args.rows)
+        partial.rename(csv_path)  # a crash never leaves a truncated file to be reused
     size = csv_path.stat().st_size
     print(f"file: {csv_path.name}, {size / 1e9:.2f} GB, {args.rows:,} rows")
 

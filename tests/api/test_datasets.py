@@ -249,3 +249,18 @@ def test_datasets_live_in_s3_when_configured(
         assert "@DATA" in arff.text.upper()
         qualities = client.get(f"/api/datasets/{created['id']}/qualities").json()
         assert qualities["NumberOfInstances"] == 3
+
+
+def test_an_entirely_empty_column_is_kept_and_processed(
+    http: TestClient, upload: Upload, alice: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    dataset = upload(alice, content="a,empty,label\n1,,x\n2,,y\n3,,x\n",
+                     default_target_attribute="label").json()
+    run_jobs()
+    described = http.get(f"/api/datasets/{dataset['id']}").json()
+    assert described["processing"] == "done", described["processing_error"]
+    features = {f["name"]: f for f in http.get(f"/api/datasets/{dataset['id']}/features").json()}
+    assert features["empty"]["number_of_missing_values"] == 3
+    assert features["empty"]["number_of_distinct_values"] == 0
+    csv = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "csv"}).text
+    assert csv.splitlines()[1].split(",")[1] == ""

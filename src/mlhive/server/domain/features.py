@@ -187,6 +187,8 @@ def _summarize_column(
 
 
 def _count_distinct(values: pa.Array | pa.ChunkedArray) -> int:
+    if pa.types.is_null(values.type):  # a column with no value at all (e.g. empty in a CSV)
+        return 0
     return int(pc.count_distinct(values, mode="only_valid").as_py())
 
 
