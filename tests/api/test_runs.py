@@ -275,3 +275,41 @@ def test_suites_and_studies(
     assert http.get("/api/studies/paper-1").json()["run_ids"] == []
     missing = http.post("/api/studies", json={"name": "x", "run_ids": [999]}, headers=alice.headers)
     assert missing.status_code == 404
+
+
+def test_learning_curve_and_regression_runs_are_evaluated(
+    http: TestClient, alice: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    from tests.api.experiments import REGRESSION_CSV, Y
+
+    dataset = publish(http, alice, run_jobs, CLASSIFICATION_CSV, "label", name="lc")
+    curve = create_task(http, alice, dataset, "learning_curve", 13)
+    table = splits(http, curve["id"])
+    assert max(table.column("sample").to_pylist()) >= 1  # several training-set sizes
+    flow = upload_flow(http, alice)
+    preds = classification_predictions(table, curve["class_labels"], LABELS)
+    response = submit_run(http, alice, curve["id"], flow["id"], preds)
+    assert response.status_code == 201, response.text
+    run_jobs()
+    run = http.get(f"/api/runs/{response.json()['id']}").json()
+    assert run["state"] == "evaluated", run["evaluation_error"]
+    assert {e["measure"] for e in run["evaluations"]} >= {"predictive_accuracy"}
+
+    reg_data = publish(http, alice, run_jobs, REGRESSION_CSV, "y", name="reg")
+    procedure = next(p["id"] for p in http.get("/api/estimation-procedures", params={
+        "task_type": "supervised_regression"}).json() if p["kind"] == "holdout")
+    task = create_task(http, alice, reg_data, "supervised_regression", procedure)
+    tests = held_out_rows(splits(http, task["id"]))
+    rows = np.asarray(tests.column("rowid"))
+    predicted = Y[rows] + 0.5
+    predictions = pa.table({"repeat": tests.column("repeat"), "fold": tests.column("fold"),
+                            "sample": tests.column("sample"),
+                            "row_id": pa.array(rows, pa.int64()),
+                            "prediction": pa.array(predicted)})
+    run_id = submit_run(http, alice, task["id"], flow["id"], predictions).json()["id"]
+    run_jobs()
+    measures = {e["measure"]: e["value"] for e in http.get(f"/api/runs/{run_id}").json()[
+        "evaluations"]}
+    truth = np.round(Y[rows], 4)  # the CSV keeps four decimals
+    assert measures["mean_absolute_error"] == pytest.approx(
+        np.mean(np.abs(predicted - truth)), abs=1e-9)
