@@ -87,7 +87,7 @@ def list_datasets(
     with read(h) as session:
         rows, next_cursor = q.list_page(session, query, actor)
         ids = [row.id for row in rows]
-        tags, qualities = q.tags_of(session, ids), q.qualities_of(session, ids)
+        tags, qualities = datasets.tags_of(session, ids), q.qualities_of(session, ids)
         items = [
             DatasetSummary(
                 id=row.id,

@@ -172,15 +172,6 @@ def list_page(
     return rows, encode_cursor(query.sort, getattr(last, column.key), last.id)
 
 
-def tags_of(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
-    """Tags of many datasets in one query."""
-    result: dict[int, list[str]] = {i: [] for i in ids}
-    stmt = select(DatasetTag.dataset_id, DatasetTag.tag).where(DatasetTag.dataset_id.in_(ids))
-    for dataset_id, tag in session.execute(stmt.order_by(DatasetTag.tag)):
-        result[dataset_id].append(tag)
-    return result
-
-
 def qualities_of(
     session: Session, ids: Sequence[int], names: Sequence[str] = LIST_QUALITIES
 ) -> dict[int, dict[str, float | None]]:

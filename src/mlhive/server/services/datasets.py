@@ -7,6 +7,7 @@ Every function works inside the caller's transaction and never commits; blobs ar
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,6 +33,7 @@ from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets import PROCESSING_FIELDS, check_transition
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.jobs import queue
+from mlhive.server.services.tagging import DATASET_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.datasets import DatasetCreate, DatasetOut, DatasetUpdate, HistoryEntry
 from mlhive.wire.errors import ErrorCode
@@ -162,15 +164,13 @@ def get(session: Session, actor: Actor | None, dataset_id: int) -> Dataset:
 
 def describe(session: Session, dataset: Dataset) -> DatasetOut:
     """The full wire description of a dataset."""
-    tags = session.scalars(
-        select(DatasetTag.tag).where(DatasetTag.dataset_id == dataset.id).order_by(DatasetTag.tag)
-    ).all()
+    tags = tags_of(session, [dataset.id])[dataset.id]
     job = queue.latest_for(session, f"dataset:{dataset.id}")
     return DatasetOut.model_validate(
         {
             **{k: getattr(dataset, k) for k in DatasetOut.model_fields if hasattr(dataset, k)},
             "uploader": dataset.uploader.name,
-            "tags": list(tags),
+            "tags": tags,
             "job_id": job.id if job else None,
         }
     )
@@ -263,33 +263,20 @@ def _copy_meta_features(session: Session, source_id: int, target_id: int) -> Non
         session.add(Quality(dataset_id=target_id, name=quality.name, value=quality.value))
 
 
+def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
+    """Tags of many datasets in one query."""
+    return DATASET_TAGS.of(session, ids)
+
+
 def add_tag(session: Session, actor: Actor, dataset_id: int, tag: str) -> list[str]:
     """Tag a dataset the actor can see (anyone with a key may tag, as on OpenML)."""
-    dataset = get(session, actor, dataset_id)
-    if session.get(DatasetTag, (dataset.id, tag)) is None:
-        session.add(DatasetTag(dataset_id=dataset.id, tag=tag, tagger_id=actor.id))
-        session.flush()
-    return _tags(session, dataset.id)
+    return DATASET_TAGS.add(session, actor, get(session, actor, dataset_id).id, tag)
 
 
 def remove_tag(session: Session, actor: Actor, dataset_id: int, tag: str) -> list[str]:
     """Remove a tag: its tagger, the dataset's owner or an admin may."""
     dataset = get(session, actor, dataset_id)
-    row = session.get(DatasetTag, (dataset.id, tag))
-    if row is None:
-        raise NotFound(f"dataset {dataset_id} has no tag {tag!r}")
-    if row.tagger_id != actor.id:
-        require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
-    session.delete(row)
-    session.flush()
-    return _tags(session, dataset.id)
-
-
-def _tags(session: Session, dataset_id: int) -> list[str]:
-    stmt = (
-        select(DatasetTag.tag).where(DatasetTag.dataset_id == dataset_id).order_by(DatasetTag.tag)
-    )
-    return list(session.scalars(stmt))
+    return DATASET_TAGS.remove(session, actor, dataset.id, dataset.uploader_id, tag)
 
 
 def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:

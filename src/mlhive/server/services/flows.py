@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.experiment_tables import Flow, FlowComponent, FlowTag, Setup, SetupParameter
-from mlhive.server.domain.access import Actor, require_owner
+from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
+from mlhive.server.services.tagging import FLOW_TAGS
 from mlhive.wire.flows import (
     FlowComponentOut,
     FlowCreate,
@@ -118,11 +119,7 @@ def _components(session: Session, flow_id: int) -> list[tuple[str, int]]:
 
 def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     """Tags of many flows in one query."""
-    result: dict[int, list[str]] = {i: [] for i in ids}
-    stmt = select(FlowTag.flow_id, FlowTag.tag).where(FlowTag.flow_id.in_(list(result)))
-    for flow_id, tag in session.execute(stmt.order_by(FlowTag.tag)):
-        result[flow_id].append(tag)
-    return result
+    return FLOW_TAGS.of(session, ids)
 
 
 def describe(session: Session, flow: Flow) -> FlowOut:
@@ -163,25 +160,14 @@ def subflows(session: Session, flow_id: int) -> dict[int, Flow]:
 
 
 def add_tag(session: Session, actor: Actor, flow_id: int, tag: str) -> list[str]:
-    """Tag a flow."""
-    flow = get(session, flow_id)
-    if session.get(FlowTag, (flow.id, tag)) is None:
-        session.add(FlowTag(flow_id=flow.id, tag=tag, tagger_id=actor.id))
-        session.flush()
-    return tags_of(session, [flow.id])[flow.id]
+    """Tag a flow (anyone with a key)."""
+    return FLOW_TAGS.add(session, actor, get(session, flow_id).id, tag)
 
 
 def remove_tag(session: Session, actor: Actor, flow_id: int, tag: str) -> list[str]:
     """Untag a flow: its tagger, the flow's uploader or an admin may."""
-    flow = get(session, flow_id)
-    row = session.get(FlowTag, (flow.id, tag))
-    if row is None:
-        raise NotFound(f"flow {flow_id} has no tag {tag!r}")
-    if row.tagger_id != actor.id:
-        require_owner(actor, flow.uploader_id, f"flow {flow_id}")
-    session.delete(row)
-    session.flush()
-    return tags_of(session, [flow.id])[flow.id]
+    item = get(session, flow_id)
+    return FLOW_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
 
 
 def resolve_settings(

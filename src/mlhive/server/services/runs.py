@@ -5,6 +5,7 @@ from the uploader."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -29,6 +30,7 @@ from mlhive.server.domain.predictions import read_predictions, validate_predicti
 from mlhive.server.jobs import queue
 from mlhive.server.services import datasets, flows, tasks
 from mlhive.server.services.dataset_processing import load_table
+from mlhive.server.services.tagging import RUN_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
 from mlhive.wire.runs import RunCreate
@@ -216,35 +218,20 @@ def list_page(session: Session, q: RunQuery, actor: Actor | None) -> tuple[list[
     return rows, rows[-1].id if len(rows) == q.limit else None
 
 
-def tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     """Tags of many runs in one query."""
-    result: dict[int, list[str]] = {i: [] for i in ids}
-    stmt = select(RunTag.run_id, RunTag.tag).where(RunTag.run_id.in_(ids)).order_by(RunTag.tag)
-    for run_id, tag in session.execute(stmt):
-        result[run_id].append(tag)
-    return result
+    return RUN_TAGS.of(session, ids)
 
 
 def add_tag(session: Session, actor: Actor, run_id: int, tag: str) -> list[str]:
-    """Tag a run."""
-    run = get(session, actor, run_id)
-    if session.get(RunTag, (run.id, tag)) is None:
-        session.add(RunTag(run_id=run.id, tag=tag, tagger_id=actor.id))
-        session.flush()
-    return tags_of(session, [run.id])[run.id]
+    """Tag a run (anyone with a key)."""
+    return RUN_TAGS.add(session, actor, get(session, actor, run_id).id, tag)
 
 
 def remove_tag(session: Session, actor: Actor, run_id: int, tag: str) -> list[str]:
     """Untag a run: its tagger, the run's uploader or an admin may."""
-    run = get(session, actor, run_id)
-    row = session.get(RunTag, (run.id, tag))
-    if row is None:
-        raise NotFound(f"run {run_id} has no tag {tag!r}")
-    if row.tagger_id != actor.id:
-        require_owner(actor, run.uploader_id, f"run {run_id}")
-    session.delete(row)
-    session.flush()
-    return tags_of(session, [run.id])[run.id]
+    item = get(session, actor, run_id)
+    return RUN_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
 
 
 def delete_run(session: Session, actor: Actor, run_id: int) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +26,14 @@ from mlhive.formats.tables import write_parquet
 from mlhive.server.config import Settings
 from mlhive.server.db.experiment_tables import Task, TaskTag
 from mlhive.server.db.tables import Dataset, Feature, Quality
-from mlhive.server.domain.access import Actor, can_see, require_owner
+from mlhive.server.domain.access import Actor, can_see
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.metrics import measures_for
 from mlhive.server.domain.procedures import get_procedure, to_wire
 from mlhive.server.domain.splits import make_splits
 from mlhive.server.services import datasets
 from mlhive.server.services.dataset_processing import load_table
+from mlhive.server.services.tagging import TASK_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
 from mlhive.wire.tasks import TASK_TYPE_IDS, TaskCreate, TaskOut
@@ -217,13 +219,9 @@ def get(session: Session, actor: Actor | None, task_id: int) -> Task:
     return task
 
 
-def tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     """Tags of many tasks in one query."""
-    result: dict[int, list[str]] = {i: [] for i in ids}
-    stmt = select(TaskTag.task_id, TaskTag.tag).where(TaskTag.task_id.in_(ids))
-    for task_id, tag in session.execute(stmt.order_by(TaskTag.tag)):
-        result[task_id].append(tag)
-    return result
+    return TASK_TAGS.of(session, ids)
 
 
 def describe(task: Task, tags: list[str]) -> TaskOut:
@@ -288,24 +286,13 @@ def list_page(session: Session, q: TaskQuery, actor: Actor | None) -> tuple[list
 
 def add_tag(session: Session, actor: Actor, task_id: int, tag: str) -> list[str]:
     """Tag a task (anyone with a key)."""
-    task = get(session, actor, task_id)
-    if session.get(TaskTag, (task.id, tag)) is None:
-        session.add(TaskTag(task_id=task.id, tag=tag, tagger_id=actor.id))
-        session.flush()
-    return tags_of(session, [task.id])[task.id]
+    return TASK_TAGS.add(session, actor, get(session, actor, task_id).id, tag)
 
 
 def remove_tag(session: Session, actor: Actor, task_id: int, tag: str) -> list[str]:
-    """Untag a task: its tagger, the task's creator or an admin may."""
-    task = get(session, actor, task_id)
-    row = session.get(TaskTag, (task.id, tag))
-    if row is None:
-        raise NotFound(f"task {task_id} has no tag {tag!r}")
-    if row.tagger_id != actor.id:
-        require_owner(actor, task.uploader_id, f"task {task_id}")
-    session.delete(row)
-    session.flush()
-    return tags_of(session, [task.id])[task.id]
+    """Untag a task: its tagger, the task's uploader or an admin may."""
+    item = get(session, actor, task_id)
+    return TASK_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
 
 
 def splits_file(session: Session, actor: Actor | None, task_id: int, fmt: str) -> tuple[str, str]:
