@@ -93,7 +93,8 @@ def read_csv(
     if table.num_rows == 0:
         raise FormatError("empty_file", "the CSV file has a header but no data rows")
     for name, column in zip(table.column_names, table.columns, strict=True):
-        if pat.is_binary(column.type) or pat.is_large_binary(column.type):
+        kind = column.type.value_type if pat.is_dictionary(column.type) else column.type
+        if pat.is_binary(kind) or pat.is_large_binary(kind):
             raise FormatError("malformed_file", f"column {name!r} holds text that is not UTF-8")
     columns = [
         _refine(table.column(i), name in nominal, name in string)
@@ -174,6 +175,10 @@ def _read_with_pyarrow(
         column_types=forced,
         null_values=list(NULL_TOKENS),
         strings_can_be_null=False,
+        # Text columns with few distinct values arrive dictionary-encoded: far fewer string
+        # allocations while parsing, and the nominal decision below only looks at categories.
+        auto_dict_encode=True,
+        auto_dict_max_cardinality=MAX_CATEGORIES + len(NULL_TOKENS),
         true_values=["true", "True", "TRUE"],
         false_values=["false", "False", "FALSE"],
     )
@@ -228,6 +233,8 @@ def _first_ragged_row(text: io.TextIOWrapper, sep: str) -> FormatError:
 
 def _refine(column: pa.ChunkedArray, force_nominal: bool, force_string: bool) -> pa.ChunkedArray:
     """Decide what a text column is: bool, nominal or string (see the module docstring)."""
+    if pat.is_dictionary(column.type):
+        return _refine_dictionary(column)
     if not (pat.is_string(column.type) or pat.is_large_string(column.type)):
         return column
     if force_string:
@@ -243,6 +250,28 @@ def _refine(column: pa.ChunkedArray, force_nominal: bool, force_string: bool) ->
     if force_nominal or few:
         return nominal_column(cleaned, sorted_categories(distinct.to_pylist()))
     return _null_tokens(column, TEXT_NULL_TOKENS)
+
+
+def _refine_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column pyarrow dictionary-encoded while parsing: work on its few categories."""
+    unified = column.unify_dictionaries()
+    labels: list[str] = unified.chunk(0).dictionary.to_pylist() if unified.num_chunks else []
+    kept = [label for label in labels if label not in NULL_TOKENS]
+    if _is_boolean(pa.array(kept, pa.string())):
+        return pc.equal(pc.utf8_lower(_null_tokens(column.cast(pa.string()), NULL_TOKENS)), "true")
+    categories = sorted_categories(kept)
+    position = {label: i for i, label in enumerate(categories)}
+    mapping = pa.array([position.get(label) for label in labels], pa.int32())
+    dictionary = pa.array(categories, pa.string())
+    chunks = [
+        pa.DictionaryArray.from_arrays(pc.take(mapping, chunk.indices), dictionary)
+        for chunk in unified.chunks
+    ]
+    nominal = pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string()))
+    non_null = len(nominal) - nominal.null_count
+    if len(categories) <= MAX_CATEGORIES and len(categories) <= MAX_CATEGORY_SHARE * non_null:
+        return nominal
+    return _null_tokens(column.cast(pa.string()), TEXT_NULL_TOKENS)
 
 
 def _many_values(column: pa.ChunkedArray) -> bool:
