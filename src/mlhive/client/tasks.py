@@ -220,6 +220,18 @@ class TasksAPI:
         path = f"/api/tasks/{task_id}/tags/{quote(tag, safe='')}"
         return list(self._core.request("DELETE", path).json())
 
+    def iter_procedures(
+        self, task_type: TaskType | str | None = None
+    ) -> list[EstimationProcedureOut]:
+        """The estimation procedures as wire models (see :meth:`procedures`).
+
+        Raises:
+            InvalidInputError: an unknown task type.
+        """
+        params = {"task_type": task_type_of(task_type)} if task_type else None
+        rows = self._core.get_json("/api/estimation-procedures", params)
+        return [EstimationProcedureOut.model_validate(row) for row in rows]
+
     def procedures(self, task_type: TaskType | str | None = None) -> pd.DataFrame:
         """OpenML's estimation procedures (ids and names as on OpenML).
 
@@ -233,10 +245,21 @@ class TasksAPI:
         Raises:
             InvalidInputError: an unknown task type.
         """
-        params = {"task_type": task_type_of(task_type)} if task_type else None
-        rows = self._core.get_json("/api/estimation-procedures", params)
-        items = [EstimationProcedureOut.model_validate(row).model_dump() for row in rows]
+        items = (p.model_dump() for p in self.iter_procedures(task_type))
         return frame(items, PROCEDURE_COLUMNS)
+
+    def get_leaderboard(
+        self, task_id: int, measure: str = "predictive_accuracy", limit: int = 100
+    ) -> Leaderboard:
+        """The leaderboard as a wire model (see :meth:`leaderboard`).
+
+        Raises:
+            NotFoundError: no such task. InvalidInputError: an unknown measure.
+        """
+        raw = self._core.get_json(
+            f"/api/tasks/{task_id}/leaderboard", {"measure": measure, "limit": limit}
+        )
+        return Leaderboard.model_validate(raw)
 
     def leaderboard(
         self, task_id: int, measure: str = "predictive_accuracy", limit: int = 100
@@ -260,10 +283,7 @@ class TasksAPI:
         Example:
             >>> client.tasks.leaderboard(1, measure="area_under_roc_curve")  # doctest: +SKIP
         """
-        raw = self._core.get_json(
-            f"/api/tasks/{task_id}/leaderboard", {"measure": measure, "limit": limit}
-        )
-        board = Leaderboard.model_validate(raw)
+        board = self.get_leaderboard(task_id, measure, limit)
         df = frame((entry.model_dump() for entry in board.entries), LEADERBOARD_COLUMNS)
         df.attrs.update(measure=board.measure, higher_is_better=board.higher_is_better)
         return df
