@@ -20,7 +20,7 @@ from mlhive import (
 )
 from mlhive.sklearn import FoldError
 from tests.client.conftest import MakeClient
-from tests.client.experiment_data import ROWS, publish_classification
+from tests.client.experiment_data import ROWS, classification_frame, publish_classification
 from tests.conftest import UserKey
 
 
@@ -148,3 +148,17 @@ def test_evaluations_are_sorted_paged_and_per_fold(
     assert "predictive_accuracy" in one["measure"].tolist()
     assert all(len(folds[0]) == 10 for folds in one["per_fold"] if folds is not None)
     assert set(client.evaluations.list(flow=runs[2].flow_id)["run_id"]) == {runs[2].id}
+
+
+def test_rows_without_a_label_are_predicted_but_never_trained_on(
+    client: Client, run_jobs: Callable[[], int]
+) -> None:
+    frame = classification_frame()
+    frame.loc[[0, 1, 2], "label"] = None
+    dataset = client.datasets.publish(frame, name="gaps", target="label", row_id_attribute="rid")
+    run_jobs()
+    task = client.tasks.create(dataset.id)
+    run = client.run(DecisionTreeClassifier(random_state=0), task, n_jobs=1)
+    assert sorted(run.predictions()["row_id"]) == list(range(ROWS))
+    run_jobs()
+    assert run.wait(timeout=10).set_index("measure").loc["predictive_accuracy", "value"] > 0.8
