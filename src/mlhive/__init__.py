@@ -11,7 +11,7 @@ from __future__ import annotations
 # Defined before the imports below: the client reads it for its User-Agent.
 __version__ = "0.1.0"
 
-from mlhive.client import Client, Dataset
+from mlhive.client import Client, Dataset, Flow, LocalRun, Run, RunFailedError, Task
 from mlhive.errors import (
     APIError,
     AuthenticationError,
@@ -38,13 +38,18 @@ __all__ = [
     "ConnectionFailed",
     "CorruptDownloadError",
     "Dataset",
+    "Flow",
     "InvalidInputError",
     "JobFailedError",
+    "LocalRun",
     "MlhiveError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "Run",
+    "RunFailedError",
     "ServerError",
+    "Task",
     "WaitTimeoutError",
     "__version__",
 ]

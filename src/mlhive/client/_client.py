@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Literal, overload
 
 import httpx
 
@@ -11,7 +13,14 @@ from mlhive.client._http import HttpCore
 from mlhive.client.cache import Cache
 from mlhive.client.config import ClientConfig, resolve
 from mlhive.client.datasets import DatasetsAPI
+from mlhive.client.evaluations import EvaluationsAPI
+from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.jobs import JobsAPI
+from mlhive.client.run import LocalRun, Run
+from mlhive.client.runs import RunsAPI
+from mlhive.client.studies import StudiesAPI, SuitesAPI
+from mlhive.client.task import Task
+from mlhive.client.tasks import TasksAPI
 from mlhive.wire.accounts import UserOut
 from mlhive.wire.common import Health
 
@@ -37,6 +46,13 @@ class Client:
     Attributes:
         datasets: dataset operations (:class:`~mlhive.client.datasets.DatasetsAPI`).
         jobs: background jobs (:class:`~mlhive.client.jobs.JobsAPI`).
+        tasks: tasks, estimation procedures, leaderboards (:class:`~mlhive.client.tasks.TasksAPI`).
+        flows: pipeline descriptions (:class:`~mlhive.client.flows.FlowsAPI`).
+        setups: a flow's parameter values (:class:`~mlhive.client.flows.SetupsAPI`).
+        runs: runs (:class:`~mlhive.client.runs.RunsAPI`); :meth:`run` makes one.
+        evaluations: the server's scores (:class:`~mlhive.client.evaluations.EvaluationsAPI`).
+        suites: collections of tasks (:class:`~mlhive.client.studies.SuitesAPI`).
+        studies: collections of runs (:class:`~mlhive.client.studies.StudiesAPI`).
         config: the resolved settings.
 
     Raises:
@@ -68,6 +84,13 @@ class Client:
         self.cache = Cache(self.config.cache_dir, self._core.base_url)
         self.datasets = DatasetsAPI(self._core, self.cache)
         self.jobs = JobsAPI(self._core)
+        self.tasks = TasksAPI(self._core, self.cache, self.datasets)
+        self.setups = SetupsAPI(self._core)
+        self.flows = FlowsAPI(self._core, self.setups)
+        self.runs = RunsAPI(self._core, self.cache, self.tasks, self.flows, self.setups)
+        self.evaluations = EvaluationsAPI(self._core)
+        self.suites = SuitesAPI(self._core)
+        self.studies = StudiesAPI(self._core)
 
     @property
     def url(self) -> str:
@@ -118,3 +141,79 @@ class Client:
             'alice'
         """
         return UserOut.model_validate(self._core.get_json("/api/users/me"))
+
+    @overload
+    def run(
+        self,
+        estimator: Any,
+        task: int | Task,
+        *,
+        n_jobs: int = ...,
+        tags: Iterable[str] = ...,
+        upload: Literal[True] = ...,
+        avoid_duplicate: bool = ...,
+    ) -> Run: ...
+
+    @overload
+    def run(
+        self,
+        estimator: Any,
+        task: int | Task,
+        *,
+        n_jobs: int = ...,
+        tags: Iterable[str] = ...,
+        upload: bool,
+        avoid_duplicate: bool = ...,
+    ) -> Run | LocalRun: ...
+
+    def run(
+        self,
+        estimator: Any,
+        task: int | Task,
+        *,
+        n_jobs: int = -1,
+        tags: Iterable[str] = (),
+        upload: bool = True,
+        avoid_duplicate: bool = False,
+    ) -> Run | LocalRun:
+        """Run a scikit-learn estimator on a task's fixed splits and upload the run.
+
+        The estimator is described as a flow (published unless it exists), a clone of it is
+        fitted on every training set (folds in parallel) and predicts the test rows; the
+        predictions, the parameter values and the fold timings are uploaded as a run, which
+        the server then evaluates in the background (see :meth:`Run.wait`).
+
+        Args:
+            estimator: an unfitted scikit-learn estimator or pipeline.
+            task: the task or its id.
+            n_jobs: parallel fold workers (-1: all cores, 1: one after another).
+            tags: tags for the run.
+            upload: False keeps the run local: a :class:`~mlhive.client.run.LocalRun` whose
+                ``publish()`` uploads it later.
+            avoid_duplicate: if a run with the same flow and parameter values exists on the
+                task, return it instead of running again.
+
+        Returns:
+            The uploaded (``pending``) or existing run; a ``LocalRun`` with ``upload=False``.
+
+        Raises:
+            RunFailedError: the estimator raised on a fold; the failure was uploaded as the
+                failed run ``run_id`` (with ``upload=False``: the ``FoldError`` itself).
+            FlowConversionError: the estimator cannot be described as a flow.
+            InvalidInputError: the server rejected the predictions.
+            NotFoundError: no such task. AuthenticationError: no or an invalid API key.
+            ImportError: scikit-learn is not installed (``pip install mlhive[sklearn]``).
+
+        Example:
+            >>> from sklearn.ensemble import RandomForestClassifier
+            >>> run = client.run(RandomForestClassifier(), task=1)  # doctest: +SKIP
+            >>> run.wait()  # doctest: +SKIP
+        """
+        return self.runs.run_estimator(
+            estimator,
+            task,
+            n_jobs=n_jobs,
+            tags=tags,
+            upload=upload,
+            avoid_duplicate=avoid_duplicate,
+        )

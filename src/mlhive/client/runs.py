@@ -1,0 +1,304 @@
+"""``client.runs``: run estimators on tasks, upload, find, compare and delete runs."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from mlhive.client import _experiment
+from mlhive.client._fetch import cached_blob, frame, ids, paginate
+from mlhive.client._http import HttpCore
+from mlhive.client.cache import Cache
+from mlhive.client.flows import FlowsAPI, SetupsAPI
+from mlhive.client.run import LocalRun, Run, RunFailedError
+from mlhive.client.task import Task
+from mlhive.client.tasks import TasksAPI
+from mlhive.wire.flows import FlowCreate
+from mlhive.wire.runs import RunComparison, RunCreate, RunOut, RunSummary
+
+RUN_COLUMNS = list(RunSummary.model_fields)
+COMPARE_COLUMNS = ["run_id", "flow_id", "flow_name", "setup_id", "uploader", "state"]
+IdFilter = int | Iterable[int] | None
+
+
+class RunsAPI:
+    """``client.runs``: every run operation of the native API (``client.run`` makes runs).
+
+    Example:
+        >>> client.runs.list(task=1, uploader="alice")  # doctest: +SKIP
+        >>> client.runs.compare([10, 11], measure="predictive_accuracy")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        core: HttpCore,
+        cache: Cache,
+        tasks: TasksAPI,
+        flows: FlowsAPI,
+        setups: SetupsAPI,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self._core = core
+        self._cache = cache
+        self._tasks = tasks
+        self._flows = flows
+        self._setups = setups
+        self.poll_interval = poll_interval
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _describe(self, run_id: int) -> RunOut:
+        return RunOut.model_validate(self._core.get_json(f"/api/runs/{run_id}"))
+
+    def _predictions_file(self, run_id: int, sha256: str) -> Path:
+        path = f"/api/runs/{run_id}/predictions"
+        return cached_blob(self._core, self._cache, sha256, path, label=f"predictions {run_id}")
+
+    def get(self, run_id: int) -> Run:
+        """A run with its parameter values, fold timings and the server's evaluations.
+
+        Raises:
+            NotFoundError: no such run (or its task is not visible to you).
+            ConnectionFailed: the server is unreachable.
+        """
+        return Run(self, self._describe(run_id))
+
+    def iter_runs(
+        self,
+        *,
+        task: IdFilter = None,
+        flow: IdFilter = None,
+        setup: IdFilter = None,
+        uploader: str | None = None,
+        tag: str | None = None,
+        study: int | None = None,
+        limit: int = 1000,
+        page_size: int = 500,
+    ) -> Iterator[RunSummary]:
+        """Iterate over matching runs, oldest first, fetching pages lazily (see :meth:`list`).
+
+        Raises:
+            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+        """
+        params: dict[str, Any] = {
+            "task": ids(task), "flow": ids(flow), "setup": ids(setup),
+            "uploader": uploader, "tag": tag, "study": study,
+        }  # fmt: skip
+        for raw in paginate(self._core, "/api/runs", params, limit=limit, page_size=page_size):
+            yield RunSummary.model_validate(raw)
+
+    def compare(
+        self,
+        run_ids: Iterable[int],
+        measure: str = "predictive_accuracy",
+        *,
+        all_parameters: bool = False,
+    ) -> pd.DataFrame:
+        """Runs side by side: their score on ``measure`` and the parameters they differ in.
+
+        Args:
+            run_ids: 1 to 50 runs.
+            measure: the measure to show.
+            all_parameters: show every parameter, not only those whose values differ.
+
+        Returns:
+            One row per run: ``run_id``, ``flow_id``, ``flow_name``, ``setup_id``,
+            ``uploader``, ``state``, ``value``, ``stdev``, ``per_fold`` (``[repeat][fold]``),
+            then one column per parameter named ``<flow id>:<parameter>`` (JSON-encoded values).
+
+        Raises:
+            InvalidInputError: no runs or more than 50. NotFoundError: an unknown run.
+
+        Example:
+            >>> client.runs.compare([10, 11])[["run_id", "value"]]  # doctest: +SKIP
+        """
+        wanted = ids(run_ids)
+        raw = self._core.get_json("/api/runs/compare", {"run": wanted, "measure": measure})
+        comparison = RunComparison.model_validate(raw)
+        rows: list[dict[str, Any]] = []
+        for run in comparison.runs:
+            score = next((e for e in run.evaluations if e.measure == measure), None)
+            row = {
+                "run_id": run.id, **run.model_dump(include=set(COMPARE_COLUMNS[1:])),
+                "value": score.value if score else None,
+                "stdev": score.stdev if score else None,
+                "per_fold": comparison.per_fold.get(run.id),
+            }  # fmt: skip
+            rows.append(row)
+        columns = [*COMPARE_COLUMNS, "value", "stdev", "per_fold"]
+        for key, values in comparison.parameters.items():
+            per_run = [values.get(row["run_id"]) for row in rows]
+            if all_parameters or len(rows) < 2 or len(set(per_run)) > 1:
+                columns.append(key)
+                for row, value in zip(rows, per_run, strict=True):
+                    row[key] = value
+        df = frame(rows, columns)
+        df.attrs["measure"] = measure
+        return df
+
+    # -- changing -----------------------------------------------------------------------------
+
+    def tag(self, run_id: int, tag: str) -> list[str]:
+        """Add a tag; returns all the run's tags.
+
+        Raises:
+            InvalidInputError: a malformed tag. NotFoundError: no such run.
+        """
+        path = f"/api/runs/{run_id}/tags"
+        return list(self._core.request("POST", path, json={"tag": tag}).json())
+
+    def untag(self, run_id: int, tag: str) -> list[str]:
+        """Remove a tag; returns the remaining tags.
+
+        Raises:
+            NotFoundError: no such run or tag. PermissionDeniedError: not allowed.
+        """
+        path = f"/api/runs/{run_id}/tags/{quote(tag, safe='')}"
+        return list(self._core.request("DELETE", path).json())
+
+    def delete(self, run_id: int) -> None:
+        """Delete a run (its uploader or an administrator).
+
+        Raises:
+            PermissionDeniedError: not your run. NotFoundError: no such run.
+        """
+        self._core.request("DELETE", f"/api/runs/{run_id}")
+
+    # -- making runs --------------------------------------------------------------------------
+
+    def _publish(self, local: LocalRun) -> Run:
+        flow = self._flows.publish(local.flow)
+        description = RunCreate(
+            task_id=local.task.id,
+            flow_id=flow.id,
+            parameter_settings=_experiment.settings_for(local.estimator, flow.meta),
+            tags=local.tags,
+            error_message=None if local.error is None else str(local.error),
+            fold_timings=local.fold_timings,
+            setup_string=_experiment.setup_string(local.estimator),
+        )
+        files = None
+        if local.predictions_table is not None:
+            sink = io.BytesIO()
+            pq.write_table(local.predictions_table, sink)
+            media = "application/vnd.apache.parquet"
+            files = {"predictions": ("predictions.parquet", sink.getvalue(), media)}
+        response = self._core.request(
+            "POST", "/api/runs", data={"description": description.model_dump_json()}, files=files
+        )
+        return Run(self, RunOut.model_validate(response.json()))
+
+    def find_duplicate(self, task_id: int, estimator: Any) -> Run | None:
+        """An existing run of ``estimator`` (same flow and parameter values) on a task.
+
+        Runs that failed or could not be evaluated do not count.
+
+        Args:
+            task_id: the task.
+            estimator: a scikit-learn estimator.
+
+        Returns:
+            The oldest such run, or None.
+
+        Raises:
+            FlowConversionError: the estimator cannot be described as a flow.
+        """
+        return self._duplicate(task_id, _experiment.describe(estimator), estimator)
+
+    def _duplicate(self, task_id: int, flow: FlowCreate, estimator: Any) -> Run | None:
+        flow_id = self._flows.exists(flow.name, flow.external_version)
+        if flow_id is None:
+            return None
+        uploaded = self._flows.get(flow_id)
+        wanted = _experiment.settings_key(_experiment.settings_for(estimator, uploaded.meta))
+        matches: dict[int, bool] = {}
+        # There is no lookup of a setup by its values: compare each setup used on the task.
+        for summary in self.iter_runs(task=task_id, flow=flow_id, limit=100_000):
+            if summary.state in ("failed", "error"):
+                continue
+            if summary.setup_id not in matches:
+                setup = self._setups.get(summary.setup_id)
+                matches[summary.setup_id] = _experiment.settings_key(setup.parameters) == wanted
+            if matches[summary.setup_id]:
+                return self.get(summary.id)
+        return None
+
+    def run_estimator(
+        self,
+        estimator: Any,
+        task: int | Task,
+        *,
+        n_jobs: int = -1,
+        tags: Iterable[str] = (),
+        upload: bool = True,
+        avoid_duplicate: bool = False,
+    ) -> Run | LocalRun:
+        """Run an estimator on a task's splits and upload the run (see :meth:`Client.run`)."""
+        task_obj = task if isinstance(task, Task) else self._tasks.get(task)
+        flow = _experiment.describe(estimator)
+        if avoid_duplicate:
+            existing = self._duplicate(task_obj.id, flow, estimator)
+            if existing is not None:
+                return existing
+        local = _experiment.execute(task_obj, estimator, flow, n_jobs=n_jobs, tags=list(tags))
+        local._api = self
+        if not upload:
+            if local.error is not None:
+                raise local.error
+            return local
+        run = local.publish()
+        error: Any = local.error
+        if error is not None:
+            raise RunFailedError(
+                f"{error} (recorded as failed run {run.id})",
+                error.repeat,
+                error.fold,
+                error.sample,
+                run.id,
+            ) from error
+        return run
+
+    # Defined last: inside the class body ``list`` would shadow the builtin in annotations.
+    def list(
+        self,
+        *,
+        task: IdFilter = None,
+        flow: IdFilter = None,
+        setup: IdFilter = None,
+        uploader: str | None = None,
+        tag: str | None = None,
+        study: int | None = None,
+        limit: int = 1000,
+        page_size: int = 500,
+    ) -> pd.DataFrame:
+        """Find runs you may see, oldest first, as a table.
+
+        Args:
+            task, flow, setup: one id or several (any of them matches).
+            uploader: the uploader's user name.
+            tag: only runs with this tag.
+            study: only runs in this study.
+            limit: the most rows to return (pages are followed until then).
+            page_size: rows per request.
+
+        Returns:
+            One row per run: ``id``, ``task_id``, ``flow_id``, ``flow_name``, ``setup_id``,
+            ``uploader``, ``upload_time``, ``state``, ``tags``.
+
+        Raises:
+            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+
+        Example:
+            >>> client.runs.list(task=[1, 2], flow=7)  # doctest: +SKIP
+        """
+        runs = self.iter_runs(
+            task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study,
+            limit=limit, page_size=page_size,
+        )  # fmt: skip
+        return frame((run.model_dump() for run in runs), RUN_COLUMNS)

@@ -1,0 +1,180 @@
+"""``client.suites`` (collections of tasks) and ``client.studies`` (collections of runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+from urllib.parse import quote
+
+import pandas as pd
+
+from mlhive.client._fetch import checked, frame
+from mlhive.client._http import HttpCore
+from mlhive.wire.studies import CollectionCreate, CollectionKind, CollectionOut, CollectionStatus
+
+COLLECTION_COLUMNS = list(CollectionOut.model_fields)
+Visibility = Literal["public", "private"]
+
+
+class _CollectionsAPI:
+    """What suites and studies share: find, attach, detach, status, delete."""
+
+    kind: CollectionKind
+    prefix: str
+
+    def __init__(self, core: HttpCore) -> None:
+        self._core = core
+
+    def _path(self, ref: int | str, action: str = "") -> str:
+        path = f"{self.prefix}/{quote(str(ref), safe='')}"
+        return f"{path}/{action}" if action else path
+
+    def _collection(self, raw: object) -> CollectionOut:
+        return CollectionOut.model_validate(raw)
+
+    def _create(self, body: CollectionCreate) -> CollectionOut:
+        payload = body.model_dump(mode="json", exclude_none=True)
+        return self._collection(self._core.request("POST", self.prefix, json=payload).json())
+
+    def get(self, ref: int | str) -> CollectionOut:
+        """One collection by id or alias.
+
+        Raises:
+            NotFoundError: none with that id or alias (or a private one of another user).
+        """
+        return self._collection(self._core.get_json(self._path(ref)))
+
+    def attach(self, ref: int | str, ids: Iterable[int]) -> CollectionOut:
+        """Add members (task ids to a suite, run ids to a study); returns the collection.
+
+        Raises:
+            NotFoundError: no such collection or member. PermissionDeniedError: not yours.
+            InvalidInputError: no ids given.
+        """
+        body = {"ids": [int(i) for i in ids]}
+        return self._collection(
+            self._core.request("POST", self._path(ref, "attach"), json=body).json()
+        )
+
+    def detach(self, ref: int | str, ids: Iterable[int]) -> CollectionOut:
+        """Remove members; returns the collection.
+
+        Raises:
+            NotFoundError: no such collection. PermissionDeniedError: not yours.
+        """
+        body = {"ids": [int(i) for i in ids]}
+        return self._collection(
+            self._core.request("POST", self._path(ref, "detach"), json=body).json()
+        )
+
+    def set_status(self, ref: int | str, status: CollectionStatus) -> CollectionOut:
+        """Change the status (``in_preparation``, ``active``, ``deactivated``).
+
+        Raises:
+            ConflictError: a transition that is not allowed. PermissionDeniedError: not yours.
+        """
+        path = self._path(ref, "status")
+        return self._collection(self._core.request("POST", path, json={"status": status}).json())
+
+    def delete(self, ref: int | str) -> None:
+        """Delete the collection (its members stay).
+
+        Raises:
+            NotFoundError: no such collection. PermissionDeniedError: not yours.
+        """
+        self._core.request("DELETE", self._path(ref))
+
+    # Defined last: inside the class body ``list`` would shadow the builtin in annotations.
+    def list(self, status: CollectionStatus | None = None) -> pd.DataFrame:
+        """The collections you may see, as a table.
+
+        Args:
+            status: only collections with this status.
+
+        Returns:
+            One row per collection: ``id``, ``kind``, ``name``, ``alias``, ``description``,
+            ``status``, ``visibility``, ``creator``, ``created_at``, ``task_ids``, ``run_ids``.
+        """
+        params = {"status": status} if status else None
+        rows = self._core.get_json(self.prefix, params)
+        items = (self._collection(row).model_dump() for row in rows)
+        return frame(items, COLLECTION_COLUMNS)
+
+
+class SuitesAPI(_CollectionsAPI):
+    """``client.suites``: benchmark suites, named collections of tasks.
+
+    Example:
+        >>> suite = client.suites.create("my-benchmark", alias="mb", task_ids=[1, 2])
+        ... # doctest: +SKIP
+        >>> client.suites.get("mb").task_ids  # doctest: +SKIP
+        [1, 2]
+    """
+
+    kind: CollectionKind = "suite"
+    prefix = "/api/suites"
+
+    def create(
+        self,
+        name: str,
+        alias: str | None = None,
+        description: str = "",
+        task_ids: Iterable[int] = (),
+        visibility: Visibility = "public",
+    ) -> CollectionOut:
+        """Create a suite.
+
+        Args:
+            name: the suite's name.
+            alias: a unique short name to refer to it by.
+            description: free text.
+            task_ids: its tasks.
+            visibility: ``public`` or ``private``.
+
+        Raises:
+            InvalidInputError: a bad name or alias. ConflictError: the alias is taken.
+            NotFoundError: an unknown task.
+        """
+        body = checked(
+            CollectionCreate, name=name, alias=alias, description=description,
+            task_ids=[int(i) for i in task_ids], visibility=visibility,
+        )  # fmt: skip
+        return self._create(body)
+
+
+class StudiesAPI(_CollectionsAPI):
+    """``client.studies``: studies, named collections of runs.
+
+    Example:
+        >>> study = client.studies.create("tuning", run_ids=[10, 11])  # doctest: +SKIP
+    """
+
+    kind: CollectionKind = "study"
+    prefix = "/api/studies"
+
+    def create(
+        self,
+        name: str,
+        alias: str | None = None,
+        description: str = "",
+        run_ids: Iterable[int] = (),
+        visibility: Visibility = "public",
+    ) -> CollectionOut:
+        """Create a study.
+
+        Args:
+            name: the study's name.
+            alias: a unique short name to refer to it by.
+            description: free text.
+            run_ids: its runs.
+            visibility: ``public`` or ``private``.
+
+        Raises:
+            InvalidInputError: a bad name or alias. ConflictError: the alias is taken.
+            NotFoundError: an unknown run.
+        """
+        body = checked(
+            CollectionCreate, name=name, alias=alias, description=description,
+            run_ids=[int(i) for i in run_ids], visibility=visibility,
+        )  # fmt: skip
+        return self._create(body)

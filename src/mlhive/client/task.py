@@ -1,0 +1,185 @@
+"""The :class:`Task` object the client returns: a description plus lazy dataset and splits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from mlhive.client.dataset import Dataset
+from mlhive.formats.splits import iter_splits, read_splits, split_indices, splits_shape
+from mlhive.wire.tasks import EstimationProcedureOut, TaskOut, TaskType
+
+if TYPE_CHECKING:
+    from mlhive.client.tasks import TasksAPI
+
+IntArray = npt.NDArray[np.int64]
+
+
+class Task:
+    """One task on an mlhive server: a dataset, a target and fixed train/test splits.
+
+    Its attributes are the fields of the server's description (:class:`~mlhive.wire.tasks.
+    TaskOut`): ``id``, ``task_type``, ``dataset_id``, ``target``, ``estimation_procedure``,
+    ``class_labels``, ``splits_sha256`` ... The dataset and the splits load on first use; the
+    splits file is cached locally by content hash, like dataset data.
+
+    Example:
+        >>> task = client.tasks.get(1)  # doctest: +SKIP
+        >>> X, y = task.get_X_and_y()  # doctest: +SKIP
+        >>> for train, test in task.iterate_splits():  # doctest: +SKIP
+        ...     model.fit(X.iloc[train], y.iloc[train])
+    """
+
+    id: int
+    task_type: TaskType
+    task_type_id: int
+    dataset_id: int
+    dataset_name: str
+    dataset_version: int
+    target: str | None
+    estimation_procedure: EstimationProcedureOut
+    evaluation_measures: list[str]
+    class_labels: list[str] | None
+    number_of_rows: int
+    splits_sha256: str
+    seed: int
+    status: str
+    tags: list[str]
+    uploader: str
+    created_at: datetime
+
+    def __init__(self, api: TasksAPI, meta: TaskOut) -> None:
+        self._api = api
+        self._load(meta)
+
+    def _load(self, meta: TaskOut) -> None:
+        self.meta = meta
+        for field in TaskOut.model_fields:
+            setattr(self, field, getattr(meta, field))
+        self._dataset: Dataset | None = None
+        self._splits: pa.Table | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Task(id={self.id}, task_type={self.task_type!r}, dataset_id={self.dataset_id}, "
+            f"target={self.target!r}, procedure={self.estimation_procedure.name!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The description as JSON-compatible values (dates as ISO text)."""
+        return self.meta.model_dump(mode="json")
+
+    @property
+    def dataset(self) -> Dataset:
+        """The task's dataset (fetched once).
+
+        Raises:
+            NotFoundError: the dataset is gone. ConnectionFailed: the server is unreachable.
+        """
+        if self._dataset is None:
+            self._dataset = self._api._datasets.get(self.dataset_id)
+        return self._dataset
+
+    @property
+    def splits_table(self) -> pa.Table:
+        """The canonical splits table (``type``, ``rowid``, ``repeat``, ``fold``, ``sample``).
+
+        Downloaded once, then read from the local cache (verified against ``splits_sha256``).
+
+        Raises:
+            ConnectionFailed: not cached and the server is unreachable.
+            CorruptDownloadError: the download does not match ``splits_sha256``.
+        """
+        if self._splits is None:
+            self._splits = read_splits(self._api._splits_file(self.meta), "parquet")
+        return self._splits
+
+    @property
+    def splits(self) -> pd.DataFrame:
+        """The splits as a DataFrame: one row per use of a dataset row (see :attr:`splits_table`).
+
+        ``type`` is ``TRAIN`` or ``TEST``; ``rowid`` is the 0-based row of the dataset.
+        """
+        df: pd.DataFrame = self.splits_table.to_pandas()
+        df["type"] = df["type"].astype(str)
+        return df
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """How many repeats, folds and (learning-curve) samples the splits have."""
+        return splits_shape(self.splits_table)
+
+    def iterate_splits(self, repeat: int | None = None) -> Iterator[tuple[IntArray, IntArray]]:
+        """Every train/test split in OpenML's order: repeat, then fold, then sample.
+
+        Args:
+            repeat: only this repeat (default: all of them).
+
+        Yields:
+            ``(train, test)``: int64 arrays of 0-based dataset rows, ready for ``X.iloc``.
+
+        Raises:
+            ValueError: the splits have no such repeat.
+        """
+        found = False
+        for rep, _fold, _sample, train, test in iter_splits(self.splits_table):
+            if repeat is None or rep == repeat:
+                found = True
+                yield train, test
+        if not found and repeat is not None:
+            raise ValueError(f"task {self.id} has no repeat {repeat} (it has {self.shape[0]})")
+
+    def get_train_test_split_indices(
+        self, fold: int = 0, repeat: int = 0, sample: int = 0
+    ) -> tuple[IntArray, IntArray]:
+        """The train and test rows of one split.
+
+        Args:
+            fold: the fold, 0-based.
+            repeat: the repeat, 0-based.
+            sample: the learning-curve sample, 0-based (0 for other tasks).
+
+        Returns:
+            ``(train, test)``: int64 arrays of 0-based dataset rows, ascending.
+
+        Raises:
+            ValueError: naming the repeat, fold or sample the task does not have.
+        """
+        return split_indices(self.splits_table, repeat=repeat, fold=fold, sample=sample)
+
+    def get_X_and_y(self) -> tuple[pd.DataFrame, pd.Series | None]:  # noqa: N802 - OpenML's name
+        """The task's data: the features and the task's target, one row per dataset row.
+
+        The dataset's row-id and ignored attributes are left out of ``X``; so is the target (for
+        clustering tasks without a target: the dataset's default target, as OpenML does).
+
+        Returns:
+            ``(X, y)``; ``y`` is None for a task without a target.
+
+        Raises:
+            ConnectionFailed, CorruptDownloadError: as :meth:`Dataset.to_pandas`.
+        """
+        X, y = self.dataset.get_data(target=self.target)  # noqa: N806 - scikit-learn style
+        if self.target is None:
+            return X, None
+        assert isinstance(y, pd.Series)  # a task has one target
+        return X, y
+
+    def leaderboard(self, measure: str = "predictive_accuracy", limit: int = 100) -> pd.DataFrame:
+        """The best run of each flow on this task (see :meth:`TasksAPI.leaderboard`)."""
+        return self._api.leaderboard(self.id, measure=measure, limit=limit)
+
+    def refresh(self) -> Task:
+        """Fetch the description again (e.g. after tagging); returns this object, updated.
+
+        Raises:
+            NotFoundError: the task is no longer visible. ConnectionFailed: unreachable server.
+        """
+        self._load(self._api._describe(self.id))
+        return self

@@ -1,0 +1,123 @@
+"""``mlhive task``, ``mlhive run`` and ``mlhive leaderboard`` against the real app in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sklearn.dummy import DummyClassifier
+from sklearn.tree import DecisionTreeClassifier
+from typer.testing import CliRunner, Result
+
+from mlhive import Client, Run
+from mlhive.cli import _common
+from mlhive.cli.main import app
+from tests.client.experiment_data import publish_classification
+from tests.conftest import UserKey
+
+
+class Cli:
+    """Runs ``mlhive ...`` with a client factory bound to the in-process app."""
+
+    def __init__(self, http: TestClient, cache_dir: Path) -> None:
+        self.http = http
+        self.cache_dir = cache_dir
+        self.runner = CliRunner()
+
+    def factory(self, url: str | None, api_key: str | None) -> Client:
+        return Client(url, api_key, http_client=self.http, cache_dir=self.cache_dir, retries=0)
+
+    def __call__(self, *args: str) -> Result:
+        return self.runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    runner = Cli(http, tmp_path / "cache")
+    monkeypatch.setattr(_common, "client_factory", runner.factory)
+    for name in ("MLHIVE_URL", "MLHIVE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MLHIVE_CONFIG", str(tmp_path / "no-config.toml"))
+    return runner
+
+
+@pytest.fixture
+def client(http: TestClient, alice: UserKey, tmp_path: Path) -> Client:
+    return Client(api_key=alice.key, http_client=http, cache_dir=tmp_path / "cache", retries=0)
+
+
+@pytest.fixture
+def dataset_id(client: Client, run_jobs: Callable[[], int]) -> int:
+    return publish_classification(client, run_jobs).id
+
+
+def test_task_create_prints_the_id_and_ls_get_show_it(
+    cli: Cli, dataset_id: int, alice: UserKey
+) -> None:
+    created = cli(
+        "task", "create", str(dataset_id), "--type", "classification", "--tag", "cli",
+        "--api-key", alice.key,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    task_id = int(created.stdout)
+    assert "10-fold Crossvalidation" in created.stderr  # progress on stderr, the id on stdout
+    again = cli("task", "create", str(dataset_id), "--procedure", "1", "--api-key", alice.key)
+    assert int(again.stdout) == task_id
+
+    lines = cli("task", "ls", "--json", "--tag", "cli").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [task_id]
+    table = cli("task", "ls").stdout
+    assert "updown" in table and "10-fold" in table
+    assert cli("task", "ls", "--type", "regression", "--json").stdout == ""
+
+    info = json.loads(cli("task", "get", str(task_id), "--json").stdout)
+    assert info["target"] == "label" and info["class_labels"] == ["down", "up"]
+    assert "class_labels" in cli("task", "get", str(task_id)).stdout
+    procedures = cli("task", "procedures", "--type", "regression", "--json").stdout.splitlines()
+    assert {json.loads(p)["task_type"] for p in procedures} == {"supervised_regression"}
+
+
+def test_run_ls_get_and_leaderboard(
+    cli: Cli, client: Client, dataset_id: int, run_jobs: Callable[[], int]
+) -> None:
+    task = client.tasks.create(dataset_id)
+    tree: Run = client.run(DecisionTreeClassifier(max_depth=3, random_state=0), task, n_jobs=1)
+    dummy: Run = client.run(DummyClassifier(), task, n_jobs=1)
+    run_jobs()
+
+    lines = cli("run", "ls", "--task", str(task.id), "--json").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [tree.id, dummy.id]
+    assert [
+        json.loads(line)["id"]
+        for line in cli("run", "ls", "--flow", str(dummy.flow_id), "--json").stdout.splitlines()
+    ] == [dummy.id]
+    assert "DecisionTreeClassifier" in cli("run", "ls", "--uploader", "alice").stdout
+
+    info = json.loads(cli("run", "get", str(tree.id), "--json").stdout)
+    assert info["state"] == "evaluated"
+    measures = {e["measure"] for e in info["evaluations"]}
+    assert "predictive_accuracy" in measures
+    shown = cli("run", "get", str(tree.id)).stdout
+    assert "predictive_accuracy" in shown and "±" in shown
+
+    entries = [
+        json.loads(x) for x in cli("leaderboard", str(task.id), "--json").stdout.split("\n") if x
+    ]
+    assert [e["run_id"] for e in entries] == [tree.id, dummy.id]  # the tree beats the majority
+    table = cli("leaderboard", str(task.id), "--measure", "mean_absolute_error").stdout
+    assert "lower is better" in table and "DummyClassifier" in table and "alice" in table
+
+
+def test_errors_exit_1_with_one_line_on_stderr(cli: Cli, dataset_id: int) -> None:
+    missing = cli("run", "get", "999")
+    assert missing.exit_code == 1 and missing.stdout == ""
+    assert missing.stderr.count("\n") == 1 and missing.stderr.startswith("error: ")
+    anonymous = cli("task", "create", str(dataset_id))
+    assert anonymous.exit_code == 1 and "error:" in anonymous.stderr
+    bad_type = cli("task", "ls", "--type", "ranking")
+    assert bad_type.exit_code == 1 and "unknown task type 'ranking'" in bad_type.stderr
+    unknown_measure = cli("leaderboard", "1", "--measure", "nope")
+    assert unknown_measure.exit_code == 1 and unknown_measure.stderr.startswith("error: ")
