@@ -254,8 +254,9 @@ def test_datasets_live_in_s3_when_configured(
 def test_an_entirely_empty_column_is_kept_and_processed(
     http: TestClient, upload: Upload, alice: UserKey, run_jobs: Callable[[], int]
 ) -> None:
-    dataset = upload(alice, content="a,empty,label\n1,,x\n2,,y\n3,,x\n",
-                     default_target_attribute="label").json()
+    dataset = upload(
+        alice, content="a,empty,label\n1,,x\n2,,y\n3,,x\n", default_target_attribute="label"
+    ).json()
     run_jobs()
     described = http.get(f"/api/datasets/{dataset['id']}").json()
     assert described["processing"] == "done", described["processing_error"]

@@ -296,20 +296,32 @@ def test_learning_curve_and_regression_runs_are_evaluated(
     assert {e["measure"] for e in run["evaluations"]} >= {"predictive_accuracy"}
 
     reg_data = publish(http, alice, run_jobs, REGRESSION_CSV, "y", name="reg")
-    procedure = next(p["id"] for p in http.get("/api/estimation-procedures", params={
-        "task_type": "supervised_regression"}).json() if p["kind"] == "holdout")
+    procedure = next(
+        p["id"]
+        for p in http.get(
+            "/api/estimation-procedures", params={"task_type": "supervised_regression"}
+        ).json()
+        if p["kind"] == "holdout"
+    )
     task = create_task(http, alice, reg_data, "supervised_regression", procedure)
     tests = held_out_rows(splits(http, task["id"]))
     rows = np.asarray(tests.column("rowid"))
     predicted = Y[rows] + 0.5
-    predictions = pa.table({"repeat": tests.column("repeat"), "fold": tests.column("fold"),
-                            "sample": tests.column("sample"),
-                            "row_id": pa.array(rows, pa.int64()),
-                            "prediction": pa.array(predicted)})
+    predictions = pa.table(
+        {
+            "repeat": tests.column("repeat"),
+            "fold": tests.column("fold"),
+            "sample": tests.column("sample"),
+            "row_id": pa.array(rows, pa.int64()),
+            "prediction": pa.array(predicted),
+        }
+    )
     run_id = submit_run(http, alice, task["id"], flow["id"], predictions).json()["id"]
     run_jobs()
-    measures = {e["measure"]: e["value"] for e in http.get(f"/api/runs/{run_id}").json()[
-        "evaluations"]}
+    measures = {
+        e["measure"]: e["value"] for e in http.get(f"/api/runs/{run_id}").json()["evaluations"]
+    }
     truth = np.round(Y[rows], 4)  # the CSV keeps four decimals
     assert measures["mean_absolute_error"] == pytest.approx(
-        np.mean(np.abs(predicted - truth)), abs=1e-9)
+        np.mean(np.abs(predicted - truth)), abs=1e-9
+    )

@@ -94,3 +94,26 @@ def test_list_tasks_filters(http: TestClient, alice: UserKey, run_jobs: Callable
     assert ids(quality="NumberOfClasses:2..2") == [clf["id"]]
     regression_rows = splits(http, reg["id"])
     assert len(np.unique(np.asarray(regression_rows.column("fold")))) == 10
+
+
+def test_tags_are_checked_wherever_they_are_given(
+    http: TestClient, alice: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    dataset = publish(http, alice, run_jobs, CLASSIFICATION_CSV, "label")
+    response = http.post(
+        "/api/tasks",
+        json={
+            "task_type": "supervised_classification",
+            "dataset_id": dataset,
+            "estimation_procedure_id": 1,
+            "tags": ["no spaces allowed"],
+        },
+        headers=alice.headers,
+    )
+    assert response.status_code == 422 and "tags" in response.json()["detail"]
+    flow = http.post(
+        "/api/flows",
+        json={"name": "f", "external_version": "1", "tags": ["bad tag"]},
+        headers=alice.headers,
+    )
+    assert flow.status_code == 422

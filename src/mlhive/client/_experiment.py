@@ -5,31 +5,16 @@ scikit-learn is imported only here and only when a run is made, so the client wo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from mlhive.client.run import LocalRun
 from mlhive.client.task import Task
-from mlhive.formats.splits import SplitGroup, iter_splits
+from mlhive.formats.splits import iter_splits
 from mlhive.wire.flows import FlowCreate, FlowOut, ParameterSetting
 
 SETUP_STRING_LIMIT = 10_000
-
-
-def _labelled_folds(task: Task, y: pd.Series | None) -> Iterator[SplitGroup]:
-    """The task's splits, training only on rows whose target is known.
-
-    The server's splits keep every row (so every row is predicted once), but an estimator
-    cannot learn from a missing label: those rows stay test rows and leave the training sets.
-    """
-    known = None if y is None else y.notna().to_numpy()
-    for repeat, fold, sample, train, test in iter_splits(task.splits_table):
-        if known is not None:
-            train = train[known[train]]
-        yield repeat, fold, sample, train, test
 
 
 def describe(estimator: Any) -> FlowCreate:
@@ -71,7 +56,7 @@ def execute(
             estimator,
             X,
             y,
-            _labelled_folds(task, y),
+            iter_splits(task.splits_table),  # the runner skips unlabelled training rows
             task_type=task.task_type,
             class_labels=task.class_labels,
             n_jobs=n_jobs,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -16,6 +16,8 @@ Processing = Literal["pending", "done", "failed"]
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.()\-]*$"
 TAG_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+# A tag as every object takes it: letters, digits, '_', '-', '.'.
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=TAG_PATTERN)]
 
 
 class DatasetEditable(WireModel):
@@ -46,7 +48,7 @@ class DatasetCreate(DatasetEditable):
     """Metadata sent with an upload (the ``metadata`` part of the multipart request)."""
 
     name: str = Field(min_length=1, max_length=128, pattern=NAME_PATTERN)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list)
     visibility: Visibility = "public"
     format: DataFormat | None = None
     nominal_attributes: list[str] = Field(
@@ -55,16 +57,6 @@ class DatasetCreate(DatasetEditable):
     string_attributes: list[str] = Field(
         default_factory=list, description="CSV only: columns to keep as free text."
     )
-
-    @field_validator("tags")
-    @classmethod
-    def _valid_tags(cls, value: list[str]) -> list[str]:
-        import re
-
-        for tag in value:
-            if not re.fullmatch(TAG_PATTERN, tag) or len(tag) > 64:
-                raise ValueError(f"invalid tag {tag!r}: use letters, digits, '_', '-', '.'")
-        return value
 
 
 class DatasetUpdate(WireModel):

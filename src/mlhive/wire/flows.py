@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from mlhive.wire.common import WireModel
+from mlhive.wire.datasets import Tag
 
 
 class FlowParameter(WireModel):
@@ -36,7 +37,7 @@ class FlowCreate(WireModel):
     installation_notes: str = Field(default="", max_length=10_000)
     parameters: list[FlowParameter] = Field(default_factory=list)
     components: list[FlowComponentCreate] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list)
 
 
 class FlowComponentOut(WireModel):

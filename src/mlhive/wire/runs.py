@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from mlhive.wire.common import WireModel
+from mlhive.wire.datasets import Tag
 from mlhive.wire.flows import ParameterSetting
 
 
@@ -30,7 +31,7 @@ class RunCreate(WireModel):
     task_id: int
     flow_id: int
     parameter_settings: list[ParameterSetting] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list)
     error_message: str | None = Field(
         default=None, max_length=100_000, description="Set for a run that failed: no predictions."
     )

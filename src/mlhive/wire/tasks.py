@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from mlhive.wire.common import WireModel
-from mlhive.wire.datasets import TAG_PATTERN
+from mlhive.wire.datasets import TAG_PATTERN, Tag
 
 TaskType = Literal[
     "supervised_classification", "supervised_regression", "learning_curve", "clustering"
@@ -50,7 +50,7 @@ class TaskCreate(WireModel):
     test_row_ids: list[int] | None = Field(
         default=None, description="custom_holdout only: the test rows (0-based)."
     )
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list)
 
 
 class TaskOut(WireModel):
