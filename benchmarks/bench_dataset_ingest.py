@@ -120,6 +120,7 @@ def upload(url: str, key: str, csv_path: Path) -> tuple[float, dict[str, object]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved repeats (best kept)")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     csv_path = WORK / f"ingest-{args.rows}.csv"
@@ -132,13 +133,19 @@ def main() -> None:
     print(f"file: {csv_path.name}, {size / 1e9:.2f} GB, {args.rows:,} rows")
 
     with tempfile.TemporaryDirectory(dir=WORK) as tmp:
-        anchor = pyarrow_anchor(csv_path, Path(tmp) / "anchor.parquet")
-        feature_s, quality_s = meta_feature_time(Path(tmp) / "anchor.parquet")
+        anchor_parquet = Path(tmp) / "anchor.parquet"
         data_dir = Path(tmp) / "hive"
+        anchors, ingests = [], []
         with live_server(data_dir, "--workers", "1") as (url, key):
-            ingest, dataset = upload(url, key, csv_path)
-            job = wait_job(url, int(dataset["job_id"]))  # type: ignore[call-overload]
+            # Interleaved repeats, best of each: the machine's other load hits both alike.
+            for _ in range(args.repeat):
+                anchors.append(pyarrow_anchor(csv_path, anchor_parquet))
+                seconds, dataset = upload(url, key, csv_path)
+                ingests.append(seconds)
+                job = wait_job(url, int(dataset["job_id"]))  # type: ignore[call-overload]
+        feature_s, quality_s = meta_feature_time(anchor_parquet)
         shutil.rmtree(data_dir, ignore_errors=True)
+    anchor, ingest = min(anchors), min(ingests)
     started = datetime.fromisoformat(str(job["started_at"]))
     finished = datetime.fromisoformat(str(job["finished_at"]))
     processing = (finished - started).total_seconds()

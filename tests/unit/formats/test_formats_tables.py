@@ -66,7 +66,7 @@ def test_write_then_read_gives_the_same_table(table: pa.Table, fmt: str, tmp_pat
 
 
 def test_parquet_streams_row_groups_and_keeps_categories(nominal: Nominal) -> None:
-    rows = 300_000
+    rows = 2 * (1 << 20) + 5  # three row groups of at most 1 Mi rows
     codes = np.arange(rows) % 3
     colour = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(["z", "y", "x"]))
     table = pa.table({"i": np.arange(rows), "colour": colour})
