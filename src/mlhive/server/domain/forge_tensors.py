@@ -172,8 +172,8 @@ def to_numpy(raw: bytes, dtype: str, shape: tuple[int, ...]) -> npt.NDArray[Any]
 def from_numpy(array: npt.NDArray[Any], dtype: str) -> bytes:
     """Encode ``array`` as a safetensors ``dtype`` (floats rounded to nearest, ties to even)."""
     if dtype == "BF16":
-        bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
-        rounded = bits + 0x7FFF + ((bits >> 16) & 1)
+        bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32).astype(np.uint64)
+        rounded = np.where(np.isnan(array), bits | 0x400000, bits + 0x7FFF + ((bits >> 16) & 1))
         return (rounded >> 16).astype("<u2").tobytes()
     return np.ascontiguousarray(array, dtype=NUMPY_DTYPES[dtype]).tobytes()
 
