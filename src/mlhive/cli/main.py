@@ -6,6 +6,7 @@ import typer
 
 from mlhive.cli import server_cmds
 from mlhive.cli.dataset import app as dataset_app
+from mlhive.cli.model import app as model_app
 
 app = typer.Typer(
     name="mlhive",
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(model_app, name="model")
 app.add_typer(server_cmds.db_app, name="db")
 app.add_typer(server_cmds.user_app, name="user")
 app.command("serve")(server_cmds.serve)

@@ -12,6 +12,7 @@ from mlhive.client.cache import Cache
 from mlhive.client.config import ClientConfig, resolve
 from mlhive.client.datasets import DatasetsAPI
 from mlhive.client.jobs import JobsAPI
+from mlhive.client.models import ModelsAPI
 from mlhive.wire.accounts import UserOut
 from mlhive.wire.common import Health
 
@@ -37,6 +38,7 @@ class Client:
     Attributes:
         datasets: dataset operations (:class:`~mlhive.client.datasets.DatasetsAPI`).
         jobs: background jobs (:class:`~mlhive.client.jobs.JobsAPI`).
+        models: the model forge (:class:`~mlhive.client.models.ModelsAPI`).
         config: the resolved settings.
 
     Raises:
@@ -68,6 +70,7 @@ class Client:
         self.cache = Cache(self.config.cache_dir, self._core.base_url)
         self.datasets = DatasetsAPI(self._core, self.cache)
         self.jobs = JobsAPI(self._core)
+        self.models = ModelsAPI(self._core)
 
     @property
     def url(self) -> str:
