@@ -75,7 +75,12 @@ def test_an_unsafe_push_is_one_error_line(cli: Cli, alice: UserKey, tmp_path: Pa
 
 
 def test_merge_and_merge_requests(
-    cli: Cli, http: TestClient, alice: UserKey, bob: UserKey, tmp_path: Path, run_jobs: Callable[[], int]
+    cli: Cli,
+    http: TestClient,
+    alice: UserKey,
+    bob: UserKey,
+    tmp_path: Path,
+    run_jobs: Callable[[], int],
 ) -> None:
     dataset = publish(http, alice, run_jobs, CLASSIFICATION_CSV, "label")
     task = create_task(http, alice, dataset, "supervised_classification", 1)
@@ -83,7 +88,10 @@ def test_merge_and_merge_requests(
     cli(alice, "create", "clf", "--task", str(task["id"]), "--rule", rule)
     frame = pd.read_csv(io.StringIO(CLASSIFICATION_CSV))
     X, y = frame[["x1", "x2"]], frame["label"].astype(str)
-    for user, model, branch in ((alice, DummyClassifier(), "main"), (bob, LogisticRegression(), "bob/lr")):
+    for user, model, branch in (
+        (alice, DummyClassifier(), "main"),
+        (bob, LogisticRegression(), "bob/lr"),
+    ):
         path = tmp_path / f"{branch.replace('/', '-')}.skops"
         sio.dump(model.fit(X, y), path)
         assert cli(user, "push", "alice/clf", str(path), "--branch", branch).exit_code == 0

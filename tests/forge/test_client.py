@@ -90,7 +90,9 @@ def test_merge_waits_for_the_server(client: Client, worker: None) -> None:
     client.models.push("alice/soup", b, branch="b")
     merge = client.models.merge("alice/soup", "average", ["a", "b"], timeout=60)
     assert merge.state == "done"
-    np.testing.assert_array_equal(client.models.pull("alice/soup", merge.commit or "")["w"], [2.0] * 4)
+    np.testing.assert_array_equal(
+        client.models.pull("alice/soup", merge.commit or "")["w"], [2.0] * 4
+    )
     client.models.push("alice/soup", {"w": np.ones(5, np.float32)}, branch="c")
     with pytest.raises(JobFailedError, match="tensor 'w'"):
         client.models.merge("alice/soup", "average", ["a", "c"], timeout=60)

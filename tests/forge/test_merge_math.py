@@ -14,7 +14,9 @@ RNG = np.random.default_rng(3)
 
 def test_average_is_numpys_weighted_average() -> None:
     tensors = [RNG.normal(size=(3, 4)) for _ in range(3)]
-    np.testing.assert_allclose(average(tensors, [1, 2, 3]), np.average(tensors, axis=0, weights=[1, 2, 3]))
+    np.testing.assert_allclose(
+        average(tensors, [1, 2, 3]), np.average(tensors, axis=0, weights=[1, 2, 3])
+    )
     np.testing.assert_allclose(average(tensors), np.mean(tensors, axis=0))
 
 

@@ -13,7 +13,9 @@ from tests.conftest import UserKey
 from tests.forge.conftest import Push, make_repo, random_tensors, tensors_bytes
 
 
-def _merge(http: TestClient, user: UserKey, repo: str, run_jobs: Callable[[], int], **body: Any) -> dict[str, Any]:
+def _merge(
+    http: TestClient, user: UserKey, repo: str, run_jobs: Callable[[], int], **body: Any
+) -> dict[str, Any]:
     response = http.post(f"/api/models/{repo}/merges", json=body, headers=user.headers)
     assert response.status_code == 202, response.text
     run_jobs()
@@ -47,7 +49,11 @@ def test_an_averaging_merge_of_two_commits_equals_numpys_average(
     commit = http.get(f"/api/models/alice/soup/commits/{merge['commit']}").json()
     assert commit["parents"] == [first, second]
     assert commit["message"] == "soup"
-    assert commit["card"]["merge"] == {"method": "average", "coefficients": [0.25, 0.75], "options": {}}
+    assert commit["card"]["merge"] == {
+        "method": "average",
+        "coefficients": [0.25, 0.75],
+        "options": {},
+    }
     assert [m["commit"] for m in commit["card"]["base_models"]] == [first, second]
 
 
@@ -84,8 +90,15 @@ def test_ties_merge_runs_and_records_its_density(
     make_repo(http, alice, "ties")
     base = {"w": np.zeros(4, np.float32)}
     push(alice, "alice/ties", tensors_bytes(base))
-    push(alice, "alice/ties", tensors_bytes({"w": np.array([1, -2, 0.1, 3], np.float32)}), branch="a")
-    push(alice, "alice/ties", tensors_bytes({"w": np.array([2, 1, -0.1, -1], np.float32)}), branch="b")
+    push(
+        alice, "alice/ties", tensors_bytes({"w": np.array([1, -2, 0.1, 3], np.float32)}), branch="a"
+    )
+    push(
+        alice,
+        "alice/ties",
+        tensors_bytes({"w": np.array([2, 1, -0.1, -1], np.float32)}),
+        branch="b",
+    )
     merge = _merge(
         http, alice, "alice/ties", run_jobs,
         method="ties", base={"ref": "main"}, sources=[{"ref": "a"}, {"ref": "b"}], density=0.5,
@@ -112,7 +125,9 @@ def test_merging_different_architectures_fails_with_the_reason(
     assert "tensor 'w'" in merge["error"]
 
 
-def test_merge_sources_are_checked_before_queueing(http: TestClient, alice: UserKey, push: Push) -> None:
+def test_merge_sources_are_checked_before_queueing(
+    http: TestClient, alice: UserKey, push: Push
+) -> None:
     make_repo(http, alice, "m")
     push(alice, "alice/m", tensors_bytes({"w": np.zeros(4, np.float32)}))
     response = http.post(

@@ -29,9 +29,19 @@ def test_private_repositories_are_invisible_to_others(
     assert push(alice, "alice/secret", tensors_bytes(random_tensors(2, 4))).status_code == 201
     for headers in ({}, bob.headers):
         assert http.get("/api/models/alice/secret", headers=headers).status_code == 404
-        assert http.get("/api/models/alice/secret/files/model.safetensors", headers=headers).status_code == 404
-        assert "alice/secret" not in [r["full_name"] for r in http.get("/api/models", headers=headers).json()]
-    assert push(bob, "alice/secret", tensors_bytes(random_tensors(2, 4)), branch="bob/x").status_code == 404
+        assert (
+            http.get(
+                "/api/models/alice/secret/files/model.safetensors", headers=headers
+            ).status_code
+            == 404
+        )
+        assert "alice/secret" not in [
+            r["full_name"] for r in http.get("/api/models", headers=headers).json()
+        ]
+    assert (
+        push(bob, "alice/secret", tensors_bytes(random_tensors(2, 4)), branch="bob/x").status_code
+        == 404
+    )
     assert http.get("/api/models/alice/secret", headers=alice.headers).status_code == 200
 
 
@@ -47,21 +57,32 @@ def test_writes_need_a_key_and_names_are_unique(http: TestClient, alice: UserKey
 def test_branches_move_tags_do_not(http: TestClient, alice: UserKey, push: Push) -> None:
     make_repo(http, alice, "net")
     v1 = push(alice, "alice/net", tensors_bytes(random_tensors(2, 4, seed=1))).json()["id"]
-    tag = http.post("/api/models/alice/net/tags", json={"name": "v1", "ref": "main"}, headers=alice.headers)
+    tag = http.post(
+        "/api/models/alice/net/tags", json={"name": "v1", "ref": "main"}, headers=alice.headers
+    )
     assert tag.status_code == 201
     v2 = push(alice, "alice/net", tensors_bytes(random_tensors(2, 4, seed=2))).json()["id"]
     refs = {r["name"]: r["commit"] for r in http.get("/api/models/alice/net").json()["refs"]}
     assert refs == {"main": v2, "v1": v1}
-    moved = http.post("/api/models/alice/net/tags", json={"name": "v1", "ref": v2}, headers=alice.headers)
+    moved = http.post(
+        "/api/models/alice/net/tags", json={"name": "v1", "ref": v2}, headers=alice.headers
+    )
     assert moved.status_code == 409
     assert http.get("/api/models/alice/net/commits/v1").json()["id"] == v1
     branch = http.post(
-        "/api/models/alice/net/branches", json={"name": "old/one", "ref": v1[:8]}, headers=alice.headers
+        "/api/models/alice/net/branches",
+        json={"name": "old/one", "ref": v1[:8]},
+        headers=alice.headers,
     )
     assert branch.status_code == 201
     assert http.get("/api/models/alice/net/commits/old/one").json()["id"] == v1
-    assert http.delete("/api/models/alice/net/branches/old/one", headers=alice.headers).status_code == 204
-    assert http.delete("/api/models/alice/net/branches/main", headers=alice.headers).status_code == 409
+    assert (
+        http.delete("/api/models/alice/net/branches/old/one", headers=alice.headers).status_code
+        == 204
+    )
+    assert (
+        http.delete("/api/models/alice/net/branches/main", headers=alice.headers).status_code == 409
+    )
     assert http.get("/api/models/alice/net/commits/nothing").status_code == 404
 
 
@@ -69,7 +90,9 @@ def test_a_stale_push_is_refused(http: TestClient, alice: UserKey, push: Push) -
     make_repo(http, alice, "net")
     first = push(alice, "alice/net", tensors_bytes(random_tensors(2, 4, seed=1))).json()["id"]
     push(alice, "alice/net", tensors_bytes(random_tensors(2, 4, seed=2)))
-    stale = push(alice, "alice/net", tensors_bytes(random_tensors(2, 4, seed=3)), expected_head=first)
+    stale = push(
+        alice, "alice/net", tensors_bytes(random_tensors(2, 4, seed=3)), expected_head=first
+    )
     assert stale.status_code == 409
 
 
@@ -117,8 +140,8 @@ def test_the_card_is_completed_from_the_file_and_checked_against_the_server(
     markdown = http.get("/api/models/alice/clf/card", params={"format": "md"})
     assert markdown.headers["content-type"].startswith("text/markdown")
     text = markdown.text
-    assert text.startswith("---\n") and "library_name: \"scikit-learn\"" in text
-    assert "license: \"CC-BY-4.0\"" in text and "## Intended use\n\nDemos." in text
+    assert text.startswith("---\n") and 'library_name: "scikit-learn"' in text
+    assert 'license: "CC-BY-4.0"' in text and "## Intended use\n\nDemos." in text
     front = text.split("---\n")[1]
     assert "  task_id: " + str(task["id"]) in front
 
@@ -147,9 +170,21 @@ def test_sklearn_diffs_list_hyper_parameters_and_fitted_attributes(
     http: TestClient, alice: UserKey, push: Push
 ) -> None:
     make_repo(http, alice, "tree")
-    first = push(alice, "alice/tree", skops_bytes(DecisionTreeClassifier(max_depth=1).fit(X, Y)), "model.skops")
-    push(alice, "alice/tree", skops_bytes(DecisionTreeClassifier(max_depth=3).fit(X, Y)), "model.skops")
-    diff = http.get("/api/models/alice/tree/diff", params={"a": first.json()["id"], "b": "main"}).json()
+    first = push(
+        alice,
+        "alice/tree",
+        skops_bytes(DecisionTreeClassifier(max_depth=1).fit(X, Y)),
+        "model.skops",
+    )
+    push(
+        alice,
+        "alice/tree",
+        skops_bytes(DecisionTreeClassifier(max_depth=3).fit(X, Y)),
+        "model.skops",
+    )
+    diff = http.get(
+        "/api/models/alice/tree/diff", params={"a": first.json()["id"], "b": "main"}
+    ).json()
     assert diff["format"] == "skops"
     assert diff["changed_parameters"] == {"max_depth": ["1", "3"]}
     assert "tree_" in diff["changed_attributes"] and "classes_" not in diff["changed_attributes"]
@@ -161,8 +196,16 @@ def test_a_voting_ensemble_of_hub_models(
     dataset = publish(http, alice, run_jobs, CLASSIFICATION_CSV, "label")
     task = create_task(http, alice, dataset, "supervised_classification", 1)
     make_repo(http, alice, "clf", task_ids=[task["id"]])
-    push(alice, "alice/clf", skops_bytes(LogisticRegression().fit(X, Y)), "model.skops", branch="lr")
-    push(alice, "alice/clf", skops_bytes(DecisionTreeClassifier().fit(X, Y)), "model.skops", branch="dt")
+    push(
+        alice, "alice/clf", skops_bytes(LogisticRegression().fit(X, Y)), "model.skops", branch="lr"
+    )
+    push(
+        alice,
+        "alice/clf",
+        skops_bytes(DecisionTreeClassifier().fit(X, Y)),
+        "model.skops",
+        branch="dt",
+    )
     response = http.post(
         "/api/models/alice/clf/merges",
         json={"method": "voting", "sources": [{"ref": "lr"}, {"ref": "dt"}]},

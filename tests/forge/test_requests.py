@@ -57,7 +57,10 @@ def test_a_request_that_improves_accuracy_merges_and_one_that_lowers_it_is_block
     baseline = DummyClassifier(strategy="most_frequent").fit(X, Y)
     assert push(alice, "alice/clf", skops_bytes(baseline), "model.skops").status_code == 201
     better = LogisticRegression().fit(X, Y)
-    assert push(bob, "alice/clf", skops_bytes(better), "model.skops", branch="bob/lr").status_code == 201
+    assert (
+        push(bob, "alice/clf", skops_bytes(better), "model.skops", branch="bob/lr").status_code
+        == 201
+    )
     run_jobs()  # ONNX exports of the pushes
 
     opened = _open(http, bob, "bob/lr")
@@ -69,9 +72,10 @@ def test_a_request_that_improves_accuracy_merges_and_one_that_lowers_it_is_block
     assert good["violations"] == [] and good["mergeable"]
     board = http.get(f"/api/tasks/{task['id']}/leaderboard").json()["entries"]
     assert {e["run_id"] for e in board} >= {accuracy["candidate_run_id"]}
-    assert http.post(
-        "/api/models/alice/clf/merge-requests/1/merge", headers=bob.headers
-    ).status_code == 403  # only owners merge
+    assert (
+        http.post("/api/models/alice/clf/merge-requests/1/merge", headers=bob.headers).status_code
+        == 403
+    )  # only owners merge
     merged = http.post("/api/models/alice/clf/merge-requests/1/merge", headers=alice.headers)
     assert merged.status_code == 200, merged.text
     assert merged.json()["state"] == "merged"
@@ -97,12 +101,16 @@ def test_comments_and_review_threads(
 ) -> None:
     make_repo(http, alice, "clf", task_ids=[task["id"]])
     push(alice, "alice/clf", skops_bytes(DummyClassifier().fit(X, Y)), "model.skops")
-    push(bob, "alice/clf", skops_bytes(LogisticRegression().fit(X, Y)), "model.skops", branch="bob/x")
+    push(
+        bob, "alice/clf", skops_bytes(LogisticRegression().fit(X, Y)), "model.skops", branch="bob/x"
+    )
     number = _open(http, bob, "bob/x")["number"]
     url = f"/api/models/alice/clf/merge-requests/{number}/comments"
     first = http.post(url, json={"body": "why C=1?", "tensor": "coef_"}, headers=alice.headers)
     assert first.status_code == 201
-    reply = http.post(url, json={"body": "default", "reply_to": first.json()["id"]}, headers=bob.headers)
+    reply = http.post(
+        url, json={"body": "default", "reply_to": first.json()["id"]}, headers=bob.headers
+    )
     assert reply.status_code == 201
     bad = http.post(url, json={"body": "x", "reply_to": 9999}, headers=bob.headers)
     assert bad.status_code == 422
@@ -115,9 +123,20 @@ def test_comments_and_review_threads(
 
 
 def test_a_request_from_a_fork(
-    http: TestClient, alice: UserKey, bob: UserKey, push: Push, task: dict[str, Any], run_jobs: Callable[[], int]
+    http: TestClient,
+    alice: UserKey,
+    bob: UserKey,
+    push: Push,
+    task: dict[str, Any],
+    run_jobs: Callable[[], int],
 ) -> None:
-    make_repo(http, alice, "clf", task_ids=[task["id"]], rules=[{"measure": "predictive_accuracy", "min": 0.7}])
+    make_repo(
+        http,
+        alice,
+        "clf",
+        task_ids=[task["id"]],
+        rules=[{"measure": "predictive_accuracy", "min": 0.7}],
+    )
     push(alice, "alice/clf", skops_bytes(DummyClassifier().fit(X, Y)), "model.skops")
     http.post("/api/models/alice/clf/fork", json={}, headers=bob.headers)
     push(bob, "bob/clf", skops_bytes(LogisticRegression().fit(X, Y)), "model.skops", branch="main")
@@ -125,7 +144,9 @@ def test_a_request_from_a_fork(
     run_jobs()
     request = _request(http, number)
     assert request["source"] == "bob/clf" and request["mergeable"], request
-    merged = http.post(f"/api/models/alice/clf/merge-requests/{number}/merge", headers=alice.headers)
+    merged = http.post(
+        f"/api/models/alice/clf/merge-requests/{number}/merge", headers=alice.headers
+    )
     assert merged.status_code == 200
     log = http.get("/api/models/alice/clf/commits").json()
     assert request["source_commit"] in {c["id"] for c in log}  # the fork's commit came along

@@ -80,7 +80,7 @@ def _no_commits(http: TestClient, repo: str) -> None:
 
 def test_the_pickle_payload_is_real(tmp_path: Path) -> None:
     marker = tmp_path / "control"
-    pickle.loads(pickle.dumps(Touch(marker)))  # noqa: S301 (proves the payload works)
+    pickle.loads(pickle.dumps(Touch(marker)))  # proves the payload works
     assert marker.exists()
 
 
@@ -96,7 +96,13 @@ def test_the_pickle_payload_is_real(tmp_path: Path) -> None:
     ],
 )
 def test_pickles_are_refused_unloaded(
-    http: TestClient, alice: UserKey, push: Push, repo: str, tmp_path: Path, filename: str, wrap: bool
+    http: TestClient,
+    alice: UserKey,
+    push: Push,
+    repo: str,
+    tmp_path: Path,
+    filename: str,
+    wrap: bool,
 ) -> None:
     marker = tmp_path / "pwned"
     payload = pickle.dumps(Touch(marker))
@@ -174,7 +180,9 @@ def test_onnx_with_custom_operators_is_refused(alice: UserKey, push: Push, repo:
     assert "com.example" in response.json()["detail"]
 
 
-def test_a_standard_onnx_model_is_accepted(http: TestClient, alice: UserKey, push: Push, repo: str) -> None:
+def test_a_standard_onnx_model_is_accepted(
+    http: TestClient, alice: UserKey, push: Push, repo: str
+) -> None:
     weight = helper.make_tensor("W", TensorProto.FLOAT, [2], [1.0, 2.0])
     graph = helper.make_graph(
         [helper.make_node("Add", ["X", "W"], ["Y"])],
@@ -194,7 +202,7 @@ def test_a_standard_onnx_model_is_accepted(http: TestClient, alice: UserKey, pus
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\": 1}        ", "data_offsets"),
+        (b'\x10\x00\x00\x00\x00\x00\x00\x00{"a": 1}        ', "data_offsets"),
         (b"hello world, not a model", "not a safetensors, skops or ONNX"),
     ],
 )
@@ -206,7 +214,9 @@ def test_malformed_files_get_a_clear_422(
     assert message in response.json()["detail"]
 
 
-def test_safetensors_with_overlapping_offsets_is_refused(alice: UserKey, push: Push, repo: str) -> None:
+def test_safetensors_with_overlapping_offsets_is_refused(
+    alice: UserKey, push: Push, repo: str
+) -> None:
     good = bytearray(tensors_bytes({"a": np.zeros(2, np.float32), "b": np.ones(2, np.float32)}))
     text = bytes(good).replace(b"[8,16]", b"[0, 8]")
     response = push(alice, repo, text)

@@ -83,8 +83,16 @@ def test_diff_reports_added_removed_and_reshaped_tensors(
     http: TestClient, alice: UserKey, push: Push
 ) -> None:
     make_repo(http, alice, "net")
-    a = {"keep": np.ones(4, np.float32), "gone": np.ones(2, np.float32), "grow": np.ones(3, np.float32)}
-    b = {"keep": np.ones(4, np.float32), "new": np.ones(2, np.float32), "grow": np.ones(5, np.float16)}
+    a = {
+        "keep": np.ones(4, np.float32),
+        "gone": np.ones(2, np.float32),
+        "grow": np.ones(3, np.float32),
+    }
+    b = {
+        "keep": np.ones(4, np.float32),
+        "new": np.ones(2, np.float32),
+        "grow": np.ones(5, np.float16),
+    }
     first = push(alice, "alice/net", tensors_bytes(a)).json()["id"]
     second = push(alice, "alice/net", tensors_bytes(b)).json()["id"]
     diff = http.get("/api/models/alice/net/diff", params={"a": first[:10], "b": "main"}).json()

@@ -2,7 +2,8 @@
 
 Examples::
 
-    mlhive model create iris-clf --task 1 --rule '{"measure": "predictive_accuracy", "max_drop": 0.005}'
+    mlhive model create iris-clf --task 1 \
+        --rule '{"measure": "predictive_accuracy", "max_drop": 0.005}'
     mlhive model push alice/iris-clf model.skops -m "first" --card card.json
     mlhive model log alice/iris-clf
     mlhive model diff alice/iris-clf v1 main
@@ -31,8 +32,12 @@ from mlhive.cli._common import (
     show_progress,
 )
 
-app = typer.Typer(help="Push, pull, diff and merge models.", no_args_is_help=True, add_completion=False)
-mr_app = typer.Typer(help="Merge requests gated by evaluation.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Push, pull, diff and merge models.", no_args_is_help=True, add_completion=False
+)
+mr_app = typer.Typer(
+    help="Merge requests gated by evaluation.", no_args_is_help=True, add_completion=False
+)
 app.add_typer(mr_app, name="mr")
 
 Repo = Annotated[str, typer.Argument(metavar="OWNER/NAME", help="The model repository.")]
@@ -50,8 +55,12 @@ def _json_file(path: Path | None) -> dict[str, Any]:
 def create(
     name: Annotated[str, typer.Argument(help="Repository name (becomes YOU/NAME).")],
     description: Annotated[str, typer.Option(help="Free text.")] = "",
-    task: Annotated[list[int] | None, typer.Option("--task", help="Linked task id (repeat).")] = None,
-    rule: Annotated[list[str] | None, typer.Option("--rule", help="Merge rule as JSON (repeat).")] = None,
+    task: Annotated[
+        list[int] | None, typer.Option("--task", help="Linked task id (repeat).")
+    ] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Merge rule as JSON (repeat).")
+    ] = None,
     private: Annotated[bool, typer.Option("--private", help="Only you can see it.")] = False,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
@@ -81,7 +90,12 @@ def push(
     """Commit a model file; prints the new commit id."""
     with cli_errors(), client_from_options(url, api_key) as client:
         commit = client.models.push(
-            repo, file, message=message, branch=branch, card=_json_file(card), progress=show_progress()
+            repo,
+            file,
+            message=message,
+            branch=branch,
+            card=_json_file(card),
+            progress=show_progress(),
         )
         typer.echo(commit.id)
 
@@ -91,7 +105,9 @@ def pull(
     repo: Repo,
     ref: RefOption = "main",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
-    onnx: Annotated[bool, typer.Option("--onnx", help="The ONNX export of a scikit-learn model.")] = False,
+    onnx: Annotated[
+        bool, typer.Option("--onnx", help="The ONNX export of a scikit-learn model.")
+    ] = False,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
@@ -100,7 +116,9 @@ def pull(
         commit = client.models.commit(repo, ref)
         filename = "model.export.onnx" if onnx else f"model.{commit.format}"
         data = client.models.download(repo, commit.id, filename)
-        target = output or Path(f"{repo.replace('/', '--')}-{commit.id[:12]}.{filename.split('.')[-1]}")
+        target = output or Path(
+            f"{repo.replace('/', '--')}-{commit.id[:12]}.{filename.split('.')[-1]}"
+        )
         target.write_bytes(data)
         typer.echo(str(target))
 
@@ -122,8 +140,9 @@ def log(
                 print_json(commit.model_dump(mode="json"))
             return
         rows = [
-            {"commit": c.id[:12], "author": c.author, "date": c.created_at.isoformat(timespec="seconds"),
-             "format": c.format, "message": c.message.splitlines()[0] if c.message else ""}
+            {"commit": c.id[:12], "author": c.author, "format": c.format,
+             "date": c.created_at.isoformat(timespec="seconds"),
+             "message": c.message.splitlines()[0] if c.message else ""}
             for c in commits
         ]  # fmt: skip
         print_table(rows, ["commit", "author", "date", "format", "message"])
@@ -156,13 +175,19 @@ def diff(
             for k, v in result.changed_parameters.items()
         ]
         rows += [{"change": "attribute", "name": n} for n in result.changed_attributes]
-        print_table(rows, ["change", "name", "shape", "norm", "fraction"], title=f"{result.unchanged} unchanged")
+        print_table(
+            rows,
+            ["change", "name", "shape", "norm", "fraction"],
+            title=f"{result.unchanged} unchanged",
+        )
 
 
 @app.command("merge")
 def merge(
     repo: Repo,
-    method: Annotated[str, typer.Argument(help="average, task_arithmetic, ties, voting, stacking.")],
+    method: Annotated[
+        str, typer.Argument(help="average, task_arithmetic, ties, voting, stacking.")
+    ],
     sources: Annotated[list[str], typer.Argument(help="Refs, or OWNER/NAME:REF.")],
     weight: Annotated[list[float] | None, typer.Option("--weight", help="One per source.")] = None,
     base: Annotated[str | None, typer.Option(help="Base model (task_arithmetic, ties).")] = None,
@@ -190,8 +215,9 @@ def _show_request(request: Any, as_json: bool) -> None:
         return
     verdict = "mergeable" if request.mergeable else "blocked"
     typer.echo(
-        f"#{request.number} {request.title} [{request.state}, evaluation {request.evaluation_state}, "
-        f"{verdict}] {request.source}:{request.source_branch} → {request.target_branch}"
+        f"#{request.number} {request.title} [{request.state}, "
+        f"evaluation {request.evaluation_state}, {verdict}] "
+        f"{request.source}:{request.source_branch} → {request.target_branch}"
     )
     rows = [c.model_dump() for c in request.comparison]
     if rows:
@@ -233,7 +259,11 @@ def mr_show(
 ) -> None:
     """A request with its evaluation, the rules it breaks and its comments."""
     with cli_errors(), client_from_options(url, api_key) as client:
-        request = client.models.wait_evaluated(repo, number) if wait else client.models.merge_request(repo, number)
+        request = (
+            client.models.wait_evaluated(repo, number)
+            if wait
+            else client.models.merge_request(repo, number)
+        )
         _show_request(request, as_json)
 
 
@@ -270,7 +300,9 @@ def mr_comment(
     repo: Repo,
     number: Annotated[int, typer.Argument(help="Request number.")],
     body: Annotated[str, typer.Argument(help="The comment.")],
-    reply_to: Annotated[int | None, typer.Option("--reply-to", help="Comment id to answer.")] = None,
+    reply_to: Annotated[
+        int | None, typer.Option("--reply-to", help="Comment id to answer.")
+    ] = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:

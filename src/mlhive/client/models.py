@@ -219,11 +219,16 @@ class ModelsAPI:
         with tempfile.TemporaryDirectory(prefix="mlhive-model-") as scratch:
             path = _serialize(model, Path(scratch))
             size = path.stat().st_size
-            with path.open("rb") as raw, progress_bar(progress, f"push {path.name}", size) as advance:
+            with (
+                path.open("rb") as raw,
+                progress_bar(progress, f"push {path.name}", size) as advance,
+            ):
                 response = self._core.request(
                     "POST",
                     self._url(repo, "/commits"),
-                    files={"file": (path.name, ProgressFile(raw, advance), "application/octet-stream")},
+                    files={
+                        "file": (path.name, ProgressFile(raw, advance), "application/octet-stream")
+                    },
                     data={"metadata": meta.model_dump_json()},
                 )
         return CommitOut.model_validate(response.json())
@@ -280,17 +285,23 @@ class ModelsAPI:
 
     def diff(self, repo: str, a: str, b: str) -> DiffOut:
         """What changed from ref ``a`` to ref ``b`` (tensors, or hyper-parameters/attributes)."""
-        return DiffOut.model_validate(self._core.get_json(self._url(repo, "/diff"), {"a": a, "b": b}))
+        return DiffOut.model_validate(
+            self._core.get_json(self._url(repo, "/diff"), {"a": a, "b": b})
+        )
 
     def branch(self, repo: str, name: str, ref: str) -> RefOut:
         """Create a branch at ``ref``."""
         body = {"name": name, "ref": ref}
-        return RefOut.model_validate(self._core.request("POST", self._url(repo, "/branches"), json=body).json())
+        return RefOut.model_validate(
+            self._core.request("POST", self._url(repo, "/branches"), json=body).json()
+        )
 
     def tag(self, repo: str, name: str, ref: str) -> RefOut:
         """Create a tag at ``ref`` (tags never move)."""
         body = {"name": name, "ref": ref}
-        return RefOut.model_validate(self._core.request("POST", self._url(repo, "/tags"), json=body).json())
+        return RefOut.model_validate(
+            self._core.request("POST", self._url(repo, "/tags"), json=body).json()
+        )
 
     # -- merges -------------------------------------------------------------------------------
 
@@ -346,7 +357,9 @@ class ModelsAPI:
             "branch": branch,
             "message": message,
         }
-        merge = MergeOut.model_validate(self._core.request("POST", self._url(repo, "/merges"), json=body).json())
+        merge = MergeOut.model_validate(
+            self._core.request("POST", self._url(repo, "/merges"), json=body).json()
+        )
         if not wait:
             return merge
         deadline = time.monotonic() + timeout
@@ -354,7 +367,9 @@ class ModelsAPI:
             if time.monotonic() >= deadline:
                 raise WaitTimeoutError(f"merge {merge.id} still pending after {timeout:g} s")
             time.sleep(self.poll_interval)
-            merge = MergeOut.model_validate(self._core.get_json(self._url(repo, f"/merges/{merge.id}")))
+            merge = MergeOut.model_validate(
+                self._core.get_json(self._url(repo, f"/merges/{merge.id}"))
+            )
         if merge.state == "failed":
             raise JobFailedError(f"merge {merge.id} failed: {merge.error}")
         return merge
@@ -388,11 +403,15 @@ class ModelsAPI:
 
     def merge_request(self, repo: str, number: int) -> MergeRequestOut:
         """A merge request with its evaluation, verdict and comments."""
-        return MergeRequestOut.model_validate(self._core.get_json(self._url(repo, f"/merge-requests/{number}")))
+        return MergeRequestOut.model_validate(
+            self._core.get_json(self._url(repo, f"/merge-requests/{number}"))
+        )
 
     def merge_requests(self, repo: str, state: str | None = None) -> list[MergeRequestOut]:
         """A repository's merge requests, newest first."""
-        rows = self._core.get_json(self._url(repo, "/merge-requests"), {"state": state} if state else None)
+        rows = self._core.get_json(
+            self._url(repo, "/merge-requests"), {"state": state} if state else None
+        )
         return [MergeRequestOut.model_validate(r) for r in rows]
 
     def wait_evaluated(self, repo: str, number: int, timeout: float = 600) -> MergeRequestOut:
@@ -414,11 +433,19 @@ class ModelsAPI:
         return MergeRequestOut.model_validate(response.json())
 
     def comment(
-        self, repo: str, number: int, body: str, *, reply_to: int | None = None, tensor: str | None = None
+        self,
+        repo: str,
+        number: int,
+        body: str,
+        *,
+        reply_to: int | None = None,
+        tensor: str | None = None,
     ) -> CommentOut:
         """Comment on a merge request, or reply in a review thread."""
         payload = {"body": body, "reply_to": reply_to, "tensor": tensor}
-        response = self._core.request("POST", self._url(repo, f"/merge-requests/{number}/comments"), json=payload)
+        response = self._core.request(
+            "POST", self._url(repo, f"/merge-requests/{number}/comments"), json=payload
+        )
         return CommentOut.model_validate(response.json())
 
     # Defined last: inside the class body ``list`` would shadow the builtin in annotations.

@@ -176,9 +176,9 @@ class ModelCard(WireModel):
         names = [f.name for f in self.input_schema]
         if len(names) != len(set(names)):
             raise ValueError("input_schema: feature names must be unique")
-        if self.merge is not None and self.merge.coefficients and self.base_models:
-            if len(self.merge.coefficients) not in (len(self.base_models), 0):
-                raise ValueError("merge.coefficients: one per base model")
+        coefficients = self.merge.coefficients if self.merge is not None else []
+        if coefficients and self.base_models and len(coefficients) != len(self.base_models):
+            raise ValueError("merge.coefficients: one per base model")
         value_range = self.output_schema.value_range
         if value_range is not None and value_range[0] > value_range[1]:
             raise ValueError("output_schema.value_range: low must not exceed high")

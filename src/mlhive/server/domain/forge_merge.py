@@ -2,8 +2,8 @@
 
 - ``average`` (a "model soup"): ``Σ wᵢ·θᵢ / Σ wᵢ`` (equal weights by default), as
   ``numpy.average``.
-- ``task_arithmetic``: ``base + Σ λᵢ·(θᵢ − base)`` (λᵢ = 1 by default).
-- ``ties`` (TIES-merging, Yadav et al. 2023): task vectors ``τᵢ = λᵢ·(θᵢ − base)`` are trimmed to
+- ``task_arithmetic``: ``base + Σ λᵢ·(θᵢ - base)`` (λᵢ = 1 by default).
+- ``ties`` (TIES-merging, Yadav et al. 2023): task vectors ``τᵢ = λᵢ·(θᵢ - base)`` are trimmed to
   their largest-magnitude ``density`` fraction, a sign is elected per entry (the sign of the sum
   of the trimmed vectors), and the entries agreeing with it are averaged:
   ``base + mean{τ̂ᵢ : sign(τ̂ᵢ) = elected}``.
@@ -72,7 +72,7 @@ def average(tensors: Sequence[Array], weights: Sequence[float] | None = None) ->
 def task_arithmetic(
     base: Array, tensors: Sequence[Array], lambdas: Sequence[float] | None = None
 ) -> F64:
-    """``base + Σ λᵢ·(tensorᵢ − base)``."""
+    """``base + Σ λᵢ·(tensorᵢ - base)``."""
     scales = [1.0] * len(tensors) if lambdas is None else list(lambdas)
     origin = base.astype(np.float64)
     result = origin.copy()

@@ -101,9 +101,9 @@ def estimator_diff(a: Any, b: Any) -> tuple[dict[str, tuple[str | None, str | No
     changed: dict[str, tuple[str | None, str | None]] = {}
     for name in sorted(params_a.keys() | params_b.keys()):
         left, right = params_a.get(name), params_b.get(name)
-        if hasattr(left, "get_params") or hasattr(right, "get_params"):
-            if type(left) is type(right):
-                continue  # compared through their own nested parameters
+        nested = hasattr(left, "get_params") or hasattr(right, "get_params")
+        if nested and type(left) is type(right):
+            continue  # compared through their own nested parameters
         if name not in params_a or name not in params_b or repr(left) != repr(right):
             changed[name] = (
                 repr(left) if name in params_a else None,

@@ -122,7 +122,7 @@ def list_refs(session: Session, repo: ModelRepo) -> list[RefOut]:
         .where(ModelRef.repo_id == repo.id)
         .order_by(ModelRef.kind, ModelRef.name)
     )
-    return [RefOut(name=n, kind=k, commit=sha) for n, k, sha in session.execute(stmt)]  # type: ignore[arg-type]
+    return [RefOut(name=n, kind=k, commit=sha) for n, k, sha in session.execute(stmt)]
 
 
 def describe_repo(session: Session, repo: ModelRepo) -> RepoOut:
@@ -134,7 +134,7 @@ def describe_repo(session: Session, repo: ModelRepo) -> RepoOut:
         name=repo.name,
         full_name=repo.full_name,
         description=repo.description,
-        visibility=repo.visibility,  # type: ignore[arg-type]
+        visibility=repo.visibility,
         task_ids=list(repo.task_ids),
         rules=[MergeRule.model_validate(r) for r in repo.rules],
         default_branch=repo.default_branch,
@@ -218,7 +218,7 @@ def create_ref(
         raise Conflict(f"{repo.full_name} already has a {kind} {name!r}")
     session.add(ModelRef(repo_id=repo.id, kind=kind, name=name, commit_id=commit.id))
     session.flush()
-    return RefOut(name=name, kind=kind, commit=commit.sha)  # type: ignore[arg-type]
+    return RefOut(name=name, kind=kind, commit=commit.sha)
 
 
 def delete_branch(session: Session, actor: Actor, repo: ModelRepo, name: str) -> None:
@@ -244,7 +244,7 @@ def fork(
         RepoCreate(
             name=name or source.name,
             description=source.description,
-            visibility=visibility or source.visibility,  # type: ignore[arg-type]
+            visibility=visibility or source.visibility,
             task_ids=[],
             rules=[MergeRule.model_validate(r) for r in source.rules],
         ),

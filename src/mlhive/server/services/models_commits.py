@@ -201,7 +201,7 @@ def describe_commit(
         author=commit.author.name,
         message=commit.message,
         created_at=commit.created_at,
-        format=commit.format,  # type: ignore[arg-type]
+        format=commit.format,
         card=ModelCard.model_validate(commit.card),
         files=ms.files_of(manifest, commit),
         tensors=commit.n_tensors,

@@ -76,13 +76,13 @@ def task_spec(session: Session, task_id: int) -> TaskSpec:
 def features_and_target(store: BlobStore, spec: TaskSpec) -> tuple[pd.DataFrame, pd.Series | None]:
     """The task's features (target, row id and ignored columns dropped) and its target."""
     frame = load_table(store, spec.data_sha256).to_pandas()
-    X = frame.drop(columns=[c for c in spec.dropped if c in frame.columns])
+    features = frame.drop(columns=[c for c in spec.dropped if c in frame.columns])
     if spec.target is None:
-        return X, None
+        return features, None
     column = frame[spec.target]
     if spec.class_labels is not None:
-        return X, column.astype(object).map(lambda v: None if pd.isna(v) else str(v))
-    return X, column.astype(np.float64)
+        return features, column.astype(object).map(lambda v: None if pd.isna(v) else str(v))
+    return features, column.astype(np.float64)
 
 
 def folds_of(store: BlobStore, spec: TaskSpec) -> list[tuple[int, int, int, Any, Any]]:
@@ -114,10 +114,10 @@ def run_estimator(
     from mlhive.sklearn import estimator_to_flow, parameter_settings, run_on_splits
 
     unfitted = clone(estimator)
-    X, y = features_and_target(context.store, spec)
+    features, y = features_and_target(context.store, spec)
     predictions, timings = run_on_splits(
         unfitted,
-        X,
+        features,
         y,
         folds_of(context.store, spec),
         task_type=spec.task_type,  # type: ignore[arg-type]

@@ -4,8 +4,9 @@ skl2onnx converts the estimator (loaded through the allowlist) with one float in
 ``n_features_in_`` columns. When the repository (or the card's lineage) names a task, both the
 original and the export predict the task's whole dataset: the export is ``ok`` when the labels
 agree on ≥ 99.9 % of the rows and probabilities differ by at most 1e-3 (regression values by
-1e-3 relative to their largest magnitude: the export computes in float32); without data the export is ``unchecked``. Models skl2onnx cannot convert,
-or with non-numeric features, are ``unsupported``. The export is offered for download when it
+1e-3 relative to their largest magnitude: the export computes in float32); without data the
+export is ``unchecked``. Models skl2onnx cannot convert, or with non-numeric features, are
+``unsupported``. The export is offered for download when it
 is ``ok`` or ``unchecked``.
 """
 
@@ -58,28 +59,28 @@ def convert(estimator: Any) -> bytes:
     return data
 
 
-def parity(estimator: Any, onnx_bytes: bytes, X: Any) -> dict[str, Any]:
-    """Compare the estimator and its export on ``X`` (a DataFrame of numeric features)."""
+def parity(estimator: Any, onnx_bytes: bytes, features: Any) -> dict[str, Any]:
+    """Compare the estimator and its export on ``features`` (a DataFrame of numbers)."""
     import onnxruntime as ort  # type: ignore[import-untyped]
 
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    outputs = session.run(None, {"X": X.to_numpy(dtype=np.float32)})
-    report: dict[str, Any] = {"rows": len(X)}
+    outputs = session.run(None, {"X": features.to_numpy(dtype=np.float32)})
+    report: dict[str, Any] = {"rows": len(features)}
     if hasattr(estimator, "predict_proba") and len(outputs) > 1:
         labels = np.asarray(outputs[0]).astype(str).ravel()
-        expected = np.asarray(estimator.predict(X)).astype(str).ravel()
-        report["label_agreement"] = float(np.mean(labels == expected)) if len(X) else 1.0
-        diff = np.abs(np.asarray(outputs[1], dtype=np.float64) - estimator.predict_proba(X))
+        expected = np.asarray(estimator.predict(features)).astype(str).ravel()
+        report["label_agreement"] = float(np.mean(labels == expected)) if len(features) else 1.0
+        diff = np.abs(np.asarray(outputs[1], dtype=np.float64) - estimator.predict_proba(features))
     else:
         values = np.asarray(outputs[0], dtype=np.float64).ravel()
-        diff = np.abs(values - np.asarray(estimator.predict(X), dtype=np.float64).ravel())
+        diff = np.abs(values - np.asarray(estimator.predict(features), dtype=np.float64).ravel())
         report["label_agreement"] = None
     report["max_abs_diff"] = float(diff.max()) if diff.size else 0.0
     agreement = report["label_agreement"]
     scale = (
         1.0
         if agreement is not None
-        else max(1.0, float(np.abs(expected_values(estimator, X)).max(initial=0.0)))
+        else max(1.0, float(np.abs(expected_values(estimator, features)).max(initial=0.0)))
     )
     good = report["max_abs_diff"] <= TOLERANCE * scale and (
         agreement is None or agreement >= LABEL_AGREEMENT
@@ -89,9 +90,9 @@ def parity(estimator: Any, onnx_bytes: bytes, X: Any) -> dict[str, Any]:
     return report
 
 
-def expected_values(estimator: Any, X: Any) -> Any:
+def expected_values(estimator: Any, features: Any) -> Any:
     """The original's predictions as floats (regressors)."""
-    return np.asarray(estimator.predict(X), dtype=np.float64)
+    return np.asarray(estimator.predict(features), dtype=np.float64)
 
 
 def _finish(
@@ -128,10 +129,10 @@ def export_onnx(context: JobContext, payload: Mapping[str, Any]) -> None:
         report = {"detail": "no linked task: parity was not checked", "rows": 0}
         _finish(context, commit_id, "unchecked", report, blob)
         return
-    X, _ = features_and_target(context.store, spec)
-    if not all(np.issubdtype(dtype, np.number) for dtype in X.dtypes):
+    features, _ = features_and_target(context.store, spec)
+    if not all(np.issubdtype(dtype, np.number) for dtype in features.dtypes):
         report = {"detail": "the task has non-numeric features; the export takes numbers only"}
         _finish(context, commit_id, "unsupported", report, None)
         return
-    report = parity(estimator, onnx_bytes, X)
-    _finish(context, commit_id, report.pop("state"), report, blob)
+    report = parity(estimator, onnx_bytes, features)
+    _finish(context, commit_id, str(report.pop("state")), report, blob)

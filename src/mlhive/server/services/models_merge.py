@@ -17,7 +17,7 @@ from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import DomainError, InvalidInput, NotFound
 from mlhive.server.domain.forge_merge import check_same_architecture, merge_tensor
 from mlhive.server.domain.forge_sklearn import card_facts, compose_ensemble
-from mlhive.server.domain.forge_tensors import Manifest
+from mlhive.server.domain.forge_tensors import FileRecord, Manifest
 from mlhive.server.jobs import queue
 from mlhive.server.jobs.worker import JobContext
 from mlhive.server.services import models, tasks
@@ -85,7 +85,9 @@ def request_merge(session: Session, actor: Actor, repo: ModelRepo, body: MergeCr
                 f"need {wanted} models",
                 field=f"sources.{index}",
             )
-    task_id = body.task_id if body.task_id is not None else (repo.task_ids or [None])[0]
+    task_id = body.task_id
+    if task_id is None and repo.task_ids:
+        task_id = repo.task_ids[0]
     if wanted == "skops":
         if task_id is None:
             raise InvalidInput(f"task_id: a {body.method} ensemble is fitted on a task's data")
@@ -114,9 +116,9 @@ def describe_merge(session: Session, merge: ModelMerge) -> MergeOut:
     return MergeOut(
         id=merge.id,
         repo=repo.full_name,
-        method=merge.method,  # type: ignore[arg-type]
+        method=merge.method,
         branch=merge.branch,
-        state=merge.state,  # type: ignore[arg-type]
+        state=merge.state,
         error=merge.error,
         commit=commit.sha if commit else None,
         job_id=job.id if job else None,
@@ -172,11 +174,11 @@ def _ensemble(
     ]
     spec_task = task_spec(session, spec["task_id"])
     ensemble = compose_ensemble(spec["method"], members, spec_task.task_type, spec["voting"])
-    X, y = features_and_target(context.store, spec_task)
-    ensemble.fit(X, y)
+    features, y = features_and_target(context.store, spec_task)
+    ensemble.fit(features, y)
     sha = ms.put_bytes(session, context.store, sio.dumps(ensemble))
     size = context.store.size(sha)
-    manifest = Manifest("skops", files={ms.FILE_NAMES["skops"]: ms.FileRecord(sha, size)})
+    manifest = Manifest("skops", files={ms.FILE_NAMES["skops"]: FileRecord(sha, size)})
     return manifest, card_facts(ensemble)
 
 
@@ -216,7 +218,8 @@ def _commit_merge(context: JobContext, merge_id: int) -> None:
             return
         repo = session.get(ModelRepo, merge.repo_id)
         author = session.get(User, merge.author_id)
-        assert repo is not None and author is not None
+        assert repo is not None
+        assert author is not None
         actor = Actor(id=author.id, name=author.name, is_admin=author.is_admin)
         spec = merge.spec
         commits = [session.get(ModelCommit, i) for i in spec["source_ids"]]

@@ -188,8 +188,8 @@ def describe_request(session: Session, repo: ModelRepo, request: MergeRequest) -
         target_branch=request.target_branch,
         source_commit=sha[request.source_commit_id],
         target_commit=sha[request.target_commit_id],
-        state=request.state,  # type: ignore[arg-type]
-        evaluation_state=request.evaluation_state,  # type: ignore[arg-type]
+        state=request.state,
+        evaluation_state=request.evaluation_state,
         evaluation_error=request.evaluation_error,
         comparison=[MeasureComparison.model_validate(c) for c in request.comparison],
         violations=list(request.violations),
