@@ -21,6 +21,7 @@ from typer.testing import CliRunner, Result
 from mlhive import Client
 from mlhive.cli import _common
 from mlhive.cli.main import app
+from mlhive.server.state import Hive
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
 from tests.conftest import UserKey
 
@@ -102,3 +103,25 @@ def test_merge_and_merge_requests(
     merged = cli(alice, "mr", "merge", "alice/clf", number).stdout.strip()
     assert len(merged) == 64
     assert "merged" in cli(alice, "mr", "ls", "alice/clf").stdout
+
+
+def test_merge_prints_the_merge_commit(
+    cli: Cli, alice: UserKey, tmp_path: Path, hive: Hive
+) -> None:
+    cli(alice, "create", "soup")
+    for branch, value in (("a", 1.0), ("b", 2.0)):
+        path = tmp_path / f"{branch}.safetensors"
+        save_file({"w": np.full(3, value, np.float32)}, str(path))
+        cli(alice, "push", "alice/soup", str(path), "--branch", branch)
+    hive.worker.start()
+    try:
+        result = cli(
+            alice, "merge", "alice/soup", "average", "a", "b", "--weight", "1", "--weight", "3"
+        )
+    finally:
+        hive.worker.stop()
+    assert result.exit_code == 0, result.stderr
+    commit = result.stdout.strip()
+    out = tmp_path / "merged.safetensors"
+    cli(alice, "pull", "alice/soup", "--ref", commit, "-o", str(out))
+    np.testing.assert_array_equal(load(out.read_bytes())["w"], [1.75] * 3)
