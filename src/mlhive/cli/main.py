@@ -6,6 +6,7 @@ import typer
 
 from mlhive.cli import server_cmds
 from mlhive.cli.dataset import app as dataset_app
+from mlhive.cli.model import app as model_app
 from mlhive.cli.run import app as run_app
 from mlhive.cli.run import leaderboard
 from mlhive.cli.task import app as task_app
@@ -21,6 +22,7 @@ app.add_typer(dataset_app, name="dataset")
 app.add_typer(task_app, name="task")
 app.add_typer(run_app, name="run")
 app.command("leaderboard")(leaderboard)
+app.add_typer(model_app, name="model")
 app.add_typer(server_cmds.db_app, name="db")
 app.add_typer(server_cmds.user_app, name="user")
 app.command("serve")(server_cmds.serve)

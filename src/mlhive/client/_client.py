@@ -16,6 +16,7 @@ from mlhive.client.datasets import DatasetsAPI
 from mlhive.client.evaluations import EvaluationsAPI
 from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.jobs import JobsAPI
+from mlhive.client.models import ModelsAPI
 from mlhive.client.run import LocalRun, Run
 from mlhive.client.runs import RunsAPI
 from mlhive.client.studies import StudiesAPI, SuitesAPI
@@ -53,6 +54,7 @@ class Client:
         evaluations: the server's scores (:class:`~mlhive.client.evaluations.EvaluationsAPI`).
         suites: collections of tasks (:class:`~mlhive.client.studies.SuitesAPI`).
         studies: collections of runs (:class:`~mlhive.client.studies.StudiesAPI`).
+        models: the model forge (:class:`~mlhive.client.models.ModelsAPI`).
         config: the resolved settings.
 
     Raises:
@@ -91,6 +93,7 @@ class Client:
         self.evaluations = EvaluationsAPI(self._core)
         self.suites = SuitesAPI(self._core)
         self.studies = StudiesAPI(self._core)
+        self.models = ModelsAPI(self._core)
 
     @property
     def url(self) -> str:

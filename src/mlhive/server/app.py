@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from mlhive import __version__
-from mlhive.server.api import datasets, errors, flows, runs, studies, system, tasks, users
+from mlhive.server.api import datasets, errors, flows, models, runs, studies, system, tasks, users
 from mlhive.server.api.limits import BodyLimit
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory
@@ -18,6 +18,10 @@ from mlhive.server.db.migrate import upgrade
 from mlhive.server.jobs.worker import JobContext, Worker
 from mlhive.server.services.dataset_processing import process_dataset
 from mlhive.server.services.datasets import PROCESS_JOB
+from mlhive.server.services.models_commits import EXPORT_JOB
+from mlhive.server.services.models_export import export_onnx
+from mlhive.server.services.models_merge import MERGE_JOB, run_merge
+from mlhive.server.services.models_requests import EVALUATE_REQUEST_JOB, evaluate_request
 from mlhive.server.services.run_evaluation import evaluate_run
 from mlhive.server.services.runs import EVALUATE_JOB
 from mlhive.server.state import Hive
@@ -25,7 +29,13 @@ from mlhive.server.storage import open_blob_store
 
 log = logging.getLogger("mlhive")
 
-HANDLERS = {PROCESS_JOB: process_dataset, EVALUATE_JOB: evaluate_run}
+HANDLERS = {
+    PROCESS_JOB: process_dataset,
+    EVALUATE_JOB: evaluate_run,
+    EXPORT_JOB: export_onnx,
+    MERGE_JOB: run_merge,
+    EVALUATE_REQUEST_JOB: evaluate_request,
+}
 
 
 def build_hive(settings: Settings) -> Hive:
@@ -92,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks.router,
         flows.router,
         runs.router,
+        models.router,
         studies.suites_router,
         studies.studies_router,
     ):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mlhive.server.db import experiment_tables, tables
+from mlhive.server.db import experiment_tables, forge_tables, tables
 
 metadata = tables.Base.metadata
 
-__all__ = ["experiment_tables", "metadata", "tables"]
+__all__ = ["experiment_tables", "forge_tables", "metadata", "tables"]

@@ -1,0 +1,394 @@
+"""Native REST routes of the model forge: thin adapters onto the ``models*`` services.
+
+Repositories live under ``/api/models/{owner}/{name}``; refs (which may contain ``/``) are
+query parameters or the last path segment.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import ValidationError
+
+from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.api.files import send_blob
+from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.domain.forge_cards import card_markdown
+from mlhive.server.domain.forge_tensors import checkout_size
+from mlhive.server.services import models, models_commits, models_merge, models_requests
+from mlhive.server.services import models_store as ms
+from mlhive.server.state import Hive
+from mlhive.wire.models import (
+    CommentCreate,
+    CommentOut,
+    CommitCreate,
+    CommitOut,
+    DiffOut,
+    ForkRequest,
+    MergeCreate,
+    MergeOut,
+    MergeRequestCreate,
+    MergeRequestOut,
+    ModelCard,
+    RefCreate,
+    RefOut,
+    RepoCreate,
+    RepoOut,
+    RepoUpdate,
+)
+
+router = APIRouter(prefix="/models", tags=["models"])
+REPO = "/{owner}/{name}"
+MEDIA = {
+    "model.safetensors": "application/octet-stream",
+    "model.skops": "application/zip",
+    "model.onnx": "application/onnx",
+    ms.EXPORT_NAME: "application/onnx",
+}
+
+
+def parse_metadata(text: str) -> CommitCreate:
+    """Validate the ``metadata`` form field of a push, naming the first offending field."""
+    try:
+        return CommitCreate.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "metadata"
+        raise InvalidInput(f"metadata.{where}: {first['msg']}", field=f"metadata.{where}") from None
+
+
+@contextmanager
+def local_copy(h: Hive, upload: UploadFile) -> Iterator[Path]:
+    """The upload as a real file (inspection needs a path), removed afterwards."""
+    scratch = h.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=scratch, prefix="model-", delete=False) as tmp:
+        shutil.copyfileobj(upload.file, tmp, 1 << 20)
+        path = Path(tmp.name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# -- repositories -----------------------------------------------------------------------------
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_repo(body: RepoCreate, actor: RequiredActor, h: HiveDep) -> RepoOut:
+    """Create an empty model repository owned by the caller."""
+    with write(h) as session:
+        return models.describe_repo(session, models.create_repo(session, actor, body))
+
+
+@router.get("")
+def list_repos(
+    actor: MaybeActor,
+    h: HiveDep,
+    owner: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[RepoOut]:
+    """Repositories the caller may see."""
+    with read(h) as session:
+        rows = models.list_repos(session, actor, owner, limit, offset)
+        return [models.describe_repo(session, r) for r in rows]
+
+
+@router.get(REPO)
+def get_repo(owner: str, name: str, actor: MaybeActor, h: HiveDep) -> RepoOut:
+    """A repository with its branches and tags."""
+    with read(h) as session:
+        return models.describe_repo(session, models.get_repo(session, actor, owner, name))
+
+
+@router.patch(REPO)
+def update_repo(
+    owner: str, name: str, body: RepoUpdate, actor: RequiredActor, h: HiveDep
+) -> RepoOut:
+    """Edit description, visibility, linked tasks and merge rules (owner or admin)."""
+    with write(h) as session:
+        repo = models.update_repo(
+            session, actor, models.get_repo(session, actor, owner, name), body
+        )
+        return models.describe_repo(session, repo)
+
+
+@router.post(REPO + "/fork", status_code=status.HTTP_201_CREATED)
+def fork_repo(
+    owner: str, name: str, body: ForkRequest, actor: RequiredActor, h: HiveDep
+) -> RepoOut:
+    """A copy owned by the caller, recording where it was forked from."""
+    with write(h) as session:
+        source = models.get_repo(session, actor, owner, name)
+        return models.describe_repo(
+            session, models.fork(session, actor, source, body.name, body.visibility)
+        )
+
+
+# -- commits ----------------------------------------------------------------------------------
+
+
+@router.post(REPO + "/commits", status_code=status.HTTP_201_CREATED)
+def push(
+    owner: str,
+    name: str,
+    file: Annotated[UploadFile, File(description="safetensors, skops or ONNX")],
+    metadata: Annotated[str, Form(description="JSON object: see CommitCreate")],
+    actor: RequiredActor,
+    h: HiveDep,
+) -> CommitOut:
+    """Commit a model file on a branch; unsafe formats are refused without being loaded."""
+    meta = parse_metadata(metadata)
+    with local_copy(h, file) as path, write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        commit = models_commits.push(session, h.store, actor, repo, path, file.filename, meta)
+        return models_commits.describe_commit(session, h.store, repo, commit)
+
+
+@router.get(REPO + "/commits")
+def log(
+    owner: str,
+    name: str,
+    actor: MaybeActor,
+    h: HiveDep,
+    ref: str = "main",
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> list[CommitOut]:
+    """The history reachable from ``ref``, newest first."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        rows = models_commits.log(session, repo, ref, limit)
+        return [models_commits.describe_commit(session, h.store, repo, c) for c in rows]
+
+
+@router.get(REPO + "/commits/{ref:path}")
+def get_commit(owner: str, name: str, ref: str, actor: MaybeActor, h: HiveDep) -> CommitOut:
+    """One commit, by branch, tag or commit id."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        return models_commits.describe_commit(
+            session, h.store, repo, models.resolve(session, repo, ref)
+        )
+
+
+@router.get(REPO + "/card", response_model=None)
+def get_card(
+    owner: str,
+    name: str,
+    actor: MaybeActor,
+    h: HiveDep,
+    ref: str = "main",
+    format: Literal["json", "md"] = "json",
+) -> ModelCard | PlainTextResponse:
+    """The model card as JSON or as Markdown with YAML front matter."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        commit = models.resolve(session, repo, ref)
+        card = ModelCard.model_validate(commit.card)
+        if format == "json":
+            return card
+        text = card_markdown(card, repo.full_name, commit.sha)
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+
+
+@router.get(REPO + "/files/{filename}", response_model=None)
+def download(
+    owner: str,
+    name: str,
+    filename: str,
+    request: Request,
+    actor: MaybeActor,
+    h: HiveDep,
+    ref: str = "main",
+) -> Response:
+    """A commit's model file: the checked-out safetensors file, the skops/ONNX file, or the
+    ONNX export of a scikit-learn model."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        commit = models.resolve(session, repo, ref)
+        manifest = ms.manifest_of(h.store, commit)
+        if filename not in ms.files_of(manifest, commit):
+            raise NotFound(f"commit {commit.sha[:12]} has no file {filename!r}")
+    if filename == ms.EXPORT_NAME:
+        assert commit.onnx_sha256 is not None
+        return send_blob(request, h.store, commit.onnx_sha256, filename, MEDIA[filename])
+    if filename in manifest.files:
+        return send_blob(
+            request, h.store, manifest.files[filename].sha256, filename, MEDIA[filename]
+        )
+    etag = f'"{commit.manifest_sha256}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    headers = {
+        "ETag": etag,
+        "Content-Length": str(checkout_size(manifest)),
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Encoding": "identity",
+    }
+    return StreamingResponse(
+        ms.checkout_chunks(h.store, manifest), media_type=MEDIA[filename], headers=headers
+    )
+
+
+@router.get(REPO + "/diff")
+def diff(owner: str, name: str, a: str, b: str, actor: MaybeActor, h: HiveDep) -> DiffOut:
+    """What changed from ref ``a`` to ref ``b``."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        left, right = models.resolve(session, repo, a), models.resolve(session, repo, b)
+    return models_commits.diff(h.store, left, right)
+
+
+# -- refs -------------------------------------------------------------------------------------
+
+
+@router.post(REPO + "/branches", status_code=status.HTTP_201_CREATED)
+def create_branch(
+    owner: str, name: str, body: RefCreate, actor: RequiredActor, h: HiveDep
+) -> RefOut:
+    """A new branch at a ref."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        return models.create_ref(session, actor, repo, "branch", body.name, body.ref)
+
+
+@router.delete(REPO + "/branches/{branch:path}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_branch(owner: str, name: str, branch: str, actor: RequiredActor, h: HiveDep) -> Response:
+    """Delete a branch (not the default one)."""
+    with write(h) as session:
+        models.delete_branch(session, actor, models.get_repo(session, actor, owner, name), branch)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(REPO + "/tags", status_code=status.HTTP_201_CREATED)
+def create_tag(owner: str, name: str, body: RefCreate, actor: RequiredActor, h: HiveDep) -> RefOut:
+    """A tag at a ref (owner only); tags never move."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        return models.create_ref(session, actor, repo, "tag", body.name, body.ref)
+
+
+# -- merges -----------------------------------------------------------------------------------
+
+
+@router.post(REPO + "/merges", status_code=status.HTTP_202_ACCEPTED)
+def merge(owner: str, name: str, body: MergeCreate, actor: RequiredActor, h: HiveDep) -> MergeOut:
+    """Queue a server-side merge; it ends in a commit on ``branch``."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        return models_merge.describe_merge(
+            session, models_merge.request_merge(session, actor, repo, body)
+        )
+
+
+@router.get(REPO + "/merges/{merge_id}")
+def get_merge(owner: str, name: str, merge_id: int, actor: MaybeActor, h: HiveDep) -> MergeOut:
+    """A merge's state and, once done, its commit."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        return models_merge.describe_merge(
+            session, models_merge.get_merge(session, actor, repo, merge_id)
+        )
+
+
+# -- merge requests ---------------------------------------------------------------------------
+
+
+@router.post(REPO + "/merge-requests", status_code=status.HTTP_201_CREATED)
+def open_request(
+    owner: str, name: str, body: MergeRequestCreate, actor: RequiredActor, h: HiveDep
+) -> MergeRequestOut:
+    """Open a merge request from a branch or a fork; its evaluation is queued."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        request = models_requests.open_request(session, actor, repo, body)
+        return models_requests.describe_request(session, repo, request)
+
+
+@router.get(REPO + "/merge-requests")
+def list_requests(
+    owner: str, name: str, actor: MaybeActor, h: HiveDep,
+    state: Literal["open", "merged", "closed"] | None = None,
+) -> list[MergeRequestOut]:  # fmt: skip
+    """A repository's merge requests, newest first."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        rows = models_requests.list_requests(session, repo, state)
+        return [models_requests.describe_request(session, repo, r) for r in rows]
+
+
+@router.get(REPO + "/merge-requests/{number}")
+def get_request(
+    owner: str, name: str, number: int, actor: MaybeActor, h: HiveDep
+) -> MergeRequestOut:
+    """A merge request with its evaluation, verdict and comments."""
+    with read(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        return models_requests.describe_request(
+            session, repo, models_requests.get_request(session, repo, number)
+        )
+
+
+@router.post(REPO + "/merge-requests/{number}/comments", status_code=status.HTTP_201_CREATED)
+def add_comment(
+    owner: str, name: str, number: int, body: CommentCreate, actor: RequiredActor, h: HiveDep
+) -> CommentOut:
+    """Comment on a request, or reply in a review thread."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        row = models_requests.comment(
+            session, actor, models_requests.get_request(session, repo, number), body
+        )
+        return CommentOut(
+            id=row.id,
+            author=actor.name,
+            body=row.body,
+            reply_to=row.reply_to_id,
+            tensor=row.tensor,
+            created_at=row.created_at,
+        )
+
+
+@router.post(REPO + "/merge-requests/{number}/merge")
+def merge_request(
+    owner: str, name: str, number: int, actor: RequiredActor, h: HiveDep
+) -> MergeRequestOut:
+    """Merge a request the rules allow (owner only)."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        request = models_requests.get_request(session, repo, number)
+        models_requests.merge(session, h.store, actor, repo, request)
+        return models_requests.describe_request(session, repo, request)
+
+
+@router.post(REPO + "/merge-requests/{number}/close")
+def close_request(
+    owner: str, name: str, number: int, actor: RequiredActor, h: HiveDep
+) -> MergeRequestOut:
+    """Close a request without merging."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        request = models_requests.get_request(session, repo, number)
+        models_requests.close(session, actor, repo, request)
+        return models_requests.describe_request(session, repo, request)
+
+
+@router.post(REPO + "/merge-requests/{number}/evaluate", status_code=status.HTTP_202_ACCEPTED)
+def reevaluate(
+    owner: str, name: str, number: int, actor: RequiredActor, h: HiveDep
+) -> MergeRequestOut:
+    """Evaluate again against the branches' current heads (author or owner)."""
+    with write(h) as session:
+        repo = models.get_repo(session, actor, owner, name)
+        request = models_requests.refresh(
+            session, actor, repo, models_requests.get_request(session, repo, number)
+        )
+        return models_requests.describe_request(session, repo, request)

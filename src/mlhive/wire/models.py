@@ -1,0 +1,410 @@
+"""The model forge on the wire: model cards, repositories, commits, diffs, merges and merge
+requests, plus the skops allowlist both the server and the client load estimators with.
+
+A repository is addressed as ``owner/name``; a *ref* is a branch, a tag or a commit id (the
+full 64-hex id or a unique prefix of at least 7 digits).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from mlhive.wire.common import WireModel
+
+Visibility = Literal["public", "private"]
+ModelFormat = Literal["safetensors", "skops", "onnx"]
+CardTaskType = Literal[
+    "supervised_classification",
+    "supervised_regression",
+    "learning_curve",
+    "clustering",
+    "other",
+]
+TensorMergeMethod = Literal["average", "task_arithmetic", "ties"]
+EnsembleMethod = Literal["voting", "stacking"]
+MergeMethod = Literal["average", "task_arithmetic", "ties", "voting", "stacking"]
+RequestState = Literal["open", "merged", "closed"]
+EvaluationState = Literal["pending", "done", "failed", "not_applicable"]
+
+REPO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+REF_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"
+
+# -- the skops allowlist ----------------------------------------------------------------------
+# skops trusts its own defaults (scikit-learn estimators, builtins, numpy ufuncs); on top of that
+# exactly these names are trusted. Anything else named in a file refuses the whole file: the
+# uploader's idea of what is safe is never consulted.
+SKOPS_TRUSTED_TYPES: frozenset[str] = frozenset(
+    {
+        "sklearn.tree._tree.Tree",
+        "sklearn.utils._bunch.Bunch",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn.neighbors._kd_tree.KDTree",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn._loss.loss.HalfBinomialLoss",
+        "sklearn._loss.loss.HalfMultinomialLoss",
+        "sklearn._loss.loss.HalfSquaredError",
+        "sklearn._loss.link.IdentityLink",
+        "sklearn._loss.link.LogitLink",
+        "sklearn._loss.link.MultinomialLogit",
+        "sklearn._loss._loss.CyHalfBinomialLoss",
+        "sklearn._loss._loss.CyHalfMultinomialLoss",
+        "sklearn._loss._loss.CyHalfSquaredError",
+        "sklearn.linear_model._sgd_fast.Hinge",
+        "sklearn.linear_model._sgd_fast.Log",
+        "sklearn.linear_model._sgd_fast.SquaredLoss",
+        "sklearn.linear_model._sgd_fast.ModifiedHuber",
+        "sklearn.linear_model._sgd_fast.Huber",
+        "sklearn.linear_model._sgd_fast.EpsilonInsensitive",
+        "sklearn.linear_model._sgd_fast.SquaredHinge",
+        "numpy.dtype",
+        "numpy.ndarray",
+        "numpy.float32",
+        "numpy.float64",
+        "numpy.int32",
+        "numpy.int64",
+        "numpy.bool_",
+        "numpy.str_",
+        "numpy.random.mtrand.RandomState",
+        "numpy.random._mt19937.MT19937",
+        "numpy.random._pcg64.PCG64",
+        "numpy.random._generator.Generator",
+        "scipy.sparse._csr.csr_matrix",
+        "scipy.sparse._csc.csc_matrix",
+        "scipy.sparse._csr.csr_array",
+        "scipy.sparse._csc.csc_array",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+    }
+)
+
+
+def untrusted_skops_types(named: list[str]) -> list[str]:
+    """The types of ``named`` (as ``skops.io.get_untrusted_types`` lists them) not allowed.
+
+    Args:
+        named: the type names a skops file needs beyond skops' own defaults.
+
+    Returns:
+        The names outside :data:`SKOPS_TRUSTED_TYPES`, sorted; empty means the file may load.
+    """
+    return sorted(set(named) - SKOPS_TRUSTED_TYPES)
+
+
+# -- the model card ---------------------------------------------------------------------------
+
+
+class FeatureSpec(WireModel):
+    """One input of the model: a feature column or an input tensor."""
+
+    name: str = Field(min_length=1, max_length=256)
+    dtype: str = Field(default="float64", max_length=64)
+    shape: list[int | None] = Field(default_factory=list, description="None = any size")
+
+
+class OutputSchema(WireModel):
+    """What the model returns: class labels (classifiers) or a value range (regressors)."""
+
+    class_labels: list[str] | None = None
+    value_range: tuple[float, float] | None = None
+    dtype: str | None = Field(default=None, max_length=64)
+    shape: list[int | None] = Field(default_factory=list)
+
+
+class Lineage(WireModel):
+    """What the model was trained on: ids of this server's dataset, task and run."""
+
+    dataset_id: int | None = None
+    dataset_version: int | None = None
+    task_id: int | None = None
+    run_id: int | None = None
+
+
+class BaseModelRef(WireModel):
+    """A model this one was fine-tuned or merged from."""
+
+    repo: str = Field(min_length=3, max_length=200, description="owner/name")
+    commit: str | None = Field(default=None, max_length=64)
+    coefficient: float | None = None
+
+
+class MergeInfo(WireModel):
+    """How a merged model was made."""
+
+    method: MergeMethod
+    coefficients: list[float] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class CardMetric(WireModel):
+    """A measured quality: ``source="server"`` values come from this server's evaluations."""
+
+    name: str = Field(min_length=1, max_length=64)
+    value: float | None
+    task_id: int | None = None
+    run_id: int | None = None
+    source: Literal["server", "uploader"] = "uploader"
+
+
+class ModelCard(WireModel):
+    """The model card: every field has a fixed meaning, so tools can read it.
+
+    ``library``/``library_version``/``model_type`` and the schemas are filled in from the file
+    where the server can read them; server metrics are filled in from the run in ``lineage``.
+    """
+
+    library: str = Field(default="", max_length=64)
+    library_version: str = Field(default="", max_length=64)
+    model_type: str = Field(default="", max_length=256)
+    task_type: CardTaskType = "other"
+    input_schema: list[FeatureSpec] = Field(default_factory=list)
+    output_schema: OutputSchema = Field(default_factory=OutputSchema)
+    lineage: Lineage = Field(default_factory=Lineage)
+    base_models: list[BaseModelRef] = Field(default_factory=list)
+    merge: MergeInfo | None = None
+    metrics: list[CardMetric] = Field(default_factory=list)
+    licence: str = Field(default="", max_length=128)
+    intended_use: str = Field(default="", max_length=20_000)
+    limitations: str = Field(default="", max_length=20_000)
+    text: str = Field(default="", max_length=200_000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelCard:
+        names = [f.name for f in self.input_schema]
+        if len(names) != len(set(names)):
+            raise ValueError("input_schema: feature names must be unique")
+        coefficients = self.merge.coefficients if self.merge is not None else []
+        if coefficients and self.base_models and len(coefficients) != len(self.base_models):
+            raise ValueError("merge.coefficients: one per base model")
+        value_range = self.output_schema.value_range
+        if value_range is not None and value_range[0] > value_range[1]:
+            raise ValueError("output_schema.value_range: low must not exceed high")
+        return self
+
+
+# -- repositories, refs, commits --------------------------------------------------------------
+
+
+class MergeRule(WireModel):
+    """A gate on merge requests: ``max_drop`` in the measure's own units (0.005 = 0.5
+    accuracy points; lower-is-better measures may not *rise* by more), and/or a floor/ceiling
+    ``min``/``max``. ``measure="*"`` applies ``max_drop`` to every compared measure."""
+
+    measure: str = Field(min_length=1, max_length=64)
+    max_drop: float | None = Field(default=None, ge=0)
+    min: float | None = None
+    max: float | None = None
+
+
+class RepoCreate(WireModel):
+    name: str = Field(pattern=REPO_NAME_PATTERN)
+    description: str = Field(default="", max_length=100_000)
+    visibility: Visibility = "public"
+    task_ids: list[int] = Field(default_factory=list, description="tasks that gate merges")
+    rules: list[MergeRule] = Field(default_factory=list)
+
+
+class RepoUpdate(WireModel):
+    description: str | None = Field(default=None, max_length=100_000)
+    visibility: Visibility | None = None
+    task_ids: list[int] | None = None
+    rules: list[MergeRule] | None = None
+
+
+class ForkRequest(WireModel):
+    name: str | None = Field(default=None, pattern=REPO_NAME_PATTERN)
+    visibility: Visibility | None = None
+
+
+class RefCreate(WireModel):
+    name: str = Field(pattern=REF_NAME_PATTERN)
+    ref: str = Field(min_length=1, max_length=128, description="branch, tag or commit id")
+
+
+class RefOut(WireModel):
+    name: str
+    kind: Literal["branch", "tag"]
+    commit: str
+
+
+class RepoOut(WireModel):
+    id: int
+    owner: str
+    name: str
+    full_name: str
+    description: str
+    visibility: Visibility
+    task_ids: list[int]
+    rules: list[MergeRule]
+    default_branch: str
+    forked_from: str | None
+    created_at: datetime
+    refs: list[RefOut] = Field(default_factory=list)
+
+
+class CommitCreate(WireModel):
+    """The ``metadata`` part of a push (the model file is the ``file`` part)."""
+
+    message: str = Field(default="", max_length=20_000)
+    branch: str = Field(default="main", pattern=REF_NAME_PATTERN)
+    card: ModelCard = Field(default_factory=ModelCard)
+    format: ModelFormat | None = Field(default=None, description="else sniffed from the file")
+    expected_head: str | None = Field(
+        default=None, description="refuse (409) if the branch has moved past this commit"
+    )
+
+
+class TensorEntry(WireModel):
+    name: str
+    dtype: str
+    shape: list[int]
+    size: int
+
+
+class OnnxExport(WireModel):
+    """The ONNX export of a scikit-learn commit and its parity check on the task's data."""
+
+    state: Literal["pending", "ok", "unchecked", "failed", "unsupported"]
+    detail: str = ""
+    rows: int = 0
+    label_agreement: float | None = None
+    max_abs_diff: float | None = None
+
+
+class CommitOut(WireModel):
+    id: str
+    repo: str
+    parents: list[str]
+    author: str
+    message: str
+    created_at: datetime
+    format: ModelFormat
+    card: ModelCard
+    files: dict[str, int] = Field(description="downloadable file name -> size in bytes")
+    tensors: int = Field(default=0, description="number of tensors (safetensors)")
+    onnx_export: OnnxExport | None = None
+
+
+# -- diffs and merges -------------------------------------------------------------------------
+
+
+class TensorChange(WireModel):
+    name: str
+    dtype_before: str | None = None
+    dtype_after: str | None = None
+    shape_before: list[int] | None = None
+    shape_after: list[int] | None = None
+    norm_of_difference: float | None = None
+    fraction_changed: float | None = None
+
+
+class DiffOut(WireModel):
+    a: str
+    b: str
+    format: ModelFormat | Literal["mixed"]
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: list[TensorChange] = Field(default_factory=list)
+    unchanged: int = 0
+    changed_parameters: dict[str, tuple[str | None, str | None]] = Field(default_factory=dict)
+    changed_attributes: list[str] = Field(default_factory=list)
+
+
+class MergeSource(WireModel):
+    repo: str | None = Field(default=None, description="owner/name; default: this repository")
+    ref: str
+
+
+class MergeCreate(WireModel):
+    method: MergeMethod
+    sources: list[MergeSource] = Field(min_length=1, max_length=64)
+    weights: list[float] | None = Field(
+        default=None, description="average: weights; task_arithmetic/ties: one λ per source"
+    )
+    base: MergeSource | None = Field(default=None, description="task_arithmetic/ties: the base")
+    density: float = Field(default=0.2, gt=0, le=1, description="ties: fraction kept")
+    task_id: int | None = Field(default=None, description="voting/stacking: data to fit on")
+    voting: Literal["soft", "hard"] = "soft"
+    branch: str = Field(default="main", pattern=REF_NAME_PATTERN)
+    message: str = Field(default="", max_length=20_000)
+
+    @model_validator(mode="after")
+    def _shape(self) -> MergeCreate:
+        if self.weights is not None and len(self.weights) != len(self.sources):
+            raise ValueError("weights: one per source")
+        if self.method in ("task_arithmetic", "ties") and self.base is None:
+            raise ValueError(f"base: {self.method} needs a base model")
+        return self
+
+
+class MergeOut(WireModel):
+    id: int
+    repo: str
+    method: MergeMethod
+    branch: str
+    state: Literal["pending", "done", "failed"]
+    error: str | None
+    commit: str | None
+    job_id: int | None
+
+
+# -- merge requests ---------------------------------------------------------------------------
+
+
+class MergeRequestCreate(WireModel):
+    source_branch: str = Field(pattern=REF_NAME_PATTERN)
+    source_repo: str | None = Field(default=None, description="a fork: owner/name")
+    target_branch: str = Field(default="main", pattern=REF_NAME_PATTERN)
+    title: str = Field(min_length=1, max_length=256)
+    description: str = Field(default="", max_length=100_000)
+
+
+class CommentCreate(WireModel):
+    body: str = Field(min_length=1, max_length=100_000)
+    reply_to: int | None = Field(default=None, description="a comment id: answer in its thread")
+    tensor: str | None = Field(default=None, max_length=512, description="review: about this")
+
+
+class CommentOut(WireModel):
+    id: int
+    author: str
+    body: str
+    reply_to: int | None
+    tensor: str | None
+    created_at: datetime
+
+
+class MeasureComparison(WireModel):
+    task_id: int
+    measure: str
+    target: float | None
+    candidate: float | None
+    higher_is_better: bool
+    target_run_id: int | None = None
+    candidate_run_id: int | None = None
+
+
+class MergeRequestOut(WireModel):
+    number: int
+    repo: str
+    title: str
+    description: str
+    author: str
+    source: str
+    source_branch: str
+    target_branch: str
+    source_commit: str
+    target_commit: str
+    state: RequestState
+    evaluation_state: EvaluationState
+    evaluation_error: str | None
+    comparison: list[MeasureComparison]
+    violations: list[str]
+    mergeable: bool
+    merged_commit: str | None
+    created_at: datetime
+    comments: list[CommentOut] = Field(default_factory=list)
+    job_id: int | None = None

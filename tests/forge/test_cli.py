@@ -1,0 +1,127 @@
+"""``mlhive model`` against the real app in-process (the CLI's client factory is pointed at
+Starlette's TestClient)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from fastapi.testclient import TestClient
+from safetensors.numpy import load, save_file
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from typer.testing import CliRunner, Result
+
+from mlhive import Client
+from mlhive.cli import _common
+from mlhive.cli.main import app
+from mlhive.server.state import Hive
+from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
+from tests.conftest import UserKey
+
+
+class Cli:
+    def __init__(self, http: TestClient, cache: Path) -> None:
+        self.http, self.cache, self.runner = http, cache, CliRunner()
+
+    def factory(self, url: str | None, api_key: str | None) -> Client:
+        return Client(url, api_key or "", http_client=self.http, cache_dir=self.cache, retries=0)
+
+    def __call__(self, user: UserKey, *args: str) -> Result:
+        return self.runner.invoke(
+            app, ["model", *args, "--api-key", user.key], catch_exceptions=False
+        )
+
+
+@pytest.fixture
+def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    runner = Cli(http, tmp_path / "cache")
+    monkeypatch.setattr(_common, "client_factory", runner.factory)
+    return runner
+
+
+def test_push_log_diff_pull(cli: Cli, alice: UserKey, tmp_path: Path) -> None:
+    assert cli(alice, "create", "net").stdout.strip() == "alice/net"
+    paths = []
+    for version in range(2):
+        path = tmp_path / f"v{version}.safetensors"
+        save_file({"a": np.full(3, version, np.float32), "b": np.ones(2, np.float32)}, str(path))
+        paths.append(path)
+    first = cli(alice, "push", "alice/net", str(paths[0]), "-m", "zero").stdout.strip()
+    second = cli(alice, "push", "alice/net", str(paths[1]), "-m", "one").stdout.strip()
+    assert len(first) == len(second) == 64
+    log = cli(alice, "log", "alice/net", "--json").stdout.splitlines()
+    assert [json.loads(line)["message"] for line in log] == ["one", "zero"]
+    diff = json.loads(cli(alice, "diff", "alice/net", first, "main", "--json").stdout)
+    assert [c["name"] for c in diff["changed"]] == ["a"]
+    target = tmp_path / "pulled.safetensors"
+    written = cli(alice, "pull", "alice/net", "--ref", first[:8], "-o", str(target)).stdout.strip()
+    assert written == str(target)
+    np.testing.assert_array_equal(load(target.read_bytes())["a"], [0, 0, 0])
+
+
+def test_an_unsafe_push_is_one_error_line(cli: Cli, alice: UserKey, tmp_path: Path) -> None:
+    cli(alice, "create", "net")
+    path = tmp_path / "model.pkl"
+    path.write_bytes(b"\x80\x04K\x01.")
+    result = cli(alice, "push", "alice/net", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error:") and "pickle" in result.stderr
+
+
+def test_merge_and_merge_requests(
+    cli: Cli,
+    http: TestClient,
+    alice: UserKey,
+    bob: UserKey,
+    tmp_path: Path,
+    run_jobs: Callable[[], int],
+) -> None:
+    dataset = publish(http, alice, run_jobs, CLASSIFICATION_CSV, "label")
+    task = create_task(http, alice, dataset, "supervised_classification", 1)
+    rule = json.dumps({"measure": "predictive_accuracy", "max_drop": 0.0})
+    cli(alice, "create", "clf", "--task", str(task["id"]), "--rule", rule)
+    frame = pd.read_csv(io.StringIO(CLASSIFICATION_CSV))
+    X, y = frame[["x1", "x2"]], frame["label"].astype(str)
+    for user, model, branch in (
+        (alice, DummyClassifier(), "main"),
+        (bob, LogisticRegression(), "bob/lr"),
+    ):
+        path = tmp_path / f"{branch.replace('/', '-')}.skops"
+        sio.dump(model.fit(X, y), path)
+        assert cli(user, "push", "alice/clf", str(path), "--branch", branch).exit_code == 0
+    number = cli(bob, "mr", "open", "alice/clf", "bob/lr", "--title", "logistic").stdout.strip()
+    run_jobs()
+    shown = cli(bob, "mr", "show", "alice/clf", number)
+    assert "mergeable" in shown.stdout and "predictive_accuracy" in shown.stdout
+    merged = cli(alice, "mr", "merge", "alice/clf", number).stdout.strip()
+    assert len(merged) == 64
+    assert "merged" in cli(alice, "mr", "ls", "alice/clf").stdout
+
+
+def test_merge_prints_the_merge_commit(
+    cli: Cli, alice: UserKey, tmp_path: Path, hive: Hive
+) -> None:
+    cli(alice, "create", "soup")
+    for branch, value in (("a", 1.0), ("b", 2.0)):
+        path = tmp_path / f"{branch}.safetensors"
+        save_file({"w": np.full(3, value, np.float32)}, str(path))
+        cli(alice, "push", "alice/soup", str(path), "--branch", branch)
+    hive.worker.start()
+    try:
+        result = cli(
+            alice, "merge", "alice/soup", "average", "a", "b", "--weight", "1", "--weight", "3"
+        )
+    finally:
+        hive.worker.stop()
+    assert result.exit_code == 0, result.stderr
+    commit = result.stdout.strip()
+    out = tmp_path / "merged.safetensors"
+    cli(alice, "pull", "alice/soup", "--ref", commit, "-o", str(out))
+    np.testing.assert_array_equal(load(out.read_bytes())["w"], [1.75] * 3)
