@@ -293,7 +293,10 @@ def test_learning_curve_and_regression_runs_are_evaluated(
     run_jobs()
     run = http.get(f"/api/runs/{response.json()['id']}").json()
     assert run["state"] == "evaluated", run["evaluation_error"]
-    assert {e["measure"] for e in run["evaluations"]} >= {"predictive_accuracy"}
+    accuracy = next(e for e in run["evaluations"] if e["measure"] == "predictive_accuracy")
+    samples = 1 + max(table.column("sample").to_pylist())
+    assert len(accuracy["curve"]) == samples  # one point per training-set size
+    assert len(accuracy["per_sample"][0][0]) >= 1
 
     reg_data = publish(http, alice, run_jobs, REGRESSION_CSV, "y", name="reg")
     procedure = next(

@@ -13,7 +13,7 @@ from mlhive import __version__
 from mlhive.server.api import datasets, errors, flows, models, runs, studies, system, tasks, users
 from mlhive.server.api.limits import BodyLimit
 from mlhive.server.config import Settings
-from mlhive.server.db.engine import make_engine, make_session_factory
+from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.jobs.worker import JobContext, Worker
 from mlhive.server.services.dataset_processing import process_dataset
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if hive.settings.migrate_on_start:
             upgrade(hive.engine)
+        optimize(hive.engine)
         hive.store.cleanup_staging(older_than_s=3600)
         if hive.settings.worker == "inline":
             hive.worker.start()

@@ -57,6 +57,12 @@ class EvaluationOut(WireModel):
     value: float | None
     stdev: float | None
     array_data: list[list[float]] | None = None
+    per_sample: list[list[list[float | None]]] | None = Field(
+        default=None, description="learning curves: values[repeat][fold][sample]"
+    )
+    curve: list[float | None] | None = Field(
+        default=None, description="learning curves: the mean over folds at each sample size"
+    )
     per_fold: list[list[float | None]] | None = Field(
         default=None, description="values[repeat][fold] (learning curves: the last sample)"
     )

@@ -46,6 +46,20 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+def optimize(engine: Engine) -> None:
+    """Refresh the query planner's statistics where the database does not do it itself.
+
+    SQLite plans without statistics until ANALYZE runs (and then may, say, scan a quality
+    name's index instead of a dataset's primary key); with ``analysis_limit`` it samples each
+    index instead of reading it whole, so this stays fast on large tables. PostgreSQL's
+    autovacuum keeps its own statistics.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+
+
 def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
     """A session factory whose sessions keep loaded objects usable after commit.
 

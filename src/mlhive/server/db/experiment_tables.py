@@ -172,6 +172,9 @@ class Evaluation(Base):
     stdev: Mapped[float | None] = mapped_column(Float, default=None)
     array_data: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
     per_fold: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    # Learning curves: values[repeat][fold][sample], and the mean over folds per sample.
+    per_sample: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    curve: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
 
 class Collection(Base):

@@ -99,10 +99,13 @@ class Dataset(Base):
         UniqueConstraint("name", "version"),
         Index("ix_datasets_status_id", "status", "id"),
         Index("ix_datasets_uploader_id", "uploader_id", "id"),
+        # Lists filter on status and page by (sort key, id): these serve any page in order.
+        Index("ix_datasets_status_name_id", "status", "name", "id"),
+        Index("ix_datasets_status_upload_date_id", "status", "upload_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(128), index=True)
+    name: Mapped[str] = mapped_column(String(128))
     version: Mapped[int] = mapped_column(Integer)
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     visibility: Mapped[str] = mapped_column(String(16), default="public")
@@ -128,7 +131,7 @@ class Dataset(Base):
     number_of_rows: Mapped[int] = mapped_column(BigInteger)
     number_of_columns: Mapped[int] = mapped_column(Integer)
     forked_from_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"), default=None)
-    upload_date: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    upload_date: Mapped[datetime] = mapped_column(default=utcnow)
     processing_date: Mapped[datetime | None] = mapped_column(default=None)
 
     uploader: Mapped[User] = relationship(lazy="joined")

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,12 +19,13 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from mlhive.server.config import Settings
-from mlhive.server.db.engine import transaction
+from mlhive.server.db.engine import optimize, transaction
 from mlhive.server.domain.errors import DomainError
 from mlhive.server.jobs import queue
 from mlhive.server.storage import BlobStore
 
 log = logging.getLogger("mlhive.worker")
+OPTIMIZE_EVERY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ class Worker:
         return count
 
     def run_forever(self) -> None:
-        """Poll for jobs until :meth:`stop` is called."""
+        """Poll for jobs until :meth:`stop` is called; keep planner statistics fresh when idle."""
+        last_optimized = 0.0
         while not self._stop.is_set():
             try:
                 ran = self.run_once()
@@ -111,7 +114,17 @@ class Worker:
                 log.exception("worker loop error")
                 ran = False
             if not ran:
+                if time.monotonic() - last_optimized > OPTIMIZE_EVERY_SECONDS:
+                    last_optimized = time.monotonic()
+                    self._optimize()
                 self._stop.wait(self.context.settings.worker_poll_seconds)
+
+    def _optimize(self) -> None:
+        try:
+            with self.context.sessions() as session:
+                optimize(session.get_bind().engine)
+        except Exception:  # statistics are an optimisation: never stop the worker for them
+            log.exception("could not refresh planner statistics")
 
     def start(self) -> None:
         """Run :meth:`run_forever` in a daemon thread."""

@@ -145,6 +145,8 @@ def describe_many(
             stdev=r.stdev,
             array_data=r.array_data,
             per_fold=r.per_fold if per_fold else None,
+            per_sample=r.per_sample if per_fold else None,
+            curve=r.curve,
         )
         for r in rows
     ]

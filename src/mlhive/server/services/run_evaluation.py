@@ -87,6 +87,8 @@ def _compute(context: JobContext, spec: dict[str, Any]) -> dict[str, dict[str, A
             "value": m.value,
             "stdev": m.stdev,
             "per_fold": m.per_fold,
+            "per_sample": m.per_sample,
+            "curve": m.curve,
             "array_data": m.array_data,
         }
         for name, m in result.measures.items()
