@@ -18,10 +18,9 @@ scikit-learn's probabilistic measures expect.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,9 +28,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.types as pat
 
-from mlhive.formats.tables import read_table
-from mlhive.formats.types import FormatError
 from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.predictions_io import (
+    CONFIDENCE_PREFIX,
+    ID_COLUMNS,
+    FloatArray,
+    Int64Array,
+    floats,
+    integer_column,
+    ints,
+    is_number,
+    read_predictions,
+    shown,
+)
 from mlhive.wire.errors import ErrorCode
 
 __all__ = [
@@ -48,17 +57,13 @@ TASK_TYPES = frozenset(
     {"supervised_classification", "supervised_regression", "learning_curve", "clustering"}
 )
 CLASSIFICATION_TASK_TYPES = frozenset({"supervised_classification", "learning_curve"})
-CONFIDENCE_PREFIX = "confidence."
 SUM_TOLERANCE = 1e-3
 """How far a row's confidences may sum away from 1 before the predictions are rejected."""
 
-_ID_COLUMNS = {"repeat": pa.int32(), "fold": pa.int32(), "sample": pa.int32()}
-_ID_COLUMNS["row_id"] = pa.int64()
+ID_COLUMNS["row_id"] = pa.int64()
 _FIELD = "predictions"
 
 Int32Array = npt.NDArray[np.int32]
-Int64Array = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,83 +114,6 @@ class ValidPredictions:
         ]
 
 
-def read_predictions(
-    source: BinaryIO | str | os.PathLike[str], fmt: Literal["parquet", "arff"]
-) -> pa.Table:
-    """Read a predictions file (Parquet, or OpenML's predictions ARFF) into the canonical table.
-
-    ARFF files as OpenML and openml-python write them are understood: numeric ``repeat``,
-    ``fold``, ``sample`` and ``row_id``; ``confidence.<label>`` numeric columns; ``prediction``
-    nominal (classification) or numeric (regression), or ``cluster`` (clustering). The
-    uploader's ``correct`` / ``truth`` columns, and any other column, are dropped: the server
-    knows the truth. A missing ``sample`` column becomes zeros.
-
-    Args:
-        source: a path or a binary file object.
-        fmt: ``"parquet"`` or ``"arff"``.
-
-    Returns:
-        The canonical predictions table (see the module docstring).
-
-    Raises:
-        InvalidInput: code ``malformed_file`` (or ``empty_file``, ``duplicate_columns``,
-            ``unsupported_format``) for a file that cannot be read, lacks a required column, or
-            has ids that are not whole numbers or confidences that are not numbers.
-    """
-    try:
-        table = read_table(source, fmt)
-    except FormatError as exc:
-        raise InvalidInput(str(exc), code=ErrorCode(exc.code), field=_FIELD) from None
-    if "prediction" not in table.column_names and "cluster" in table.column_names:
-        table = table.rename_columns(
-            ["prediction" if name == "cluster" else name for name in table.column_names]
-        )
-    return _canonical(table)
-
-
-def _canonical(table: pa.Table) -> pa.Table:
-    required = ["repeat", "fold", "row_id", "prediction"]
-    absent = [name for name in required if name not in table.column_names]
-    if absent:
-        raise _malformed(
-            f"the predictions file has no column {', '.join(map(repr, absent))} (OpenML's "
-            "columns: repeat, fold, [sample,] row_id, [confidence.<class>...,] prediction)"
-        )
-    n = table.num_rows
-    columns: dict[str, pa.Array | np.ndarray] = {}
-    for name, dtype in _ID_COLUMNS.items():
-        if name == "sample" and name not in table.column_names:
-            columns[name] = np.zeros(n, dtype=np.int32)
-            continue
-        values = _integer_column(table, name, ErrorCode.MALFORMED_FILE, where="file row")
-        columns[name] = values.astype(dtype.to_pandas_dtype(), copy=False)
-    columns["prediction"] = _canonical_prediction(table.column("prediction"))
-    for name in table.column_names:
-        if name.startswith(CONFIDENCE_PREFIX):
-            columns[name] = _float_column(table.column(name), name)
-    return pa.table(columns)
-
-
-def _canonical_prediction(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pat.is_dictionary(column.type) or pat.is_large_string(column.type):
-        return column.cast(pa.string())
-    if pat.is_integer(column.type):
-        return column.cast(pa.int64())
-    if pat.is_floating(column.type) or pat.is_decimal(column.type):
-        return column.cast(pa.float64())
-    return column
-
-
-def _float_column(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
-    if not _is_number(column.type):
-        raise _malformed(f"column {name!r} must hold numbers (probabilities), got {column.type}")
-    return column.cast(pa.float64())
-
-
-def _malformed(message: str) -> InvalidInput:
-    return InvalidInput(message, code=ErrorCode.MALFORMED_FILE, field=_FIELD)
-
-
 def _invalid(message: str) -> InvalidInput:
     return InvalidInput(message, code=ErrorCode.INVALID_INPUT, field=_FIELD)
 
@@ -228,8 +156,8 @@ def validate_predictions(
         raise ValueError("a classification task needs its class labels")
     _check_columns(predictions, classification)
     ids = {
-        name: _integer_column(predictions, name, ErrorCode.INVALID_INPUT, where="table row")
-        for name in _ID_COLUMNS
+        name: integer_column(predictions, name, ErrorCode.INVALID_INPUT, where="table row")
+        for name in ID_COLUMNS
         if name in predictions.column_names
     }
     if "sample" not in ids:
@@ -351,9 +279,9 @@ def _probabilities(
 
 
 def _confidences(column: pa.ChunkedArray, name: str, where: _Where) -> FloatArray:
-    if not _is_number(column.type):
+    if not is_number(column.type):
         raise _invalid(f"column {name!r} must hold numbers (probabilities), got {column.type}")
-    values = _floats(column)[where.order]
+    values = floats(column)[where.order]
     bad = np.flatnonzero(np.isnan(values))
     if len(bad):
         raise _invalid(f"{name} is missing for {len(bad)} rows ({where.first(bad)})")
@@ -368,38 +296,19 @@ def _confidences(column: pa.ChunkedArray, name: str, where: _Where) -> FloatArra
 
 def _numbers(column: pa.ChunkedArray, where: _Where, task_type: str) -> FloatArray:
     clustering = task_type == "clustering"
-    if not _is_number(column.type):
+    if not is_number(column.type):
         kind = "integer cluster labels" if clustering else "numbers for a regression task"
         raise _invalid(f"column 'prediction' must hold {kind}, got {column.type}")
-    values = _floats(column)[where.order]
+    values = floats(column)[where.order]
     bad = ~np.isfinite(values) | ((values != np.round(values)) if clustering else False)
     rows = np.flatnonzero(bad)
     if len(rows):
         what = "cluster labels are missing or not integers" if clustering else "predictions "
         what += "" if clustering else "are missing or not finite numbers"
         raise _invalid(
-            f"{len(rows)} {what} (first: {where.example(rows[0])} is {_shown(values[rows[0]])})"
+            f"{len(rows)} {what} (first: {where.example(rows[0])} is {shown(values[rows[0]])})"
         )
     return values
-
-
-def _is_number(dtype: pa.DataType) -> bool:
-    return bool(pat.is_integer(dtype) or pat.is_floating(dtype))
-
-
-def _floats(column: pa.ChunkedArray) -> FloatArray:
-    """The column as float64, nulls as NaN."""
-    values: FloatArray = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    return values
-
-
-def _ints(column: pa.ChunkedArray) -> Int64Array:
-    values: Int64Array = column.cast(pa.int64()).to_numpy()
-    return values
-
-
-def _shown(value: float) -> str:
-    return "missing" if np.isnan(value) else f"{value:g}"
 
 
 def _block(repeat: object, fold: object, sample: object, learning_curve: bool) -> str:
@@ -443,26 +352,6 @@ class _Where:
         return f"first: {self.example(indices[0])}"
 
 
-def _integer_column(table: pa.Table, name: str, code: ErrorCode, where: str) -> Int64Array:
-    column = table.column(name)
-    if pat.is_integer(column.type) and not column.null_count:
-        return _ints(column)
-    if not _is_number(column.type):
-        raise InvalidInput(
-            f"column {name!r} must hold integers, got {column.type}", code=code, field=_FIELD
-        )
-    values = _floats(column)
-    bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)))
-    if len(bad):
-        raise InvalidInput(
-            f"column {name!r} must hold whole numbers: {len(bad)} values are missing or not "
-            f"(first: {where} {bad[0]} is {_shown(values[bad[0]])})",
-            code=code,
-            field=_FIELD,
-        )
-    return values.astype(np.int64)
-
-
 def _test_rows(splits: pa.Table) -> tuple[dict[str, Int64Array], int]:
     """The test rows' ids, and the number of dataset rows the splits imply."""
     absent = {"type", "rowid", "repeat", "fold", "sample"} - set(splits.column_names)
@@ -471,7 +360,7 @@ def _test_rows(splits: pa.Table) -> tuple[dict[str, Int64Array], int]:
     test = np.flatnonzero(_is_test(splits.column("type")))
     highest = pc.max(splits.column("rowid")).as_py()
     ids = {
-        name: _ints(splits.column(column))[test]
+        name: ints(splits.column(column))[test]
         for name, column in (("repeat",) * 2, ("fold",) * 2, ("sample",) * 2, ("row_id", "rowid"))
     }
     return ids, 0 if highest is None else int(highest) + 1
