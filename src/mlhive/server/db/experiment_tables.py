@@ -158,6 +158,10 @@ class Evaluation(Base):
     __table_args__ = (
         Index("ix_evaluations_task_measure_value", "task_id", "measure", "value", "run_id"),
         Index("ix_evaluations_flow_measure", "flow_id", "measure", "run_id"),
+        # Leaderboards: best value per flow on a task, read from the index alone.
+        Index(
+            "ix_evaluations_task_measure_flow", "task_id", "measure", "flow_id", "value", "run_id"
+        ),
         Index("ix_evaluations_setup_measure", "setup_id", "measure", "run_id"),
         Index("ix_evaluations_measure_run", "measure", "run_id"),
     )

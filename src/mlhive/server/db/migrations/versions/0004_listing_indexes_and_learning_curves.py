@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 18:37:08.418629
+Create Date: 2026-11-23 18:51:02.743238
 """
 
 from __future__ import annotations
@@ -28,10 +28,16 @@ def upgrade() -> None:
     with op.batch_alter_table("evaluations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("per_sample", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("curve", sa.JSON(), nullable=True))
+        batch_op.create_index(
+            "ix_evaluations_task_measure_flow",
+            ["task_id", "measure", "flow_id", "value", "run_id"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("evaluations", schema=None) as batch_op:
+        batch_op.drop_index("ix_evaluations_task_measure_flow")
         batch_op.drop_column("curve")
         batch_op.drop_column("per_sample")
 
