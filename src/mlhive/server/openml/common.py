@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -35,8 +35,17 @@ def hive(request: Request) -> Hive:
     return state
 
 
-async def caller(request: Request) -> None:
-    """Router dependency: resolve the API key into ``request.state.actor`` (or fail)."""
+async def caller(request: Request) -> AsyncIterator[None]:
+    """Router dependency: resolve the API key into ``request.state.actor`` (or fail); close
+    the uploaded files of the request's form once it is answered."""
+    try:
+        await _resolve(request)
+        yield
+    finally:
+        await request.close()
+
+
+async def _resolve(request: Request) -> None:
     key = request.query_params.get("api_key")
     if key is None and request.method == "POST":
         form = await request.form()
