@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Annotated
@@ -108,7 +109,7 @@ def parquet(dataset_id: int, filename: str, request: Request) -> Response:
         sha, modified = dataset.data_sha256, dataset.upload_date
     headers = {
         "ETag": f'"{sha}"',
-        "Last-Modified": format_datetime(modified, usegmt=True),
+        "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
         "Content-Encoding": "identity",  # already compressed: no gzip on top
         "Accept-Ranges": "bytes",
     }
