@@ -6,7 +6,10 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 DEMO_PORT ?= 8000
 
-.PHONY: demo test check lint typecheck format bench lock clean
+OPENML_VENV  := .venv-openml
+OPENML_STAMP := $(OPENML_VENV)/.installed
+
+.PHONY: demo test test-main test-compat check lint typecheck format bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +22,19 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)  ## load real demo datasets and serve them on http://127.0.0.1:$(DEMO_PORT)
 	$(BIN)/mlhive demo --data-dir mlhive-demo --port $(DEMO_PORT)
 
-test: $(STAMP)  ## the whole suite (MLHIVE_TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+test: test-main test-compat  ## the whole suite (MLHIVE_TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+
+test-main: $(STAMP)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+$(OPENML_STAMP): requirements-openml.lock
+	test -x $(OPENML_VENV)/bin/python || $(PYTHON) -m venv $(OPENML_VENV)
+	$(OPENML_VENV)/bin/python -m pip install --quiet -r requirements-openml.lock
+	touch $(OPENML_STAMP)
+
+test-compat: $(STAMP) $(OPENML_STAMP)  ## the real openml-python 0.15.1 against a live `mlhive serve`
+	MLHIVE_PYTHON=$(abspath $(BIN)/python) $(OPENML_VENV)/bin/pytest \
+	  -c tests/compat/client/pytest.ini tests/compat/client
 
 check: lint typecheck  ## what CI checks besides the tests
 
@@ -44,4 +58,4 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
 	  --extra dev --extra forge --extra sklearn --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) mlhive-demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OPENML_VENV) mlhive-demo .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.jobs.worker import JobContext, Worker
+from mlhive.server.openml import install as install_openml
 from mlhive.server.services.dataset_processing import process_dataset
 from mlhive.server.services.datasets import PROCESS_JOB
 from mlhive.server.services.models_commits import EXPORT_JOB
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    install_openml(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
     return app

@@ -62,6 +62,7 @@ class QualityRange:
 @dataclass(frozen=True)
 class DatasetQuery:
     name: str | None = None
+    version: int | None = None
     tag: str | None = None
     status: str | None = "active"
     uploader: str | None = None
@@ -87,6 +88,8 @@ def _filters(query: DatasetQuery) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if query.name is not None:
         clauses.append(Dataset.name == query.name)
+    if query.version is not None:
+        clauses.append(Dataset.version == query.version)
     if query.status is not None:
         clauses.append(Dataset.status == query.status)
     if query.uploader is not None:

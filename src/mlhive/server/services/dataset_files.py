@@ -62,6 +62,20 @@ def qualities(session: Session, actor: Actor | None, dataset_id: int) -> dict[st
     return dict(session.execute(stmt.order_by(Quality.name)).all())
 
 
+def quality_names(session: Session) -> list[str]:
+    """The names of every quality computed so far, sorted."""
+    stmt = select(Quality.name).distinct().order_by(Quality.name)
+    return list(session.scalars(stmt))
+
+
+def has_date_features(session: Session, dataset_id: int) -> bool:
+    """Whether the dataset has a date or time column (known once it is processed)."""
+    stmt = select(Feature.index).where(
+        Feature.dataset_id == dataset_id, Feature.data_type == "date"
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def download(
     session: Session, store: BlobStore, actor: Actor | None, dataset_id: int, fmt: str
 ) -> Download:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from mlhive.formats.tables import FormatError, detect_format, read_table, write_parquet
 from mlhive.server.config import Settings
+from mlhive.server.db.experiment_tables import Task
 from mlhive.server.db.tables import (
     Blob,
     Dataset,
@@ -162,6 +163,12 @@ def get(session: Session, actor: Actor | None, dataset_id: int) -> Dataset:
     return dataset
 
 
+def exists(session: Session, dataset_id: int) -> bool:
+    """Whether a dataset with this id exists, visible to the caller or not (OpenML's face
+    answers "no access" rather than "unknown" for others' private datasets)."""
+    return session.get(Dataset, dataset_id) is not None
+
+
 def describe(session: Session, dataset: Dataset) -> DatasetOut:
     """The full wire description of a dataset."""
     tags = tags_of(session, [dataset.id])[dataset.id]
@@ -280,11 +287,13 @@ def remove_tag(session: Session, actor: Actor, dataset_id: int, tag: str) -> lis
 
 
 def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
-    """Delete a dataset (owner or admin) unless another dataset was forked from it."""
+    """Delete a dataset (owner or admin) unless a fork or a task depends on it."""
     dataset = get(session, actor, dataset_id)
     require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
     if session.scalar(select(Dataset.id).where(Dataset.forked_from_id == dataset.id).limit(1)):
         raise Conflict(f"dataset {dataset_id} has forks and cannot be deleted")
+    if session.scalar(select(Task.id).where(Task.dataset_id == dataset.id).limit(1)):
+        raise Conflict(f"dataset {dataset_id} has tasks and cannot be deleted")
     for table in (Feature, Quality, DatasetTag, DatasetEdit, DatasetStatusChange):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
     session.delete(dataset)

@@ -34,6 +34,7 @@ class EvaluationQuery:
     limit: int = 100
     cursor: str | None = None
     offset: int = 0
+    uploader_ids: tuple[int, ...] = ()
 
 
 def _encode(first: Any, second: Any) -> str:
@@ -59,6 +60,7 @@ def _filtered(q: EvaluationQuery, actor: Actor | None) -> Select[Evaluation]:
         (Evaluation.flow_id, q.flow_ids),
         (Evaluation.setup_id, q.setup_ids),
         (Evaluation.run_id, q.run_ids),
+        (Evaluation.uploader_id, q.uploader_ids),
     ):
         if values:
             stmt = stmt.where(column.in_(values))

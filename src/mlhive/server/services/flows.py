@@ -7,12 +7,19 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.experiment_tables import Flow, FlowComponent, FlowTag, Setup, SetupParameter
-from mlhive.server.domain.access import Actor
+from mlhive.server.db.experiment_tables import (
+    Flow,
+    FlowComponent,
+    FlowTag,
+    Run,
+    Setup,
+    SetupParameter,
+)
+from mlhive.server.domain.access import Actor, require_owner
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.services.tagging import FLOW_TAGS
 from mlhive.wire.flows import (
@@ -25,6 +32,10 @@ from mlhive.wire.flows import (
 )
 
 MAX_DEPTH = 20
+
+
+class FlowInUse(Conflict):
+    """A flow that runs use, or that another flow holds as a component (``as_component``)."""
 
 
 def find(session: Session, name: str, external_version: str) -> Flow | None:
@@ -97,10 +108,18 @@ def get(session: Session, flow_id: int) -> Flow:
 
 
 def list_flows(
-    session: Session, *, tag: str | None, name: str | None, limit: int, offset: int
+    session: Session,
+    *,
+    tag: str | None,
+    name: str | None,
+    limit: int,
+    offset: int,
+    uploader_id: int | None = None,
 ) -> list[Flow]:
-    """Flows by id, optionally with a tag or name."""
+    """Flows by id, optionally with a tag, name or uploader."""
     stmt = select(Flow)
+    if uploader_id is not None:
+        stmt = stmt.where(Flow.uploader_id == uploader_id)
     if tag is not None:
         stmt = stmt.where(Flow.id.in_(select(FlowTag.flow_id).where(FlowTag.tag == tag)))
     if name is not None:
@@ -208,10 +227,14 @@ def resolve_settings(
     ]
 
 
+def _signature(settings: list[ParameterSetting]) -> str:
+    canonical = json.dumps([[s.flow_id, s.name, s.value] for s in settings]).encode()
+    return hashlib.sha256(canonical).hexdigest()
+
+
 def setup_for(session: Session, flow_id: int, settings: list[ParameterSetting]) -> Setup:
     """The setup with exactly these (complete) settings, created on first use."""
-    canonical = json.dumps([[s.flow_id, s.name, s.value] for s in settings]).encode()
-    signature = hashlib.sha256(canonical).hexdigest()
+    signature = _signature(settings)
     existing = session.scalar(
         select(Setup).where(Setup.flow_id == flow_id, Setup.signature == signature)
     )
@@ -258,3 +281,50 @@ def describe_setup(session: Session, setup_id: int) -> SetupOut:
     return SetupOut(
         id=setup.id, flow_id=setup.flow_id, parameters=setup_parameters(session, setup.id)
     )
+
+
+def delete_flow(session: Session, actor: Actor, flow_id: int) -> None:
+    """Delete a flow (its uploader or an admin) with its unused setups; its components stay.
+
+    Raises FlowInUse when a run uses it or another flow holds it as a component.
+    """
+    flow = get(session, flow_id)
+    require_owner(actor, flow.uploader_id, f"flow {flow_id}")
+    if session.scalar(select(Run.id).where(Run.flow_id == flow.id).limit(1)) is not None:
+        raise FlowInUse(f"flow {flow_id} is used by runs", as_component=False)
+    parent = session.scalar(
+        select(FlowComponent.parent_id).where(FlowComponent.child_id == flow.id).limit(1)
+    )
+    if parent is not None:
+        raise FlowInUse(f"flow {flow_id} is a component of flow {parent}", as_component=True)
+    setups = select(Setup.id).where(Setup.flow_id == flow.id)
+    session.execute(delete(SetupParameter).where(SetupParameter.setup_id.in_(setups)))
+    session.execute(delete(Setup).where(Setup.flow_id == flow.id))
+    session.execute(delete(FlowComponent).where(FlowComponent.parent_id == flow.id))
+    session.execute(delete(FlowTag).where(FlowTag.flow_id == flow.id))
+    session.delete(flow)
+    session.flush()
+
+
+def find_setup(session: Session, flow_id: int, settings: list[ParameterSetting]) -> Setup | None:
+    """The setup with exactly these (complete, resolved) settings, if one was recorded."""
+    return session.scalar(
+        select(Setup).where(Setup.flow_id == flow_id, Setup.signature == _signature(settings))
+    )
+
+
+def list_setups(
+    session: Session,
+    *,
+    flow_ids: tuple[int, ...] = (),
+    setup_ids: tuple[int, ...] = (),
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Setup]:
+    """Setups by id, optionally of some flows or with some ids."""
+    stmt = select(Setup)
+    if flow_ids:
+        stmt = stmt.where(Setup.flow_id.in_(flow_ids))
+    if setup_ids:
+        stmt = stmt.where(Setup.id.in_(setup_ids))
+    return list(session.scalars(stmt.order_by(Setup.id).offset(offset).limit(limit)))

@@ -183,6 +183,8 @@ class RunQuery:
     limit: int = 100
     cursor: int | None = None
     offset: int = 0
+    run_ids: tuple[int, ...] = ()
+    uploader_ids: tuple[int, ...] = ()
 
 
 def query(q: RunQuery, actor: Actor | None) -> Select[Run]:
@@ -192,6 +194,8 @@ def query(q: RunQuery, actor: Actor | None) -> Select[Run]:
         (Run.task_id, q.task_ids),
         (Run.flow_id, q.flow_ids),
         (Run.setup_id, q.setup_ids),
+        (Run.id, q.run_ids),
+        (Run.uploader_id, q.uploader_ids),
     ):
         if values:
             stmt = stmt.where(column.in_(values))

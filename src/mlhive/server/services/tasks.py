@@ -17,16 +17,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, Select, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, exists, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlhive.formats.splits import write_splits_arff
 from mlhive.formats.tables import write_parquet
 from mlhive.server.config import Settings
-from mlhive.server.db.experiment_tables import Task, TaskTag
-from mlhive.server.db.tables import Dataset, Feature, Quality
-from mlhive.server.domain.access import Actor, can_see
+from mlhive.server.db.experiment_tables import CollectionTask, Run, Task, TaskTag
+from mlhive.server.db.tables import Dataset, DatasetTag, Feature, Quality
+from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.metrics import measures_for
 from mlhive.server.domain.procedures import get_procedure, to_wire
@@ -52,6 +52,9 @@ class TaskQuery:
     tag: str | None = None
     status: str | None = "active"
     qualities: tuple[tuple[str, float | None, float | None], ...] = ()
+    ids: tuple[int, ...] = ()
+    data_name: str | None = None
+    data_tag: str | None = None
     limit: int = 100
     cursor: int | None = None
     offset: int = 0
@@ -266,6 +269,14 @@ def query(q: TaskQuery, actor: Actor | None) -> Select[Task]:
         stmt = stmt.where(Task.status == q.status)
     if q.tag is not None:
         stmt = stmt.where(exists().where(TaskTag.task_id == Task.id, TaskTag.tag == q.tag))
+    if q.ids:
+        stmt = stmt.where(Task.id.in_(q.ids))
+    if q.data_name is not None:
+        stmt = stmt.where(Dataset.name == q.data_name)
+    if q.data_tag is not None:
+        stmt = stmt.where(
+            exists().where(DatasetTag.dataset_id == Task.dataset_id, DatasetTag.tag == q.data_tag)
+        )
     for name, low, high in q.qualities:
         bounds = [Quality.dataset_id == Task.dataset_id, Quality.name == name]
         if low is not None:
@@ -293,6 +304,20 @@ def remove_tag(session: Session, actor: Actor, task_id: int, tag: str) -> list[s
     """Untag a task: its tagger, the task's uploader or an admin may."""
     item = get(session, actor, task_id)
     return TASK_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
+
+
+def delete_task(session: Session, actor: Actor, task_id: int) -> None:
+    """Delete a task (its creator or an admin) unless a run or a suite uses it."""
+    task = get(session, actor, task_id)
+    require_owner(actor, task.uploader_id, f"task {task_id}")
+    if session.scalar(select(Run.id).where(Run.task_id == task.id).limit(1)) is not None:
+        raise Conflict(f"task {task_id} has runs and cannot be deleted")
+    used = select(CollectionTask.collection_id).where(CollectionTask.task_id == task.id)
+    if session.scalar(used.limit(1)) is not None:
+        raise Conflict(f"task {task_id} belongs to a suite; detach it first")
+    session.execute(delete(TaskTag).where(TaskTag.task_id == task.id))
+    session.delete(task)
+    session.flush()
 
 
 def splits_file(session: Session, actor: Actor | None, task_id: int, fmt: str) -> tuple[str, str]:

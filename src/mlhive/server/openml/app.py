@@ -1,0 +1,82 @@
+"""The OpenML face as two sub-applications of the main app, sharing its Hive.
+
+- ``/api/v1/xml``: OpenML's v1 XML API (every route depends on :func:`caller`);
+- ``/data/v1``: the files its descriptions point at (ARFF, Parquet, splits).
+
+Being sub-applications gives the face its own error handlers (``oml:error`` documents instead
+of problem+json), gzip for every response (openml-python warns about uncompressed answers),
+and a place to normalise openml-python's URLs, some of which arrive with a double slash
+(``/api/v1/xml//setup/exists/``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mlhive.server.openml import data, evaluations, files, flows, runs, setups, studies, tasks
+from mlhive.server.openml.common import caller, install_key_mask
+from mlhive.server.openml.errors import HANDLERS, CatchAll
+from mlhive.server.state import Hive
+
+API_PREFIX = "/api/v1/xml"
+FILES_PREFIX = "/data/v1"
+_SLASHES = re.compile(r"/{2,}")
+
+
+class NormalizePath:
+    """Collapse repeated slashes and drop a trailing slash before routing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = _SLASHES.sub("/", scope["path"])
+            if len(path) > 1:
+                path = path.rstrip("/") or "/"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await self.app(scope, receive, send)
+
+
+def _sub_app(hive: Hive, router: APIRouter) -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.hive = hive
+    for kind, handler in HANDLERS.items():
+        app.add_exception_handler(kind, handler)
+    app.include_router(router)
+    app.add_middleware(CatchAll)
+    app.add_middleware(GZipMiddleware, minimum_size=1)
+    app.add_middleware(NormalizePath)
+    return app
+
+
+def build_api(hive: Hive) -> FastAPI:
+    """The ``/api/v1/xml`` application."""
+    router = APIRouter(dependencies=[Depends(caller)])
+    for module in (data, tasks, flows, setups, runs, evaluations, studies):
+        router.include_router(module.router)
+    return _sub_app(hive, router)
+
+
+def build_files(hive: Hive) -> FastAPI:
+    """The ``/data/v1`` application (ARFF and splits need a key for private data; Parquet is
+    anonymous, as MinIO's client sends none)."""
+    router = APIRouter(dependencies=[Depends(caller)])
+    router.include_router(files.router)
+    return _sub_app(hive, router)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the OpenML face on the main application (``create_app`` calls this once).
+
+    Args:
+        app: the application built by :func:`mlhive.server.app.create_app`.
+    """
+    hive: Hive = app.state.hive
+    install_key_mask()
+    app.mount(API_PREFIX, build_api(hive))
+    app.mount(FILES_PREFIX, build_files(hive))

@@ -1,0 +1,172 @@
+"""What every route of the face shares: the caller, form fields, path filters, paging.
+
+OpenML's clients send the API key as the ``api_key`` query parameter (GET, DELETE) or form
+field (POST). As on OpenML, a request that is not a GET needs a key (102), and a key that
+is given must be valid, whatever the method (103).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypeVar
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from mlhive.server.api.deps import actor_for_key, read, write
+from mlhive.server.domain.access import Actor
+from mlhive.server.domain.errors import Unauthenticated
+from mlhive.server.openml.errors import OpenMLError
+from mlhive.server.state import Hive
+
+__all__ = ["ApiKeyMask", "Filters", "caller", "form_text", "hive", "read", "write"]
+
+T = TypeVar("T")
+# Form fields are small; files (descriptions, data) arrive as file parts.
+MAX_FORM_TEXT = 64 * 1024 * 1024
+
+
+def hive(request: Request) -> Hive:
+    """The wired application (the face is a sub-application sharing the main one's Hive)."""
+    state: Hive = request.app.state.hive
+    return state
+
+
+async def caller(request: Request) -> AsyncIterator[None]:
+    """Router dependency: resolve the API key into ``request.state.actor`` (or fail); close
+    the uploaded files of the request's form once it is answered."""
+    try:
+        await _resolve(request)
+        yield
+    finally:
+        await request.close()
+
+
+async def _resolve(request: Request) -> None:
+    key = request.query_params.get("api_key")
+    if key is None and request.method == "POST":
+        form = await request.form()
+        value = form.get("api_key")
+        key = value if isinstance(value, str) else None
+    actor: Actor | None = None
+    if key:
+        try:
+            actor = await run_in_threadpool(actor_for_key, hive(request), key)
+        except Unauthenticated:
+            raise OpenMLError(103) from None
+    elif request.method not in ("GET", "HEAD"):
+        raise OpenMLError(102)
+    request.state.actor = actor
+
+
+def actor(request: Request) -> Actor | None:
+    """The caller resolved by :func:`caller` (None: anonymous read)."""
+    found: Actor | None = getattr(request.state, "actor", None)
+    return found
+
+
+def required(request: Request) -> Actor:
+    """The caller, who must have given a key."""
+    found = actor(request)
+    if found is None:
+        raise OpenMLError(102)
+    return found
+
+
+async def form_text(form: FormData, name: str) -> str | None:
+    """A form field's text, whether it came as a plain field or as a file part."""
+    value = form.get(name)
+    if value is None:
+        return None
+    if isinstance(value, UploadFile):
+        data = await value.read(MAX_FORM_TEXT + 1)
+        if len(data) > MAX_FORM_TEXT:
+            raise OpenMLError(100, f"{name}: too large")
+        return data.decode("utf-8", errors="replace")
+    return value
+
+
+async def threaded(function: Callable[..., T], *args: Any) -> T:
+    """Run blocking work (database, files) off the event loop."""
+    return await run_in_threadpool(function, *args)
+
+
+class Filters:
+    """OpenML's path-segment filters: ``/tag/x/limit/10/offset/20`` after a list call."""
+
+    def __init__(self, path: str, legal: Sequence[str], illegal_code: int) -> None:
+        parts = [part for part in path.split("/") if part]
+        if len(parts) % 2:
+            raise OpenMLError(illegal_code, f"filter {parts[-1]!r} has no value")
+        self.values: dict[str, str] = {}
+        for name, value in zip(parts[::2], parts[1::2], strict=True):
+            if name not in legal:
+                raise OpenMLError(
+                    illegal_code,
+                    f"legal filters: {', '.join(legal)}; found illegal filter {name!r}",
+                )
+            self.values[name] = value
+
+    def text(self, name: str) -> str | None:
+        """A filter's raw value."""
+        return self.values.get(name)
+
+    def integer(self, name: str, code: int) -> int | None:
+        """A filter that must be a non-negative integer."""
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if not value.isdigit():
+            raise OpenMLError(code, f"{name} must be a natural number, not {value!r}")
+        return int(value)
+
+    def integers(self, name: str, code: int) -> tuple[int, ...]:
+        """A filter holding a comma-separated list of ids."""
+        value = self.values.get(name)
+        if value is None:
+            return ()
+        items = [item for item in value.split(",") if item]
+        if not items or not all(item.isdigit() for item in items):
+            raise OpenMLError(code, f"{name} must be comma-separated ids, not {value!r}")
+        return tuple(int(item) for item in items)
+
+    def page(self, code: int, default_limit: int = 10_000) -> tuple[int, int]:
+        """``(limit, offset)``; OpenML refuses an offset without a limit, mlhive caps limits."""
+        limit = self.integer("limit", code)
+        offset = self.integer("offset", code) or 0
+        return min(limit if limit is not None else default_limit, 10_000), offset
+
+
+_KEY = re.compile(r"(api_key=)[^&\s\"']*", re.IGNORECASE)
+
+
+def mask_key(text: str) -> str:
+    """Replace the value of every ``api_key=`` in a text."""
+    return _KEY.sub(r"\1***", text)
+
+
+class ApiKeyMask(logging.Filter):
+    """Log filter: hide ``api_key`` query values (uvicorn's access log prints query strings)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                mask_key(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = mask_key(record.msg)
+        return True
+
+
+def install_key_mask(logger_names: Sequence[str] = ("uvicorn.access", "uvicorn.error")) -> None:
+    """Attach :class:`ApiKeyMask` once to the loggers that print request lines."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ApiKeyMask) for f in logger.filters):
+            logger.addFilter(ApiKeyMask())
+
+
+__all__ += ["actor", "install_key_mask", "mask_key", "required", "threaded"]

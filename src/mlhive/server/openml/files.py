@@ -1,0 +1,158 @@
+"""The files OpenML's descriptions point at: ARFF data, Parquet data (S3-style) and splits.
+
+``/data/v1/download/{id}/{name}.arff``: the ARFF rendition, ``text/plain; charset=utf-8``
+so that openml-python's MD5 check (over the text it decodes) passes on non-ASCII data.
+Datasets with date columns are rendered on the fly with dates as strings, which liac-arff
+reads (it cannot read ``DATE`` attributes); their descriptions carry no checksum.
+
+``/data/v1/parquet/{id}/dataset_{id}.pq``: openml-python fetches this with an anonymous MinIO
+client (``HEAD`` then ``GET`` on ``/{bucket}/{key}``: bucket ``data``), so the route answers
+both, with ``ETag``, ``Content-Length`` and ``Last-Modified``, and S3-style errors.
+
+``/data/v1/splits/{task_id}/Task_{id}_splits.arff``: a task's splits in OpenML's ARFF.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from mlhive.formats.tables import write_arff
+from mlhive.server.api.files import send_blob
+from mlhive.server.db.tables import Dataset
+from mlhive.server.domain.access import Actor
+from mlhive.server.domain.errors import NotFound
+from mlhive.server.openml.common import actor, hive, read
+from mlhive.server.openml.errors import OpenMLError, codes
+from mlhive.server.services import dataset_files, datasets, runs, tasks
+from mlhive.server.services.dataset_processing import load_table
+from mlhive.server.state import Hive
+
+router = APIRouter()
+Id = Annotated[int, PathParam(ge=1)]
+ARFF_MEDIA = "text/plain; charset=utf-8"
+PARQUET_MEDIA = "application/vnd.apache.parquet"
+
+
+@router.get("/download/{dataset_id}/{filename}")
+def download_arff(dataset_id: Id, filename: str, request: Request) -> Response:
+    """The dataset's ARFF file."""
+    h = hive(request)
+    with read(h) as session:
+        dataset = _dataset(session, actor(request), dataset_id)
+        stored = dataset.arff_sha256
+        if stored is not None and dataset_files.has_date_features(session, dataset.id):
+            stored = None
+        spec = (dataset.data_sha256, dataset.name, dataset.description)
+    if stored is not None:
+        return send_blob(request, h.store, stored, f"{spec[1]}.arff", ARFF_MEDIA)
+    path = _render(h, *spec)
+    return FileResponse(
+        path,
+        media_type=ARFF_MEDIA,
+        filename=f"{spec[1]}.arff",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+def _dataset(session: Session, who: Actor | None, dataset_id: int) -> Dataset:
+    try:
+        return datasets.get(session, who, dataset_id)
+    except NotFound:
+        exists = datasets.exists(session, dataset_id)
+        raise OpenMLError(112 if exists else 111) from None
+
+
+def _render(h: Hive, sha256: str, name: str, description: str) -> Path:
+    """The ARFF text with dates as ISO strings, in a temporary file."""
+    table = load_table(h.store, sha256)
+    scratch = h.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".arff", delete=False) as sink:
+        write_arff(table, sink, relation=name, description=description or None, dates="string")
+    return Path(sink.name)
+
+
+def _s3_error(status: int, code: str, message: str, method: str) -> Response:
+    body = (
+        b""
+        if method == "HEAD"
+        else (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error>"
+        ).encode()
+    )
+    return Response(body, status_code=status, media_type="application/xml")
+
+
+@router.api_route("/parquet/{dataset_id}/{filename}", methods=["GET", "HEAD"])
+def parquet(dataset_id: int, filename: str, request: Request) -> Response:
+    """The dataset's Parquet file, for an anonymous S3 client (public datasets only)."""
+    h = hive(request)
+    if filename != f"dataset_{dataset_id}.pq":
+        return _s3_error(404, "NoSuchKey", "Object does not exist", request.method)
+    with read(h) as session:
+        try:
+            dataset = datasets.get(session, actor(request), dataset_id)
+        except NotFound:
+            return _s3_error(404, "NoSuchKey", "Object does not exist", request.method)
+        sha, modified = dataset.data_sha256, dataset.upload_date
+    headers = {
+        "ETag": f'"{sha}"',
+        "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
+        "Content-Encoding": "identity",  # already compressed: no gzip on top
+        "Accept-Ranges": "bytes",
+    }
+    path = h.store.local_path(sha)
+    if path is not None:
+        return FileResponse(path, media_type=PARQUET_MEDIA, headers=headers)
+    headers["Content-Length"] = str(h.store.size(sha))
+    if request.method == "HEAD":
+        return Response(headers=headers, media_type=PARQUET_MEDIA)
+    return StreamingResponse(_chunks(h, sha), media_type=PARQUET_MEDIA, headers=headers)
+
+
+def _chunks(h: Hive, sha256: str) -> Iterator[bytes]:
+    with h.store.open(sha256) as handle:
+        while chunk := handle.read(1 << 20):
+            yield chunk
+
+
+@router.get("/splits/{task_id}/{filename}")
+def splits(task_id: Id, filename: str, request: Request) -> Response:
+    """A task's splits as OpenML's ARFF."""
+    h = hive(request)
+    with read(h) as session, codes(not_found=151):
+        sha, name = tasks.splits_file(session, actor(request), task_id, "arff")
+    return send_blob(request, h.store, sha, name, ARFF_MEDIA)
+
+
+@router.get("/runs/{run_id}/{filename}")
+def run_file(run_id: Id, filename: str, request: Request) -> Response:
+    """A run's predictions or trace, rendered as ARFF from the stored table."""
+    kind = filename.removesuffix(".arff")
+    if kind not in ("predictions", "trace"):
+        raise OpenMLError(100, f"no file {filename!r}")
+    h = hive(request)
+    with read(h) as session, codes(not_found=236):
+        run = runs.get(session, actor(request), run_id)
+        sha = run.predictions_sha256 if kind == "predictions" else run.trace_sha256
+    if sha is None:
+        raise OpenMLError(572 if kind == "trace" else 236, f"run {run_id} has no {kind}")
+    path = _render(h, sha, f"run_{run_id}_{kind}", "")
+    return FileResponse(
+        path,
+        media_type=ARFF_MEDIA,
+        filename=filename,
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )

@@ -1,0 +1,291 @@
+"""``task/…`` and ``estimationprocedure/list``: tasks as OpenML's v1 XML API serves them."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from mlhive.server.db import dataset_queries as q
+from mlhive.server.db.experiment_tables import Task
+from mlhive.server.domain.procedures import PROCEDURES, EstimationProcedure, get_procedure
+from mlhive.server.openml import descriptions, xmlio
+from mlhive.server.openml.common import (
+    Filters,
+    actor,
+    form_text,
+    hive,
+    read,
+    required,
+    threaded,
+    write,
+)
+from mlhive.server.openml.data import base_url, check_tag, tag_document
+from mlhive.server.openml.errors import OpenMLError, codes
+from mlhive.server.services import tasks
+from mlhive.wire.datasets import parse_quality_range
+from mlhive.wire.tasks import TASK_TYPE_IDS, TaskCreate
+
+router = APIRouter()
+Id = Annotated[int, Path(ge=1)]
+
+TYPE_NAMES = {
+    "supervised_classification": "Supervised Classification",
+    "supervised_regression": "Supervised Regression",
+    "learning_curve": "Learning Curve",
+    "clustering": "Clustering",
+}
+TYPES_BY_ID = {type_id: name for name, type_id in TASK_TYPE_IDS.items()}
+LIST_FILTERS = (
+    "type",
+    "tag",
+    "status",
+    "limit",
+    "offset",
+    "task_id",
+    "data_id",
+    "data_name",
+    "data_tag",
+    "number_instances",
+    "number_features",
+    "number_classes",
+    "number_missing_values",
+)
+RANGES = {
+    "number_instances": "NumberOfInstances",
+    "number_features": "NumberOfFeatures",
+    "number_classes": "NumberOfClasses",
+    "number_missing_values": "NumberOfMissingValues",
+}
+
+
+@router.get("/estimationprocedure/list")
+def procedures() -> Response:
+    """``estimationprocedure/list``: OpenML's catalogue (ids and names as on OpenML)."""
+    element = xmlio.root("estimationprocedures")
+    for procedure in PROCEDURES:
+        entry = xmlio.add(element, "estimationprocedure")
+        xmlio.add(entry, "id", procedure.id)
+        xmlio.add(entry, "ttid", procedure.task_type_id)
+        xmlio.add(entry, "name", procedure.name)
+        xmlio.add(entry, "type", procedure.kind)
+        xmlio.add_optional(entry, "repeats", procedure.repeats)
+        xmlio.add_optional(entry, "folds", procedure.folds)
+        xmlio.add_optional(entry, "percentage", procedure.percentage)
+        xmlio.add(entry, "stratified_sampling", procedure.stratified)
+    return xmlio.document(element)
+
+
+@router.get("/task/list{filters:path}")
+def list_tasks(filters: str, request: Request) -> Response:
+    """``task/list/…``: tasks with OpenML's path filters; 482 when none match."""
+    f = Filters(filters, LIST_FILTERS, 480)
+    limit, offset = f.page(481)
+    type_id = f.integer("type", 481)
+    if type_id is not None and type_id not in TYPES_BY_ID:
+        raise OpenMLError(482)
+    status = f.text("status") or "active"
+    try:
+        ranges = tuple(
+            (RANGES[name], *parse_quality_range(f"x:{value}")[1:])
+            for name, value in f.values.items()
+            if name in RANGES
+        )
+    except ValueError as exc:
+        raise OpenMLError(481, str(exc)) from None
+    query = tasks.TaskQuery(
+        task_type=TYPES_BY_ID.get(type_id) if type_id is not None else None,
+        dataset_id=f.integer("data_id", 481),
+        tag=f.text("tag"),
+        status=None if status == "all" else status,
+        qualities=ranges,
+        ids=f.integers("task_id", 481),
+        data_name=f.text("data_name"),
+        data_tag=f.text("data_tag"),
+        limit=limit,
+        offset=offset,
+    )
+    h = hive(request)
+    with read(h) as session:
+        rows, _ = tasks.list_page(session, query, actor(request))
+        if not rows:
+            raise OpenMLError(482)
+        qualities = q.qualities_of(session, list({row.dataset_id for row in rows}))
+        tags = tasks.tags_of(session, [row.id for row in rows])
+        element = xmlio.root("tasks")
+        for row in rows:
+            _list_entry(element, row, qualities[row.dataset_id], tags[row.id])
+    return xmlio.document(element)
+
+
+def _list_entry(
+    parent: ET.Element, task: Task, qualities: dict[str, float | None], tags: list[str]
+) -> None:
+    entry = xmlio.add(parent, "task")
+    xmlio.add(entry, "task_id", task.id)
+    xmlio.add(entry, "task_type_id", TASK_TYPE_IDS[task.task_type])
+    xmlio.add(entry, "task_type", TYPE_NAMES[task.task_type])
+    xmlio.add(entry, "did", task.dataset_id)
+    xmlio.add(entry, "name", task.dataset.name)
+    xmlio.add(entry, "status", task.status)
+    xmlio.add(entry, "format", "ARFF")
+    xmlio.add(entry, "input", task.dataset_id, name="source_data")
+    if task.target is not None:
+        xmlio.add(entry, "input", task.target, name="target_feature")
+    xmlio.add(entry, "input", task.procedure_id, name="estimation_procedure")
+    if task.evaluation_measures:
+        xmlio.add(entry, "input", task.evaluation_measures[0], name="evaluation_measures")
+    known = {k: v for k, v in qualities.items() if v is not None}
+    if len(known) >= 2:  # a lone quality breaks openml-python's parser (a dict, not a list)
+        for name, value in sorted(known.items()):
+            xmlio.add(entry, "quality", value, name=name)
+    xmlio.add_all(entry, "tag", tags)
+
+
+@router.get("/task/{task_id}")
+def get_task(task_id: Id, request: Request) -> Response:
+    """``task/{id}``: the task with its inputs (source data, procedure, measures)."""
+    h = hive(request)
+    with read(h) as session, codes(not_found=151):
+        task = tasks.get(session, actor(request), task_id)
+        tags = tasks.tags_of(session, [task.id])[task.id]
+    splits = f"{base_url(request, h)}/data/v1/splits/{task.id}/Task_{task.id}_splits.arff"
+    return xmlio.document(task_document(task, tags, splits))
+
+
+def task_document(task: Task, tags: list[str], splits_url: str) -> ET.Element:
+    """``oml:task`` as OpenML renders it (inputs, the predictions output, tags)."""
+    element = xmlio.root("task")
+    xmlio.add(element, "task_id", task.id)
+    xmlio.add(element, "task_name", f"Task {task.id}: {task.dataset.name}")
+    xmlio.add(element, "task_type_id", TASK_TYPE_IDS[task.task_type])
+    xmlio.add(element, "task_type", TYPE_NAMES[task.task_type])
+    source = xmlio.add(xmlio.add(element, "input", name="source_data"), "data_set")
+    xmlio.add(source, "data_set_id", task.dataset_id)
+    xmlio.add_optional(source, "target_feature", task.target)
+    procedure = get_procedure(task.procedure_id)
+    holder = xmlio.add(element, "input", name="estimation_procedure")
+    _procedure(xmlio.add(holder, "estimation_procedure"), procedure, splits_url)
+    if task.evaluation_measures:
+        measures = xmlio.add(
+            xmlio.add(element, "input", name="evaluation_measures"), "evaluation_measures"
+        )
+        xmlio.add_all(measures, "evaluation_measure", task.evaluation_measures)
+    output = xmlio.add(xmlio.add(element, "output", name="predictions"), "predictions")
+    xmlio.add(output, "format", "ARFF")
+    for name, kind in (("repeat", "integer"), ("fold", "integer"), ("row_id", "integer")):
+        xmlio.add(output, "feature", name=name, type=kind)
+    for label in task.class_labels or []:
+        xmlio.add(output, "feature", name=f"confidence.{label}", type="numeric")
+    xmlio.add(output, "feature", name="prediction", type="string")
+    xmlio.add_all(element, "tag", tags)
+    return element
+
+
+def _procedure(parent: ET.Element, procedure: EstimationProcedure, splits_url: str) -> None:
+    xmlio.add(parent, "id", procedure.id)
+    xmlio.add(parent, "type", procedure.kind)
+    xmlio.add(parent, "data_splits_url", splits_url)
+    for name, value in (
+        ("number_repeats", procedure.repeats),
+        ("number_folds", procedure.folds),
+        ("percentage", procedure.percentage),
+        ("stratified_sampling", procedure.stratified),
+    ):
+        xmlio.add(parent, "parameter", value, name=name)
+
+
+@router.post("/task")
+async def upload(request: Request) -> Response:
+    """``POST task``: ``oml:task_inputs`` → a task (614 with the id when it exists)."""
+    form = await request.form()
+    text = await form_text(form, "description")
+    if text is None:
+        raise OpenMLError(611)
+    with codes(invalid=613):
+        type_id, inputs = descriptions.task_inputs(xmlio.parse(text, "description"))
+    body = _task_create(type_id, inputs)
+    who, h = required(request), hive(request)
+
+    def work() -> tuple[int, bool]:
+        with write(h) as session, codes(not_found=622, invalid=616, conflict=615):
+            task, created = tasks.create(session, h.store, h.settings, who, body)
+            return task.id, created
+
+    task_id, created = await threaded(work)
+    if not created:
+        raise OpenMLError(614, f"matched id(s): [{task_id}]")
+    return xmlio.id_document("upload_task", task_id)
+
+
+def _task_create(type_id: int, inputs: dict[str, str]) -> TaskCreate:
+    task_type = TYPES_BY_ID.get(type_id)
+    if task_type is None:
+        raise OpenMLError(616, f"task type {type_id} is not supported by mlhive")
+    unknown = set(inputs) - {
+        "source_data",
+        "estimation_procedure",
+        "target_feature",
+        "evaluation_measures",
+        "cost_matrix",
+    }
+    if unknown:
+        raise OpenMLError(616, f"unsupported inputs: {', '.join(sorted(unknown))}")
+    for name in ("source_data", "estimation_procedure"):
+        if not inputs.get(name, "").isdigit():
+            raise OpenMLError(616, f"input {name} must be an id")
+    measures = [m for m in (inputs.get("evaluation_measures") or "").split(",") if m]
+    try:
+        return TaskCreate(
+            task_type=task_type,
+            dataset_id=int(inputs["source_data"]),
+            estimation_procedure_id=int(inputs["estimation_procedure"]),
+            target=inputs.get("target_feature") or None,
+            evaluation_measures=measures,
+        )
+    except ValueError as exc:
+        raise OpenMLError(616, str(exc)) from None
+
+
+@router.post("/task/tag")
+def tag(request: Request, task_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
+    """``POST task/tag``."""
+    return _tagging(request, task_id, tag, untag=False)
+
+
+@router.post("/task/untag")
+def untag(
+    request: Request, task_id: Annotated[int, Form()], tag: Annotated[str, Form()]
+) -> Response:
+    """``POST task/untag``."""
+    return _tagging(request, task_id, tag, untag=True)
+
+
+def _tagging(request: Request, task_id: int, tag: str, *, untag: bool) -> Response:
+    check_tag(tag)
+    h = hive(request)
+    with write(h) as session:
+        _visible(session, request, task_id, 472)
+        with codes(not_found=475, denied=476):
+            change = tasks.remove_tag if untag else tasks.add_tag
+            tags = change(session, required(request), task_id, tag)
+    return tag_document("task_untag" if untag else "task_tag", task_id, tags)
+
+
+def _visible(session: Session, request: Request, task_id: int, missing: int) -> Task:
+    with codes(not_found=missing):
+        return tasks.get(session, actor(request), task_id)
+
+
+@router.delete("/task/{task_id}")
+def delete(task_id: Id, request: Request) -> Response:
+    """``DELETE task/{id}``: its creator or an admin, when no run or suite uses it."""
+    h = hive(request)
+    with write(h) as session:
+        _visible(session, request, task_id, 452)
+        with codes(denied=453, conflict=454):
+            tasks.delete_task(session, required(request), task_id)
+    return xmlio.id_document("task_delete", task_id)
