@@ -181,6 +181,14 @@ def fill(url: str, n_runs: int, seed: int = 0) -> None:
             )
     with engine.begin() as conn:  # planner statistics, as a long-running server would have
         conn.execute(text("ANALYZE"))
+        if engine.dialect.name == "postgresql":  # explicit ids do not advance the sequences
+            for table in ("users", "datasets", "tasks", "flows", "setups", "runs"):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     engine.dispose()
 
 
@@ -236,13 +244,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--no-fill", action="store_true", help="reuse a database filled before")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK) as tmp:
         data_dir = Path(tmp)
         url = args.database_url or f"sqlite:///{data_dir / 'mlhive.sqlite3'}"
         start = time.perf_counter()
-        fill(url, args.runs)
+        if not args.no_fill:
+            fill(url, args.runs)
         kind = "PostgreSQL" if "postgres" in url else "SQLite"
         print(
             f"filled {args.runs:,} runs / {args.runs * len(MEASURES):,} evaluations "
