@@ -19,6 +19,7 @@ attributes; pass ``dates="string"`` to write dates as ISO text instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -319,10 +320,9 @@ def _convert(
 ) -> pa.ChunkedArray:
     """Turn a column of value tokens into the attribute's Arrow type."""
     if attribute.kind == "integer":
-        try:
-            return tokens.cast(pa.int64())  # exact beyond 2**53, unlike going through floats
-        except pa.ArrowInvalid:
-            pass
+        # Exact beyond 2**53, unlike going through floats; "1.5" and friends fall through.
+        with contextlib.suppress(pa.ArrowInvalid):
+            return tokens.cast(pa.int64())
     if attribute.kind in ("numeric", "integer"):
         numbers = _cast_or_fail(tokens, pa.float64(), attribute, lines, "is not a number")
         return _integers(numbers) if attribute.kind == "integer" else numbers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Annotated
 from urllib.parse import quote
@@ -27,9 +26,10 @@ from mlhive.server.openml.common import (
     write,
 )
 from mlhive.server.openml.errors import OpenMLError, codes
+from mlhive.server.openml.tagging import change_tags
 from mlhive.server.services import accounts, dataset_files, datasets
 from mlhive.server.state import Hive
-from mlhive.wire.datasets import TAG_PATTERN, parse_quality_range
+from mlhive.wire.datasets import parse_quality_range
 
 router = APIRouter()
 Id = Annotated[int, Path(ge=1)]
@@ -340,28 +340,16 @@ def untag(
 
 
 def _tagging(request: Request, data_id: int, tag: str, *, untag: bool) -> Response:
-    check_tag(tag)
-    h = hive(request)
-    with write(h) as session:
-        visible_dataset(session, actor(request), data_id, 472)
-        with codes(not_found=475, denied=476):
-            change = datasets.remove_tag if untag else datasets.add_tag
-            tags = change(session, required(request), data_id, tag)
-    return tag_document("data_untag" if untag else "data_tag", data_id, tags)
-
-
-def check_tag(tag: str) -> None:
-    """OpenML's tag rule (477): up to 64 letters, digits and ``_-.``."""
-    if not re.fullmatch(TAG_PATTERN, tag) or len(tag) > 64:
-        raise OpenMLError(477)
-
-
-def tag_document(name: str, entity_id: int, tags: list[str]) -> Response:
-    """``oml:<entity>_tag``: the id and every tag the entity now has."""
-    element = xmlio.root(name)
-    xmlio.add(element, "id", entity_id)
-    xmlio.add_all(element, "tag", tags)
-    return xmlio.document(element)
+    return change_tags(
+        request,
+        "data",
+        data_id,
+        tag,
+        untag=untag,
+        lookup=lambda session: visible_dataset(session, actor(request), data_id, 472),
+        add=datasets.add_tag,
+        remove=datasets.remove_tag,
+    )
 
 
 @router.delete("/data/{dataset_id}")

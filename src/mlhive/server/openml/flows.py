@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import Filters, form_text, hive, read, required, threaded, write
-from mlhive.server.openml.data import check_tag, tag_document
 from mlhive.server.openml.errors import OpenMLError, codes
+from mlhive.server.openml.tagging import change_tags
 from mlhive.server.openml.xmlio import Node
 from mlhive.server.services import accounts, flows
 from mlhive.wire.flows import FlowCreate, FlowOut
@@ -216,14 +216,16 @@ def untag(
 
 
 def _tagging(request: Request, flow_id: int, tag: str, *, untag: bool) -> Response:
-    check_tag(tag)
-    with write(hive(request)) as session:
-        with codes(not_found=472):
-            flows.get(session, flow_id)
-        with codes(not_found=475, denied=476):
-            change = flows.remove_tag if untag else flows.add_tag
-            tags = change(session, required(request), flow_id, tag)
-    return tag_document("flow_untag" if untag else "flow_tag", flow_id, tags)
+    return change_tags(
+        request,
+        "flow",
+        flow_id,
+        tag,
+        untag=untag,
+        lookup=lambda session: flows.get(session, flow_id),
+        add=flows.add_tag,
+        remove=flows.remove_tag,
+    )
 
 
 @router.delete("/flow/{flow_id}")

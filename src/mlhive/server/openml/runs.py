@@ -31,9 +31,10 @@ from mlhive.server.openml.common import (
     threaded,
     write,
 )
-from mlhive.server.openml.data import arff_url, base_url, check_tag, tag_document
+from mlhive.server.openml.data import arff_url, base_url
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.setups import parameter_settings
+from mlhive.server.openml.tagging import change_tags
 from mlhive.server.openml.tasks import TYPE_NAMES
 from mlhive.server.openml.xmlio import Node
 from mlhive.server.services import accounts, datasets, flows, run_evaluation, runs, tasks
@@ -273,14 +274,16 @@ def untag(
 
 
 def _tagging(request: Request, run_id: int, tag: str, *, untag: bool) -> Response:
-    check_tag(tag)
-    with write(hive(request)) as session:
-        with codes(not_found=472):
-            runs.get(session, actor(request), run_id)
-        with codes(not_found=475, denied=476):
-            change = runs.remove_tag if untag else runs.add_tag
-            tags = change(session, required(request), run_id, tag)
-    return tag_document("run_untag" if untag else "run_tag", run_id, tags)
+    return change_tags(
+        request,
+        "run",
+        run_id,
+        tag,
+        untag=untag,
+        lookup=lambda session: runs.get(session, actor(request), run_id),
+        add=runs.add_tag,
+        remove=runs.remove_tag,
+    )
 
 
 @router.delete("/run/{run_id}")

@@ -23,8 +23,9 @@ from mlhive.server.openml.common import (
     threaded,
     write,
 )
-from mlhive.server.openml.data import base_url, check_tag, tag_document
+from mlhive.server.openml.data import base_url
 from mlhive.server.openml.errors import OpenMLError, codes
+from mlhive.server.openml.tagging import change_tags
 from mlhive.server.services import tasks
 from mlhive.wire.datasets import parse_quality_range
 from mlhive.wire.tasks import TASK_TYPE_IDS, TaskCreate
@@ -265,14 +266,16 @@ def untag(
 
 
 def _tagging(request: Request, task_id: int, tag: str, *, untag: bool) -> Response:
-    check_tag(tag)
-    h = hive(request)
-    with write(h) as session:
-        _visible(session, request, task_id, 472)
-        with codes(not_found=475, denied=476):
-            change = tasks.remove_tag if untag else tasks.add_tag
-            tags = change(session, required(request), task_id, tag)
-    return tag_document("task_untag" if untag else "task_tag", task_id, tags)
+    return change_tags(
+        request,
+        "task",
+        task_id,
+        tag,
+        untag=untag,
+        lookup=lambda session: _visible(session, request, task_id, 472),
+        add=tasks.add_tag,
+        remove=tasks.remove_tag,
+    )
 
 
 def _visible(session: Session, request: Request, task_id: int, missing: int) -> Task:
