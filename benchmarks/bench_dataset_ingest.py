@@ -151,6 +151,11 @@ def main() -> None:
     processing = (finished - started).total_seconds()
 
     print(
+        f"best of {args.repeat} interleaved runs each (all: anchor "
+        f"{', '.join(f'{a:.1f}' for a in anchors)} s; ingest "
+        f"{', '.join(f'{i:.1f}' for i in ingests)} s)"
+    )
+    print(
         f"pyarrow read_csv + write_table (anchor): {anchor:8.2f} s "
         f"({size / anchor / 1e6:7.1f} MB/s)"
     )
