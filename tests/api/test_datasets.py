@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv as csv_module
+import hashlib
 import io
 from collections.abc import Callable
 
@@ -265,3 +266,24 @@ def test_an_entirely_empty_column_is_kept_and_processed(
     assert features["empty"]["number_of_distinct_values"] == 0
     csv = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "csv"}).text
     assert csv.splitlines()[1].split(",")[1] == ""
+
+
+def test_an_uploaded_arff_is_served_back_byte_for_byte(
+    http: TestClient, upload: Upload, alice: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    original = (
+        "% written by hand\n@RELATION people\n\n@ATTRIBUTE age NUMERIC\n"
+        "@ATTRIBUTE colour {red,blue}\n@data\n31,red\n45,blue\n?,red\n"
+    ).encode()
+    dataset = upload(alice, content=original, filename="p.arff",
+                     default_target_attribute="colour").json()
+    run_jobs()
+    served = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "arff"})
+    assert served.content == original
+    described = http.get(f"/api/datasets/{dataset['id']}").json()
+    assert described["arff_md5"] == hashlib.md5(original).hexdigest()
+    http.patch(f"/api/datasets/{dataset['id']}", json={"default_target_attribute": "age"},
+               headers=alice.headers)
+    run_jobs()  # reprocessing keeps the uploaded file
+    again = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "arff"})
+    assert again.content == original

@@ -69,6 +69,7 @@ def process_dataset(context: JobContext, payload: Mapping[str, Any]) -> None:
             "target": dataset.default_target_attribute,
             "ignore": list(dataset.ignore_attributes or []),
             "row_id": dataset.row_id_attribute,
+            "arff": dataset.arff_sha256,  # an uploaded ARFF (or an earlier rendition) stays
         }
     try:
         _compute_and_store(context, dataset_id, spec)
@@ -94,14 +95,19 @@ def _compute_and_store(context: JobContext, dataset_id: int, spec: dict[str, Any
         row_id=spec["row_id"],
         sample_rows=context.settings.landmarker_sample_rows,
     )
-    arff, md5 = render_arff(
-        context.store, table, spec["name"], spec["description"], context.settings.data_dir / "tmp"
-    )
+    rendered = None
+    if spec["arff"] is None:
+        rendered = render_arff(
+            context.store,
+            table,
+            spec["name"],
+            spec["description"],
+            context.settings.data_dir / "tmp",
+        )
     with transaction(context.sessions) as session:
         dataset = session.get(Dataset, dataset_id)
         if dataset is None:
             return
-        remember_blob(session, arff)
         session.execute(delete(Feature).where(Feature.dataset_id == dataset_id))
         session.execute(delete(Quality).where(Quality.dataset_id == dataset_id))
         session.add_all(Feature(dataset_id=dataset_id, **asdict(feature)) for feature in features)
@@ -109,7 +115,9 @@ def _compute_and_store(context: JobContext, dataset_id: int, spec: dict[str, Any
             Quality(dataset_id=dataset_id, name=name, value=value)
             for name, value in qualities.items()
         )
-        dataset.arff_sha256, dataset.arff_md5 = arff.sha256, md5
+        if rendered is not None:
+            remember_blob(session, rendered[0])
+            dataset.arff_sha256, dataset.arff_md5 = rendered[0].sha256, rendered[1]
         dataset.processing, dataset.processing_error = "done", None
         dataset.processing_date = utcnow()
         if dataset.status == "in_preparation" and context.settings.auto_activate:
