@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
 from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.api.files import send_blob
 from mlhive.server.db import dataset_queries as q
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.services import dataset_files, datasets
@@ -198,21 +199,16 @@ def download(
 ) -> Response:
     """The data as Parquet (canonical), CSV or ARFF, with an ETag."""
     with read(h) as session:
-        item = dataset_files.download(session, h.store, actor, dataset_id, format)
+        item = dataset_files.download(session, actor, dataset_id, format)
+    if not item.rendered:  # a stored file: sent as it is
+        return send_blob(request, h.store, item.sha256, item.filename, item.media_type)
     if request.headers.get("if-none-match") == item.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
-    item = dataset_files.materialize(item, h.settings.data_dir / "tmp")
-    headers = {"ETag": item.etag, "Cache-Control": "private, max-age=0, must-revalidate"}
-    disposition = f'attachment; filename="{item.filename}"'
-    if item.path is not None:
-        cleanup = BackgroundTask(Path.unlink, item.path) if item.temporary else None
-        return FileResponse(
-            item.path,
-            media_type=item.media_type,
-            headers=headers,
-            filename=item.filename,
-            background=cleanup,
-        )
-    headers["Content-Disposition"] = disposition
-    headers["Content-Length"] = str(item.size)
-    return StreamingResponse(item.chunks(), media_type=item.media_type, headers=headers)
+    path = dataset_files.render_csv(h.store, item, h.settings.data_dir / "tmp")
+    return FileResponse(
+        path,
+        media_type=item.media_type,
+        headers={"ETag": item.etag, "Cache-Control": "private, max-age=0, must-revalidate"},
+        filename=item.filename,
+        background=BackgroundTask(Path.unlink, path),
+    )

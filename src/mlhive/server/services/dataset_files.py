@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,28 +23,21 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "arff": "text/plain; charset=utf-8",
 }
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class Download:
-    """A file to send: a local path when there is one, else a stream from the store."""
+    """What to send: a stored blob as it is, or (``rendered``) a file made on demand from it."""
 
-    store: BlobStore
-    sha256: str | None
-    path: Path | None
-    temporary: bool
-    size: int
-    etag: str
+    sha256: str
     filename: str
     media_type: str
+    rendered: bool = False
 
-    def chunks(self) -> Iterator[bytes]:
-        """The content in 1 MiB pieces (for stores without local files)."""
-        assert self.sha256 is not None
-        with self.store.open(self.sha256) as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
+    @property
+    def etag(self) -> str:
+        """The entity tag: the content hash, qualified for renditions."""
+        return f'"{self.sha256}-csv"' if self.rendered else f'"{self.sha256}"'
 
 
 def features(session: Session, actor: Actor | None, dataset_id: int) -> list[Feature]:
@@ -76,51 +68,27 @@ def has_date_features(session: Session, dataset_id: int) -> bool:
     return session.scalar(stmt.limit(1)) is not None
 
 
-def download(
-    session: Session, store: BlobStore, actor: Actor | None, dataset_id: int, fmt: str
-) -> Download:
+def download(session: Session, actor: Actor | None, dataset_id: int, fmt: str) -> Download:
     """What to send for a download of the dataset in ``fmt`` (parquet, csv or arff)."""
     dataset = get(session, actor, dataset_id)
     stem = f"{dataset.name}-v{dataset.version}"
-    if fmt == "csv":  # rendered by materialize(), outside the transaction
-        return Download(
-            store=store,
-            sha256=dataset.data_sha256,
-            path=None,
-            temporary=True,
-            size=-1,
-            etag=f'"{dataset.data_sha256}-csv"',
-            filename=f"{stem}.csv",
-            media_type=MEDIA_TYPES["csv"],
-        )
+    if fmt == "csv":  # rendered by render_csv(), outside the transaction
+        return Download(dataset.data_sha256, f"{stem}.csv", MEDIA_TYPES["csv"], rendered=True)
     if fmt == "arff":
         if dataset.arff_sha256 is None:
             raise Conflict(
                 f"dataset {dataset_id} is still being processed; its ARFF file is not ready yet",
                 code=ErrorCode.NOT_PROCESSED,
             )
-        sha = dataset.arff_sha256
-    else:
-        sha = dataset.data_sha256
-    return Download(
-        store=store,
-        sha256=sha,
-        path=store.local_path(sha),
-        temporary=False,
-        size=store.size(sha),
-        etag=f'"{sha}"',
-        filename=f"{stem}.{fmt}",
-        media_type=MEDIA_TYPES[fmt],
-    )
+        return Download(dataset.arff_sha256, f"{stem}.arff", MEDIA_TYPES["arff"])
+    return Download(dataset.data_sha256, f"{stem}.parquet", MEDIA_TYPES["parquet"])
 
 
-def materialize(item: Download, scratch: Path) -> Download:
-    """Render a download that has no stored file (CSV) into a temporary file."""
-    if not (item.temporary and item.path is None and item.sha256):
-        return item
-    table = load_table(item.store, item.sha256)
+def render_csv(store: BlobStore, item: Download, scratch: Path) -> Path:
+    """Write the CSV rendition of a stored dataset into a temporary file (the caller deletes it)."""
+    table = load_table(store, item.sha256)
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=scratch, suffix=".csv", delete=False) as tmp:
         path = Path(tmp.name)
     write_csv(table, path)
-    return replace(item, path=path, size=path.stat().st_size)
+    return path
