@@ -272,18 +272,22 @@ def test_an_uploaded_arff_is_served_back_byte_for_byte(
     http: TestClient, upload: Upload, alice: UserKey, run_jobs: Callable[[], int]
 ) -> None:
     original = (
-        "% written by hand\n@RELATION people\n\n@ATTRIBUTE age NUMERIC\n"
-        "@ATTRIBUTE colour {red,blue}\n@data\n31,red\n45,blue\n?,red\n"
-    ).encode()
-    dataset = upload(alice, content=original, filename="p.arff",
-                     default_target_attribute="colour").json()
+        b"% written by hand\n@RELATION people\n\n@ATTRIBUTE age NUMERIC\n"
+        b"@ATTRIBUTE colour {red,blue}\n@data\n31,red\n45,blue\n?,red\n"
+    )
+    dataset = upload(
+        alice, content=original, filename="p.arff", default_target_attribute="colour"
+    ).json()
     run_jobs()
     served = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "arff"})
     assert served.content == original
     described = http.get(f"/api/datasets/{dataset['id']}").json()
     assert described["arff_md5"] == hashlib.md5(original).hexdigest()
-    http.patch(f"/api/datasets/{dataset['id']}", json={"default_target_attribute": "age"},
-               headers=alice.headers)
+    http.patch(
+        f"/api/datasets/{dataset['id']}",
+        json={"default_target_attribute": "age"},
+        headers=alice.headers,
+    )
     run_jobs()  # reprocessing keeps the uploaded file
     again = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "arff"})
     assert again.content == original
