@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -141,6 +142,28 @@ def print_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], title
     for row in rows:
         table.add_row(*(_cell(row.get(column)) for column in columns))
     stdout().print(table)
+
+
+def print_models(
+    items: Iterable[BaseModel],
+    columns: Sequence[str],
+    *,
+    as_json: bool,
+    row: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> None:
+    """Print wire objects: one JSON object per line with ``--json``, else a table.
+
+    Args:
+        items: the objects (pydantic models), in display order.
+        columns: the table's columns.
+        as_json: the ``--json`` flag.
+        row: extra or reshaped cells of an item's table row (its fields are always there).
+    """
+    if as_json:
+        for item in items:
+            print_json(item.model_dump(mode="json"))
+        return
+    print_table([{**item.model_dump(), **(row(item) if row else {})} for item in items], columns)
 
 
 def _cell(value: Any) -> str:

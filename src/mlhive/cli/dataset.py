@@ -23,6 +23,7 @@ from mlhive.cli._common import (
     cli_errors,
     client_from_options,
     print_json,
+    print_models,
     print_table,
     show_progress,
 )
@@ -169,19 +170,12 @@ def ls(
             qualities=ranges,
             limit=limit,
         )
-        if as_json:
-            for summary in summaries:
-                print_json(summary.model_dump(mode="json"))
-            return
-        rows = [
-            {
-                **summary.model_dump(),
-                "rows": summary.number_of_rows,
-                "columns": summary.number_of_columns,
-            }
-            for summary in summaries
-        ]
-        print_table(rows, LIST_COLUMNS)
+        print_models(
+            summaries,
+            LIST_COLUMNS,
+            as_json=as_json,
+            row=lambda d: {"rows": d.number_of_rows, "columns": d.number_of_columns},
+        )
 
 
 @app.command("get")

@@ -28,6 +28,7 @@ from mlhive.cli._common import (
     cli_errors,
     client_from_options,
     print_json,
+    print_models,
     print_table,
     show_progress,
 )
@@ -135,17 +136,16 @@ def log(
     """The history reachable from a ref, newest first."""
     with cli_errors(), client_from_options(url, api_key) as client:
         commits = client.models.log(repo, ref, limit)
-        if as_json:
-            for commit in commits:
-                print_json(commit.model_dump(mode="json"))
-            return
-        rows = [
-            {"commit": c.id[:12], "author": c.author, "format": c.format,
-             "date": c.created_at.isoformat(timespec="seconds"),
-             "message": c.message.splitlines()[0] if c.message else ""}
-            for c in commits
-        ]  # fmt: skip
-        print_table(rows, ["commit", "author", "date", "format", "message"])
+        print_models(
+            commits,
+            ["commit", "author", "date", "format", "message"],
+            as_json=as_json,
+            row=lambda c: {
+                "commit": c.id[:12],
+                "date": c.created_at.isoformat(timespec="seconds"),
+                "message": c.message.splitlines()[0] if c.message else "",
+            },
+        )
 
 
 @app.command("diff")

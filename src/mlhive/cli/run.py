@@ -22,6 +22,7 @@ from mlhive.cli._common import (
     cli_errors,
     client_from_options,
     print_json,
+    print_models,
     print_table,
 )
 
@@ -62,20 +63,16 @@ def ls(
         runs = client.runs.iter_runs(
             task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study, limit=limit
         )
-        if as_json:
-            for run in runs:
-                print_json(run.model_dump(mode="json"))
-            return
-        rows = [
-            {
-                **run.model_dump(),
-                "task": run.task_id,
-                "flow": f"{short_flow_name(run.flow_name)} ({run.flow_id})",
-                "setup": run.setup_id,
-            }
-            for run in runs
-        ]
-        print_table(rows, LIST_COLUMNS)
+        print_models(
+            runs,
+            LIST_COLUMNS,
+            as_json=as_json,
+            row=lambda r: {
+                "task": r.task_id,
+                "flow": f"{short_flow_name(r.flow_name)} ({r.flow_id})",
+                "setup": r.setup_id,
+            },
+        )
 
 
 @app.command("get")

@@ -21,6 +21,7 @@ from mlhive.cli._common import (
     cli_errors,
     client_from_options,
     print_json,
+    print_models,
     print_table,
 )
 from mlhive.cli.dataset import parse_quality
@@ -93,12 +94,12 @@ def ls(
         tasks = client.tasks.iter_tasks(
             task_type=task_type, dataset_id=dataset, tag=tag, qualities=ranges, limit=limit
         )
-        if as_json:
-            for task in tasks:
-                print_json(task.model_dump(mode="json"))
-            return
-        rows = [{**t.model_dump(), "procedure": t.estimation_procedure.name} for t in tasks]
-        print_table(rows, LIST_COLUMNS)
+        print_models(
+            tasks,
+            LIST_COLUMNS,
+            as_json=as_json,
+            row=lambda t: {"procedure": t.estimation_procedure.name},
+        )
 
 
 @app.command("get")
