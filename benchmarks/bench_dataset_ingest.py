@@ -84,8 +84,8 @@ def pyarrow_anchor(csv_path: Path, out: Path) -> float:
 
 def meta_feature_time(parquet: Path) -> tuple[float, float]:
     """In-process time of the feature summaries and of the qualities on the whole table."""
-    from mlhive.server.domain.features import summarize_features
-    from mlhive.server.domain.qualities import compute_qualities
+    from mlhive.server.domain.datasets.features import summarize_features
+    from mlhive.server.domain.datasets.qualities import compute_qualities
 
     table = pq.read_table(parquet)
     start = time.perf_counter()

@@ -20,9 +20,12 @@ from pathlib import Path
 import httpx
 from _live import WORK, live_server, percentiles
 
+from mlhive.server.db.base import utcnow
 from mlhive.server.db.engine import make_engine
 from mlhive.server.db.migrate import upgrade
-from mlhive.server.db.tables import Blob, Dataset, DatasetTag, Quality, User, utcnow
+from mlhive.server.db.tables.accounts import User
+from mlhive.server.db.tables.blobs import Blob
+from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Quality
 
 QUALITIES = ("NumberOfInstances", "NumberOfFeatures", "NumberOfClasses", "NumberOfMissingValues")
 

@@ -21,10 +21,13 @@ import numpy as np
 from _live import WORK, live_server, percentiles
 from sqlalchemy import Engine, insert, select, text
 
+from mlhive.server.db.base import utcnow
 from mlhive.server.db.engine import make_engine
-from mlhive.server.db.experiment_tables import Evaluation, Flow, Run, Setup, Task
 from mlhive.server.db.migrate import upgrade
-from mlhive.server.db.tables import Blob, Dataset, User, utcnow
+from mlhive.server.db.tables.accounts import User
+from mlhive.server.db.tables.blobs import Blob
+from mlhive.server.db.tables.datasets import Dataset
+from mlhive.server.db.tables.experiments import Evaluation, Flow, Run, Setup, Task
 
 MEASURES = (
     "predictive_accuracy",

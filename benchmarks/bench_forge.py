@@ -33,12 +33,12 @@ from _live import WORK
 from safetensors.numpy import save_file
 
 from mlhive.server.db.engine import make_engine, make_session_factory, transaction
-from mlhive.server.db.forge_tables import ModelRepo
 from mlhive.server.db.migrate import upgrade
+from mlhive.server.db.tables.forge import ModelRepo
 from mlhive.server.domain.access import Actor
-from mlhive.server.domain.forge_tensors import Manifest
-from mlhive.server.services import accounts, models
-from mlhive.server.services import models_store as ms
+from mlhive.server.domain.forge.tensors import Manifest
+from mlhive.server.services import accounts
+from mlhive.server.services.forge import content, repos
 from mlhive.server.storage import open_blob_store
 from mlhive.wire.models import RepoCreate
 
@@ -103,7 +103,7 @@ def run(root: Path, versions: int, n_tensors: int, total_mb: int) -> None:
     with transaction(sessions) as session:
         user = accounts.create_user(session, "bench")
         actor = Actor(id=user.id, name=user.name, is_admin=False)
-        repo_id = models.create_repo(session, actor, RepoCreate(name="ckpt")).id
+        repo_id = repos.create_repo(session, actor, RepoCreate(name="ckpt")).id
     raw_speed = raw_write_speed(root)
     commit_times, copy_times, commits, logical = [], [], [], 0
     for version, tensors in checkpoints(n_tensors, total_mb, versions):
@@ -114,9 +114,9 @@ def run(root: Path, versions: int, n_tensors: int, total_mb: int) -> None:
         with transaction(sessions) as session:
             repo = session.get(ModelRepo, repo_id)
             assert repo is not None
-            ingested = ms.ingest_safetensors(session, store, source)
+            ingested = content.ingest_safetensors(session, store, source)
             parents = [commits[-1][1]] if commits else []
-            commit = ms.record_commit(
+            commit = content.record_commit(
                 session,
                 store,
                 repo,
@@ -126,7 +126,7 @@ def run(root: Path, versions: int, n_tensors: int, total_mb: int) -> None:
                 card={},
                 message=f"v{version}",
             )
-            models.move_branch(session, repo, "main", commit)
+            repos.move_branch(session, repo, "main", commit)
             commits.append((commit.id, commit.sha, commit.manifest_sha256))
         commit_times.append(time.perf_counter() - start)
         start = time.perf_counter()
@@ -136,10 +136,10 @@ def run(root: Path, versions: int, n_tensors: int, total_mb: int) -> None:
         copy_times.append(time.perf_counter() - start)
     checkout_forge, checkout_copy = [], []
     for version, (_, _, manifest_sha) in enumerate(commits):
-        manifest = Manifest.from_json(ms.read_blob(store, manifest_sha))
+        manifest = Manifest.from_json(content.read_blob(store, manifest_sha))
         start = time.perf_counter()
         with (root / "out-forge.safetensors").open("wb") as out:
-            for piece in ms.checkout_chunks(store, manifest):
+            for piece in content.checkout_chunks(store, manifest):
                 out.write(piece)
         checkout_forge.append(time.perf_counter() - start)
         start = time.perf_counter()

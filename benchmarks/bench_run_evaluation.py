@@ -33,11 +33,13 @@ from mlhive.server.config import Settings
 from mlhive.server.db.engine import transaction
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.domain.access import Actor
-from mlhive.server.domain.metrics import evaluate
-from mlhive.server.domain.predictions import validate_predictions
-from mlhive.server.services import accounts, datasets, flows, runs, tasks
-from mlhive.server.services.dataset_processing import load_table
-from mlhive.server.state import Hive
+from mlhive.server.domain.experiments.metrics import evaluate
+from mlhive.server.domain.experiments.predictions import validate_predictions
+from mlhive.server.services import accounts
+from mlhive.server.services.datasets import catalog
+from mlhive.server.services.datasets.processing import load_table
+from mlhive.server.services.experiments import flows, runs, tasks
+from mlhive.server.wiring import Hive
 from mlhive.wire.datasets import DatasetCreate
 from mlhive.wire.flows import FlowCreate
 from mlhive.wire.runs import RunCreate
@@ -79,7 +81,7 @@ def build(data_dir: Path, rows: int) -> tuple[Hive, int, pa.Table, tuple[Any, ..
     with transaction(hive.sessions) as session:
         user = accounts.create_user(session, "bench", is_admin=True)
         actor = Actor(user.id, user.name, True)
-        dataset = datasets.publish(
+        dataset = catalog.publish(
             session,
             hive.store,
             hive.settings,

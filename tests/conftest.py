@@ -20,9 +20,9 @@ from mlhive.server.app import create_app
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, transaction
 from mlhive.server.db.migrate import upgrade
-from mlhive.server.db.models import metadata
+from mlhive.server.db.schema import metadata
 from mlhive.server.services import accounts
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 
 PG_URL = os.environ.get("MLHIVE_TEST_DATABASE_URL", "")
 S3_BUCKET = "mlhive-test"

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from mlhive.server.app import create_app
 from mlhive.server.config import Settings
-from mlhive.server.db.tables import Dataset
-from mlhive.server.state import Hive
+from mlhive.server.db.tables.datasets import Dataset
+from mlhive.server.wiring import Hive
 from tests.api.conftest import Upload
 from tests.conftest import UserKey
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sklearn.metrics import accuracy_score
 from sqlalchemy import func, select
 
-from mlhive.server.db.experiment_tables import Run
-from mlhive.server.state import Hive
+from mlhive.server.db.tables.experiments import Run
+from mlhive.server.wiring import Hive
 from tests.api.experiments import (
     CLASSIFICATION_CSV,
     LABELS,

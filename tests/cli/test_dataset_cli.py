@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from mlhive import Client
 from mlhive.cli import _common
 from mlhive.cli.dataset import app, parse_quality
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 from tests.conftest import UserKey
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlhive.server.domain.forge_cards import card_markdown, front_matter, rule_violations
+from mlhive.server.domain.forge.cards import card_markdown, front_matter, rule_violations
 from mlhive.wire.models import MeasureComparison, MergeRule, ModelCard
 
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner, Result
 from mlhive import Client
 from mlhive.cli import _common
 from mlhive.cli.main import app
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
 from tests.conftest import UserKey
 

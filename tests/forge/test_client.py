@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from mlhive import Client
 from mlhive.client.models import UnsafeModelError, load_skops_safely
 from mlhive.errors import ConflictError, InvalidInputError, JobFailedError
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
 from tests.conftest import UserKey
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.server.domain.forge_merge import average, merge_tensor, task_arithmetic, ties
-from mlhive.server.domain.forge_tensors import from_numpy, to_numpy
+from mlhive.server.domain.forge.merge import average, merge_tensor, task_arithmetic, ties
+from mlhive.server.domain.forge.tensors import from_numpy, to_numpy
 
 RNG = np.random.default_rng(3)
 

@@ -7,7 +7,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 from safetensors.numpy import load
 
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 from tests.conftest import UserKey
 from tests.forge.conftest import Push, make_repo, random_tensors, tensors_bytes
 

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from mlhive.server.db.engine import make_engine, make_session_factory
-from mlhive.server.db.tables import Blob, Dataset
+from mlhive.server.db.tables.blobs import Blob
+from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.storage import LocalBlobStore
 from tests.live.conftest import LiveServer, cli
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mlhive.cli import server_cmds
+from mlhive.cli import server
 from mlhive.cli.dataset import app as dataset_app
 from mlhive.cli.model import app as model_app
 from mlhive.cli.run import app as run_app
@@ -23,11 +23,11 @@ app.add_typer(task_app, name="task")
 app.add_typer(run_app, name="run")
 app.command("leaderboard")(leaderboard)
 app.add_typer(model_app, name="model")
-app.add_typer(server_cmds.db_app, name="db")
-app.add_typer(server_cmds.user_app, name="user")
-app.command("serve")(server_cmds.serve)
-app.command("worker")(server_cmds.worker)
-app.command("demo")(server_cmds.demo)
+app.add_typer(server.db_app, name="db")
+app.add_typer(server.user_app, name="user")
+app.command("serve")(server.serve)
+app.command("worker")(server.worker)
+app.command("demo")(server.demo)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,22 +11,22 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from mlhive import __version__
 from mlhive.server.api import datasets, errors, flows, models, runs, studies, system, tasks, users
-from mlhive.server.api.limits import BodyLimit
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
+from mlhive.server.http.limits import BodyLimit
 from mlhive.server.jobs.worker import JobContext, Worker
 from mlhive.server.openml import install as install_openml
-from mlhive.server.services.dataset_processing import process_dataset
-from mlhive.server.services.datasets import PROCESS_JOB
-from mlhive.server.services.models_commits import EXPORT_JOB
-from mlhive.server.services.models_export import export_onnx
-from mlhive.server.services.models_merge import MERGE_JOB, run_merge
-from mlhive.server.services.models_requests import EVALUATE_REQUEST_JOB, evaluate_request
-from mlhive.server.services.run_evaluation import evaluate_run
-from mlhive.server.services.runs import EVALUATE_JOB
-from mlhive.server.state import Hive
+from mlhive.server.services.datasets.catalog import PROCESS_JOB
+from mlhive.server.services.datasets.processing import process_dataset
+from mlhive.server.services.experiments.runs import EVALUATE_JOB
+from mlhive.server.services.experiments.scoring import evaluate_run
+from mlhive.server.services.forge.commits import EXPORT_JOB
+from mlhive.server.services.forge.export import export_onnx
+from mlhive.server.services.forge.merges import MERGE_JOB, run_merge
+from mlhive.server.services.forge.requests import EVALUATE_REQUEST_JOB, evaluate_request
 from mlhive.server.storage import open_blob_store
+from mlhive.server.wiring import Hive
 
 log = logging.getLogger("mlhive")
 

@@ -12,7 +12,7 @@ import sys
 from sqlalchemy import insert, make_url, select, text
 
 from mlhive.server.db.engine import make_engine
-from mlhive.server.db.tables import Dataset, Quality
+from mlhive.server.db.tables.datasets import Dataset, Quality
 
 
 def prepare_db(url: str) -> str:

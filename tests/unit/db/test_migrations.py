@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine
 from mlhive.server.db.migrate import current_revision, upgrade
-from mlhive.server.db.models import metadata
+from mlhive.server.db.schema import metadata
 
 
 def test_migrated_schema_matches_the_tables(settings: Settings) -> None:

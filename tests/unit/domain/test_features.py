@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from mlhive.server.domain.features import FeatureSummary, summarize_features
+from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
 
 
 def _nominal(values: list[str | None], categories: list[str]) -> pa.DictionaryArray:

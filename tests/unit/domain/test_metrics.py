@@ -13,8 +13,8 @@ import pyarrow as pa
 import pytest
 import sklearn.metrics as skm
 
-from mlhive.server.domain.metrics import MEASURES, Evaluation, evaluate, measures_for
-from mlhive.server.domain.predictions import ValidPredictions, validate_predictions
+from mlhive.server.domain.experiments.metrics import MEASURES, Evaluation, evaluate, measures_for
+from mlhive.server.domain.experiments.predictions import ValidPredictions, validate_predictions
 from tests.unit.domain.test_predictions import make_predictions, make_splits
 
 BINARY = ("no", "yes")

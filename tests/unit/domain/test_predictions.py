@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.server.domain.predictions import (
+from mlhive.server.domain.experiments.predictions import (
     ValidPredictions,
     read_predictions,
     validate_predictions,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlhive.server.domain.errors import NotFound
-from mlhive.server.domain.procedures import (
+from mlhive.server.domain.experiments.procedures import (
     PROCEDURES,
     default_procedure,
     get_procedure,

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pytest
 import sklearn
 
-from mlhive.server.domain.features import summarize_features
-from mlhive.server.domain.landmarkers import LANDMARKER_QUALITY_NAMES
-from mlhive.server.domain.qualities import QUALITY_NAMES, compute_qualities
+from mlhive.server.domain.datasets.features import summarize_features
+from mlhive.server.domain.datasets.landmarkers import LANDMARKER_QUALITY_NAMES
+from mlhive.server.domain.datasets.qualities import QUALITY_NAMES, compute_qualities
 
 OPENML_FIXTURES = Path(sklearn.__file__).parent / "datasets" / "tests" / "data" / "openml"
 # Every fixture with qualities and a complete ARFF: kr-vs-kp, iris, zoo, cpu, glass2, Titanic,

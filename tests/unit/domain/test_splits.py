@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.server.domain.procedures import get_procedure
-from mlhive.server.domain.splits import (
+from mlhive.server.domain.experiments.procedures import get_procedure
+from mlhive.server.domain.experiments.splits import (
     LEAVE_ONE_OUT_MAX_ROWS,
     fold_shape,
     iter_folds,

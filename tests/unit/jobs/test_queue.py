@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy import update
 
+from mlhive.server.db.base import utcnow
 from mlhive.server.db.engine import transaction
-from mlhive.server.db.tables import Job, utcnow
+from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.jobs import queue
 from mlhive.server.jobs.worker import JobContext, Worker
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 
 
 def _enqueue(hive: Hive, kind: str = "echo", **payload: Any) -> int:

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory
-from mlhive.server.db.experiment_tables import Collection, CollectionTask, Run, Task
-from mlhive.server.db.tables import Dataset, Quality
-from mlhive.server.demo import DEMO_DATASETS, load_demo
-from mlhive.server.services import evaluations
+from mlhive.server.db.tables.datasets import Dataset, Quality
+from mlhive.server.db.tables.experiments import Collection, CollectionTask, Run, Task
+from mlhive.server.demo.datasets import DEMO_DATASETS, load_demo
+from mlhive.server.services.experiments import evaluations
 
 
 def test_demo_loads_datasets_tasks_suite_and_baselines_once(settings: Settings) -> None:

@@ -10,11 +10,11 @@ from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
-from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
-from mlhive.server.api.files import send_blob
-from mlhive.server.db import dataset_queries as q
+from mlhive.server.db.queries import datasets
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.server.services import dataset_files, datasets
+from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.http.files import send_blob
+from mlhive.server.services.datasets import catalog, files
 from mlhive.wire.datasets import (
     DatasetCreate,
     DatasetOut,
@@ -51,10 +51,10 @@ def publish(
     """Upload a dataset; it is processed (features, qualities) by a background job."""
     meta = parse_metadata(metadata)
     with write(h) as session:
-        dataset = datasets.publish(
+        dataset = catalog.publish(
             session, h.store, h.settings, actor, file.file, file.filename, meta
         )
-        return datasets.describe(session, dataset)
+        return catalog.describe(session, dataset)
 
 
 @router.get("")
@@ -73,22 +73,22 @@ def list_datasets(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DatasetPage:
     """List datasets the caller may see; follow ``next_cursor`` for the next page."""
-    query = q.DatasetQuery(
+    query = datasets.DatasetQuery(
         name=name,
         tag=tag,
         status=None if status == "all" else status,
         uploader=uploader,
         text=q_,
-        qualities=[q.QualityRange.parse(item) for item in quality],
+        qualities=[datasets.QualityRange.parse(item) for item in quality],
         sort=sort,
         limit=limit,
         cursor=cursor,
         offset=offset,
     )
     with read(h) as session:
-        rows, next_cursor = q.list_page(session, query, actor)
+        rows, next_cursor = datasets.list_page(session, query, actor)
         ids = [row.id for row in rows]
-        tags, qualities = datasets.tags_of(session, ids), q.qualities_of(session, ids)
+        tags, qualities = catalog.tags_of(session, ids), datasets.qualities_of(session, ids)
         items = [
             DatasetSummary(
                 id=row.id,
@@ -112,7 +112,7 @@ def list_datasets(
 def get_dataset(dataset_id: int, actor: MaybeActor, h: HiveDep) -> DatasetOut:
     """A dataset's description."""
     with read(h) as session:
-        return datasets.describe(session, datasets.get(session, actor, dataset_id))
+        return catalog.describe(session, catalog.get(session, actor, dataset_id))
 
 
 @router.patch("/{dataset_id}")
@@ -121,15 +121,15 @@ def edit_dataset(
 ) -> DatasetOut:
     """Edit descriptive metadata (owner or admin); the previous values stay in the history."""
     with write(h) as session:
-        dataset = datasets.update(session, h.store, actor, dataset_id, body)
-        return datasets.describe(session, dataset)
+        dataset = catalog.update(session, h.store, actor, dataset_id, body)
+        return catalog.describe(session, dataset)
 
 
 @router.get("/{dataset_id}/history")
 def dataset_history(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[HistoryEntry]:
     """Every metadata edit and status change, oldest first."""
     with read(h) as session:
-        return datasets.history(session, actor, dataset_id)
+        return catalog.history(session, actor, dataset_id)
 
 
 @router.post("/{dataset_id}/status")
@@ -138,8 +138,8 @@ def change_status(
 ) -> DatasetOut:
     """Activate or deactivate a dataset (OpenML's transitions)."""
     with write(h) as session:
-        dataset = datasets.set_status(session, actor, dataset_id, body.status)
-        return datasets.describe(session, dataset)
+        dataset = catalog.set_status(session, actor, dataset_id, body.status)
+        return catalog.describe(session, dataset)
 
 
 @router.post("/{dataset_id}/fork", status_code=status.HTTP_201_CREATED)
@@ -148,29 +148,29 @@ def fork_dataset(
 ) -> DatasetOut:
     """A new dataset owned by the caller, with this version's data."""
     with write(h) as session:
-        dataset = datasets.fork(session, actor, dataset_id, body.name, body.visibility)
-        return datasets.describe(session, dataset)
+        dataset = catalog.fork(session, actor, dataset_id, body.name, body.visibility)
+        return catalog.describe(session, dataset)
 
 
 @router.post("/{dataset_id}/tags")
 def tag_dataset(dataset_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
     """Add a tag; returns all tags."""
     with write(h) as session:
-        return datasets.add_tag(session, actor, dataset_id, body.tag)
+        return catalog.add_tag(session, actor, dataset_id, body.tag)
 
 
 @router.delete("/{dataset_id}/tags/{tag}")
 def untag_dataset(dataset_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
     """Remove a tag; returns the remaining tags."""
     with write(h) as session:
-        return datasets.remove_tag(session, actor, dataset_id, tag)
+        return catalog.remove_tag(session, actor, dataset_id, tag)
 
 
 @router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_dataset(dataset_id: int, actor: RequiredActor, h: HiveDep) -> Response:
     """Delete a dataset (owner or admin) that nothing depends on."""
     with write(h) as session:
-        datasets.delete_dataset(session, actor, dataset_id)
+        catalog.delete_dataset(session, actor, dataset_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -178,7 +178,7 @@ def delete_dataset(dataset_id: int, actor: RequiredActor, h: HiveDep) -> Respons
 def get_features(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[FeatureOut]:
     """Per-column summaries (empty until processing is done)."""
     with read(h) as session:
-        rows = dataset_files.features(session, actor, dataset_id)
+        rows = files.features(session, actor, dataset_id)
         return [FeatureOut.model_validate(row) for row in rows]
 
 
@@ -186,7 +186,7 @@ def get_features(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[Feature
 def get_qualities(dataset_id: int, actor: MaybeActor, h: HiveDep) -> dict[str, float | None]:
     """OpenML's meta-features of the dataset (empty until processing is done)."""
     with read(h) as session:
-        return dataset_files.qualities(session, actor, dataset_id)
+        return files.qualities(session, actor, dataset_id)
 
 
 @router.get("/{dataset_id}/data", response_model=None)
@@ -199,12 +199,12 @@ def download(
 ) -> Response:
     """The data as Parquet (canonical), CSV or ARFF, with an ETag."""
     with read(h) as session:
-        item = dataset_files.download(session, actor, dataset_id, format)
+        item = files.download(session, actor, dataset_id, format)
     if not item.rendered:  # a stored file: sent as it is
         return send_blob(request, h.store, item.sha256, item.filename, item.media_type)
     if request.headers.get("if-none-match") == item.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
-    path = dataset_files.render_csv(h.store, item, h.settings.data_dir / "tmp")
+    path = files.render_csv(h.store, item, h.settings.data_dir / "tmp")
     return FileResponse(
         path,
         media_type=item.media_type,

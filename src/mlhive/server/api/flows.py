@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from mlhive.server.api.deps import HiveDep, RequiredActor, read, write
-from mlhive.server.db.experiment_tables import Flow
+from mlhive.server.db.tables.experiments import Flow
 from mlhive.server.domain.errors import NotFound
-from mlhive.server.services import flows
+from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
+from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import FlowCreate, FlowOut, FlowSummary, SetupOut
 from mlhive.wire.tasks import TagRequest
 

@@ -17,14 +17,16 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import ValidationError
 
-from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
-from mlhive.server.api.files import send_blob
 from mlhive.server.domain.errors import InvalidInput, NotFound
-from mlhive.server.domain.forge_cards import card_markdown
-from mlhive.server.domain.forge_tensors import checkout_size
-from mlhive.server.services import models, models_commits, models_merge, models_requests
-from mlhive.server.services import models_store as ms
-from mlhive.server.state import Hive
+from mlhive.server.domain.forge.cards import card_markdown
+from mlhive.server.domain.forge.tensors import checkout_size
+from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.http.files import send_blob
+from mlhive.server.services.forge import commits as models_commits
+from mlhive.server.services.forge import content, repos
+from mlhive.server.services.forge import merges as models_merge
+from mlhive.server.services.forge import requests as models_requests
+from mlhive.server.wiring import Hive
 from mlhive.wire.models import (
     CommentCreate,
     CommentOut,
@@ -50,7 +52,7 @@ MEDIA = {
     "model.safetensors": "application/octet-stream",
     "model.skops": "application/zip",
     "model.onnx": "application/onnx",
-    ms.EXPORT_NAME: "application/onnx",
+    content.EXPORT_NAME: "application/onnx",
 }
 
 
@@ -85,7 +87,7 @@ def local_copy(h: Hive, upload: UploadFile) -> Iterator[Path]:
 def create_repo(body: RepoCreate, actor: RequiredActor, h: HiveDep) -> RepoOut:
     """Create an empty model repository owned by the caller."""
     with write(h) as session:
-        return models.describe_repo(session, models.create_repo(session, actor, body))
+        return repos.describe_repo(session, repos.create_repo(session, actor, body))
 
 
 @router.get("")
@@ -98,15 +100,15 @@ def list_repos(
 ) -> list[RepoOut]:
     """Repositories the caller may see."""
     with read(h) as session:
-        rows = models.list_repos(session, actor, owner, limit, offset)
-        return [models.describe_repo(session, r) for r in rows]
+        rows = repos.list_repos(session, actor, owner, limit, offset)
+        return [repos.describe_repo(session, r) for r in rows]
 
 
 @router.get(REPO)
 def get_repo(owner: str, name: str, actor: MaybeActor, h: HiveDep) -> RepoOut:
     """A repository with its branches and tags."""
     with read(h) as session:
-        return models.describe_repo(session, models.get_repo(session, actor, owner, name))
+        return repos.describe_repo(session, repos.get_repo(session, actor, owner, name))
 
 
 @router.patch(REPO)
@@ -115,10 +117,8 @@ def update_repo(
 ) -> RepoOut:
     """Edit description, visibility, linked tasks and merge rules (owner or admin)."""
     with write(h) as session:
-        repo = models.update_repo(
-            session, actor, models.get_repo(session, actor, owner, name), body
-        )
-        return models.describe_repo(session, repo)
+        repo = repos.update_repo(session, actor, repos.get_repo(session, actor, owner, name), body)
+        return repos.describe_repo(session, repo)
 
 
 @router.post(REPO + "/fork", status_code=status.HTTP_201_CREATED)
@@ -127,9 +127,9 @@ def fork_repo(
 ) -> RepoOut:
     """A copy owned by the caller, recording where it was forked from."""
     with write(h) as session:
-        source = models.get_repo(session, actor, owner, name)
-        return models.describe_repo(
-            session, models.fork(session, actor, source, body.name, body.visibility)
+        source = repos.get_repo(session, actor, owner, name)
+        return repos.describe_repo(
+            session, repos.fork(session, actor, source, body.name, body.visibility)
         )
 
 
@@ -148,7 +148,7 @@ def push(
     """Commit a model file on a branch; unsafe formats are refused without being loaded."""
     meta = parse_metadata(metadata)
     with local_copy(h, file) as path, write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         commit = models_commits.push(session, h.store, actor, repo, path, file.filename, meta)
         return models_commits.describe_commit(session, h.store, repo, commit)
 
@@ -164,7 +164,7 @@ def log(
 ) -> list[CommitOut]:
     """The history reachable from ``ref``, newest first."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         rows = models_commits.log(session, repo, ref, limit)
         return [models_commits.describe_commit(session, h.store, repo, c) for c in rows]
 
@@ -173,9 +173,9 @@ def log(
 def get_commit(owner: str, name: str, ref: str, actor: MaybeActor, h: HiveDep) -> CommitOut:
     """One commit, by branch, tag or commit id."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         return models_commits.describe_commit(
-            session, h.store, repo, models.resolve(session, repo, ref)
+            session, h.store, repo, repos.resolve(session, repo, ref)
         )
 
 
@@ -190,8 +190,8 @@ def get_card(
 ) -> ModelCard | PlainTextResponse:
     """The model card as JSON or as Markdown with YAML front matter."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
-        commit = models.resolve(session, repo, ref)
+        repo = repos.get_repo(session, actor, owner, name)
+        commit = repos.resolve(session, repo, ref)
         card = ModelCard.model_validate(commit.card)
         if format == "json":
             return card
@@ -212,12 +212,12 @@ def download(
     """A commit's model file: the checked-out safetensors file, the skops/ONNX file, or the
     ONNX export of a scikit-learn model."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
-        commit = models.resolve(session, repo, ref)
-        manifest = ms.manifest_of(h.store, commit)
-        if filename not in ms.files_of(manifest, commit):
+        repo = repos.get_repo(session, actor, owner, name)
+        commit = repos.resolve(session, repo, ref)
+        manifest = content.manifest_of(h.store, commit)
+        if filename not in content.files_of(manifest, commit):
             raise NotFound(f"commit {commit.sha[:12]} has no file {filename!r}")
-    if filename == ms.EXPORT_NAME:
+    if filename == content.EXPORT_NAME:
         assert commit.onnx_sha256 is not None
         return send_blob(request, h.store, commit.onnx_sha256, filename, MEDIA[filename])
     if filename in manifest.files:
@@ -234,7 +234,7 @@ def download(
         "Content-Encoding": "identity",
     }
     return StreamingResponse(
-        ms.checkout_chunks(h.store, manifest), media_type=MEDIA[filename], headers=headers
+        content.checkout_chunks(h.store, manifest), media_type=MEDIA[filename], headers=headers
     )
 
 
@@ -242,8 +242,8 @@ def download(
 def diff(owner: str, name: str, a: str, b: str, actor: MaybeActor, h: HiveDep) -> DiffOut:
     """What changed from ref ``a`` to ref ``b``."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
-        left, right = models.resolve(session, repo, a), models.resolve(session, repo, b)
+        repo = repos.get_repo(session, actor, owner, name)
+        left, right = repos.resolve(session, repo, a), repos.resolve(session, repo, b)
     return models_commits.diff(h.store, left, right)
 
 
@@ -256,15 +256,15 @@ def create_branch(
 ) -> RefOut:
     """A new branch at a ref."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
-        return models.create_ref(session, actor, repo, "branch", body.name, body.ref)
+        repo = repos.get_repo(session, actor, owner, name)
+        return repos.create_ref(session, actor, repo, "branch", body.name, body.ref)
 
 
 @router.delete(REPO + "/branches/{branch:path}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_branch(owner: str, name: str, branch: str, actor: RequiredActor, h: HiveDep) -> Response:
     """Delete a branch (not the default one)."""
     with write(h) as session:
-        models.delete_branch(session, actor, models.get_repo(session, actor, owner, name), branch)
+        repos.delete_branch(session, actor, repos.get_repo(session, actor, owner, name), branch)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -272,8 +272,8 @@ def delete_branch(owner: str, name: str, branch: str, actor: RequiredActor, h: H
 def create_tag(owner: str, name: str, body: RefCreate, actor: RequiredActor, h: HiveDep) -> RefOut:
     """A tag at a ref (owner only); tags never move."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
-        return models.create_ref(session, actor, repo, "tag", body.name, body.ref)
+        repo = repos.get_repo(session, actor, owner, name)
+        return repos.create_ref(session, actor, repo, "tag", body.name, body.ref)
 
 
 # -- merges -----------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def create_tag(owner: str, name: str, body: RefCreate, actor: RequiredActor, h: 
 def merge(owner: str, name: str, body: MergeCreate, actor: RequiredActor, h: HiveDep) -> MergeOut:
     """Queue a server-side merge; it ends in a commit on ``branch``."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         return models_merge.describe_merge(
             session, models_merge.request_merge(session, actor, repo, body)
         )
@@ -293,7 +293,7 @@ def merge(owner: str, name: str, body: MergeCreate, actor: RequiredActor, h: Hiv
 def get_merge(owner: str, name: str, merge_id: int, actor: MaybeActor, h: HiveDep) -> MergeOut:
     """A merge's state and, once done, its commit."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         return models_merge.describe_merge(
             session, models_merge.get_merge(session, actor, repo, merge_id)
         )
@@ -308,7 +308,7 @@ def open_request(
 ) -> MergeRequestOut:
     """Open a merge request from a branch or a fork; its evaluation is queued."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.open_request(session, actor, repo, body)
         return models_requests.describe_request(session, repo, request)
 
@@ -320,7 +320,7 @@ def list_requests(
 ) -> list[MergeRequestOut]:  # fmt: skip
     """A repository's merge requests, newest first."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         rows = models_requests.list_requests(session, repo, state)
         return [models_requests.describe_request(session, repo, r) for r in rows]
 
@@ -331,7 +331,7 @@ def get_request(
 ) -> MergeRequestOut:
     """A merge request with its evaluation, verdict and comments."""
     with read(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         return models_requests.describe_request(
             session, repo, models_requests.get_request(session, repo, number)
         )
@@ -343,7 +343,7 @@ def add_comment(
 ) -> CommentOut:
     """Comment on a request, or reply in a review thread."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         row = models_requests.comment(
             session, actor, models_requests.get_request(session, repo, number), body
         )
@@ -363,7 +363,7 @@ def merge_request(
 ) -> MergeRequestOut:
     """Merge a request the rules allow (owner only)."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.get_request(session, repo, number)
         models_requests.merge(session, h.store, actor, repo, request)
         return models_requests.describe_request(session, repo, request)
@@ -375,7 +375,7 @@ def close_request(
 ) -> MergeRequestOut:
     """Close a request without merging."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.get_request(session, repo, number)
         models_requests.close(session, actor, repo, request)
         return models_requests.describe_request(session, repo, request)
@@ -387,7 +387,7 @@ def reevaluate(
 ) -> MergeRequestOut:
     """Evaluate again against the branches' current heads (author or owner)."""
     with write(h) as session:
-        repo = models.get_repo(session, actor, owner, name)
+        repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.refresh(
             session, actor, repo, models_requests.get_request(session, repo, number)
         )

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import ValidationError
 
-from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
-from mlhive.server.api.files import send_blob
 from mlhive.server.domain.errors import InvalidInput, NotFound
-from mlhive.server.services import evaluations, run_evaluation, runs
-from mlhive.server.services.runs import UploadedFile
+from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.http.files import send_blob
+from mlhive.server.services.experiments import evaluations, runs, scoring
+from mlhive.server.services.experiments.runs import UploadedFile
 from mlhive.wire.runs import (
     EvaluationPage,
     Leaderboard,
@@ -59,7 +59,7 @@ def submit_run(
             UploadedFile(predictions.file, predictions.filename) if predictions else None,
             UploadedFile(trace.file, trace.filename) if trace else None,
         )
-        return run_evaluation.describe(session, run)
+        return scoring.describe(session, run)
 
 
 @router.get("/runs")
@@ -116,7 +116,7 @@ def compare_runs(
     if not 1 <= len(run) <= 50:
         raise InvalidInput("run: give between 1 and 50 run ids", field="run")
     with read(h) as session:
-        described = [run_evaluation.describe(session, runs.get(session, actor, r)) for r in run]
+        described = [scoring.describe(session, runs.get(session, actor, r)) for r in run]
         per_fold = evaluations.per_fold_of(session, run, measure)
     parameters: dict[str, dict[int, str | None]] = {}
     for item in described:
@@ -129,7 +129,7 @@ def compare_runs(
 def get_run(run_id: int, actor: MaybeActor, h: HiveDep) -> RunOut:
     """A run with its parameter values, timings and the server's evaluations."""
     with read(h) as session:
-        return run_evaluation.describe(session, runs.get(session, actor, run_id))
+        return scoring.describe(session, runs.get(session, actor, run_id))
 
 
 @router.get("/runs/{run_id}/predictions", response_model=None)

@@ -6,8 +6,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Response, status
 
-from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
-from mlhive.server.services import studies
+from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.services.experiments import studies
 from mlhive.wire.studies import (
     CollectionCreate,
     CollectionMembers,

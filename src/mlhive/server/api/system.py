@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from mlhive import __version__
-from mlhive.server.api.deps import HiveDep, read
+from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.jobs import queue
 from mlhive.wire.common import Health, JobOut
 

@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from mlhive.server.api.deps import HiveDep, MaybeActor, RequiredActor, read, write
-from mlhive.server.api.files import send_blob
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.server.domain.procedures import PROCEDURES, to_wire
-from mlhive.server.services import tasks
+from mlhive.server.domain.experiments.procedures import PROCEDURES, to_wire
+from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.http.files import send_blob
+from mlhive.server.services.experiments import tasks
 from mlhive.wire.datasets import parse_quality_range
 from mlhive.wire.tasks import (
     EstimationProcedureOut,

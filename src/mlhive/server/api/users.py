@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from mlhive.server.api.deps import HiveDep, RequiredActor, read, write
+from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
 from mlhive.server.services import accounts
 from mlhive.wire.accounts import ApiKeyCreate, ApiKeyOut, NewApiKey, UserCreate, UserOut
 

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables import Job, utcnow
+from mlhive.server.db.base import utcnow
+from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.errors import NotFound
 
 

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mlhive.server.openml import data, evaluations, files, flows, runs, setups, studies, tasks
 from mlhive.server.openml.common import caller, install_key_mask
 from mlhive.server.openml.errors import HANDLERS, CatchAll
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 
 API_PREFIX = "/api/v1/xml"
 FILES_PREFIX = "/data/v1"

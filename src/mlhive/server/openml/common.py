@@ -16,11 +16,11 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from mlhive.server.api.deps import actor_for_key, read, write
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Unauthenticated
+from mlhive.server.http.deps import actor_for_key, read, write
 from mlhive.server.openml.errors import OpenMLError
-from mlhive.server.state import Hive
+from mlhive.server.wiring import Hive
 
 __all__ = ["ApiKeyMask", "Filters", "caller", "form_text", "hive", "read", "write"]
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db import dataset_queries as q
-from mlhive.server.db.tables import Dataset
+from mlhive.server.db.queries import datasets
+from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.openml import descriptions, xmlio
@@ -27,8 +27,9 @@ from mlhive.server.openml.common import (
 )
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.tagging import change_tags
-from mlhive.server.services import accounts, dataset_files, datasets
-from mlhive.server.state import Hive
+from mlhive.server.services import accounts
+from mlhive.server.services.datasets import catalog, files
+from mlhive.server.wiring import Hive
 from mlhive.wire.datasets import parse_quality_range
 
 router = APIRouter()
@@ -77,9 +78,9 @@ def parquet_url(base: str, dataset_id: int) -> str:
 def visible_dataset(session: Session, who: Actor | None, dataset_id: int, missing: int) -> Dataset:
     """The dataset, or OpenML's "unknown" (``missing``) / "no access" (112) error."""
     try:
-        return datasets.get(session, who, dataset_id)
+        return catalog.get(session, who, dataset_id)
     except NotFound:
-        raise OpenMLError(112 if datasets.exists(session, dataset_id) else missing) from None
+        raise OpenMLError(112 if catalog.exists(session, dataset_id) else missing) from None
 
 
 @router.get("/data/list{filters:path}")
@@ -92,7 +93,7 @@ def list_data(filters: str, request: Request) -> Response:
         raise OpenMLError(371, f"status must be one of {', '.join(STATUSES)}")
     try:
         ranges = [
-            q.QualityRange(RANGE_FILTERS[name], *parse_quality_range(f"x:{value}")[1:])
+            datasets.QualityRange(RANGE_FILTERS[name], *parse_quality_range(f"x:{value}")[1:])
             for name, value in f.values.items()
             if name in RANGE_FILTERS
         ]
@@ -100,7 +101,7 @@ def list_data(filters: str, request: Request) -> Response:
         raise OpenMLError(371, str(exc)) from None
     h = hive(request)
     with read(h) as session:
-        query = q.DatasetQuery(
+        query = datasets.DatasetQuery(
             name=f.text("data_name"),
             tag=f.text("tag"),
             status=None if status == "all" else status,
@@ -112,10 +113,10 @@ def list_data(filters: str, request: Request) -> Response:
             offset=offset,
         )
         with codes(invalid=371):
-            rows, _ = q.list_page(session, query, actor(request))
+            rows, _ = datasets.list_page(session, query, actor(request))
         if not rows:
             raise OpenMLError(372)
-        qualities = q.qualities_of(session, [row.id for row in rows])
+        qualities = datasets.qualities_of(session, [row.id for row in rows])
         return xmlio.document(_listing(rows, qualities))
 
 
@@ -155,7 +156,7 @@ def quality_names(request: Request) -> Response:
     """``data/qualities/list``: the names of the qualities mlhive computes."""
     h = hive(request)
     with read(h) as session:
-        names = dataset_files.quality_names(session)
+        names = files.quality_names(session)
     if not names:
         raise OpenMLError(641)
     element = xmlio.root("data_qualities_list")
@@ -169,8 +170,8 @@ def get_data(dataset_id: Id, request: Request) -> Response:
     h = hive(request)
     with read(h) as session:
         dataset = visible_dataset(session, actor(request), dataset_id, 111)
-        out = datasets.describe(session, dataset)
-        has_dates = dataset_files.has_date_features(session, dataset.id)
+        out = catalog.describe(session, dataset)
+        has_dates = files.has_date_features(session, dataset.id)
     base = base_url(request, h)
     element = xmlio.root("data_set_description")
     for name, value in (
@@ -214,7 +215,7 @@ def get_features(dataset_id: Id, request: Request) -> Response:
     h = hive(request)
     with read(h) as session:
         dataset = visible_dataset(session, actor(request), dataset_id, 271)
-        rows = dataset_files.features(session, actor(request), dataset_id)
+        rows = files.features(session, actor(request), dataset_id)
     if not rows:
         raise OpenMLError(274 if dataset.processing == "failed" else 273)
     element = xmlio.root("data_features")
@@ -237,7 +238,7 @@ def get_qualities(dataset_id: Id, request: Request) -> Response:
     h = hive(request)
     with read(h) as session:
         dataset = visible_dataset(session, actor(request), dataset_id, 361)
-        values = dataset_files.qualities(session, actor(request), dataset_id)
+        values = files.qualities(session, actor(request), dataset_id)
     if not values:
         code = {"pending": 363, "failed": 364}.get(dataset.processing, 362)
         raise OpenMLError(code)
@@ -265,7 +266,7 @@ async def upload(request: Request) -> Response:
 
     def work() -> int:
         with write(h) as session, codes(invalid=145):
-            dataset = datasets.publish(
+            dataset = catalog.publish(
                 session, h.store, h.settings, who, data.file, "dataset.arff", meta
             )
             return dataset.id
@@ -286,7 +287,7 @@ def status_update(
     with write(h) as session:
         visible_dataset(session, actor(request), data_id, 692)
         with codes(denied=693, conflict=694):
-            dataset = datasets.set_status(session, required(request), data_id, status)
+            dataset = catalog.set_status(session, required(request), data_id, status)
         return xmlio.id_document("data_status_update", dataset.id, status=dataset.status)
 
 
@@ -310,7 +311,7 @@ async def edit(request: Request) -> Response:
         with write(h) as session:
             visible_dataset(session, who, int(data_id), 1063)
             with codes(denied=1065, invalid=1060):
-                return datasets.update(session, h.store, who, int(data_id), patch).id
+                return catalog.update(session, h.store, who, int(data_id), patch).id
 
     return xmlio.id_document("data_edit", await threaded(work))
 
@@ -321,7 +322,7 @@ def fork(request: Request, data_id: Annotated[int, Form()]) -> Response:
     h = hive(request)
     with write(h) as session:
         visible_dataset(session, actor(request), data_id, 1071)
-        forked = datasets.fork(session, required(request), data_id, None, None)
+        forked = catalog.fork(session, required(request), data_id, None, None)
         return xmlio.id_document("data_fork", forked.id)
 
 
@@ -347,8 +348,8 @@ def _tagging(request: Request, data_id: int, tag: str, *, untag: bool) -> Respon
         tag,
         untag=untag,
         lookup=lambda session: visible_dataset(session, actor(request), data_id, 472),
-        add=datasets.add_tag,
-        remove=datasets.remove_tag,
+        add=catalog.add_tag,
+        remove=catalog.remove_tag,
     )
 
 
@@ -359,5 +360,5 @@ def delete(dataset_id: Id, request: Request) -> Response:
     with write(h) as session:
         visible_dataset(session, actor(request), dataset_id, 352)
         with codes(denied=353, conflict=354):
-            datasets.delete_dataset(session, required(request), dataset_id)
+            catalog.delete_dataset(session, required(request), dataset_id)
     return xmlio.id_document("data_delete", dataset_id)

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mlhive.server.domain.errors import NotFound
-from mlhive.server.domain.metrics import MEASURES
+from mlhive.server.domain.experiments.metrics import MEASURES
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import Filters, actor, hive, read
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.runs import dataset_names, uploader_ids
-from mlhive.server.services import accounts, evaluations
+from mlhive.server.services import accounts
+from mlhive.server.services.experiments import evaluations
 
 router = APIRouter()
 LIST_FILTERS = (

@@ -28,15 +28,17 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from mlhive.formats.tables import write_arff
-from mlhive.server.api.files import send_blob
-from mlhive.server.db.tables import Dataset
+from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
+from mlhive.server.http.files import send_blob
 from mlhive.server.openml.common import actor, hive, read
 from mlhive.server.openml.errors import OpenMLError, codes
-from mlhive.server.services import dataset_files, datasets, runs, tasks
-from mlhive.server.services.dataset_processing import load_table
-from mlhive.server.state import Hive
+from mlhive.server.services.datasets import catalog
+from mlhive.server.services.datasets import files as dataset_files
+from mlhive.server.services.datasets.processing import load_table
+from mlhive.server.services.experiments import runs, tasks
+from mlhive.server.wiring import Hive
 
 router = APIRouter()
 Id = Annotated[int, PathParam(ge=1)]
@@ -67,9 +69,9 @@ def download_arff(dataset_id: Id, filename: str, request: Request) -> Response:
 
 def _dataset(session: Session, who: Actor | None, dataset_id: int) -> Dataset:
     try:
-        return datasets.get(session, who, dataset_id)
+        return catalog.get(session, who, dataset_id)
     except NotFound:
-        exists = datasets.exists(session, dataset_id)
+        exists = catalog.exists(session, dataset_id)
         raise OpenMLError(112 if exists else 111) from None
 
 
@@ -103,7 +105,7 @@ def parquet(dataset_id: int, filename: str, request: Request) -> Response:
         return _s3_error(404, "NoSuchKey", "Object does not exist", request.method)
     with read(h) as session:
         try:
-            dataset = datasets.get(session, actor(request), dataset_id)
+            dataset = catalog.get(session, actor(request), dataset_id)
         except NotFound:
             return _s3_error(404, "NoSuchKey", "Object does not exist", request.method)
         sha, modified = dataset.data_sha256, dataset.upload_date

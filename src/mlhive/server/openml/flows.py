@@ -21,7 +21,8 @@ from mlhive.server.openml.common import Filters, form_text, hive, read, required
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.tagging import change_tags
 from mlhive.server.openml.xmlio import Node
-from mlhive.server.services import accounts, flows
+from mlhive.server.services import accounts
+from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import FlowCreate, FlowOut
 
 router = APIRouter()

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from mlhive.server.db.experiment_tables import Run
+from mlhive.server.db.tables.experiments import Run
 from mlhive.server.domain.access import Actor
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import (
@@ -37,9 +37,11 @@ from mlhive.server.openml.setups import parameter_settings
 from mlhive.server.openml.tagging import change_tags
 from mlhive.server.openml.tasks import TYPE_NAMES
 from mlhive.server.openml.xmlio import Node
-from mlhive.server.services import accounts, datasets, flows, run_evaluation, runs, tasks
-from mlhive.server.services.dataset_processing import load_table
-from mlhive.server.services.runs import UploadedFile
+from mlhive.server.services import accounts
+from mlhive.server.services.datasets import catalog
+from mlhive.server.services.datasets.processing import load_table
+from mlhive.server.services.experiments import flows, runs, scoring, tasks
+from mlhive.server.services.experiments.runs import UploadedFile
 from mlhive.wire.runs import RunCreate, RunOut
 from mlhive.wire.tasks import TASK_TYPE_IDS
 
@@ -170,7 +172,7 @@ def get_run(run_id: Id, request: Request) -> Response:
     with read(h) as session:
         with codes(not_found=236):
             run = runs.get(session, actor(request), run_id)
-        out = run_evaluation.describe(session, run)
+        out = scoring.describe(session, run)
         element = _run_document(session, request, run, out)
     return xmlio.document(element)
 
@@ -304,4 +306,4 @@ def uploader_ids(session: Session, names: set[str]) -> dict[str, int]:
 
 def dataset_names(session: Session, who: Actor | None, ids: set[int]) -> dict[int, str]:
     """Datasets' names by id."""
-    return {i: datasets.get(session, who, i).name for i in ids}
+    return {i: catalog.get(session, who, i).name for i in ids}

@@ -14,14 +14,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.experiment_tables import Flow, Setup
+from mlhive.server.db.tables.experiments import Flow, Setup
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import Filters, form_text, hive, read, threaded
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.flows import full_name
 from mlhive.server.openml.xmlio import Node
-from mlhive.server.services import flows
+from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import ParameterSetting
 
 router = APIRouter()

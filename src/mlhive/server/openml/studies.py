@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.experiment_tables import Collection
+from mlhive.server.db.tables.experiments import Collection
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.openml import descriptions, xmlio
@@ -26,7 +26,7 @@ from mlhive.server.openml.common import (
     write,
 )
 from mlhive.server.openml.errors import OpenMLError, codes
-from mlhive.server.services import runs, studies, tasks
+from mlhive.server.services.experiments import runs, studies, tasks
 
 router = APIRouter()
 ENTITY = {"suite": "task", "study": "run"}

@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.api.deps import write
 from mlhive.server.domain.access import Actor
+from mlhive.server.http.deps import write
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import hive, required
 from mlhive.server.openml.errors import OpenMLError, codes

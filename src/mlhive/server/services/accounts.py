@@ -8,7 +8,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables import ApiKey, User, utcnow
+from mlhive.server.db.base import utcnow
+from mlhive.server.db.tables.accounts import ApiKey, User
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from mlhive.wire.errors import ErrorCode

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.experiment_tables import FlowTag, RunTag, TaskTag
-from mlhive.server.db.tables import DatasetTag
+from mlhive.server.db.tables.datasets import DatasetTag
+from mlhive.server.db.tables.experiments import FlowTag, RunTag, TaskTag
 from mlhive.server.domain.access import Actor, require_owner
 from mlhive.server.domain.errors import NotFound
 

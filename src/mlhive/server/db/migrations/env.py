@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from mlhive.server.db.models import metadata
+from mlhive.server.db.schema import metadata
 
 config = context.config
 engine = config.attributes["engine"]

@@ -1,0 +1,134 @@
+"""Server-side commands: serve, worker, db, user, demo. They need the ``server`` extra."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+db_app = typer.Typer(help="Manage the metadata database.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Manage users and API keys (directly on the database).", no_args_is_help=True
+)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Data folder (SQLite file, local blobs).",
+        envvar="MLHIVE_DATA_DIR",
+        show_envvar=True,
+    ),
+]
+
+
+def _settings(data_dir: Path | None, **overrides: Any) -> Any:
+    try:
+        from mlhive.server.config import Settings
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        typer.echo("the server commands need: pip install 'mlhive[server]'", err=True)
+        raise typer.Exit(2) from exc
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return Settings(**overrides)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    data_dir: DataDir = None,
+    workers: Annotated[int, typer.Option(help="In-process job workers (0 = none).")] = 1,
+) -> None:
+    """Run the server (migrating the database first)."""
+    import uvicorn
+
+    from mlhive.server.app import create_app
+
+    settings = _settings(data_dir, **({} if workers else {"worker": "off"}))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    typer.echo(f"mlhive serving http://{host}:{port}/  (data: {settings.data_dir})", err=True)
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10
+    )
+
+
+def worker(data_dir: DataDir = None) -> None:
+    """Run a job worker in the foreground (any number may run beside the server)."""
+    from mlhive.server.app import build_hive
+    from mlhive.server.db.migrate import upgrade
+
+    hive = build_hive(_settings(data_dir))
+    upgrade(hive.engine)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    typer.echo(f"mlhive worker {hive.worker.name} polling {hive.settings.data_dir}", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        hive.worker.run_forever()
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    data_dir: DataDir = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Apply database migrations."""
+    from mlhive.server.db.engine import make_engine
+    from mlhive.server.db.migrate import current_revision, upgrade
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine, revision)
+    typer.echo(f"database at revision {current_revision(engine)}")
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    admin: Annotated[bool, typer.Option("--admin", help="Grant administrator rights.")] = False,
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a user and print its first API key (shown only once)."""
+    from mlhive.server.app import build_hive
+    from mlhive.server.db.engine import transaction
+    from mlhive.server.db.migrate import upgrade
+    from mlhive.server.domain.errors import DomainError
+    from mlhive.server.services import accounts
+
+    hive = build_hive(_settings(data_dir))
+    upgrade(hive.engine)
+    try:
+        with transaction(hive.sessions) as session:
+            user = accounts.create_user(session, name, is_admin=admin)
+            _, secret = accounts.issue_key(session, user, "cli")
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps({"name": name, "is_admin": admin, "api_key": secret}))
+    else:
+        typer.echo(secret)
+
+
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Data folder.")] = Path(
+        "mlhive-demo"
+    ),
+    load_only: Annotated[bool, typer.Option("--load-only", help="Load, then exit.")] = False,
+) -> None:
+    """Load demo content (real datasets shipped in installed packages) and serve it."""
+    from mlhive.server.demo.datasets import load_demo
+
+    settings = _settings(data_dir)
+    key = load_demo(settings)
+    typer.echo(f"\nmlhive demo: http://{host}:{port}/api/docs", err=True)
+    typer.echo(f"admin API key: {key}", err=True)
+    typer.echo(f"  export MLHIVE_URL=http://{host}:{port} MLHIVE_API_KEY={key}\n", err=True)
+    if not load_only:
+        serve(host=host, port=port, data_dir=data_dir, workers=1)

@@ -1,0 +1,1 @@
+"""Query builders (filters, keyset pages) called by services only."""

@@ -1,0 +1,10 @@
+"""Every table module, imported once so that ``metadata`` knows the whole schema."""
+
+from __future__ import annotations
+
+from mlhive.server.db.base import Base
+from mlhive.server.db.tables import accounts, blobs, datasets, experiments, forge, jobs
+
+metadata = Base.metadata
+
+__all__ = ["accounts", "blobs", "datasets", "experiments", "forge", "jobs", "metadata"]

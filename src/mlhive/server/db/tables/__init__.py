@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, one module per capability; `db.schema` imports them all."""

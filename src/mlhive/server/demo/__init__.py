@@ -1,0 +1,1 @@
+"""Real demo content: offline datasets and a few experiments on them."""

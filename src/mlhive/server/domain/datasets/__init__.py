@@ -1,0 +1,1 @@
+"""Pure dataset rules: life cycle, features, qualities and landmarkers."""

@@ -1,0 +1,1 @@
+"""Pure experiment rules: estimation procedures, splits, predictions and metrics."""

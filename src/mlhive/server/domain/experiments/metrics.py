@@ -1,0 +1,389 @@
+"""Evaluation measures the server computes from a run's validated predictions.
+
+Names follow OpenML where OpenML has the measure (``predictive_accuracy``,
+``area_under_roc_curve``, ``f_measure``, ``kappa``, ...); the others are additions. Every value
+comes from :mod:`sklearn.metrics` on the fold's arrays, or, for accuracy, balanced accuracy and
+kappa, from the fold's confusion matrix with the arithmetic scikit-learn uses, so each equals
+scikit-learn's result on the same arrays exactly. Exact definitions are in ``docs/measures.md``.
+
+:func:`evaluate` scores each (repeat, fold, sample) block of :class:`ValidPredictions`, then
+aggregates: the value of a run is the mean over its folds, its stdev the sample standard
+deviation (ddof=1) across folds. Rows whose true value is missing are left out. A measure that
+is undefined on a fold (AUC when the fold's truth lacks a class, R² on a single row, ...) is
+``None`` there and left out of the mean. Nothing is ever NaN or infinite: ``None`` instead.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import sklearn.metrics as skm
+from sklearn.exceptions import UndefinedMetricWarning
+
+from mlhive.server.domain.experiments.predictions import (
+    CLASSIFICATION_TASK_TYPES,
+    TASK_TYPES,
+    ValidPredictions,
+)
+
+__all__ = ["MEASURES", "Evaluation", "Measure", "MeasureResult", "evaluate", "measures_for"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Scores = dict[str, float | None]
+
+_CLASSIFICATION = frozenset(CLASSIFICATION_TASK_TYPES)
+_REGRESSION = frozenset({"supervised_regression"})
+_CLUSTERING = frozenset({"clustering"})
+CONFUSION_MATRIX = "confusion_matrix"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One evaluation measure of the catalogue.
+
+    Attributes:
+        name: OpenML's name where OpenML has the measure.
+        task_types: the task types it is computed for.
+        higher_is_better: how to rank runs by it.
+        description: one line; the exact definition is in ``docs/measures.md``.
+        is_array: True for a measure whose value is a matrix (``array_data``), not a number.
+    """
+
+    name: str
+    task_types: frozenset[str]
+    higher_is_better: bool
+    description: str
+    is_array: bool = False
+
+
+def _measure(name: str, types: frozenset[str], higher: bool, description: str) -> Measure:
+    return Measure(name, types, higher, description, is_array=name == CONFUSION_MATRIX)
+
+
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        _measure("predictive_accuracy", _CLASSIFICATION, True, "fraction of correct labels"),
+        _measure("balanced_accuracy", _CLASSIFICATION, True, "mean recall over classes"),
+        _measure("kappa", _CLASSIFICATION, True, "Cohen's kappa of truth and prediction"),
+        _measure("precision", _CLASSIFICATION, True, "per-class precision, support-weighted"),
+        _measure("recall", _CLASSIFICATION, True, "per-class recall, support-weighted"),
+        _measure("f_measure", _CLASSIFICATION, True, "per-class F1, support-weighted"),
+        _measure("precision_macro", _CLASSIFICATION, True, "per-class precision, unweighted"),
+        _measure("recall_macro", _CLASSIFICATION, True, "per-class recall, unweighted"),
+        _measure("f_measure_macro", _CLASSIFICATION, True, "per-class F1, unweighted"),
+        _measure("area_under_roc_curve", _CLASSIFICATION, True, "ROC AUC, one-vs-rest weighted"),
+        _measure("area_under_roc_curve_macro", _CLASSIFICATION, True, "ROC AUC, one-vs-rest"),
+        _measure("log_loss", _CLASSIFICATION, False, "mean negative log-likelihood"),
+        _measure("brier_score", _CLASSIFICATION, False, "mean squared probability error"),
+        _measure("mean_absolute_error", _CLASSIFICATION | _REGRESSION, False, "mean |error|"),
+        _measure("root_mean_squared_error", _CLASSIFICATION | _REGRESSION, False, "RMSE"),
+        _measure(CONFUSION_MATRIX, _CLASSIFICATION, False, "counts: rows truth, columns pred"),
+        _measure("r_squared", _REGRESSION, True, "coefficient of determination"),
+        _measure("median_absolute_error", _REGRESSION, False, "median |error|"),
+        _measure("adjusted_rand_index", _CLUSTERING, True, "chance-adjusted Rand index"),
+        _measure("normalized_mutual_information", _CLUSTERING, True, "NMI (arithmetic mean)"),
+    )
+}
+
+
+def measures_for(task_type: str) -> list[str]:
+    """Return the names of the measures computed for a task type, in catalogue order.
+
+    Raises:
+        ValueError: for an unknown task type.
+    """
+    if task_type not in TASK_TYPES:
+        raise ValueError(f"unknown task type {task_type!r}")
+    return [name for name, m in MEASURES.items() if task_type in m.task_types]
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    """One measure of one run.
+
+    Attributes:
+        value: the mean over folds (learning curves: over folds at each fold's last sample);
+            ``None`` for the confusion matrix or when no fold has a value.
+        stdev: sample standard deviation (ddof=1) of the fold values; ``None`` below two.
+        per_fold: ``per_fold[repeat][fold]`` (learning curves: the last sample); ``None`` for
+            the confusion matrix.
+        per_sample: learning curves only: ``per_sample[repeat][fold][sample]``.
+        curve: learning curves only: the mean over folds for each sample.
+        array_data: the confusion matrix summed over folds (rows truth, columns prediction).
+    """
+
+    value: float | None
+    stdev: float | None
+    per_fold: list[list[float | None]] | None
+    per_sample: list[list[list[float | None]]] | None = None
+    curve: list[float | None] | None = None
+    array_data: list[list[float]] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (no NaN or infinity anywhere)."""
+        return {
+            "value": self.value,
+            "stdev": self.stdev,
+            "per_fold": self.per_fold,
+            "per_sample": self.per_sample,
+            "curve": self.curve,
+            "array_data": self.array_data,
+        }
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """All measures of one run, keyed by measure name (see :data:`MEASURES`)."""
+
+    task_type: str
+    measures: dict[str, MeasureResult] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, dict[str, Any]]:
+        """Return ``{measure: result}`` as JSON-ready dicts."""
+        return {name: result.to_json() for name, result in self.measures.items()}
+
+
+def evaluate(
+    valid: ValidPredictions,
+    truth: npt.NDArray[Any] | None,
+    *,
+    task_type: str,
+    class_labels: Sequence[str] | None,
+) -> Evaluation:
+    """Compute every measure of :func:`measures_for` for a run, per fold and overall.
+
+    Args:
+        valid: predictions from :func:`~mlhive.server.domain.predictions.validate_predictions`.
+        truth: the dataset's target for all rows, indexed by row id: class indices for
+            classification and clustering (negative or NaN when missing), floats for regression
+            (NaN when missing). ``None`` for a clustering task on a dataset without labels:
+            every measure is then ``None``.
+        task_type: the task's type.
+        class_labels: the task's classes (classification and learning curves).
+
+    Returns:
+        The evaluation; every measure of the task type is present.
+
+    Raises:
+        ValueError: for an unknown task type, a truth array shorter than the largest row id,
+            or class indices outside ``class_labels``.
+    """
+    names = measures_for(task_type)
+    n_classes = len(class_labels or ())
+    if task_type in CLASSIFICATION_TASK_TYPES and n_classes < 2:
+        raise ValueError("a classification task needs at least two class labels")
+    blocks = valid.blocks()
+    if truth is None:
+        scored: list[tuple[Scores, IntArray | None]] = [({}, None) for _ in blocks]
+    else:
+        rows_truth, known = _aligned_truth(valid, truth, task_type, n_classes)
+        scored = [
+            _score_block(valid, rows_truth, known, rows, task_type, n_classes)
+            for _, _, _, rows in blocks
+        ]
+    keys = [(r, f, s) for r, f, s, _ in blocks]
+    results = {name: _aggregate(name, keys, scored) for name in names}
+    return Evaluation(task_type=task_type, measures=results)
+
+
+def _aligned_truth(
+    valid: ValidPredictions, truth: npt.NDArray[Any], task_type: str, n_classes: int
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_] | None]:
+    if len(valid) and int(valid.row_id.max()) >= len(truth):
+        raise ValueError(
+            f"the truth has {len(truth)} rows; predictions reach row id {int(valid.row_id.max())}"
+        )
+    values = np.asarray(truth)[valid.row_id]
+    if task_type == "supervised_regression":
+        values = values.astype(np.float64, copy=False)
+        known = ~np.isnan(values)
+    elif np.issubdtype(values.dtype, np.floating):
+        known = ~np.isnan(values)
+        values = np.where(known, values, -1).astype(np.int64)
+    else:
+        values = values.astype(np.int64, copy=False)
+        known = values >= 0
+    if task_type in CLASSIFICATION_TASK_TYPES and np.any(values >= n_classes):
+        raise ValueError(f"the truth has class indices beyond the {n_classes} classes")
+    return values, (None if known.all() else known)
+
+
+def _score_block(
+    valid: ValidPredictions,
+    rows_truth: npt.NDArray[Any],
+    known: npt.NDArray[np.bool_] | None,
+    rows: slice,
+    task_type: str,
+    n_classes: int,
+) -> tuple[Scores, IntArray | None]:
+    take: slice | IntArray = rows
+    if known is not None:
+        take = np.flatnonzero(known[rows]) + rows.start
+    y = rows_truth[take]
+    if len(y) == 0:
+        return {}, None
+    if task_type in CLASSIFICATION_TASK_TYPES:
+        assert valid.labels is not None
+        assert valid.probabilities is not None
+        return _classification(y, valid.labels[take], valid.probabilities[take], n_classes)
+    if task_type == "clustering":
+        assert valid.labels is not None
+        return _clustering(y, valid.labels[take]), None
+    assert valid.values is not None
+    return _regression(y, valid.values[take]), None
+
+
+def _classification(
+    y: IntArray, predicted: IntArray, proba: FloatArray, k: int
+) -> tuple[Scores, IntArray]:
+    classes = np.arange(k)
+    matrix: IntArray = skm.confusion_matrix(y, predicted, labels=classes)
+    scores: Scores = {"predictive_accuracy": float(np.trace(matrix) / len(y))}
+    # scikit-learn's balanced accuracy and kappa work on the matrix of the labels present.
+    used = (matrix.sum(axis=0) + matrix.sum(axis=1)) > 0
+    present = matrix[np.ix_(used, used)]
+    scores["balanced_accuracy"] = _balanced_accuracy(present)
+    scores["kappa"] = _kappa(present)
+    for suffix, average in (("", "weighted"), ("_macro", "macro")):
+        p, r, f, _ = skm.precision_recall_fscore_support(
+            y, predicted, average=average, zero_division=0.0
+        )
+        scores.update(
+            {
+                f"precision{suffix}": float(p),
+                f"recall{suffix}": float(r),
+                f"f_measure{suffix}": float(f),
+            }
+        )
+    scores.update(_auc(y, proba, matrix.sum(axis=1) > 0))
+    scores["log_loss"] = _safe(skm.log_loss, y, proba, labels=classes)
+    scores["brier_score"] = _safe(skm.brier_score_loss, y, proba, labels=classes)
+    onehot = np.zeros_like(proba)
+    onehot[np.arange(len(y)), y] = 1.0
+    scores["mean_absolute_error"] = _safe(skm.mean_absolute_error, onehot, proba)
+    mse = _safe(skm.mean_squared_error, onehot, proba)
+    scores["root_mean_squared_error"] = None if mse is None else math.sqrt(mse)
+    return scores, matrix
+
+
+def _balanced_accuracy(matrix: IntArray) -> float | None:
+    support = matrix.sum(axis=1)
+    if not support.any():
+        return None
+    recalls = np.diagonal(matrix)[support > 0] / support[support > 0]
+    return float(np.mean(recalls))
+
+
+def _kappa(matrix: IntArray) -> float | None:
+    counts = matrix.astype(np.float64)
+    by_prediction, by_truth = counts.sum(axis=0), counts.sum(axis=1)
+    expected = np.outer(by_prediction, by_truth) / np.sum(by_prediction)
+    off_diagonal = np.ones_like(counts)
+    np.fill_diagonal(off_diagonal, 0.0)
+    disagreement = np.sum(off_diagonal * expected)
+    if disagreement == 0:
+        return None
+    return float(1 - np.sum(off_diagonal * counts) / disagreement)
+
+
+def _auc(y: IntArray, proba: FloatArray, in_truth: npt.NDArray[np.bool_]) -> Scores:
+    if not in_truth.all():
+        # scikit-learn cannot score a class absent from the truth: undefined on this fold.
+        return {"area_under_roc_curve": None, "area_under_roc_curve_macro": None}
+    if proba.shape[1] == 2:
+        # For two classes the weighted and the macro one-vs-rest AUC equal the binary AUC.
+        auc = _safe(skm.roc_auc_score, y, proba[:, 1])
+        return {"area_under_roc_curve": auc, "area_under_roc_curve_macro": auc}
+    labels = np.arange(proba.shape[1])
+    return {
+        f"area_under_roc_curve{suffix}": _safe(
+            skm.roc_auc_score, y, proba, multi_class="ovr", average=average, labels=labels
+        )
+        for suffix, average in (("", "weighted"), ("_macro", "macro"))
+    }
+
+
+def _regression(y: FloatArray, predicted: FloatArray) -> Scores:
+    return {
+        "mean_absolute_error": _safe(skm.mean_absolute_error, y, predicted),
+        "root_mean_squared_error": _safe(skm.root_mean_squared_error, y, predicted),
+        "r_squared": _safe(skm.r2_score, y, predicted) if len(y) > 1 else None,
+        "median_absolute_error": _safe(skm.median_absolute_error, y, predicted),
+    }
+
+
+def _clustering(y: IntArray, clusters: IntArray) -> Scores:
+    return {
+        "adjusted_rand_index": _safe(skm.adjusted_rand_score, y, clusters),
+        "normalized_mutual_information": _safe(skm.normalized_mutual_info_score, y, clusters),
+    }
+
+
+def _safe(function: Callable[..., Any], *args: Any, **kwargs: Any) -> float | None:
+    """Call a scikit-learn measure; ``None`` where it declares the value undefined."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndefinedMetricWarning)
+        try:
+            value = float(function(*args, **kwargs))
+        except (ValueError, UndefinedMetricWarning):
+            return None
+    return value if math.isfinite(value) else None
+
+
+def _aggregate(
+    name: str, keys: list[tuple[int, int, int]], scored: list[tuple[Scores, IntArray | None]]
+) -> MeasureResult:
+    last = _last_samples(keys)
+    if name == CONFUSION_MATRIX:
+        final = set(last.values())
+        matrices = [
+            m for key, (_, m) in zip(keys, scored, strict=True) if key in final and m is not None
+        ]
+        total = np.sum(matrices, axis=0) if matrices else None
+        array = None if total is None else total.astype(np.float64).tolist()
+        return MeasureResult(value=None, stdev=None, per_fold=None, array_data=array)
+    values = {key: _finite(scores.get(name)) for key, (scores, _) in zip(keys, scored, strict=True)}
+    repeats = 1 + max((r for r, _, _ in keys), default=-1)
+    folds = 1 + max((f for _, f, _ in keys), default=-1)
+    per_fold = [
+        [values.get(last.get((r, f), (r, f, -1))) for f in range(folds)] for r in range(repeats)
+    ]
+    defined = [v for row in per_fold for v in row if v is not None]
+    mean = _finite(float(np.mean(defined))) if defined else None
+    stdev = _finite(float(np.std(defined, ddof=1))) if len(defined) > 1 else None
+    if not any(s for _, _, s in keys):
+        return MeasureResult(value=mean, stdev=stdev, per_fold=per_fold)
+    samples = 1 + max(s for _, _, s in keys)
+    per_sample = [
+        [[values.get((r, f, s)) for s in range(samples)] for f in range(folds)]
+        for r in range(repeats)
+    ]
+    curve = [_mean_of([row[s] for rep in per_sample for row in rep]) for s in range(samples)]
+    return MeasureResult(mean, stdev, per_fold, per_sample=per_sample, curve=curve)
+
+
+def _last_samples(keys: list[tuple[int, int, int]]) -> dict[tuple[int, int], tuple[int, int, int]]:
+    last: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for key in keys:
+        if key[:2] not in last or key[2] > last[key[:2]][2]:
+            last[key[:2]] = key
+    return last
+
+
+def _mean_of(values: list[float | None]) -> float | None:
+    defined = [v for v in values if v is not None]
+    return _finite(float(np.mean(defined))) if defined else None
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)

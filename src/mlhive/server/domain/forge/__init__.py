@@ -1,0 +1,1 @@
+"""Pure forge rules: safe model formats, tensors, cards, merges and estimator rebuilding."""

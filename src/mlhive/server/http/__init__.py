@@ -1,0 +1,1 @@
+"""What every adapter shares: request dependencies, blob responses, body limits."""

@@ -1,0 +1,1 @@
+"""Dataset use cases: publishing, files, processing and listing."""

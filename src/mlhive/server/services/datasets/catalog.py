@@ -1,0 +1,326 @@
+"""Dataset use cases: publish, read, edit, change status, fork, tag, delete.
+
+Every function works inside the caller's transaction and never commits; blobs are written
+(durably) before the rows that point at them, so a crash leaves at most an unreferenced blob.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mlhive.formats.tables import FormatError, detect_format, read_table
+from mlhive.server.config import Settings
+from mlhive.server.db.tables.accounts import User
+from mlhive.server.db.tables.datasets import (
+    Dataset,
+    DatasetEdit,
+    DatasetStatusChange,
+    DatasetTag,
+    Feature,
+    Quality,
+)
+from mlhive.server.db.tables.experiments import Task
+from mlhive.server.domain.access import Actor, can_see, require_owner
+from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_transition
+from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
+from mlhive.server.jobs import queue
+from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
+from mlhive.server.services.tagging import DATASET_TAGS
+from mlhive.server.storage import BlobInfo, BlobStore
+from mlhive.wire.datasets import DatasetCreate, DatasetOut, DatasetUpdate, HistoryEntry
+from mlhive.wire.errors import ErrorCode
+
+PROCESS_JOB = "process_dataset"
+
+
+def read_upload(source: BinaryIO | Path, filename: str | None, meta: DatasetCreate) -> pa.Table:
+    """Parse an uploaded file into the canonical table; bad files become InvalidInput."""
+    try:
+        fmt = detect_format(filename, meta.format)
+        table = read_table(
+            source, fmt, nominal=meta.nominal_attributes, string=meta.string_attributes
+        )
+    except FormatError as exc:
+        raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
+    if table.num_rows == 0:
+        raise InvalidInput("the file holds no data rows", code=ErrorCode.EMPTY_FILE)
+    return table
+
+
+def check_columns(columns: list[str], meta: DatasetCreate | DatasetUpdate | Dataset) -> None:
+    """Target, row-id and ignored attributes must name columns of the data."""
+    known = set(columns)
+    named: list[tuple[str, str]] = []
+    if meta.default_target_attribute:
+        named += [("default_target_attribute", t) for t in meta.default_target_attribute.split(",")]
+    if meta.row_id_attribute:
+        named.append(("row_id_attribute", meta.row_id_attribute))
+    named += [("ignore_attributes", c) for c in meta.ignore_attributes or []]
+    for field, column in named:
+        if column not in known:
+            raise InvalidInput(
+                f"{field}: {column!r} is not a column of the data "
+                f"(columns: {', '.join(columns[:20])}{' …' if len(columns) > 20 else ''})",
+                code=ErrorCode.UNKNOWN_COLUMN,
+                field=field,
+            )
+
+
+def publish(
+    session: Session,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    source: BinaryIO | Path,
+    filename: str | None,
+    meta: DatasetCreate,
+) -> Dataset:
+    """Validate and store an uploaded dataset as the next version of its name."""
+    table = read_upload(source, filename, meta)
+    check_columns(table.column_names, meta)
+    info = store_table(store, table, settings.data_dir / "tmp")
+    remember_blob(session, info)
+    upload_format = detect_format(filename, meta.format)
+    arff: tuple[BlobInfo | None, str | None] = (None, None)
+    if upload_format == "arff":
+        arff = keep_upload(store, source)
+        remember_blob(session, arff[0])
+    fields = meta.model_dump(
+        exclude={"name", "tags", "visibility", "format", "nominal_attributes", "string_attributes"}
+    )
+    dataset = _insert_next_version(
+        session,
+        name=meta.name,
+        uploader_id=actor.id,
+        visibility=meta.visibility,
+        upload_format=upload_format,
+        data_sha256=info.sha256,
+        arff_sha256=arff[0].sha256 if arff[0] else None,
+        arff_md5=arff[1],
+        number_of_rows=table.num_rows,
+        number_of_columns=table.num_columns,
+        **fields,
+    )
+    for tag in dict.fromkeys(meta.tags):
+        session.add(DatasetTag(dataset_id=dataset.id, tag=tag, tagger_id=actor.id))
+    _record_status(session, dataset, actor)
+    queue.enqueue(session, PROCESS_JOB, {"dataset_id": dataset.id}, subject=f"dataset:{dataset.id}")
+    session.flush()
+    return dataset
+
+
+def _insert_next_version(session: Session, *, name: str, **values: Any) -> Dataset:
+    # Two concurrent uploads of one name may pick the same version: retry on the unique key.
+    for _ in range(5):
+        latest = session.scalar(select(func.max(Dataset.version)).where(Dataset.name == name))
+        dataset = Dataset(name=name, version=(latest or 0) + 1, **values)
+        try:
+            with session.begin_nested():
+                session.add(dataset)
+                session.flush()
+        except IntegrityError:
+            continue
+        return dataset
+    raise Conflict(f"could not allocate a version for {name!r}; please retry")
+
+
+def _record_status(session: Session, dataset: Dataset, actor: Actor | None) -> None:
+    session.add(
+        DatasetStatusChange(
+            dataset_id=dataset.id, user_id=actor.id if actor else None, status=dataset.status
+        )
+    )
+
+
+def get(session: Session, actor: Actor | None, dataset_id: int) -> Dataset:
+    """A dataset the actor may see; others' private datasets are NotFound, like missing ones."""
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None or not can_see(
+        actor, owner_id=dataset.uploader_id, visibility=dataset.visibility
+    ):
+        raise NotFound(f"dataset {dataset_id} not found")
+    return dataset
+
+
+def exists(session: Session, dataset_id: int) -> bool:
+    """Whether a dataset with this id exists, visible to the caller or not (OpenML's face
+    answers "no access" rather than "unknown" for others' private datasets)."""
+    return session.get(Dataset, dataset_id) is not None
+
+
+def describe(session: Session, dataset: Dataset) -> DatasetOut:
+    """The full wire description of a dataset."""
+    tags = tags_of(session, [dataset.id])[dataset.id]
+    job = queue.latest_for(session, f"dataset:{dataset.id}")
+    return DatasetOut.model_validate(
+        {
+            **{k: getattr(dataset, k) for k in DatasetOut.model_fields if hasattr(dataset, k)},
+            "uploader": dataset.uploader.name,
+            "tags": tags,
+            "job_id": job.id if job else None,
+        }
+    )
+
+
+def update(
+    session: Session, store: BlobStore, actor: Actor, dataset_id: int, patch: DatasetUpdate
+) -> Dataset:
+    """Edit descriptive metadata, keeping the previous values in the history."""
+    dataset = get(session, actor, dataset_id)
+    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    changes = {
+        key: value
+        for key, value in patch.model_dump(exclude_unset=True).items()
+        if getattr(dataset, key) != value
+    }
+    if not changes:
+        return dataset
+    if PROCESSING_FIELDS & changes.keys():
+        check_columns(column_names(store, dataset.data_sha256), patch)
+    before = {key: getattr(dataset, key) for key in changes}
+    for key, value in changes.items():
+        setattr(dataset, key, value)
+    session.add(DatasetEdit(dataset_id=dataset.id, user_id=actor.id, before=before, after=changes))
+    if PROCESSING_FIELDS & changes.keys():
+        dataset.processing = "pending"
+        queue.enqueue(session, PROCESS_JOB, {"dataset_id": dataset.id}, f"dataset:{dataset.id}")
+    session.flush()
+    return dataset
+
+
+def column_names(store: BlobStore, sha256: str) -> list[str]:
+    """The column names of a stored Parquet file (reads only its footer)."""
+    with store.open(sha256) as handle:
+        return list(pq.read_schema(handle).names)
+
+
+def set_status(session: Session, actor: Actor, dataset_id: int, status: str) -> Dataset:
+    """Move a dataset along OpenML's life cycle (owner or admin)."""
+    dataset = get(session, actor, dataset_id)
+    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    check_transition(dataset.status, status, processed=dataset.processing == "done")
+    if status != dataset.status:
+        dataset.status = status
+        _record_status(session, dataset, actor)
+        session.flush()
+    return dataset
+
+
+def fork(
+    session: Session, actor: Actor, dataset_id: int, name: str | None, visibility: str | None
+) -> Dataset:
+    """A new dataset owned by ``actor`` with the same data (stored once) and metadata."""
+    source = get(session, actor, dataset_id)
+    copied = {
+        c.key: getattr(source, c.key)
+        for c in Dataset.__table__.columns
+        if c.key
+        not in {
+            "id",
+            "name",
+            "version",
+            "uploader_id",
+            "visibility",
+            "status",
+            "upload_date",
+            "forked_from_id",
+        }
+    }
+    dataset = _insert_next_version(
+        session,
+        name=name or source.name,
+        uploader_id=actor.id,
+        visibility=visibility or source.visibility,
+        status=source.status if source.status == "active" else "in_preparation",
+        forked_from_id=source.id,
+        **copied,
+    )
+    _copy_meta_features(session, source.id, dataset.id)
+    _record_status(session, dataset, actor)
+    session.flush()
+    return dataset
+
+
+def _copy_meta_features(session: Session, source_id: int, target_id: int) -> None:
+    for feature in session.scalars(select(Feature).where(Feature.dataset_id == source_id)):
+        values = {c.key: getattr(feature, c.key) for c in Feature.__table__.columns}
+        session.add(Feature(**{**values, "dataset_id": target_id}))
+    for quality in session.scalars(select(Quality).where(Quality.dataset_id == source_id)):
+        session.add(Quality(dataset_id=target_id, name=quality.name, value=quality.value))
+
+
+def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
+    """Tags of many datasets in one query."""
+    return DATASET_TAGS.of(session, ids)
+
+
+def add_tag(session: Session, actor: Actor, dataset_id: int, tag: str) -> list[str]:
+    """Tag a dataset the actor can see (anyone with a key may tag, as on OpenML)."""
+    return DATASET_TAGS.add(session, actor, get(session, actor, dataset_id).id, tag)
+
+
+def remove_tag(session: Session, actor: Actor, dataset_id: int, tag: str) -> list[str]:
+    """Remove a tag: its tagger, the dataset's owner or an admin may."""
+    dataset = get(session, actor, dataset_id)
+    return DATASET_TAGS.remove(session, actor, dataset.id, dataset.uploader_id, tag)
+
+
+def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
+    """Delete a dataset (owner or admin) unless a fork or a task depends on it."""
+    dataset = get(session, actor, dataset_id)
+    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    if session.scalar(select(Dataset.id).where(Dataset.forked_from_id == dataset.id).limit(1)):
+        raise Conflict(f"dataset {dataset_id} has forks and cannot be deleted")
+    if session.scalar(select(Task.id).where(Task.dataset_id == dataset.id).limit(1)):
+        raise Conflict(f"dataset {dataset_id} has tasks and cannot be deleted")
+    for table in (Feature, Quality, DatasetTag, DatasetEdit, DatasetStatusChange):
+        session.execute(delete(table).where(table.dataset_id == dataset.id))
+    session.delete(dataset)
+    session.flush()
+
+
+def history(session: Session, actor: Actor | None, dataset_id: int) -> list[HistoryEntry]:
+    """Metadata edits and status changes, oldest first."""
+    dataset = get(session, actor, dataset_id)
+    edits = list(session.scalars(select(DatasetEdit).where(DatasetEdit.dataset_id == dataset.id)))
+    changes = list(
+        session.scalars(
+            select(DatasetStatusChange).where(DatasetStatusChange.dataset_id == dataset.id)
+        )
+    )
+    user_ids = {e.user_id for e in edits} | {c.user_id for c in changes if c.user_id}
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+    entries = [
+        HistoryEntry(
+            kind="edit",
+            user=names.get(e.user_id),
+            created_at=e.created_at,
+            before=e.before,
+            after=e.after,
+        )
+        for e in edits
+    ]
+    entries += [
+        HistoryEntry(
+            kind="status",
+            user=names.get(s.user_id) if s.user_id else None,
+            created_at=s.created_at,
+            status=s.status,
+        )
+        for s in changes
+    ]
+    return sorted(entries, key=lambda e: e.created_at)
+
+
+def activate_after_processing(session: Session, dataset: Dataset) -> None:
+    """Auto-activation (``MLHIVE_AUTO_ACTIVATE``): processed datasets go live at once."""
+    dataset.status = "active"
+    _record_status(session, dataset, None)

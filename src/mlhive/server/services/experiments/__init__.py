@@ -1,0 +1,1 @@
+"""Experiment use cases: tasks, flows, setups, runs, evaluations, suites and studies."""

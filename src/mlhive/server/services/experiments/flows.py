@@ -1,0 +1,330 @@
+"""Flows and setups: pipeline descriptions (deduplicated by name + external version) and
+parameter settings (deduplicated by their content)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mlhive.server.db.tables.experiments import (
+    Flow,
+    FlowComponent,
+    FlowTag,
+    Run,
+    Setup,
+    SetupParameter,
+)
+from mlhive.server.domain.access import Actor, require_owner
+from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
+from mlhive.server.services.tagging import FLOW_TAGS
+from mlhive.wire.flows import (
+    FlowComponentOut,
+    FlowCreate,
+    FlowOut,
+    FlowParameter,
+    ParameterSetting,
+    SetupOut,
+)
+
+MAX_DEPTH = 20
+
+
+class FlowInUse(Conflict):
+    """A flow that runs use, or that another flow holds as a component (``as_component``)."""
+
+
+def find(session: Session, name: str, external_version: str) -> Flow | None:
+    """The flow with this identity, if any."""
+    return session.scalar(
+        select(Flow).where(Flow.name == name, Flow.external_version == external_version)
+    )
+
+
+def upload(session: Session, actor: Actor, body: FlowCreate, depth: int = 0) -> tuple[Flow, bool]:
+    """Store a flow and its components (recursively); an existing identity is returned as is."""
+    if depth > MAX_DEPTH:
+        raise InvalidInput(f"components: nested deeper than {MAX_DEPTH} levels", field="components")
+    existing = find(session, body.name, body.external_version)
+    if existing is not None:
+        return existing, False
+    _check_unique([p.name for p in body.parameters], "parameters")
+    _check_unique([c.identifier for c in body.components], "components")
+    children = [upload(session, actor, c.flow, depth + 1)[0] for c in body.components]
+    flow = Flow(
+        name=body.name,
+        external_version=body.external_version,
+        class_name=body.class_name,
+        custom_name=body.custom_name,
+        description=body.description,
+        language=body.language,
+        dependencies=body.dependencies,
+        installation_notes=body.installation_notes,
+        parameters=[p.model_dump() for p in body.parameters],
+        uploader_id=actor.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(flow)
+            session.flush()
+    except IntegrityError:  # uploaded concurrently by someone else: theirs stands
+        winner = find(session, body.name, body.external_version)
+        if winner is None:
+            raise
+        return winner, False
+    for position, (component, child) in enumerate(zip(body.components, children, strict=True)):
+        session.add(
+            FlowComponent(
+                parent_id=flow.id,
+                identifier=component.identifier,
+                position=position,
+                child_id=child.id,
+            )
+        )
+    for tag in dict.fromkeys(body.tags):
+        session.add(FlowTag(flow_id=flow.id, tag=tag, tagger_id=actor.id))
+    session.flush()
+    return flow, True
+
+
+def _check_unique(names: list[str], field: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InvalidInput(f"{field}: {name!r} appears twice", field=field)
+        seen.add(name)
+
+
+def get(session: Session, flow_id: int) -> Flow:
+    """A flow by id (flows are public, as on OpenML)."""
+    flow = session.get(Flow, flow_id)
+    if flow is None:
+        raise NotFound(f"flow {flow_id} not found")
+    return flow
+
+
+def list_flows(
+    session: Session,
+    *,
+    tag: str | None,
+    name: str | None,
+    limit: int,
+    offset: int,
+    uploader_id: int | None = None,
+) -> list[Flow]:
+    """Flows by id, optionally with a tag, name or uploader."""
+    stmt = select(Flow)
+    if uploader_id is not None:
+        stmt = stmt.where(Flow.uploader_id == uploader_id)
+    if tag is not None:
+        stmt = stmt.where(Flow.id.in_(select(FlowTag.flow_id).where(FlowTag.tag == tag)))
+    if name is not None:
+        stmt = stmt.where(Flow.name == name)
+    return list(session.scalars(stmt.order_by(Flow.id).offset(offset).limit(limit)))
+
+
+def _components(session: Session, flow_id: int) -> list[tuple[str, int]]:
+    stmt = (
+        select(FlowComponent.identifier, FlowComponent.child_id)
+        .where(FlowComponent.parent_id == flow_id)
+        .order_by(FlowComponent.position)
+    )
+    return [(identifier, child) for identifier, child in session.execute(stmt)]
+
+
+def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
+    """Tags of many flows in one query."""
+    return FLOW_TAGS.of(session, ids)
+
+
+def describe(session: Session, flow: Flow) -> FlowOut:
+    """The full, recursive wire description of a flow."""
+    components = [
+        FlowComponentOut(identifier=identifier, flow=describe(session, get(session, child)))
+        for identifier, child in _components(session, flow.id)
+    ]
+    return FlowOut(
+        id=flow.id,
+        name=flow.name,
+        external_version=flow.external_version,
+        class_name=flow.class_name,
+        custom_name=flow.custom_name,
+        description=flow.description,
+        language=flow.language,
+        dependencies=flow.dependencies,
+        installation_notes=flow.installation_notes,
+        parameters=[FlowParameter.model_validate(p) for p in flow.parameters],
+        components=components,
+        tags=tags_of(session, [flow.id])[flow.id],
+        uploader=flow.uploader.name,
+        upload_date=flow.upload_date,
+    )
+
+
+def subflows(session: Session, flow_id: int) -> dict[int, Flow]:
+    """The flow and all its components, recursively, by id."""
+    found: dict[int, Flow] = {}
+    pending = [flow_id]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found[current] = get(session, current)
+        pending += [child for _, child in _components(session, current)]
+    return found
+
+
+def add_tag(session: Session, actor: Actor, flow_id: int, tag: str) -> list[str]:
+    """Tag a flow (anyone with a key)."""
+    return FLOW_TAGS.add(session, actor, get(session, flow_id).id, tag)
+
+
+def remove_tag(session: Session, actor: Actor, flow_id: int, tag: str) -> list[str]:
+    """Untag a flow: its tagger, the flow's uploader or an admin may."""
+    item = get(session, flow_id)
+    return FLOW_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
+
+
+def resolve_settings(
+    session: Session, flow_id: int, settings: list[ParameterSetting]
+) -> list[ParameterSetting]:
+    """Every parameter of the flow and its components: given values, else the defaults.
+
+    Raises InvalidInput for a setting of a flow outside this one or an unknown parameter.
+    """
+    flows = subflows(session, flow_id)
+    given: dict[tuple[int, str], str | None] = {}
+    for setting in settings:
+        flow = flows.get(setting.flow_id)
+        if flow is None:
+            raise InvalidInput(
+                f"parameter_settings: flow {setting.flow_id} is not flow {flow_id} or one of "
+                "its components",
+                field="parameter_settings",
+            )
+        if setting.name not in {p["name"] for p in flow.parameters}:
+            raise InvalidInput(
+                f"parameter_settings: flow {flow.id} ({flow.name}) has no parameter "
+                f"{setting.name!r}",
+                field="parameter_settings",
+            )
+        if (setting.flow_id, setting.name) in given:
+            raise InvalidInput(
+                f"parameter_settings: {setting.name!r} of flow {setting.flow_id} is set twice",
+                field="parameter_settings",
+            )
+        given[(setting.flow_id, setting.name)] = setting.value
+    return [
+        ParameterSetting(
+            flow_id=fid, name=p["name"], value=given.get((fid, p["name"]), p.get("default_value"))
+        )
+        for fid, flow in sorted(flows.items())
+        for p in flow.parameters
+    ]
+
+
+def _signature(settings: list[ParameterSetting]) -> str:
+    canonical = json.dumps([[s.flow_id, s.name, s.value] for s in settings]).encode()
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def setup_for(session: Session, flow_id: int, settings: list[ParameterSetting]) -> Setup:
+    """The setup with exactly these (complete) settings, created on first use."""
+    signature = _signature(settings)
+    existing = session.scalar(
+        select(Setup).where(Setup.flow_id == flow_id, Setup.signature == signature)
+    )
+    if existing is not None:
+        return existing
+    setup = Setup(flow_id=flow_id, signature=signature)
+    try:
+        with session.begin_nested():
+            session.add(setup)
+            session.flush()
+    except IntegrityError:
+        winner = session.scalar(
+            select(Setup).where(Setup.flow_id == flow_id, Setup.signature == signature)
+        )
+        if winner is None:
+            raise Conflict("could not record the setup; please retry") from None
+        return winner
+    session.add_all(
+        SetupParameter(setup_id=setup.id, flow_id=s.flow_id, name=s.name, value=s.value)
+        for s in settings
+    )
+    session.flush()
+    return setup
+
+
+def setup_parameters(session: Session, setup_id: int) -> list[ParameterSetting]:
+    """A setup's settings, ordered by flow and name."""
+    stmt = (
+        select(SetupParameter)
+        .where(SetupParameter.setup_id == setup_id)
+        .order_by(SetupParameter.flow_id, SetupParameter.name)
+    )
+    return [
+        ParameterSetting(flow_id=p.flow_id, name=p.name, value=p.value)
+        for p in session.scalars(stmt)
+    ]
+
+
+def describe_setup(session: Session, setup_id: int) -> SetupOut:
+    """A setup: its flow and every parameter value."""
+    setup = session.get(Setup, setup_id)
+    if setup is None:
+        raise NotFound(f"setup {setup_id} not found")
+    return SetupOut(
+        id=setup.id, flow_id=setup.flow_id, parameters=setup_parameters(session, setup.id)
+    )
+
+
+def delete_flow(session: Session, actor: Actor, flow_id: int) -> None:
+    """Delete a flow (its uploader or an admin) with its unused setups; its components stay.
+
+    Raises FlowInUse when a run uses it or another flow holds it as a component.
+    """
+    flow = get(session, flow_id)
+    require_owner(actor, flow.uploader_id, f"flow {flow_id}")
+    if session.scalar(select(Run.id).where(Run.flow_id == flow.id).limit(1)) is not None:
+        raise FlowInUse(f"flow {flow_id} is used by runs", as_component=False)
+    parent = session.scalar(
+        select(FlowComponent.parent_id).where(FlowComponent.child_id == flow.id).limit(1)
+    )
+    if parent is not None:
+        raise FlowInUse(f"flow {flow_id} is a component of flow {parent}", as_component=True)
+    setups = select(Setup.id).where(Setup.flow_id == flow.id)
+    session.execute(delete(SetupParameter).where(SetupParameter.setup_id.in_(setups)))
+    session.execute(delete(Setup).where(Setup.flow_id == flow.id))
+    session.execute(delete(FlowComponent).where(FlowComponent.parent_id == flow.id))
+    session.execute(delete(FlowTag).where(FlowTag.flow_id == flow.id))
+    session.delete(flow)
+    session.flush()
+
+
+def find_setup(session: Session, flow_id: int, settings: list[ParameterSetting]) -> Setup | None:
+    """The setup with exactly these (complete, resolved) settings, if one was recorded."""
+    return session.scalar(
+        select(Setup).where(Setup.flow_id == flow_id, Setup.signature == _signature(settings))
+    )
+
+
+def list_setups(
+    session: Session,
+    *,
+    flow_ids: tuple[int, ...] = (),
+    setup_ids: tuple[int, ...] = (),
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Setup]:
+    """Setups by id, optionally of some flows or with some ids."""
+    stmt = select(Setup)
+    if flow_ids:
+        stmt = stmt.where(Setup.flow_id.in_(flow_ids))
+    if setup_ids:
+        stmt = stmt.where(Setup.id.in_(setup_ids))
+    return list(session.scalars(stmt.order_by(Setup.id).offset(offset).limit(limit)))

@@ -1,0 +1,248 @@
+"""Run use cases: submit (validated against the task's splits; nothing stored on a 4xx),
+read, list, tag, delete. Scores are computed by the ``evaluate_run`` job, never taken
+from the uploader."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+from sqlalchemy import ColumnElement, Select, delete, exists, select, true
+from sqlalchemy.orm import Session
+
+from mlhive.formats.tables import FormatError, read_table, write_parquet
+from mlhive.server.config import Settings
+from mlhive.server.db.tables.accounts import User
+from mlhive.server.db.tables.datasets import Dataset
+from mlhive.server.db.tables.experiments import CollectionRun, Evaluation, Run, RunTag, Task
+from mlhive.server.domain.access import Actor, require_owner
+from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
+from mlhive.server.domain.experiments.predictions import read_predictions, validate_predictions
+from mlhive.server.jobs import queue
+from mlhive.server.services import blobs
+from mlhive.server.services.datasets.processing import load_table
+from mlhive.server.services.experiments import flows, tasks
+from mlhive.server.services.tagging import RUN_TAGS
+from mlhive.server.storage import BlobInfo, BlobStore
+from mlhive.wire.errors import ErrorCode
+from mlhive.wire.runs import RunCreate
+
+EVALUATE_JOB = "evaluate_run"
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file part of a run upload."""
+
+    handle: BinaryIO
+    filename: str | None
+
+
+def _format_of(upload: UploadedFile, what: str) -> str:
+    name = (upload.filename or "").lower()
+    if name.endswith(".arff"):
+        return "arff"
+    if name.endswith((".parquet", ".pq")) or not name:
+        return "parquet"
+    raise InvalidInput(
+        f"{what}: send Parquet (.parquet) or ARFF (.arff), not {upload.filename!r}",
+        code=ErrorCode.UNSUPPORTED_FORMAT,
+        field=what,
+    )
+
+
+def _put_table(store: BlobStore, scratch: Path, table: pa.Table) -> BlobInfo:
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".parquet", delete=False) as tmp:
+        path = Path(tmp.name)
+    try:
+        write_parquet(table, path)
+        return store.put_file(path, move=True)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _checked_predictions(store: BlobStore, task: Task, upload: UploadedFile) -> pa.Table:
+    table = read_predictions(upload.handle, _format_of(upload, "predictions"))  # type: ignore[arg-type]
+    splits = load_table(store, task.splits_sha256)
+    validate_predictions(
+        table,
+        splits,
+        task_type=task.task_type,
+        class_labels=task.class_labels,
+        number_of_rows=task.number_of_rows,
+    )
+    return table
+
+
+def _checked_trace(upload: UploadedFile) -> pa.Table:
+    try:
+        table = read_table(upload.handle, _format_of(upload, "trace"))  # type: ignore[arg-type]
+    except FormatError as exc:
+        raise InvalidInput(f"trace: {exc}", code=ErrorCode(exc.code), field="trace") from exc
+    missing = {"repeat", "fold", "iteration", "evaluation", "selected"} - set(table.column_names)
+    if missing:
+        raise InvalidInput(f"trace: missing columns {', '.join(sorted(missing))}", field="trace")
+    return table
+
+
+def submit(
+    session: Session,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    body: RunCreate,
+    predictions: UploadedFile | None,
+    trace: UploadedFile | None = None,
+) -> Run:
+    """Validate and store a run; a successful one is queued for evaluation by the server."""
+    task = tasks.get(session, actor, body.task_id)
+    flow = flows.get(session, body.flow_id)
+    resolved = flows.resolve_settings(session, flow.id, body.parameter_settings)
+    if body.error_message is None and predictions is None:
+        raise InvalidInput(
+            "predictions: a run needs a predictions file (or an error_message if it failed)",
+            field="predictions",
+        )
+    scratch = settings.data_dir / "tmp"
+    stored: dict[str, BlobInfo] = {}
+    if body.error_message is None and predictions is not None:
+        stored["predictions"] = _put_table(
+            store, scratch, _checked_predictions(store, task, predictions)
+        )
+    if trace is not None:
+        stored["trace"] = _put_table(store, scratch, _checked_trace(trace))
+    for info in stored.values():
+        blobs.remember_blob(session, info)
+    setup = flows.setup_for(session, flow.id, resolved)
+    run = Run(
+        task_id=task.id,
+        flow_id=flow.id,
+        setup_id=setup.id,
+        uploader_id=actor.id,
+        state="failed" if body.error_message is not None else "pending",
+        error_message=body.error_message,
+        predictions_sha256=stored["predictions"].sha256 if "predictions" in stored else None,
+        trace_sha256=stored["trace"].sha256 if "trace" in stored else None,
+        fold_timings=[t.model_dump() for t in body.fold_timings],
+        client_measures=body.client_measures,
+        setup_string=body.setup_string,
+    )
+    session.add(run)
+    session.flush()
+    for tag in dict.fromkeys(body.tags):
+        session.add(RunTag(run_id=run.id, tag=tag, tagger_id=actor.id))
+    if run.state == "pending":
+        queue.enqueue(session, EVALUATE_JOB, {"run_id": run.id}, subject=f"run:{run.id}")
+    session.flush()
+    return run
+
+
+def get(session: Session, actor: Actor | None, run_id: int) -> Run:
+    """A run whose task the actor may see."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"run {run_id} not found")
+    try:
+        tasks.get(session, actor, run.task_id)
+    except NotFound:
+        raise NotFound(f"run {run_id} not found") from None
+    return run
+
+
+def visible_runs(actor: Actor | None) -> ColumnElement[bool]:
+    """Runs on tasks over datasets the actor may see (as SQL, for lists)."""
+    if actor is not None and actor.is_admin:
+        return true()
+    hidden = (
+        select(Task.id)
+        .join(Dataset, Dataset.id == Task.dataset_id)
+        .where(Dataset.visibility != "public")
+    )
+    if actor is not None:
+        hidden = hidden.where(Dataset.uploader_id != actor.id)
+    return Run.task_id.not_in(hidden)
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    task_ids: tuple[int, ...] = ()
+    flow_ids: tuple[int, ...] = ()
+    setup_ids: tuple[int, ...] = ()
+    uploader: str | None = None
+    tag: str | None = None
+    study_id: int | None = None
+    limit: int = 100
+    cursor: int | None = None
+    offset: int = 0
+    run_ids: tuple[int, ...] = ()
+    uploader_ids: tuple[int, ...] = ()
+
+
+def query(q: RunQuery, actor: Actor | None) -> Select[Run]:
+    """The SELECT of one page of runs (keyset on id)."""
+    stmt = select(Run).where(visible_runs(actor))
+    for column, values in (
+        (Run.task_id, q.task_ids),
+        (Run.flow_id, q.flow_ids),
+        (Run.setup_id, q.setup_ids),
+        (Run.id, q.run_ids),
+        (Run.uploader_id, q.uploader_ids),
+    ):
+        if values:
+            stmt = stmt.where(column.in_(values))
+    if q.uploader is not None:
+        stmt = stmt.where(
+            Run.uploader_id == select(User.id).where(User.name == q.uploader).scalar_subquery()
+        )
+    if q.tag is not None:
+        stmt = stmt.where(exists().where(RunTag.run_id == Run.id, RunTag.tag == q.tag))
+    if q.study_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                CollectionRun.run_id == Run.id, CollectionRun.collection_id == q.study_id
+            )
+        )
+    if q.cursor is not None:
+        stmt = stmt.where(Run.id > q.cursor)
+    return stmt.order_by(Run.id).offset(q.offset).limit(q.limit)
+
+
+def list_page(session: Session, q: RunQuery, actor: Actor | None) -> tuple[list[Run], int | None]:
+    """One page of runs and the cursor of the next page."""
+    rows = list(session.scalars(query(q, actor)))
+    return rows, rows[-1].id if len(rows) == q.limit else None
+
+
+def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
+    """Tags of many runs in one query."""
+    return RUN_TAGS.of(session, ids)
+
+
+def add_tag(session: Session, actor: Actor, run_id: int, tag: str) -> list[str]:
+    """Tag a run (anyone with a key)."""
+    return RUN_TAGS.add(session, actor, get(session, actor, run_id).id, tag)
+
+
+def remove_tag(session: Session, actor: Actor, run_id: int, tag: str) -> list[str]:
+    """Untag a run: its tagger, the run's uploader or an admin may."""
+    item = get(session, actor, run_id)
+    return RUN_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
+
+
+def delete_run(session: Session, actor: Actor, run_id: int) -> None:
+    """Delete a run (uploader or admin) unless a study holds it."""
+    run = get(session, actor, run_id)
+    require_owner(actor, run.uploader_id, f"run {run_id}")
+    if session.scalar(
+        select(CollectionRun.collection_id).where(CollectionRun.run_id == run.id).limit(1)
+    ):
+        raise Conflict(f"run {run_id} belongs to a study; detach it first")
+    for table in (Evaluation, RunTag):
+        session.execute(delete(table).where(table.run_id == run.id))
+    session.delete(run)
+    session.flush()

@@ -1,0 +1,1 @@
+"""Model forge use cases: repositories, commits, content, merges, merge requests, export."""

@@ -1,0 +1,287 @@
+"""Commits: push (inspect, store, validate the card), history, descriptions and diffs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mlhive.server.db.tables.experiments import Evaluation
+from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
+from mlhive.server.domain.access import Actor
+from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
+from mlhive.server.domain.forge import formats
+from mlhive.server.domain.forge.sklearn import estimator_diff
+from mlhive.server.domain.forge.tensors import change_stats, diff_manifests
+from mlhive.server.jobs import queue
+from mlhive.server.services.datasets import catalog
+from mlhive.server.services.experiments import runs, tasks
+from mlhive.server.services.forge import content, repos
+from mlhive.server.storage import BlobStore
+from mlhive.wire.models import (
+    BaseModelRef,
+    CardMetric,
+    CommitCreate,
+    CommitOut,
+    DiffOut,
+    ModelCard,
+    OnnxExport,
+    OutputSchema,
+    TensorChange,
+)
+
+EXPORT_JOB = "forge_export_onnx"
+
+
+def _card_error(where: str, detail: str) -> InvalidInput:
+    return InvalidInput(f"card.{where}: {detail}", field=f"card.{where}")
+
+
+def _lineage(session: Session, actor: Actor, card: dict[str, Any]) -> list[CardMetric]:
+    """Check the lineage ids and fill in what they imply; returns the server's metrics."""
+    lineage = card["lineage"]
+    if lineage.get("run_id") is not None:
+        try:
+            run = runs.get(session, actor, lineage["run_id"])
+        except NotFound:
+            raise _card_error("lineage.run_id", f"run {lineage['run_id']} not found") from None
+        if lineage.get("task_id") not in (None, run.task_id):
+            raise _card_error("lineage.run_id", f"run {run.id} is not on task {lineage['task_id']}")
+        lineage["task_id"] = run.task_id
+    if lineage.get("task_id") is not None:
+        try:
+            task = tasks.get(session, actor, lineage["task_id"])
+        except NotFound:
+            raise _card_error("lineage.task_id", f"task {lineage['task_id']} not found") from None
+        if lineage.get("dataset_id") not in (None, task.dataset_id):
+            raise _card_error(
+                "lineage.dataset_id", f"task {task.id} is on dataset {task.dataset_id}"
+            )
+        lineage["dataset_id"] = task.dataset_id
+        if card["output_schema"].get("class_labels") is None and task.class_labels:
+            card["output_schema"]["class_labels"] = list(task.class_labels)
+    if lineage.get("dataset_id") is not None:
+        try:
+            dataset = catalog.get(session, actor, lineage["dataset_id"])
+        except NotFound:
+            raise _card_error(
+                "lineage.dataset_id", f"dataset {lineage['dataset_id']} not found"
+            ) from None
+        if lineage.get("dataset_version") not in (None, dataset.version):
+            raise _card_error(
+                "lineage.dataset_version", f"dataset {dataset.id} is version {dataset.version}"
+            )
+        lineage["dataset_version"] = dataset.version
+    if lineage.get("run_id") is None:
+        return []
+    rows = session.scalars(
+        select(Evaluation)
+        .where(Evaluation.run_id == lineage["run_id"], Evaluation.value.is_not(None))
+        .order_by(Evaluation.measure)
+    )
+    return [
+        CardMetric(
+            name=e.measure, value=e.value, task_id=e.task_id, run_id=e.run_id, source="server"
+        )
+        for e in rows
+    ]
+
+
+def _base_models(session: Session, actor: Actor, refs: list[BaseModelRef]) -> list[dict[str, Any]]:
+    resolved = []
+    for index, ref in enumerate(refs):
+        try:
+            repo = repos.get_by_full_name(session, actor, ref.repo)
+            commit = repos.resolve(session, repo, ref.commit or repo.default_branch)
+        except (NotFound, InvalidInput) as exc:
+            raise _card_error(f"base_models.{index}", exc.detail) from None
+        resolved.append({**ref.model_dump(), "commit": commit.sha})
+    return resolved
+
+
+def build_card(session: Session, actor: Actor, card: ModelCard, facts: dict[str, Any]) -> ModelCard:
+    """Validate a pushed card against this server and complete it from the file.
+
+    What the file says (library, model type, task type, schemas when missing) wins over the
+    uploader; lineage ids must exist and agree; uploaded metrics are marked ``uploader`` and the
+    server's evaluations of the lineage run are added as ``server`` metrics.
+
+    Raises:
+        InvalidInput: naming the card field (``card.lineage.task_id`` ...).
+    """
+    data = card.model_dump(mode="json")
+    for key in ("library", "library_version", "model_type"):
+        if facts.get(key):
+            data[key] = facts[key]
+    if facts.get("task_type", "other") != "other":
+        data["task_type"] = facts["task_type"]
+    if not data["input_schema"] and facts.get("input_schema"):
+        data["input_schema"] = [f.model_dump() for f in facts["input_schema"]]
+    output = facts.get("output_schema")
+    if isinstance(output, OutputSchema) and data["output_schema"].get("class_labels") is None:
+        data["output_schema"] = output.model_dump(mode="json")
+    server_metrics = _lineage(session, actor, data)
+    data["base_models"] = _base_models(session, actor, card.base_models)
+    data["metrics"] = [{**m, "source": "uploader"} for m in data["metrics"]] + [
+        m.model_dump() for m in server_metrics
+    ]
+    return ModelCard.model_validate(data)
+
+
+def push(
+    session: Session,
+    store: BlobStore,
+    actor: Actor,
+    repo: ModelRepo,
+    path: Path,
+    filename: str | None,
+    meta: CommitCreate,
+) -> ModelCommit:
+    """Inspect, store and commit an uploaded model on a branch.
+
+    A new branch starts from the default branch's head. A scikit-learn commit is queued for
+    ONNX export.
+
+    Raises:
+        PermissionDenied: the actor may not push to the branch.
+        InvalidInput: an unsafe or malformed file, or an invalid card.
+        Conflict: ``expected_head`` is not the branch's head any more.
+    """
+    repos.require_push(actor, repo, meta.branch)
+    fmt = formats.sniff(path, filename, meta.format)
+    ingested = content.ingest(session, store, fmt, path)
+    card = build_card(session, actor, meta.card, ingested.facts)
+    head_ref = repos.find_ref(session, repo, "branch", meta.branch)
+    start = head_ref or repos.find_ref(session, repo, "branch", repo.default_branch)
+    head = session.get(ModelCommit, start.commit_id) if start else None
+    if meta.expected_head is not None and (
+        head_ref is None or head is None or not head.sha.startswith(meta.expected_head)
+    ):
+        raise Conflict(f"branch {meta.branch!r} has moved; pull and push again")
+    commit = content.record_commit(
+        session,
+        store,
+        repo,
+        actor,
+        ingested.manifest,
+        parents=[head.sha] if head else [],
+        card=card.model_dump(mode="json"),
+        message=meta.message,
+    )
+    repos.move_branch(session, repo, meta.branch, commit)
+    if fmt == "skops":
+        queue_export(session, commit)
+    return commit
+
+
+def queue_export(session: Session, commit: ModelCommit) -> None:
+    """Queue the ONNX export (and parity check) of a scikit-learn commit."""
+    commit.onnx_state = "pending"
+    queue.enqueue(
+        session, EXPORT_JOB, {"commit_id": commit.id}, subject=f"model_commit:{commit.id}"
+    )
+
+
+def describe_commit(
+    session: Session, store: BlobStore, repo: ModelRepo, commit: ModelCommit
+) -> CommitOut:
+    """The wire description of a commit."""
+    manifest = content.manifest_of(store, commit)
+    export = None
+    if commit.onnx_state is not None:
+        report = {
+            k: v for k, v in (commit.onnx_report or {}).items() if k in OnnxExport.model_fields
+        }
+        export = OnnxExport.model_validate({**report, "state": commit.onnx_state})
+    return CommitOut(
+        id=commit.sha,
+        repo=repo.full_name,
+        parents=list(commit.parents),
+        author=commit.author.name,
+        message=commit.message,
+        created_at=commit.created_at,
+        format=commit.format,
+        card=ModelCard.model_validate(commit.card),
+        files=content.files_of(manifest, commit),
+        tensors=commit.n_tensors,
+        onnx_export=export,
+    )
+
+
+def log(session: Session, repo: ModelRepo, ref: str, limit: int) -> list[ModelCommit]:
+    """The commits reachable from ``ref``, newest first."""
+    start = repos.resolve(session, repo, ref)
+    by_sha = {
+        c.sha: c for c in session.scalars(select(ModelCommit).where(ModelCommit.repo_id == repo.id))
+    }
+    seen: dict[str, ModelCommit] = {}
+    pending = [start]
+    while pending:
+        commit = pending.pop()
+        if commit.sha in seen:
+            continue
+        seen[commit.sha] = commit
+        pending += [by_sha[p] for p in commit.parents if p in by_sha]
+    ordered = sorted(seen.values(), key=lambda c: (c.created_at, c.id), reverse=True)
+    return ordered[:limit]
+
+
+def diff(store: BlobStore, a: ModelCommit, b: ModelCommit) -> DiffOut:
+    """What changed from commit ``a`` to commit ``b``.
+
+    Tensors are compared by content hash; for changed tensors of the same shape the L2 norm of
+    the difference and the fraction of changed entries are computed. scikit-learn models list
+    changed hyper-parameters and fitted attributes.
+    """
+    if a.format != b.format:
+        return DiffOut(a=a.sha, b=b.sha, format="mixed")
+    if a.format == "skops":
+        params, attributes = estimator_diff(
+            content.load_estimator(store, a), content.load_estimator(store, b)
+        )
+        return DiffOut(
+            a=a.sha,
+            b=b.sha,
+            format="skops",
+            changed_parameters=params,
+            changed_attributes=attributes,
+        )
+    left, right = content.manifest_of(store, a), content.manifest_of(store, b)
+    if a.format == "onnx":
+        same = left.files == right.files
+        return DiffOut(
+            a=a.sha, b=b.sha, format="onnx", unchanged=int(same),
+            changed=[] if same else [TensorChange(name="model.onnx")],
+        )  # fmt: skip
+    result = diff_manifests(left, right)
+    changes = [_tensor_change(store, before, after) for before, after in result.changed]
+    return DiffOut(
+        a=a.sha,
+        b=b.sha,
+        format="safetensors",
+        added=result.added,
+        removed=result.removed,
+        changed=changes,
+        unchanged=result.unchanged,
+    )
+
+
+def _tensor_change(store: BlobStore, before: Any, after: Any) -> TensorChange:
+    change = TensorChange(
+        name=before.name,
+        dtype_before=before.dtype,
+        dtype_after=after.dtype,
+        shape_before=list(before.shape),
+        shape_after=list(after.shape),
+    )
+    if before.shape == after.shape:
+        try:
+            norm, fraction = change_stats(
+                content.load_tensor(store, before), content.load_tensor(store, after)
+            )
+        except InvalidInput:  # float8: no numbers, the hashes still say it changed
+            return change
+        change.norm_of_difference, change.fraction_changed = norm, fraction
+    return change

@@ -1,0 +1,138 @@
+"""The ``forge_export_onnx`` job: convert a scikit-learn commit to ONNX and check parity.
+
+skl2onnx converts the estimator (loaded through the allowlist) with one float input ``X`` of
+``n_features_in_`` columns. When the repository (or the card's lineage) names a task, both the
+original and the export predict the task's whole dataset: the export is ``ok`` when the labels
+agree on ≥ 99.9 % of the rows and probabilities differ by at most 1e-3 (regression values by
+1e-3 relative to their largest magnitude: the export computes in float32); without data the
+export is ``unchecked``. Models skl2onnx cannot convert, or with non-numeric features, are
+``unsupported``. The export is offered for download when it
+is ``ok`` or ``unchecked``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mlhive.server.db.engine import transaction
+from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
+from mlhive.server.jobs.worker import JobContext
+from mlhive.server.services.blobs import remember_blob
+from mlhive.server.services.forge import content
+from mlhive.server.services.forge.evaluation import TaskSpec, features_and_target, task_spec
+
+LABEL_AGREEMENT = 0.999
+TOLERANCE = 1e-3
+OPSETS = {"": 17, "ai.onnx.ml": 3}
+
+
+def _spec_for(session: Any, commit: ModelCommit) -> TaskSpec | None:
+    repo = session.get(ModelRepo, commit.repo_id)
+    task_ids = list(repo.task_ids) if repo else []
+    lineage_task = (commit.card.get("lineage") or {}).get("task_id")
+    if lineage_task is not None:
+        task_ids.insert(0, lineage_task)
+    return task_spec(session, task_ids[0]) if task_ids else None
+
+
+def convert(estimator: Any) -> bytes:
+    """The ONNX bytes of a fitted estimator (one float input ``X``; no ZipMap on classifiers).
+
+    Raises:
+        Exception: whatever skl2onnx raises for models it cannot convert.
+    """
+    from skl2onnx import to_onnx  # type: ignore[import-untyped]
+    from skl2onnx.common.data_types import FloatTensorType  # type: ignore[import-untyped]
+
+    count = int(estimator.n_features_in_)
+    options = {"zipmap": False} if hasattr(estimator, "predict_proba") else None
+    model = to_onnx(
+        estimator,
+        initial_types=[("X", FloatTensorType([None, count]))],
+        options=options,
+        target_opset=OPSETS,
+    )
+    data: bytes = model.SerializeToString()
+    return data
+
+
+def parity(estimator: Any, onnx_bytes: bytes, features: Any) -> dict[str, Any]:
+    """Compare the estimator and its export on ``features`` (a DataFrame of numbers)."""
+    import onnxruntime as ort  # type: ignore[import-untyped]
+
+    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    outputs = session.run(None, {"X": features.to_numpy(dtype=np.float32)})
+    report: dict[str, Any] = {"rows": len(features)}
+    if hasattr(estimator, "predict_proba") and len(outputs) > 1:
+        labels = np.asarray(outputs[0]).astype(str).ravel()
+        expected = np.asarray(estimator.predict(features)).astype(str).ravel()
+        report["label_agreement"] = float(np.mean(labels == expected)) if len(features) else 1.0
+        diff = np.abs(np.asarray(outputs[1], dtype=np.float64) - estimator.predict_proba(features))
+    else:
+        values = np.asarray(outputs[0], dtype=np.float64).ravel()
+        diff = np.abs(values - np.asarray(estimator.predict(features), dtype=np.float64).ravel())
+        report["label_agreement"] = None
+    report["max_abs_diff"] = float(diff.max()) if diff.size else 0.0
+    agreement = report["label_agreement"]
+    scale = (
+        1.0
+        if agreement is not None
+        else max(1.0, float(np.abs(expected_values(estimator, features)).max(initial=0.0)))
+    )
+    good = report["max_abs_diff"] <= TOLERANCE * scale and (
+        agreement is None or agreement >= LABEL_AGREEMENT
+    )
+    report["state"] = "ok" if good else "failed"
+    report["detail"] = "" if good else "the export does not predict like the original"
+    return report
+
+
+def expected_values(estimator: Any, features: Any) -> Any:
+    """The original's predictions as floats (regressors)."""
+    return np.asarray(estimator.predict(features), dtype=np.float64)
+
+
+def _finish(
+    context: JobContext, commit_id: int, state: str, report: dict[str, Any], blob: Any
+) -> None:
+    with transaction(context.sessions) as session:
+        commit = session.get(ModelCommit, commit_id)
+        if commit is None:
+            return
+        if blob is not None:
+            remember_blob(session, blob)
+            commit.onnx_sha256 = blob.sha256
+            report["size"] = blob.size
+        commit.onnx_state, commit.onnx_report = state, report
+
+
+def export_onnx(context: JobContext, payload: Mapping[str, Any]) -> None:
+    """Job handler: export a scikit-learn commit to ONNX and check its parity."""
+    commit_id = int(payload["commit_id"])
+    with transaction(context.sessions) as session:
+        commit = session.get(ModelCommit, commit_id)
+        if commit is None or commit.format != "skops":
+            return
+        spec = _spec_for(session, commit)
+        estimator = content.load_estimator(context.store, commit)
+    try:
+        onnx_bytes = convert(estimator)
+    except Exception as exc:  # skl2onnx's errors have no common base
+        detail = f"skl2onnx cannot convert this model: {type(exc).__name__}: {exc}"
+        _finish(context, commit_id, "unsupported", {"detail": detail[:2000]}, None)
+        return
+    blob = context.store.put(onnx_bytes)
+    if spec is None:
+        report = {"detail": "no linked task: parity was not checked", "rows": 0}
+        _finish(context, commit_id, "unchecked", report, blob)
+        return
+    features, _ = features_and_target(context.store, spec)
+    if not all(np.issubdtype(dtype, np.number) for dtype in features.dtypes):
+        report = {"detail": "the task has non-numeric features; the export takes numbers only"}
+        _finish(context, commit_id, "unsupported", report, None)
+        return
+    report = parity(estimator, onnx_bytes, features)
+    _finish(context, commit_id, str(report.pop("state")), report, blob)
