@@ -8,9 +8,7 @@ Example:
 
 from __future__ import annotations
 
-# Defined before the imports below: the client reads it for its User-Agent.
-__version__ = "0.1.0"
-
+from mlhive._version import __version__
 from mlhive.client import Client, Dataset, Flow, LocalRun, Run, RunFailedError, Task
 from mlhive.errors import (
     APIError,

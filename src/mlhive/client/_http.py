@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from mlhive import __version__
+from mlhive._version import __version__
 from mlhive.errors import ConnectionFailed, raise_for_status
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})

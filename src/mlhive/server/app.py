@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from mlhive import __version__
+from mlhive._version import __version__
 from mlhive.server.api import datasets, errors, flows, models, runs, studies, system, tasks, users
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize

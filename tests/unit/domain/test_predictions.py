@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -485,3 +487,20 @@ def test_garbage_parquet_is_malformed() -> None:
     with pytest.raises(InvalidInput, match="not a readable Parquet file") as info:
         read_predictions(io.BytesIO(b"PAR1 not really"), "parquet")
     assert info.value.code == ErrorCode.MALFORMED_FILE
+
+
+def test_reading_predictions_keeps_row_id_without_the_validator_imported(tmp_path: Path) -> None:
+    # A fresh interpreter that imports only the reader: its columns must not depend on which
+    # other module happened to be imported first.
+    path = tmp_path / "predictions.parquet"
+    pq.write_table(pa.table({"repeat": [0], "fold": [0], "row_id": [3], "prediction": ["a"]}), path)
+    script = (
+        "import sys\n"
+        "from mlhive.server.domain.experiments.predictions_io import read_predictions\n"
+        "table = read_predictions(sys.argv[1], 'parquet')\n"
+        "print(','.join(table.column_names), table.schema.field('row_id').type)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["repeat,fold,sample,row_id,prediction", "int64"]

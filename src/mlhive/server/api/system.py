@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from mlhive import __version__
+from mlhive._version import __version__
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.jobs import queue
 from mlhive.wire.common import Health, JobOut

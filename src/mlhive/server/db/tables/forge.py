@@ -1,7 +1,7 @@
 """Tables of the model forge: repositories, commits, refs, merges, merge requests, comments.
 
 Commits are immutable rows; their content is a manifest blob (see
-:mod:`mlhive.server.domain.forge_tensors`) whose tensors and files are blobs of their own.
+:mod:`mlhive.server.domain.forge.tensors`) whose tensors and files are blobs of their own.
 """
 
 from __future__ import annotations

@@ -161,7 +161,8 @@ def evaluate(
     """Compute every measure of :func:`measures_for` for a run, per fold and overall.
 
     Args:
-        valid: predictions from :func:`~mlhive.server.domain.predictions.validate_predictions`.
+        valid: predictions from
+            :func:`~mlhive.server.domain.experiments.predictions.validate_predictions`.
         truth: the dataset's target for all rows, indexed by row id: class indices for
             classification and clustering (negative or NaN when missing), floats for regression
             (NaN when missing). ``None`` for a clustering task on a dataset without labels:

@@ -8,7 +8,8 @@ float64 ``confidence.<class label>`` column per class.
 
 :func:`validate_predictions` checks that the predictions cover every test row of every
 (repeat, fold, sample) of the task exactly once and hold sensible values, and returns them as
-numpy arrays sorted like the splits' test rows, ready for :mod:`mlhive.server.domain.metrics`.
+numpy arrays sorted like the splits' test rows, ready for
+:mod:`mlhive.server.domain.experiments.metrics`.
 Everything is vectorised: a million rows validate in a fraction of a second.
 
 Classification confidences must lie in [0, 1] and sum to 1 within ``1e-3`` per row; the rows
@@ -60,7 +61,6 @@ CLASSIFICATION_TASK_TYPES = frozenset({"supervised_classification", "learning_cu
 SUM_TOLERANCE = 1e-3
 """How far a row's confidences may sum away from 1 before the predictions are rejected."""
 
-ID_COLUMNS["row_id"] = pa.int64()
 _FIELD = "predictions"
 
 Int32Array = npt.NDArray[np.int32]

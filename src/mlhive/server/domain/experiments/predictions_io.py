@@ -1,9 +1,11 @@
 """Reading run predictions: Parquet as uploaded, or OpenML's predictions ARFF, into the
-canonical predictions table that :mod:`mlhive.server.domain.predictions` validates."""
+canonical predictions table that :mod:`mlhive.server.domain.experiments.predictions` validates."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import BinaryIO, Literal
 
 import numpy as np
@@ -17,7 +19,10 @@ from mlhive.server.domain.errors import InvalidInput
 from mlhive.wire.errors import ErrorCode
 
 CONFIDENCE_PREFIX = "confidence."
-ID_COLUMNS = {"repeat": pa.int32(), "fold": pa.int32(), "sample": pa.int32()}
+ID_COLUMNS: Mapping[str, pa.DataType] = MappingProxyType(
+    {"repeat": pa.int32(), "fold": pa.int32(), "sample": pa.int32(), "row_id": pa.int64()}
+)
+"""The integer key columns of a predictions table and their canonical types (read-only)."""
 _FIELD = "predictions"
 Int64Array = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

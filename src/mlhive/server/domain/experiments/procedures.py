@@ -15,8 +15,8 @@ Quirks kept on purpose, because OpenML serves them that way:
   33 percent; we keep 33 so that splits and task descriptions agree with OpenML's.
 - id 17, OpenML's only clustering procedure, is "50 times Clustering" with 50 repeats of
   test-on-training-data. Fifty identical train = test splits carry no information, so mlhive's
-  splits hold one repeat (see :mod:`mlhive.server.domain.splits`); the repeats are the number of
-  times a clusterer is meant to be restarted.
+  splits hold one repeat (see :mod:`mlhive.server.domain.experiments.splits`); the repeats are
+  the number of times a clusterer is meant to be restarted.
 - id 24 ("Custom 10-fold Crossvalidation", regression) needs a fold number for every row from
   the task's creator; mlhive cannot take one yet, so making its splits is refused.
 - id 28 ("20% Holdout (Ordered)") is OpenML's ``holdout_ordered``: the last rows, in dataset
