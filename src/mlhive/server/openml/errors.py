@@ -154,7 +154,9 @@ MESSAGES: dict[int, str] = {
 class OpenMLError(Exception):
     """A failure answered with an ``oml:error`` document."""
 
-    def __init__(self, code: int, additional: str | None = None, *, status: int = ERROR_STATUS):
+    def __init__(
+        self, code: int, additional: str | None = None, *, status: int = ERROR_STATUS
+    ) -> None:
         super().__init__(f"{code}: {MESSAGES.get(code, '')}")
         self.code = code
         self.additional = additional
