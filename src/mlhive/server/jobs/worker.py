@@ -12,32 +12,17 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from mlhive.server.config import Settings
 from mlhive.server.db.engine import optimize, transaction
 from mlhive.server.domain.errors import DomainError
 from mlhive.server.jobs import queue
-from mlhive.server.storage import BlobStore
+from mlhive.server.jobs.context import Handler, JobContext
 
 log = logging.getLogger("mlhive.worker")
 OPTIMIZE_EVERY_SECONDS = 3600.0
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What a job handler may use: it opens its own short transactions."""
-
-    sessions: sessionmaker[Session]
-    store: BlobStore
-    settings: Settings
-
-
-Handler = Callable[[JobContext, Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True)
