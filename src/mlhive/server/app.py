@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            hive.worker.stop()
+            hive.worker.close()
             hive.engine.dispose()
 
     app = FastAPI(
