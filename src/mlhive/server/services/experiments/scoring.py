@@ -121,8 +121,7 @@ def mark_failed(session: Session, run_id: int, error: Exception) -> None:
 
 def describe(session: Session, run: Run) -> RunOut:
     """The full wire description of a run, with the server's evaluations."""
-    task = session.get(Task, run.task_id)
-    assert task is not None
+    task = session.get_one(Task, run.task_id)
     rows = session.scalars(
         select(Evaluation).where(Evaluation.run_id == run.id).order_by(Evaluation.measure)
     ).all()

@@ -56,8 +56,7 @@ def task_spec(session: Session, task_id: int) -> TaskSpec:
     task = session.get(Task, task_id)
     if task is None:
         raise InvalidInput(f"task {task_id} does not exist any more")
-    dataset = session.get(Dataset, task.dataset_id)
-    assert dataset is not None
+    dataset = session.get_one(Dataset, task.dataset_id)
     dropped = {task.target, dataset.row_id_attribute, *dataset.ignore_attributes} - {None}
     measures = task.evaluation_measures or measures_for(task.task_type)
     return TaskSpec(

@@ -112,10 +112,9 @@ def request_merge(session: Session, actor: Actor, repo: ModelRepo, body: MergeCr
 
 def describe_merge(session: Session, merge: ModelMerge) -> MergeOut:
     """The wire description of a merge."""
-    repo = session.get(ModelRepo, merge.repo_id)
+    repo = session.get_one(ModelRepo, merge.repo_id)
     commit = session.get(ModelCommit, merge.commit_id) if merge.commit_id else None
     job = queue.latest_for(session, f"model_merge:{merge.id}")
-    assert repo is not None
     return MergeOut(
         id=merge.id,
         repo=repo.full_name,

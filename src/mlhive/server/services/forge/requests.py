@@ -89,9 +89,7 @@ def _branch_head(session: Session, repo: ModelRepo, branch: str, field: str) -> 
     ref = repos.find_ref(session, repo, "branch", branch)
     if ref is None:
         raise InvalidInput(f"{field}: {repo.full_name} has no branch {branch!r}", field=field)
-    commit = session.get(ModelCommit, ref.commit_id)
-    assert commit is not None
-    return commit
+    return session.get_one(ModelCommit, ref.commit_id)
 
 
 def queue_evaluation(session: Session, request: MergeRequest) -> None:
@@ -109,8 +107,7 @@ def refresh(session: Session, actor: Actor, repo: ModelRepo, request: MergeReque
         require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
     if request.state != "open":
         raise Conflict(f"merge request {request.number} is {request.state}")
-    source_repo = session.get(ModelRepo, request.source_repo_id)
-    assert source_repo is not None
+    source_repo = session.get_one(ModelRepo, request.source_repo_id)
     request.source_commit_id = _branch_head(
         session, source_repo, request.source_branch, "source_branch"
     ).id
@@ -257,8 +254,7 @@ def merge(
     target = _branch_head(session, repo, request.target_branch, "target_branch")
     if target.id != request.target_commit_id:
         raise Conflict(f"{request.target_branch!r} moved since the evaluation; re-evaluate first")
-    candidate = session.get(ModelCommit, request.source_commit_id)
-    assert candidate is not None
+    candidate = session.get_one(ModelCommit, request.source_commit_id)
     import_history(session, repo, candidate)
     manifest = content.manifest_of(store, candidate)
     commit = content.record_commit(
