@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -15,28 +15,34 @@ from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.http.limits import BodyLimit
-from mlhive.server.jobs.worker import JobContext, Worker
+from mlhive.server.jobs.context import Handler, JobContext
+from mlhive.server.jobs.worker import Worker
 from mlhive.server.openml import install as install_openml
-from mlhive.server.services.datasets.catalog import PROCESS_JOB
-from mlhive.server.services.datasets.processing import process_dataset
-from mlhive.server.services.experiments.runs import EVALUATE_JOB
-from mlhive.server.services.experiments.scoring import evaluate_run
-from mlhive.server.services.forge.commits import EXPORT_JOB
-from mlhive.server.services.forge.export import export_onnx
-from mlhive.server.services.forge.merges import MERGE_JOB, run_merge
-from mlhive.server.services.forge.requests import EVALUATE_REQUEST_JOB, evaluate_request
+from mlhive.server.services.datasets import jobs as dataset_jobs
+from mlhive.server.services.experiments import jobs as experiment_jobs
+from mlhive.server.services.forge import jobs as forge_jobs
 from mlhive.server.storage import open_blob_store
 from mlhive.server.wiring import Hive
 
 log = logging.getLogger("mlhive")
 
-HANDLERS = {
-    PROCESS_JOB: process_dataset,
-    EVALUATE_JOB: evaluate_run,
-    EXPORT_JOB: export_onnx,
-    MERGE_JOB: run_merge,
-    EVALUATE_REQUEST_JOB: evaluate_request,
-}
+
+def gather_handlers(*registries: Mapping[str, Handler]) -> dict[str, Handler]:
+    """Merge the capabilities' ``HANDLERS`` into one job kind → handler table.
+
+    Raises:
+        ValueError: two capabilities register the same job kind.
+    """
+    merged: dict[str, Handler] = {}
+    for registry in registries:
+        for kind, handler in registry.items():
+            if kind in merged:
+                raise ValueError(f"job kind {kind!r} has two handlers")
+            merged[kind] = handler
+    return merged
+
+
+HANDLERS = gather_handlers(dataset_jobs.HANDLERS, experiment_jobs.HANDLERS, forge_jobs.HANDLERS)
 
 
 def build_hive(settings: Settings) -> Hive:
@@ -82,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            hive.worker.stop()
+            hive.worker.close()
             hive.engine.dispose()
 
     app = FastAPI(

@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mlhive.server.config import Settings
-from mlhive.server.jobs.worker import JobContext, Worker
+from mlhive.server.jobs.context import JobContext
+from mlhive.server.jobs.worker import Worker
 from mlhive.server.storage import BlobStore
 
 

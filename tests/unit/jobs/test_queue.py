@@ -14,7 +14,8 @@ from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.jobs import queue
-from mlhive.server.jobs.worker import JobContext, Worker
+from mlhive.server.jobs.context import JobContext
+from mlhive.server.jobs.worker import Worker
 from mlhive.server.wiring import Hive
 
 

@@ -53,9 +53,7 @@ def claim(session: Session, worker: str, lease_seconds: float) -> Job | None:
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            job = session.get(Job, job_id, populate_existing=True)
-            assert job is not None
-            return job
+            return session.get_one(Job, job_id, populate_existing=True)
     return None
 
 

@@ -1,7 +1,9 @@
-"""The worker loop: claim a job, run its handler, record the outcome.
+"""The worker loop: claim a job, submit its handler to an executor, record the outcome.
 
 The server runs one worker in a background thread by default (``MLHIVE_WORKER=inline``);
-``mlhive worker`` runs the same loop as a separate process, any number of them.
+``mlhive worker`` runs the same loop as a separate process, any number of them. Where a
+handler runs is the executor's business (:mod:`mlhive.server.jobs.executors`); by default it
+runs inline, in the worker's thread.
 """
 
 from __future__ import annotations
@@ -12,32 +14,18 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from mlhive.server.config import Settings
 from mlhive.server.db.engine import optimize, transaction
 from mlhive.server.domain.errors import DomainError
 from mlhive.server.jobs import queue
-from mlhive.server.storage import BlobStore
+from mlhive.server.jobs.context import Handler, JobContext
+from mlhive.server.jobs.executors import Executor, InlineExecutor
 
 log = logging.getLogger("mlhive.worker")
 OPTIMIZE_EVERY_SECONDS = 3600.0
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What a job handler may use: it opens its own short transactions."""
-
-    sessions: sessionmaker[Session]
-    store: BlobStore
-    settings: Settings
-
-
-Handler = Callable[[JobContext, Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -49,13 +37,25 @@ class _Claimed:
 
 
 class Worker:
-    """Runs queued jobs with the handlers registered for their kinds."""
+    """Runs queued jobs with the handlers registered for their kinds.
+
+    Args:
+        context: the database, store and settings the worker claims and records jobs with.
+        handlers: job kind → handler.
+        name: the worker's name in job rows; host, process and thread when omitted.
+        executor: where handlers run; inline in the worker's thread with ``context`` by default.
+    """
 
     def __init__(
-        self, context: JobContext, handlers: Mapping[str, Handler], name: str = ""
+        self,
+        context: JobContext,
+        handlers: Mapping[str, Handler],
+        name: str = "",
+        executor: Executor | None = None,
     ) -> None:
         self.context = context
         self.handlers = dict(handlers)
+        self.executor = executor if executor is not None else InlineExecutor(context)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,7 +87,7 @@ class Worker:
         if handler is None:
             return f"no handler for job kind {job.kind!r}", False
         try:
-            handler(self.context, job.payload)
+            self.executor.submit(handler, job.payload).result()
         except DomainError as exc:  # a verdict on the input: retrying cannot help
             return exc.detail, False
         except Exception as exc:
@@ -138,3 +138,8 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop the loop (see :meth:`stop`), then release the executor."""
+        self.stop(timeout)
+        self.executor.close()

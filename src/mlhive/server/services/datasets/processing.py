@@ -1,29 +1,29 @@
-"""The ``process_dataset`` job: features, qualities and the ARFF rendition of a dataset.
+"""The phases of the ``process_dataset`` job: features, qualities and the ARFF rendition.
 
-The heavy work happens outside any transaction; results are written in one short
-transaction at the end, so readers never see half a set of features or qualities.
+:func:`read_spec` copies what is needed out of a short transaction, :func:`compute` does the
+heavy work outside any transaction, and :func:`store_results` writes everything in one short
+transaction at the end, so readers never see half a set of features or qualities. The job
+handler that runs the phases is :func:`mlhive.server.services.datasets.jobs.process_dataset`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from mlhive.formats.tables import write_arff
+from mlhive.server.config import Settings
 from mlhive.server.db.base import utcnow
-from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.datasets import Dataset, Feature, Quality
-from mlhive.server.domain.datasets.features import summarize_features
+from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
 from mlhive.server.domain.datasets.qualities import compute_qualities
-from mlhive.server.jobs.worker import JobContext
 from mlhive.server.services.blobs import remember_blob
 from mlhive.server.services.datasets.catalog import activate_after_processing
 from mlhive.server.storage import BlobInfo, BlobStore
@@ -57,70 +57,91 @@ def render_arff(
         path.unlink(missing_ok=True)
 
 
-def process_dataset(context: JobContext, payload: Mapping[str, Any]) -> None:
-    """Job handler: compute and store features, qualities and the ARFF file of a dataset."""
-    dataset_id = int(payload["dataset_id"])
-    with transaction(context.sessions) as session:
-        dataset = session.get(Dataset, dataset_id)
-        if dataset is None:  # deleted meanwhile: nothing to do
-            return
-        spec = {
-            "sha": dataset.data_sha256,
-            "name": dataset.name,
-            "description": dataset.description,
-            "target": dataset.default_target_attribute,
-            "ignore": list(dataset.ignore_attributes or []),
-            "row_id": dataset.row_id_attribute,
-            "arff": dataset.arff_sha256,  # an uploaded ARFF (or an earlier rendition) stays
-        }
-    try:
-        _compute_and_store(context, dataset_id, spec)
-    except Exception as exc:
-        with transaction(context.sessions) as session:
-            failed = session.get(Dataset, dataset_id)
-            if failed is not None:
-                failed.processing = "failed"
-                failed.processing_error = str(exc) or type(exc).__name__
-        raise
+@dataclass(frozen=True)
+class ProcessingSpec:
+    """What processing a dataset needs, copied out of a transaction."""
+
+    data_sha256: str
+    name: str
+    description: str
+    target: str | None
+    ignore: tuple[str, ...]
+    row_id: str | None
+    arff_sha256: str | None  # an uploaded ARFF (or an earlier rendition) stays
 
 
-def _compute_and_store(context: JobContext, dataset_id: int, spec: dict[str, Any]) -> None:
-    table = load_table(context.store, spec["sha"])
-    target = spec["target"].split(",")[0] if spec["target"] else None
-    features = summarize_features(
-        table, target=target, ignore=spec["ignore"], row_id=spec["row_id"]
+@dataclass(frozen=True)
+class Processed:
+    """The results of :func:`compute`, ready to be written."""
+
+    features: list[FeatureSummary]
+    qualities: dict[str, float | None]
+    arff: tuple[BlobInfo, str] | None  # a new ARFF rendition and its MD5
+
+
+def read_spec(session: Session, dataset_id: int) -> ProcessingSpec | None:
+    """What :func:`compute` needs, or None when the dataset was deleted meanwhile."""
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None:
+        return None
+    return ProcessingSpec(
+        data_sha256=dataset.data_sha256,
+        name=dataset.name,
+        description=dataset.description,
+        target=dataset.default_target_attribute,
+        ignore=tuple(dataset.ignore_attributes or ()),
+        row_id=dataset.row_id_attribute,
+        arff_sha256=dataset.arff_sha256,
     )
+
+
+def compute(store: BlobStore, settings: Settings, spec: ProcessingSpec) -> Processed:
+    """Features, qualities and (when there is none yet) the ARFF file; no database access."""
+    table = load_table(store, spec.data_sha256)
+    target = spec.target.split(",")[0] if spec.target else None
+    features = summarize_features(table, target=target, ignore=spec.ignore, row_id=spec.row_id)
     qualities = compute_qualities(
         table,
         target=target,
-        ignore=spec["ignore"],
-        row_id=spec["row_id"],
-        sample_rows=context.settings.landmarker_sample_rows,
+        ignore=spec.ignore,
+        row_id=spec.row_id,
+        sample_rows=settings.landmarker_sample_rows,
     )
     rendered = None
-    if spec["arff"] is None:
-        rendered = render_arff(
-            context.store,
-            table,
-            spec["name"],
-            spec["description"],
-            context.settings.data_dir / "tmp",
-        )
-    with transaction(context.sessions) as session:
-        dataset = session.get(Dataset, dataset_id)
-        if dataset is None:
-            return
-        session.execute(delete(Feature).where(Feature.dataset_id == dataset_id))
-        session.execute(delete(Quality).where(Quality.dataset_id == dataset_id))
-        session.add_all(Feature(dataset_id=dataset_id, **asdict(feature)) for feature in features)
-        session.add_all(
-            Quality(dataset_id=dataset_id, name=name, value=value)
-            for name, value in qualities.items()
-        )
-        if rendered is not None:
-            remember_blob(session, rendered[0])
-            dataset.arff_sha256, dataset.arff_md5 = rendered[0].sha256, rendered[1]
-        dataset.processing, dataset.processing_error = "done", None
-        dataset.processing_date = utcnow()
-        if dataset.status == "in_preparation" and context.settings.auto_activate:
-            activate_after_processing(session, dataset)
+    if spec.arff_sha256 is None:
+        rendered = render_arff(store, table, spec.name, spec.description, settings.data_dir / "tmp")
+    return Processed(features, qualities, rendered)
+
+
+def store_results(
+    session: Session, settings: Settings, dataset_id: int, processed: Processed
+) -> None:
+    """Replace the dataset's features and qualities and mark it processed (and maybe active)."""
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None:
+        return
+    session.execute(delete(Feature).where(Feature.dataset_id == dataset_id))
+    session.execute(delete(Quality).where(Quality.dataset_id == dataset_id))
+    session.add_all(
+        Feature(dataset_id=dataset_id, **asdict(feature)) for feature in processed.features
+    )
+    session.add_all(
+        Quality(dataset_id=dataset_id, name=name, value=value)
+        for name, value in processed.qualities.items()
+    )
+    if processed.arff is not None:
+        info, md5 = processed.arff
+        remember_blob(session, info)
+        dataset.arff_sha256, dataset.arff_md5 = info.sha256, md5
+    dataset.processing, dataset.processing_error = "done", None
+    dataset.processing_date = utcnow()
+    if dataset.status == "in_preparation" and settings.auto_activate:
+        activate_after_processing(session, dataset)
+
+
+def mark_failed(session: Session, dataset_id: int, error: Exception) -> None:
+    """Record why processing failed, unless the dataset is gone."""
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is not None:
+        dataset.processing = "failed"
+        dataset.processing_error = str(error) or type(error).__name__

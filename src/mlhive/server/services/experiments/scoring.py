@@ -1,87 +1,81 @@
-"""The ``evaluate_run`` job, and the full description of a run with its evaluations."""
+"""The phases of the ``evaluate_run`` job, and the full description of a run with its evaluations.
+
+:func:`read_spec` copies what scoring needs out of a transaction, :func:`compute` validates
+and scores the predictions outside any transaction, and :func:`store_evaluations` (or
+:func:`mark_failed`) writes the outcome; the handler running them is
+:func:`mlhive.server.services.experiments.jobs.evaluate_run`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import Evaluation, Run, Task
 from mlhive.server.domain.experiments.metrics import evaluate
 from mlhive.server.domain.experiments.predictions import validate_predictions
 from mlhive.server.jobs import queue
-from mlhive.server.jobs.worker import JobContext
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import evaluations, flows, runs, tasks
+from mlhive.server.storage import BlobStore
 from mlhive.wire.runs import FoldTiming, RunOut
 
 
-def evaluate_run(context: JobContext, payload: Mapping[str, Any]) -> None:
-    """Job handler: compute the server's measures of a run from its stored predictions."""
-    run_id = int(payload["run_id"])
-    with transaction(context.sessions) as session:
-        run = session.get(Run, run_id)
-        if run is None or run.predictions_sha256 is None:
-            return
-        task = session.get(Task, run.task_id)
-        assert task is not None
-        dataset = session.get(Dataset, task.dataset_id)
-        assert dataset is not None
-        spec: dict[str, Any] = {
-            "predictions": run.predictions_sha256,
-            "splits": task.splits_sha256,
-            "data": dataset.data_sha256,
-            "task_type": task.task_type,
-            "target": task.target,
-            "class_labels": task.class_labels,
-            "keys": (run.task_id, run.flow_id, run.setup_id, run.uploader_id),
-        }
-    try:
-        results = _compute(context, spec)
-    except Exception as exc:
-        with transaction(context.sessions) as session:
-            failed = session.get(Run, run_id)
-            if failed is not None:
-                failed.state, failed.evaluation_error = "error", str(exc) or type(exc).__name__
-        raise
-    task_id, flow_id, setup_id, uploader_id = spec["keys"]
-    with transaction(context.sessions) as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            return
-        session.execute(delete(Evaluation).where(Evaluation.run_id == run_id))
-        session.add_all(
-            Evaluation(
-                run_id=run_id,
-                task_id=task_id,
-                flow_id=flow_id,
-                setup_id=setup_id,
-                uploader_id=uploader_id,
-                measure=name,
-                **values,
-            )
-            for name, values in results.items()
-        )
-        run.state, run.evaluation_error = "evaluated", None
+@dataclass(frozen=True)
+class ScoringSpec:
+    """What scoring a run needs, copied out of a transaction."""
+
+    predictions_sha256: str
+    splits_sha256: str
+    data_sha256: str
+    task_type: str
+    target: str | None
+    class_labels: list[str] | None
+    task_id: int
+    flow_id: int
+    setup_id: int
+    uploader_id: int
 
 
-def _compute(context: JobContext, spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    predictions = load_table(context.store, spec["predictions"])
-    splits = load_table(context.store, spec["splits"])
-    data = load_table(context.store, spec["data"])
+def read_spec(session: Session, run_id: int) -> ScoringSpec | None:
+    """What :func:`compute` needs, or None when the run is gone or has no predictions."""
+    run = session.get(Run, run_id)
+    if run is None or run.predictions_sha256 is None:
+        return None
+    task = session.get_one(Task, run.task_id)
+    dataset = session.get_one(Dataset, task.dataset_id)
+    return ScoringSpec(
+        predictions_sha256=run.predictions_sha256,
+        splits_sha256=task.splits_sha256,
+        data_sha256=dataset.data_sha256,
+        task_type=task.task_type,
+        target=task.target,
+        class_labels=task.class_labels,
+        task_id=run.task_id,
+        flow_id=run.flow_id,
+        setup_id=run.setup_id,
+        uploader_id=run.uploader_id,
+    )
+
+
+def compute(store: BlobStore, spec: ScoringSpec) -> dict[str, dict[str, Any]]:
+    """Validate the stored predictions and compute the server's measures; no database access."""
+    predictions = load_table(store, spec.predictions_sha256)
+    splits = load_table(store, spec.splits_sha256)
+    data = load_table(store, spec.data_sha256)
     valid = validate_predictions(
         predictions,
         splits,
-        task_type=spec["task_type"],
-        class_labels=spec["class_labels"],
+        task_type=spec.task_type,
+        class_labels=spec.class_labels,
         number_of_rows=data.num_rows,
     )
-    truth = tasks.truth_of(data, spec["target"], spec["class_labels"])
-    result = evaluate(valid, truth, task_type=spec["task_type"], class_labels=spec["class_labels"])
+    truth = tasks.truth_of(data, spec.target, spec.class_labels)
+    result = evaluate(valid, truth, task_type=spec.task_type, class_labels=spec.class_labels)
     return {
         name: {
             "value": m.value,
@@ -95,10 +89,39 @@ def _compute(context: JobContext, spec: dict[str, Any]) -> dict[str, dict[str, A
     }
 
 
+def store_evaluations(
+    session: Session, run_id: int, spec: ScoringSpec, results: dict[str, dict[str, Any]]
+) -> None:
+    """Replace the run's evaluations with ``results`` and mark it evaluated."""
+    run = session.get(Run, run_id)
+    if run is None:
+        return
+    session.execute(delete(Evaluation).where(Evaluation.run_id == run_id))
+    session.add_all(
+        Evaluation(
+            run_id=run_id,
+            task_id=spec.task_id,
+            flow_id=spec.flow_id,
+            setup_id=spec.setup_id,
+            uploader_id=spec.uploader_id,
+            measure=name,
+            **values,
+        )
+        for name, values in results.items()
+    )
+    run.state, run.evaluation_error = "evaluated", None
+
+
+def mark_failed(session: Session, run_id: int, error: Exception) -> None:
+    """Record why the run could not be evaluated, unless it is gone."""
+    run = session.get(Run, run_id)
+    if run is not None:
+        run.state, run.evaluation_error = "error", str(error) or type(error).__name__
+
+
 def describe(session: Session, run: Run) -> RunOut:
     """The full wire description of a run, with the server's evaluations."""
-    task = session.get(Task, run.task_id)
-    assert task is not None
+    task = session.get_one(Task, run.task_id)
     rows = session.scalars(
         select(Evaluation).where(Evaluation.run_id == run.id).order_by(Evaluation.measure)
     ).all()

@@ -3,7 +3,8 @@
 The server may fit scikit-learn models: an estimator loaded through the allowlist is cloned
 with the same hyper-parameters and refitted on each fold of the task's stored splits
 (:func:`mlhive.sklearn.run_on_splits`); the predictions are submitted through the runs service
-and evaluated like any upload, so they appear on the task's leaderboards.
+and evaluated like any upload, so they appear on the task's leaderboards. Fitting
+(:func:`fit_on_folds`) happens outside any transaction; :func:`submit_run` records the run.
 """
 
 from __future__ import annotations
@@ -19,17 +20,15 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.engine import transaction
+from mlhive.server.config import Settings
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import Evaluation, Task
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.server.jobs.worker import JobContext
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import flows, runs
-from mlhive.server.services.experiments.scoring import evaluate_run
 from mlhive.server.storage import BlobStore
-from mlhive.wire.runs import RunCreate
+from mlhive.wire.runs import FoldTiming, RunCreate
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,7 @@ def task_spec(session: Session, task_id: int) -> TaskSpec:
     task = session.get(Task, task_id)
     if task is None:
         raise InvalidInput(f"task {task_id} does not exist any more")
-    dataset = session.get(Dataset, task.dataset_id)
-    assert dataset is not None
+    dataset = session.get_one(Dataset, task.dataset_id)
     dropped = {task.target, dataset.row_id_attribute, *dataset.ignore_attributes} - {None}
     measures = task.evaluation_measures or measures_for(task.task_type)
     return TaskSpec(
@@ -101,51 +99,66 @@ def folds_of(store: BlobStore, spec: TaskSpec) -> list[tuple[int, int, int, Any,
     return folds
 
 
-def run_estimator(
-    context: JobContext, estimator: Any, spec: TaskSpec, actor: Actor, tags: list[str]
-) -> int:
-    """Refit ``estimator`` on every fold of the task, submit and evaluate the run.
+@dataclass(frozen=True)
+class FoldRun:
+    """An estimator refitted on every fold of a task: its predictions, ready to submit."""
 
-    Returns:
-        The new run's id (evaluated by the time this returns).
-    """
+    estimator: Any  # the unfitted clone: its flow and parameters describe the run
+    predictions: bytes  # Parquet
+    timings: list[FoldTiming]
+
+
+def fit_on_folds(store: BlobStore, estimator: Any, spec: TaskSpec) -> FoldRun:
+    """Refit a clone of ``estimator`` on every fold of the task; no database access."""
     from sklearn.base import clone
 
-    from mlhive.sklearn import estimator_to_flow, parameter_settings, run_on_splits
+    from mlhive.sklearn import run_on_splits
 
     unfitted = clone(estimator)
-    features, y = features_and_target(context.store, spec)
+    features, y = features_and_target(store, spec)
     predictions, timings = run_on_splits(
         unfitted,
         features,
         y,
-        folds_of(context.store, spec),
+        folds_of(store, spec),
         task_type=spec.task_type,  # type: ignore[arg-type]
         class_labels=spec.class_labels,
         n_jobs=1,
     )
     sink = io.BytesIO()
     pq.write_table(predictions, sink)
-    sink.seek(0)
-    with transaction(context.sessions) as session:
-        flow, _ = flows.upload(session, actor, estimator_to_flow(unfitted))
-        settings = parameter_settings(unfitted, flows.describe(session, flow))
-        body = RunCreate(
-            task_id=spec.task_id,
-            flow_id=flow.id,
-            parameter_settings=settings,
-            tags=tags,
-            fold_timings=timings,
-        )
-        upload = runs.UploadedFile(sink, "predictions.parquet")
-        run = runs.submit(session, context.store, context.settings, actor, body, upload)
-        run_id = run.id
-    evaluate_run(context, {"run_id": run_id})
-    return run_id
+    return FoldRun(unfitted, sink.getvalue(), timings)
 
 
-def measures_of(context: JobContext, run_id: int) -> dict[str, float | None]:
+def submit_run(
+    session: Session,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    spec: TaskSpec,
+    fitted: FoldRun,
+    tags: list[str],
+) -> int:
+    """Upload the estimator's flow and submit its predictions as a run (queued for scoring).
+
+    Returns:
+        The new run's id.
+    """
+    from mlhive.sklearn import estimator_to_flow, parameter_settings
+
+    flow, _ = flows.upload(session, actor, estimator_to_flow(fitted.estimator))
+    body = RunCreate(
+        task_id=spec.task_id,
+        flow_id=flow.id,
+        parameter_settings=parameter_settings(fitted.estimator, flows.describe(session, flow)),
+        tags=tags,
+        fold_timings=fitted.timings,
+    )
+    upload = runs.UploadedFile(io.BytesIO(fitted.predictions), "predictions.parquet")
+    return runs.submit(session, store, settings, actor, body, upload).id
+
+
+def measures_of(session: Session, run_id: int) -> dict[str, float | None]:
     """The server's evaluations of a run."""
-    with transaction(context.sessions) as session:
-        rows = session.scalars(select(Evaluation).where(Evaluation.run_id == run_id))
-        return {row.measure: row.value for row in rows}
+    rows = session.scalars(select(Evaluation).where(Evaluation.run_id == run_id))
+    return {row.measure: row.value for row in rows}

@@ -8,28 +8,49 @@ agree on ≥ 99.9 % of the rows and probabilities differ by at most 1e-3 (regres
 export is ``unchecked``. Models skl2onnx cannot convert, or with non-numeric features, are
 ``unsupported``. The export is offered for download when it
 is ``ok`` or ``unchecked``.
+
+The job runs in three phases: :func:`prepare` loads the estimator in a short transaction,
+:func:`check` converts and compares outside any transaction, and :func:`record` stores the
+outcome; the handler is :func:`mlhive.server.services.forge.jobs.export_onnx`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
-from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
-from mlhive.server.jobs.worker import JobContext
 from mlhive.server.services.blobs import remember_blob
 from mlhive.server.services.forge import content
 from mlhive.server.services.forge.evaluation import TaskSpec, features_and_target, task_spec
+from mlhive.server.storage import BlobInfo, BlobStore
 
 LABEL_AGREEMENT = 0.999
 TOLERANCE = 1e-3
 OPSETS = {"": 17, "ai.onnx.ml": 3}
 
 
-def _spec_for(session: Any, commit: ModelCommit) -> TaskSpec | None:
+@dataclass(frozen=True)
+class Prepared:
+    """A commit's estimator and the task its export is checked on, read in a transaction."""
+
+    estimator: Any
+    spec: TaskSpec | None
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """What :func:`check` found: a state, its report and the stored export (if offered)."""
+
+    state: str
+    report: dict[str, Any]
+    blob: BlobInfo | None
+
+
+def _spec_for(session: Session, commit: ModelCommit) -> TaskSpec | None:
     repo = session.get(ModelRepo, commit.repo_id)
     task_ids = list(repo.task_ids) if repo else []
     lineage_task = (commit.card.get("lineage") or {}).get("task_id")
@@ -95,44 +116,44 @@ def expected_values(estimator: Any, features: Any) -> Any:
     return np.asarray(estimator.predict(features), dtype=np.float64)
 
 
-def _finish(
-    context: JobContext, commit_id: int, state: str, report: dict[str, Any], blob: Any
-) -> None:
-    with transaction(context.sessions) as session:
-        commit = session.get(ModelCommit, commit_id)
-        if commit is None:
-            return
-        if blob is not None:
-            remember_blob(session, blob)
-            commit.onnx_sha256 = blob.sha256
-            report["size"] = blob.size
-        commit.onnx_state, commit.onnx_report = state, report
+def prepare(session: Session, store: BlobStore, commit_id: int) -> Prepared | None:
+    """The estimator and task of a scikit-learn commit; None for other formats or a gone one."""
+    commit = session.get(ModelCommit, commit_id)
+    if commit is None or commit.format != "skops":
+        return None
+    spec = _spec_for(session, commit)
+    return Prepared(content.load_estimator(store, commit), spec)
 
 
-def export_onnx(context: JobContext, payload: Mapping[str, Any]) -> None:
-    """Job handler: export a scikit-learn commit to ONNX and check its parity."""
-    commit_id = int(payload["commit_id"])
-    with transaction(context.sessions) as session:
-        commit = session.get(ModelCommit, commit_id)
-        if commit is None or commit.format != "skops":
-            return
-        spec = _spec_for(session, commit)
-        estimator = content.load_estimator(context.store, commit)
+def check(store: BlobStore, prepared: Prepared) -> ExportOutcome:
+    """Convert the estimator, store the export and check its parity; no database access."""
+    estimator, spec = prepared.estimator, prepared.spec
     try:
         onnx_bytes = convert(estimator)
     except Exception as exc:  # skl2onnx's errors have no common base
         detail = f"skl2onnx cannot convert this model: {type(exc).__name__}: {exc}"
-        _finish(context, commit_id, "unsupported", {"detail": detail[:2000]}, None)
-        return
-    blob = context.store.put(onnx_bytes)
+        return ExportOutcome("unsupported", {"detail": detail[:2000]}, None)
+    blob = store.put(onnx_bytes)
     if spec is None:
-        report = {"detail": "no linked task: parity was not checked", "rows": 0}
-        _finish(context, commit_id, "unchecked", report, blob)
-        return
-    features, _ = features_and_target(context.store, spec)
+        return ExportOutcome(
+            "unchecked", {"detail": "no linked task: parity was not checked", "rows": 0}, blob
+        )
+    features, _ = features_and_target(store, spec)
     if not all(np.issubdtype(dtype, np.number) for dtype in features.dtypes):
         report = {"detail": "the task has non-numeric features; the export takes numbers only"}
-        _finish(context, commit_id, "unsupported", report, None)
-        return
+        return ExportOutcome("unsupported", report, None)
     report = parity(estimator, onnx_bytes, features)
-    _finish(context, commit_id, str(report.pop("state")), report, blob)
+    return ExportOutcome(str(report.pop("state")), report, blob)
+
+
+def record(session: Session, commit_id: int, outcome: ExportOutcome) -> None:
+    """Store the export's state and report on its commit (and the export, when offered)."""
+    commit = session.get(ModelCommit, commit_id)
+    if commit is None:
+        return
+    report = dict(outcome.report)
+    if outcome.blob is not None:
+        remember_blob(session, outcome.blob)
+        commit.onnx_sha256 = outcome.blob.sha256
+        report["size"] = outcome.blob.size
+    commit.onnx_state, commit.onnx_report = outcome.state, report

@@ -1,6 +1,9 @@
 """Server-side merges: tensor merges (average, task arithmetic, TIES) and scikit-learn ensembles
 (voting, stacking), run by the ``forge_merge`` job. A merge ends in one commit on the chosen
-branch whose parents are the branch's head and every source (and base) commit."""
+branch whose parents are the branch's head and every source (and base) commit.
+
+The job (:func:`mlhive.server.services.forge.jobs.run_merge`) runs :func:`carry_out` in one
+transaction, so a merge that fails leaves no partial commit, then :func:`mark_failed`."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import ModelCommit, ModelMerge, ModelRepo
 from mlhive.server.domain.access import Actor
@@ -19,13 +21,13 @@ from mlhive.server.domain.forge.merge import check_same_architecture, merge_tens
 from mlhive.server.domain.forge.sklearn import card_facts, compose_ensemble
 from mlhive.server.domain.forge.tensors import FileRecord, Manifest
 from mlhive.server.jobs import queue
-from mlhive.server.jobs.worker import JobContext
 from mlhive.server.services.experiments import tasks
 from mlhive.server.services.forge import content
 from mlhive.server.services.forge import repos as models
 from mlhive.server.services.forge.commits import queue_export
 from mlhive.server.services.forge.evaluation import features_and_target, task_spec
-from mlhive.wire.models import MergeCreate, MergeOut, MergeSource
+from mlhive.server.storage import BlobStore
+from mlhive.wire.models import MergeCreate, MergeOut, MergeSource, ModelCard
 
 MERGE_JOB = "forge_merge"
 TENSOR_METHODS = ("average", "task_arithmetic", "ties")
@@ -110,10 +112,9 @@ def request_merge(session: Session, actor: Actor, repo: ModelRepo, body: MergeCr
 
 def describe_merge(session: Session, merge: ModelMerge) -> MergeOut:
     """The wire description of a merge."""
-    repo = session.get(ModelRepo, merge.repo_id)
+    repo = session.get_one(ModelRepo, merge.repo_id)
     commit = session.get(ModelCommit, merge.commit_id) if merge.commit_id else None
     job = queue.latest_for(session, f"model_merge:{merge.id}")
-    assert repo is not None
     return MergeOut(
         id=merge.id,
         repo=repo.full_name,
@@ -135,14 +136,14 @@ def get_merge(session: Session, actor: Actor | None, repo: ModelRepo, merge_id: 
 
 
 def _tensor_merge(
-    context: JobContext,
+    store: BlobStore,
     session: Session,
     spec: Mapping[str, Any],
     commits: list[ModelCommit],
     base: ModelCommit | None,
 ) -> Manifest:
-    manifests = [content.manifest_of(context.store, c) for c in commits]
-    base_manifest = content.manifest_of(context.store, base) if base else None
+    manifests = [content.manifest_of(store, c) for c in commits]
+    base_manifest = content.manifest_of(store, base) if base else None
     labels = [c.sha[:12] for c in commits]
     check_same_architecture(
         manifests + ([base_manifest] if base_manifest else []),
@@ -151,10 +152,8 @@ def _tensor_merge(
     base_tensors = base_manifest.by_name() if base_manifest else {}
     records = []
     for record in manifests[0].tensors:
-        arrays = [content.load_tensor(context.store, m.by_name()[record.name]) for m in manifests]
-        origin = (
-            content.load_tensor(context.store, base_tensors[record.name]) if base_tensors else None
-        )
+        arrays = [content.load_tensor(store, m.by_name()[record.name]) for m in manifests]
+        origin = content.load_tensor(store, base_tensors[record.name]) if base_tensors else None
         merged = merge_tensor(
             spec["method"],
             record.dtype,
@@ -163,27 +162,24 @@ def _tensor_merge(
             weights=spec.get("weights"),
             density=spec["density"],
         )
-        records.append(
-            content.store_tensor(session, context.store, record.name, record.dtype, merged)
-        )
+        records.append(content.store_tensor(session, store, record.name, record.dtype, merged))
     return Manifest("safetensors", tensors=records, metadata=dict(manifests[0].metadata))
 
 
 def _ensemble(
-    context: JobContext, session: Session, spec: Mapping[str, Any], commits: list[ModelCommit]
+    store: BlobStore, session: Session, spec: Mapping[str, Any], commits: list[ModelCommit]
 ) -> tuple[Manifest, dict[str, Any]]:
     import skops.io as sio  # type: ignore[import-untyped]
 
     members = [
-        (f"m{i}_{c.sha[:8]}", content.load_estimator(context.store, c))
-        for i, c in enumerate(commits)
+        (f"m{i}_{c.sha[:8]}", content.load_estimator(store, c)) for i, c in enumerate(commits)
     ]
     spec_task = task_spec(session, spec["task_id"])
     ensemble = compose_ensemble(spec["method"], members, spec_task.task_type, spec["voting"])
-    features, y = features_and_target(context.store, spec_task)
+    features, y = features_and_target(store, spec_task)
     ensemble.fit(features, y)
-    sha = content.put_bytes(session, context.store, sio.dumps(ensemble))
-    size = context.store.size(sha)
+    sha = content.put_bytes(session, store, sio.dumps(ensemble))
+    size = store.size(sha)
     manifest = Manifest("skops", files={content.FILE_NAMES["skops"]: FileRecord(sha, size)})
     return manifest, card_facts(ensemble)
 
@@ -217,78 +213,79 @@ def _card(
     return card
 
 
-def _commit_merge(context: JobContext, merge_id: int) -> None:
-    with transaction(context.sessions) as session:
-        merge = session.get(ModelMerge, merge_id)
-        if merge is None or merge.state != "pending":
-            return
-        repo = session.get(ModelRepo, merge.repo_id)
-        author = session.get(User, merge.author_id)
-        assert repo is not None
-        assert author is not None
-        actor = Actor(id=author.id, name=author.name, is_admin=author.is_admin)
-        spec = merge.spec
-        commits = [session.get(ModelCommit, i) for i in spec["source_ids"]]
-        base = session.get(ModelCommit, spec["base_id"]) if spec.get("base_id") else None
-        assert all(c is not None for c in commits)
-        sources: list[ModelCommit] = [c for c in commits if c is not None]
-        if spec["method"] in TENSOR_METHODS:
-            manifest, facts = (
-                _tensor_merge(context, session, spec, sources, base),
-                {"library": "safetensors"},
-            )
-        else:
-            manifest, facts = _ensemble(context, session, spec, sources)
-        repos = {
-            r.id: r.full_name
-            for r in session.scalars(
-                select(ModelRepo).where(ModelRepo.id.in_({c.repo_id for c in sources}))
-            )
-        }
-        head_ref = models.find_ref(session, repo, "branch", merge.branch)
-        head = session.get(ModelCommit, head_ref.commit_id) if head_ref else None
-        parents = list(
-            dict.fromkeys(
-                [
-                    *(x.sha for x in [head] if x),
-                    *(c.sha for c in sources),
-                    *(b.sha for b in [base] if b),
-                ]
-            )
-        )
-        for commit in [*sources, *([base] if base else [])]:
-            import_history(session, repo, commit)
-        from mlhive.wire.models import ModelCard
+def carry_out(session: Session, store: BlobStore, merge_id: int) -> None:
+    """Carry out a pending merge: compute the merged model, commit it and move the branch.
 
-        card = ModelCard.model_validate(_card(spec, sources, facts, repos)).model_dump(mode="json")
-        message = spec.get("message") or f"{spec['method']} merge of " + ", ".join(
-            c.sha[:12] for c in sources
-        )
-        commit = content.record_commit(
-            session,
-            context.store,
-            repo,
-            actor,
-            manifest,
-            parents=parents,
-            card=card,
-            message=message,
-        )
-        models.move_branch(session, repo, merge.branch, commit)
-        if manifest.format == "skops":
-            queue_export(session, commit)
-        merge.state, merge.commit_id = "done", commit.id
+    Raises:
+        NotFound: a source commit is gone (its repository was deleted meanwhile).
+        DomainError: the sources do not fit together (e.g. different architectures).
+    """
+    merge = session.get(ModelMerge, merge_id)
+    if merge is None or merge.state != "pending":
+        return
+    repo = session.get_one(ModelRepo, merge.repo_id)
+    author = session.get_one(User, merge.author_id)
+    spec = merge.spec
+    sources = [_source_commit(session, commit_id) for commit_id in spec["source_ids"]]
+    base = session.get(ModelCommit, spec["base_id"]) if spec.get("base_id") else None
+    facts: dict[str, Any] = {"library": "safetensors"}
+    if spec["method"] in TENSOR_METHODS:
+        manifest = _tensor_merge(store, session, spec, sources, base)
+    else:
+        manifest, facts = _ensemble(store, session, spec, sources)
+    names = _repo_names(session, sources)
+    parents = _parents(session, repo, merge.branch, sources, base)
+    for commit in [*sources, *([base] if base else [])]:
+        import_history(session, repo, commit)
+    card = ModelCard.model_validate(_card(spec, sources, facts, names))
+    message = spec.get("message") or f"{spec['method']} merge of " + ", ".join(
+        c.sha[:12] for c in sources
+    )
+    commit = content.record_commit(
+        session,
+        store,
+        repo,
+        Actor(id=author.id, name=author.name, is_admin=author.is_admin),
+        manifest,
+        parents=parents,
+        card=card.model_dump(mode="json"),
+        message=message,
+    )
+    models.move_branch(session, repo, merge.branch, commit)
+    if manifest.format == "skops":
+        queue_export(session, commit)
+    merge.state, merge.commit_id = "done", commit.id
 
 
-def run_merge(context: JobContext, payload: Mapping[str, Any]) -> None:
-    """Job handler: carry out a queued merge and commit its result."""
-    merge_id = int(payload["merge_id"])
-    try:
-        _commit_merge(context, merge_id)
-    except Exception as exc:
-        detail = exc.detail if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
-        with transaction(context.sessions) as session:
-            merge = session.get(ModelMerge, merge_id)
-            if merge is not None:
-                merge.state, merge.error = "failed", detail[:5000]
-        raise
+def _source_commit(session: Session, commit_id: int) -> ModelCommit:
+    commit = session.get(ModelCommit, commit_id)
+    if commit is None:
+        raise NotFound(f"source commit {commit_id} no longer exists (its repository was deleted)")
+    return commit
+
+
+def _repo_names(session: Session, commits: list[ModelCommit]) -> dict[int, str]:
+    query = select(ModelRepo).where(ModelRepo.id.in_({c.repo_id for c in commits}))
+    return {r.id: r.full_name for r in session.scalars(query)}
+
+
+def _parents(
+    session: Session,
+    repo: ModelRepo,
+    branch: str,
+    sources: list[ModelCommit],
+    base: ModelCommit | None,
+) -> list[str]:
+    """The branch's head, then every source and the base, each once."""
+    head_ref = models.find_ref(session, repo, "branch", branch)
+    head = session.get(ModelCommit, head_ref.commit_id) if head_ref else None
+    shas = [*(x.sha for x in [head] if x), *(c.sha for c in sources), *(b.sha for b in [base] if b)]
+    return list(dict.fromkeys(shas))
+
+
+def mark_failed(session: Session, merge_id: int, error: Exception) -> None:
+    """Record why a merge failed (a domain error's detail, else the exception), unless gone."""
+    detail = error.detail if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+    merge = session.get(ModelMerge, merge_id)
+    if merge is not None:
+        merge.state, merge.error = "failed", detail[:5000]

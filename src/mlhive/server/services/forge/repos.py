@@ -159,9 +159,7 @@ def resolve(session: Session, repo: ModelRepo, ref: str) -> ModelCommit:
     for kind in ("branch", "tag"):
         row = find_ref(session, repo, kind, ref)
         if row is not None:
-            commit = session.get(ModelCommit, row.commit_id)
-            assert commit is not None
-            return commit
+            return session.get_one(ModelCommit, row.commit_id)
     lowered = ref.lower()
     if len(lowered) >= MIN_PREFIX and all(c in "0123456789abcdef" for c in lowered):
         found = list(

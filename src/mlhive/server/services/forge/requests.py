@@ -2,20 +2,20 @@
 merge (owners, when the rules allow) or close.
 
 The ``forge_evaluate_request`` job runs the candidate and the target scikit-learn models on each
-linked task as server-side runs (see :mod:`mlhive.server.services.models_eval`), compares the
-task's evaluation measures and applies the repository's rules. Models that cannot be refitted
+linked task as server-side runs (see :mod:`mlhive.server.services.forge.evaluation`), compares
+the task's evaluation measures and applies the repository's rules; its handler is
+:func:`mlhive.server.services.forge.jobs.evaluate_request`. Models that cannot be refitted
 (tensors, ONNX) are ``not_applicable``: with rules they cannot be merged through a request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import MergeRequest, MergeRequestComment, ModelCommit, ModelRepo
 from mlhive.server.domain.access import Actor, require_owner
@@ -23,10 +23,10 @@ from mlhive.server.domain.errors import Conflict, DomainError, InvalidInput, Not
 from mlhive.server.domain.experiments.metrics import MEASURES
 from mlhive.server.domain.forge.cards import rule_violations
 from mlhive.server.jobs import queue
-from mlhive.server.jobs.worker import JobContext
 from mlhive.server.services.forge import content, repos
-from mlhive.server.services.forge.evaluation import TaskSpec, measures_of, run_estimator, task_spec
+from mlhive.server.services.forge.evaluation import TaskSpec, measures_of, task_spec
 from mlhive.server.services.forge.merges import import_history
+from mlhive.server.storage import BlobStore
 from mlhive.wire.models import (
     CommentCreate,
     CommentOut,
@@ -89,9 +89,7 @@ def _branch_head(session: Session, repo: ModelRepo, branch: str, field: str) -> 
     ref = repos.find_ref(session, repo, "branch", branch)
     if ref is None:
         raise InvalidInput(f"{field}: {repo.full_name} has no branch {branch!r}", field=field)
-    commit = session.get(ModelCommit, ref.commit_id)
-    assert commit is not None
-    return commit
+    return session.get_one(ModelCommit, ref.commit_id)
 
 
 def queue_evaluation(session: Session, request: MergeRequest) -> None:
@@ -109,8 +107,7 @@ def refresh(session: Session, actor: Actor, repo: ModelRepo, request: MergeReque
         require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
     if request.state != "open":
         raise Conflict(f"merge request {request.number} is {request.state}")
-    source_repo = session.get(ModelRepo, request.source_repo_id)
-    assert source_repo is not None
+    source_repo = session.get_one(ModelRepo, request.source_repo_id)
     request.source_commit_id = _branch_head(
         session, source_repo, request.source_branch, "source_branch"
     ).id
@@ -257,8 +254,7 @@ def merge(
     target = _branch_head(session, repo, request.target_branch, "target_branch")
     if target.id != request.target_commit_id:
         raise Conflict(f"{request.target_branch!r} moved since the evaluation; re-evaluate first")
-    candidate = session.get(ModelCommit, request.source_commit_id)
-    assert candidate is not None
+    candidate = session.get_one(ModelCommit, request.source_commit_id)
     import_history(session, repo, candidate)
     manifest = content.manifest_of(store, candidate)
     commit = content.record_commit(
@@ -278,14 +274,53 @@ def merge(
     return commit
 
 
-# -- the evaluation job -----------------------------------------------------------------------
+# -- the phases of the evaluation job ------------------------------------------------------------
 
 
-def _compare(context: JobContext, spec: TaskSpec, runs_: dict[str, int]) -> list[dict[str, Any]]:
-    target, candidate = (
-        measures_of(context, runs_["target"]),
-        measures_of(context, runs_["candidate"]),
+@dataclass(frozen=True)
+class EvaluationPlan:
+    """What evaluating a request needs, read in one transaction: per side, a model and a user."""
+
+    specs: list[TaskSpec]
+    estimators: dict[str, Any]  # "target" / "candidate" → estimator
+    actors: dict[str, Actor]  # who the server-side runs are submitted as
+    rules: list[MergeRule]
+    label: str  # tags the server-side runs
+
+
+def plan_evaluation(session: Session, store: BlobStore, request_id: int) -> EvaluationPlan | None:
+    """Load both models and the linked tasks of an open request.
+
+    Returns:
+        None when there is nothing to run: the request is gone or no longer open, or it cannot
+        be evaluated (not two scikit-learn models, or no linked task), which is recorded.
+    """
+    request = session.get(MergeRequest, request_id)
+    if request is None or request.state != "open":
+        return None
+    repo = session.get_one(ModelRepo, request.repo_id)
+    commits = {
+        "target": session.get(ModelCommit, request.target_commit_id),
+        "candidate": session.get(ModelCommit, request.source_commit_id),
+    }
+    rules = [MergeRule.model_validate(r) for r in repo.rules]
+    if any(c is None or c.format != "skops" for c in commits.values()) or not repo.task_ids:
+        request.evaluation_state = "not_applicable"
+        request.violations = [f"{r.measure}: cannot be evaluated for this model" for r in rules]
+        return None
+    return EvaluationPlan(
+        specs=[task_spec(session, t) for t in repo.task_ids],
+        estimators={side: content.load_estimator(store, c) for side, c in commits.items() if c},
+        actors={"target": _actor(repo.owner), "candidate": _actor(request.author)},
+        rules=rules,
+        label=f"mr-{repo.id}-{request.number}",
     )
+
+
+def compare(session: Session, spec: TaskSpec, run_ids: dict[str, int]) -> list[dict[str, Any]]:
+    """The task's measures of the target's and the candidate's runs, side by side."""
+    target = measures_of(session, run_ids["target"])
+    candidate = measures_of(session, run_ids["candidate"])
     return [
         MeasureComparison(
             task_id=spec.task_id,
@@ -293,65 +328,30 @@ def _compare(context: JobContext, spec: TaskSpec, runs_: dict[str, int]) -> list
             target=target.get(name),
             candidate=candidate.get(name),
             higher_is_better=MEASURES[name].higher_is_better if name in MEASURES else True,
-            target_run_id=runs_["target"],
-            candidate_run_id=runs_["candidate"],
+            target_run_id=run_ids["target"],
+            candidate_run_id=run_ids["candidate"],
         ).model_dump()
         for name in spec.measures
     ]
 
 
-def _evaluate(context: JobContext, request_id: int) -> None:
-    with transaction(context.sessions) as session:
-        request = session.get(MergeRequest, request_id)
-        if request is None or request.state != "open":
-            return
-        repo = session.get(ModelRepo, request.repo_id)
-        assert repo is not None
-        commits = {
-            "target": session.get(ModelCommit, request.target_commit_id),
-            "candidate": session.get(ModelCommit, request.source_commit_id),
-        }
-        owner, author = repo.owner, request.author
-        actors = {"target": _actor(owner), "candidate": _actor(author)}
-        rules = [MergeRule.model_validate(r) for r in repo.rules]
-        if any(c is None or c.format != "skops" for c in commits.values()) or not repo.task_ids:
-            request.evaluation_state = "not_applicable"
-            request.violations = [f"{r.measure}: cannot be evaluated for this model" for r in rules]
-            return
-        specs = [task_spec(session, t) for t in repo.task_ids]
-        estimators = {
-            side: content.load_estimator(context.store, c) for side, c in commits.items() if c
-        }
-        label = f"mr-{repo.id}-{request.number}"
-    comparison: list[dict[str, Any]] = []
-    for spec in specs:
-        run_ids = {
-            side: run_estimator(
-                context, estimators[side], spec, actors[side], ["forge", label, side]
-            )
-            for side in ("target", "candidate")
-        }
-        comparison += _compare(context, spec, run_ids)
+def record_evaluation(
+    session: Session, request_id: int, rules: list[MergeRule], comparison: list[dict[str, Any]]
+) -> None:
+    """Store the comparison and the rules it violates, unless the request is gone."""
     violations = rule_violations(rules, [MeasureComparison.model_validate(c) for c in comparison])
-    with transaction(context.sessions) as session:
-        request = session.get(MergeRequest, request_id)
-        if request is not None:
-            request.comparison, request.violations, request.evaluation_state = (
-                comparison,
-                violations,
-                "done",
-            )
+    request = session.get(MergeRequest, request_id)
+    if request is not None:
+        request.comparison, request.violations, request.evaluation_state = (
+            comparison,
+            violations,
+            "done",
+        )
 
 
-def evaluate_request(context: JobContext, payload: Mapping[str, Any]) -> None:
-    """Job handler: evaluate a merge request's candidate and target on the linked tasks."""
-    request_id = int(payload["request_id"])
-    try:
-        _evaluate(context, request_id)
-    except Exception as exc:
-        detail = exc.detail if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
-        with transaction(context.sessions) as session:
-            request = session.get(MergeRequest, request_id)
-            if request is not None:
-                request.evaluation_state, request.evaluation_error = "failed", detail[:5000]
-        raise
+def mark_evaluation_failed(session: Session, request_id: int, error: Exception) -> None:
+    """Record why the evaluation failed (a domain error's detail, else the exception)."""
+    detail = error.detail if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+    request = session.get(MergeRequest, request_id)
+    if request is not None:
+        request.evaluation_state, request.evaluation_error = "failed", detail[:5000]
