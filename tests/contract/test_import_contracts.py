@@ -33,6 +33,16 @@ VIOLATIONS = {
         "from mlhive.server.services.forge import repos as _repos",
         ["capabilities build on each other one way"],
     ),
+    "a service opens its own transaction": (
+        "server/services/experiments/tasks.py",
+        "from mlhive.server.db.engine import transaction as _transaction",
+        ["transactions open only in http.deps and services.*.jobs"],
+    ),
+    "a route opens its own transaction": (
+        "server/api/runs.py",
+        "from mlhive.server.db import engine as _engine",
+        ["transactions open only in http.deps and services.*.jobs"],
+    ),
     "the domain reaches the database": (
         "server/domain/datasets/lifecycle.py",
         "import sqlalchemy",
@@ -52,7 +62,7 @@ VIOLATIONS = {
 
 
 def lint(src: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "250"}
     return subprocess.run(
         [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
         cwd=ROOT,

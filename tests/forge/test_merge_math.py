@@ -50,3 +50,12 @@ def test_non_float_tensors_come_from_the_base() -> None:
 def test_bfloat16_round_trips_exactly_representable_values() -> None:
     values = np.array([1.0, -2.5, 0.15625, 2.0**100], dtype=np.float32)
     np.testing.assert_array_equal(to_numpy(from_numpy(values, "BF16"), "BF16", (4,)), values)
+
+
+@pytest.mark.parametrize("method", ["task_arithmetic", "ties"])
+def test_merges_relative_to_a_base_refuse_to_run_without_one(method: str) -> None:
+    with pytest.raises(InvalidInput, match=f"{method} merges need a base commit") as caught:
+        merge_tensor(
+            method, "F32", [np.ones(3), np.zeros(3)], base=None, weights=None, density=0.5
+        )
+    assert caught.value.extra["field"] == "base"

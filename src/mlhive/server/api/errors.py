@@ -68,13 +68,15 @@ def problem(
 
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
+    if not isinstance(exc, DomainError):  # registered for DomainError only
+        raise exc
     extra = [{k: v for k, v in exc.extra.items() if v is not None}] if exc.extra else None
     return problem(exc.code, exc.detail, request, extra)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for RequestValidationError only
+        raise exc
     errors = [
         {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", "")}
         for err in exc.errors()
@@ -85,7 +87,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
     code = HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_INPUT)
     response = problem(code, str(exc.detail), request)
     response.status_code = exc.status_code

@@ -228,24 +228,28 @@ def generic(exc: DomainError) -> OpenMLError:
 
 
 async def _openml(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, OpenMLError)
+    if not isinstance(exc, OpenMLError):  # registered for OpenMLError only
+        raise exc
     return exc.response()
 
 
 async def _domain(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DomainError)
+    if not isinstance(exc, DomainError):  # registered for DomainError only
+        raise exc
     return generic(exc).response()
 
 
 async def _validation(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for RequestValidationError only
+        raise exc
     # A value that does not fit a route (a non-numeric id) is, to OpenML, an unknown call.
     where = [".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()]
     return OpenMLError(100, f"invalid value in {', '.join(where)}").response()
 
 
 async def _http(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
     status = exc.status_code if exc.status_code in (404, 405) else ERROR_STATUS
     return OpenMLError(
         100, f"no such call: {request.method} {request.url.path}", status=status

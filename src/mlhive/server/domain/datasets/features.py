@@ -97,7 +97,8 @@ def dictionary_codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, in
     if pat.is_boolean(column.type):
         codes, size = column.cast(pa.int8()), 2
     else:
-        assert isinstance(column, pa.DictionaryArray)
+        if not isinstance(column, pa.DictionaryArray):
+            raise TypeError(f"a nominal column must be dictionary-encoded, not {column.type}")
         codes, size = column.indices, len(column.dictionary)
     if codes.null_count:
         codes = pc.fill_null(codes, -1)

@@ -165,7 +165,8 @@ def _is_nominal(attribute: _Attribute | None) -> bool:
 
 
 def _code_pair(attribute: _Attribute) -> tuple[np.ndarray, int]:
-    assert attribute.codes is not None
+    if attribute.codes is None:
+        raise ValueError("only a nominal attribute has category codes")
     return attribute.codes, attribute.size
 
 

@@ -19,7 +19,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,8 @@ from mlhive.server.domain.experiments.predictions import (
     TASK_TYPES,
     ValidPredictions,
 )
+
+ArrayT = TypeVar("ArrayT", bound="np.ndarray[Any, Any]")
 
 __all__ = ["MEASURES", "Evaluation", "Measure", "MeasureResult", "evaluate", "measures_for"]
 
@@ -232,14 +234,18 @@ def _score_block(
     if len(y) == 0:
         return {}, None
     if task_type in CLASSIFICATION_TASK_TYPES:
-        assert valid.labels is not None
-        assert valid.probabilities is not None
-        return _classification(y, valid.labels[take], valid.probabilities[take], n_classes)
+        labels, probabilities = _given(valid.labels, "labels"), _given(valid.probabilities, "p")
+        return _classification(y, labels[take], probabilities[take], n_classes)
     if task_type == "clustering":
-        assert valid.labels is not None
-        return _clustering(y, valid.labels[take]), None
-    assert valid.values is not None
-    return _regression(y, valid.values[take]), None
+        return _clustering(y, _given(valid.labels, "labels")[take]), None
+    return _regression(y, _given(valid.values, "values")[take]), None
+
+
+def _given(values: ArrayT | None, what: str) -> ArrayT:
+    # validate_predictions fills the arrays its task type needs; anything else is a caller's bug.
+    if values is None:
+        raise ValueError(f"the validated predictions carry no {what} for this task type")
+    return values
 
 
 def _classification(

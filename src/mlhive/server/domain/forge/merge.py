@@ -144,7 +144,8 @@ def merge_tensor(
         return base if base is not None else tensors[0]
     if method == "average":
         return average(tensors, weights)
-    assert base is not None, "task arithmetic and TIES need a base"
+    if base is None:
+        raise InvalidInput(f"{method} merges need a base commit", field="base")
     if method == "task_arithmetic":
         return task_arithmetic(base, tensors, weights)
     if method == "ties":
