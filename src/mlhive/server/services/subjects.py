@@ -1,0 +1,117 @@
+"""What an object is and who owns it, for every kind of object, in one place.
+
+A *subject* is anything people tag, and later discuss or react to: a dataset, task, flow, run,
+suite, study or model repository. Its **owner** may change it; its **gate** decides who may
+see it: a task and its runs are visible exactly when their dataset is, flows are public, the
+other kinds carry their own visibility. An object the caller may not see is reported as not
+found, like a missing one, so that private objects do not leak their existence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from sqlalchemy import Select, literal, select
+from sqlalchemy.orm import Session
+
+from mlhive.server.db.tables.datasets import Dataset
+from mlhive.server.db.tables.experiments import Collection, Flow, Run, Task
+from mlhive.server.db.tables.forge import ModelRepo
+from mlhive.server.domain.access import Actor, can_see, require_owner
+from mlhive.server.domain.errors import NotFound
+
+Kind = Literal["dataset", "task", "flow", "run", "suite", "study", "model"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+# owner id, gate owner id, visibility
+_OwnerQuery = Select[int, int, str]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One object: its kind and id, its owner, and who may see it."""
+
+    kind: Kind
+    id: int
+    owner_id: int
+    gate_owner_id: int
+    visibility: str
+
+    @property
+    def ref(self) -> str:
+        """``kind:id``, as job subjects and references in text are written."""
+        return f"{self.kind}:{self.id}"
+
+    def visible_to(self, actor: Actor | None) -> bool:
+        """Whether ``actor`` may see the object."""
+        return can_see(actor, owner_id=self.gate_owner_id, visibility=self.visibility)
+
+    def require_owner(self, actor: Actor) -> None:
+        """Raise PermissionDenied unless ``actor`` owns the object or is an administrator."""
+        require_owner(actor, self.owner_id, f"{self.kind} {self.id}")
+
+
+def _dataset(object_id: int) -> _OwnerQuery:
+    return select(Dataset.uploader_id, Dataset.uploader_id, Dataset.visibility).where(
+        Dataset.id == object_id
+    )
+
+
+def _task(object_id: int) -> _OwnerQuery:
+    return (
+        select(Task.uploader_id, Dataset.uploader_id, Dataset.visibility)
+        .join(Dataset, Dataset.id == Task.dataset_id)
+        .where(Task.id == object_id)
+    )
+
+
+def _run(object_id: int) -> _OwnerQuery:
+    return (
+        select(Run.uploader_id, Dataset.uploader_id, Dataset.visibility)
+        .join(Task, Task.id == Run.task_id)
+        .join(Dataset, Dataset.id == Task.dataset_id)
+        .where(Run.id == object_id)
+    )
+
+
+def _flow(object_id: int) -> _OwnerQuery:
+    return select(Flow.uploader_id, Flow.uploader_id, literal("public")).where(Flow.id == object_id)
+
+
+def _collection(kind: str) -> Callable[[int], _OwnerQuery]:
+    def query(object_id: int) -> _OwnerQuery:
+        columns = (Collection.creator_id, Collection.creator_id, Collection.visibility)
+        return select(*columns).where(Collection.id == object_id, Collection.kind == kind)
+
+    return query
+
+
+def _model(object_id: int) -> _OwnerQuery:
+    return select(ModelRepo.owner_id, ModelRepo.owner_id, ModelRepo.visibility).where(
+        ModelRepo.id == object_id
+    )
+
+
+_QUERIES: dict[Kind, Callable[[int], _OwnerQuery]] = {
+    "dataset": _dataset,
+    "task": _task,
+    "flow": _flow,
+    "run": _run,
+    "suite": _collection("suite"),
+    "study": _collection("study"),
+    "model": _model,
+}
+
+
+def find(session: Session, actor: Actor | None, kind: Kind, object_id: int) -> Subject:
+    """The object ``kind`` ``object_id`` as ``actor`` may see it.
+
+    Raises:
+        NotFound: no such object, or one the actor may not see.
+    """
+    row = session.execute(_QUERIES[kind](object_id)).first()
+    subject = None if row is None else Subject(kind, object_id, row[0], row[1], row[2])
+    if subject is None or not subject.visible_to(actor):
+        raise NotFound(f"{kind} {object_id} not found")
+    return subject
