@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from mlhive import __version__
-from mlhive.errors import ConnectionFailed, raise_for_status
+from mlhive.errors import ConnectionFailedError, raise_for_status
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -66,8 +66,8 @@ class HttpCore:
     def _sleep(self, attempt: int) -> None:
         time.sleep(self.backoff * 2**attempt)
 
-    def _failed(self, exc: httpx.TransportError) -> ConnectionFailed:
-        return ConnectionFailed(f"cannot reach the mlhive server at {self.base_url}: {exc}")
+    def _failed(self, exc: httpx.TransportError) -> ConnectionFailedError:
+        return ConnectionFailedError(f"cannot reach the mlhive server at {self.base_url}: {exc}")
 
     def _build(
         self, method: str, path: str, headers: Mapping[str, str] | None, **kwargs: Any
@@ -91,7 +91,7 @@ class HttpCore:
             The successful (2xx or 304) response, body read.
 
         Raises:
-            ConnectionFailed: the server could not be reached (after the retries).
+            ConnectionFailedError: the server could not be reached (after the retries).
             APIError: (a subclass of) for 4xx/5xx answers.
         """
         attempts = self._attempts(method)
@@ -114,7 +114,7 @@ class HttpCore:
         """GET ``path`` and return the decoded JSON body.
 
         Raises:
-            ConnectionFailed, APIError: as :meth:`request`.
+            ConnectionFailedError, APIError: as :meth:`request`.
         """
         return self.request("GET", path, params=params).json()
 
@@ -125,10 +125,10 @@ class HttpCore:
         """Send a request and yield the response before its body is read (for downloads).
 
         Only opening the connection is retried; a failure mid-body raises
-        :class:`~mlhive.errors.ConnectionFailed`.
+        :class:`~mlhive.errors.ConnectionFailedError`.
 
         Raises:
-            ConnectionFailed, APIError: as :meth:`request` (the error body is read first).
+            ConnectionFailedError, APIError: as :meth:`request` (the error body is read first).
         """
         attempts = self._attempts(method)
         response: httpx.Response | None = None

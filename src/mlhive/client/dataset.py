@@ -90,7 +90,7 @@ class Dataset:
         Empty until the server has processed the dataset (see ``processing``).
 
         Raises:
-            ConnectionFailed: the server is unreachable and nothing is cached.
+            ConnectionFailedError: the server is unreachable and nothing is cached.
         """
         if self._features is None:
             features = self._api._features(self.id, cache=self.processing == "done")
@@ -106,7 +106,7 @@ class Dataset:
         Empty until the server has processed the dataset.
 
         Raises:
-            ConnectionFailed: the server is unreachable and nothing is cached.
+            ConnectionFailedError: the server is unreachable and nothing is cached.
         """
         if self._qualities is None:
             qualities = self._api._qualities(self.id, cache=self.processing == "done")
@@ -128,7 +128,7 @@ class Dataset:
             A new DataFrame with every column of the dataset.
 
         Raises:
-            ConnectionFailed: the data is not cached and the server is unreachable.
+            ConnectionFailedError: the data is not cached and the server is unreachable.
             CorruptDownloadError: the downloaded bytes do not match ``data_sha256``.
         """
         path = self._api._blob(self.meta, progress=progress)
@@ -149,7 +149,7 @@ class Dataset:
 
         Raises:
             KeyError: ``target`` is not a column of the data.
-            ConnectionFailed, CorruptDownloadError: as :meth:`to_pandas`.
+            ConnectionFailedError, CorruptDownloadError: as :meth:`to_pandas`.
 
         Example:
             >>> X, y = client.datasets.get(1).get_data(target="class")  # doctest: +SKIP
@@ -179,7 +179,7 @@ class Dataset:
 
         Raises:
             NotFoundError: the dataset was deleted.
-            ConnectionFailed: the server is unreachable (and nothing is cached).
+            ConnectionFailedError: the server is unreachable (and nothing is cached).
         """
         self._load(self._api._describe(self.id))
         return self

@@ -43,7 +43,7 @@ class SetupsAPI:
         """A setup: its flow and the JSON-encoded value of each parameter.
 
         Raises:
-            NotFoundError: no such setup. ConnectionFailed: the server is unreachable.
+            NotFoundError: no such setup. ConnectionFailedError: the server is unreachable.
         """
         return SetupOut.model_validate(self._core.get_json(f"/api/setups/{setup_id}"))
 
@@ -183,7 +183,7 @@ class FlowsAPI:
         """A flow with its components, recursively.
 
         Raises:
-            NotFoundError: no such flow. ConnectionFailed: the server is unreachable.
+            NotFoundError: no such flow. ConnectionFailedError: the server is unreachable.
         """
         return self._flow(self._core.get_json(f"/api/flows/{flow_id}"))
 
@@ -191,7 +191,7 @@ class FlowsAPI:
         """The id of the flow with this identity, or None when there is none.
 
         Raises:
-            ConnectionFailed: the server is unreachable.
+            ConnectionFailedError: the server is unreachable.
         """
         params = {"name": name, "external_version": external_version}
         try:
@@ -236,7 +236,7 @@ class FlowsAPI:
             ``upload_date``, ``tags``.
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
         """
         params = {"tag": tag, "name": name, "limit": limit, "offset": offset}
         params = {key: value for key, value in params.items() if value is not None}

@@ -120,7 +120,7 @@ class Run:
         """Fetch the run again (state and evaluations); returns this object, updated.
 
         Raises:
-            NotFoundError: the run was deleted. ConnectionFailed: the server is unreachable.
+            NotFoundError: the run was deleted. ConnectionFailedError: the server is unreachable.
         """
         self._load(self._api._describe(self.id))
         return self
@@ -138,7 +138,7 @@ class Run:
             JobFailedError: the server could not evaluate the predictions, or the run was
                 uploaded as failed (it has no predictions); the message says why.
             WaitTimeoutError: still pending after ``timeout`` seconds.
-            ConnectionFailed: the server is unreachable.
+            ConnectionFailedError: the server is unreachable.
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -166,7 +166,7 @@ class Run:
 
         Raises:
             ValueError: the run failed and has no predictions.
-            ConnectionFailed, CorruptDownloadError: as for dataset downloads.
+            ConnectionFailedError, CorruptDownloadError: as for dataset downloads.
         """
         if self.predictions_sha256 is None:
             raise ValueError(f"run {self.id} has no predictions: {self.error_message}")

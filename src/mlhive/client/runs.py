@@ -65,7 +65,7 @@ class RunsAPI:
 
         Raises:
             NotFoundError: no such run (or its task is not visible to you).
-            ConnectionFailed: the server is unreachable.
+            ConnectionFailedError: the server is unreachable.
         """
         return Run(self, self._describe(run_id))
 
@@ -84,7 +84,7 @@ class RunsAPI:
         """Iterate over matching runs, oldest first, fetching pages lazily (see :meth:`list`).
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
         """
         params: dict[str, Any] = {
             "task": ids(task), "flow": ids(flow), "setup": ids(setup),
@@ -292,7 +292,7 @@ class RunsAPI:
             ``uploader``, ``upload_time``, ``state``, ``tags``.
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
 
         Example:
             >>> client.runs.list(task=[1, 2], flow=7)  # doctest: +SKIP

@@ -80,7 +80,7 @@ class Task:
         """The task's dataset (fetched once).
 
         Raises:
-            NotFoundError: the dataset is gone. ConnectionFailed: the server is unreachable.
+            NotFoundError: the dataset is gone. ConnectionFailedError: the server is unreachable.
         """
         if self._dataset is None:
             self._dataset = self._api._datasets.get(self.dataset_id)
@@ -93,7 +93,7 @@ class Task:
         Downloaded once, then read from the local cache (verified against ``splits_sha256``).
 
         Raises:
-            ConnectionFailed: not cached and the server is unreachable.
+            ConnectionFailedError: not cached and the server is unreachable.
             CorruptDownloadError: the download does not match ``splits_sha256``.
         """
         if self._splits is None:
@@ -163,7 +163,7 @@ class Task:
             ``(X, y)``; ``y`` is None for a task without a target.
 
         Raises:
-            ConnectionFailed, CorruptDownloadError: as :meth:`Dataset.to_pandas`.
+            ConnectionFailedError, CorruptDownloadError: as :meth:`Dataset.to_pandas`.
         """
         X, y = self.dataset.get_data(target=self.target)  # noqa: N806 - scikit-learn style
         if self.target is None:
@@ -179,7 +179,7 @@ class Task:
         """Fetch the description again (e.g. after tagging); returns this object, updated.
 
         Raises:
-            NotFoundError: the task is no longer visible. ConnectionFailed: unreachable server.
+            NotFoundError: the task is no longer visible. ConnectionFailedError: unreachable server.
         """
         self._load(self._api._describe(self.id))
         return self

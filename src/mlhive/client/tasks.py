@@ -173,7 +173,7 @@ class TasksAPI:
 
         Raises:
             NotFoundError: no such task, or one on another user's private dataset.
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
         """
         return Task(self, self._describe(task_id))
 
@@ -191,7 +191,7 @@ class TasksAPI:
         """Iterate over matching tasks, fetching pages lazily (filters as :meth:`list`).
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
         """
         params: dict[str, Any] = {
             "task_type": task_type_of(task_type) if task_type else None,
@@ -318,7 +318,7 @@ class TasksAPI:
             ``number_of_rows``, ``status``, ``uploader``, ``tags``.
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
 
         Example:
             >>> client.tasks.list(task_type="classification", tag="benchmark")  # doctest: +SKIP
