@@ -146,7 +146,7 @@ class DatasetsAPI:
     def _dataset(self, raw: dict[str, Any]) -> Dataset:
         meta = DatasetOut.model_validate(raw)
         self._cache.save_json(meta.id, "description", raw)
-        return Dataset(self, meta)
+        return Dataset._of(self, meta)
 
     def _describe(self, dataset_id: int) -> DatasetOut:
         try:
@@ -183,7 +183,7 @@ class DatasetsAPI:
         Example:
             >>> df = client.datasets.get(61).to_pandas()  # doctest: +SKIP
         """
-        return Dataset(self, self._describe(dataset_id))
+        return Dataset._of(self, self._describe(dataset_id))
 
     def _cached_or_fetch(self, dataset_id: int, kind: str, cache: bool) -> Any:
         try:

@@ -67,7 +67,7 @@ class RunsAPI:
             NotFoundError: no such run (or its task is not visible to you).
             ConnectionFailedError: the server is unreachable.
         """
-        return Run(self, self._describe(run_id))
+        return Run._of(self, self._describe(run_id))
 
     def iter_runs(
         self,
@@ -177,7 +177,7 @@ class RunsAPI:
         description = RunCreate(
             task_id=local.task.id,
             flow_id=flow.id,
-            parameter_settings=_experiment.settings_for(local.estimator, flow.meta),
+            parameter_settings=_experiment.settings_for(local.estimator, flow),
             tags=local.tags,
             error_message=None if local.error is None else str(local.error),
             fold_timings=local.fold_timings,
@@ -192,7 +192,7 @@ class RunsAPI:
         response = self._core.request(
             "POST", "/api/runs", data={"description": description.model_dump_json()}, files=files
         )
-        return Run(self, RunOut.model_validate(response.json()))
+        return Run._of(self, RunOut.model_validate(response.json()))
 
     def find_duplicate(self, task_id: int, estimator: Any) -> Run | None:
         """An existing run of ``estimator`` (same flow and parameter values) on a task.
@@ -216,7 +216,7 @@ class RunsAPI:
         if flow_id is None:
             return None
         uploaded = self._flows.get(flow_id)
-        wanted = _experiment.settings_key(_experiment.settings_for(estimator, uploaded.meta))
+        wanted = _experiment.settings_key(_experiment.settings_for(estimator, uploaded))
         matches: dict[int, bool] = {}
         # There is no lookup of a setup by its values: compare each setup used on the task.
         for summary in self.iter_runs(task=task_id, flow=flow_id, limit=100_000):

@@ -76,7 +76,7 @@ class TasksAPI:
         self._datasets = datasets
 
     def _task(self, raw: dict[str, Any]) -> Task:
-        return Task(self, TaskOut.model_validate(raw))
+        return Task._of(self, TaskOut.model_validate(raw))
 
     def _describe(self, task_id: int) -> TaskOut:
         return TaskOut.model_validate(self._core.get_json(f"/api/tasks/{task_id}"))
@@ -175,7 +175,7 @@ class TasksAPI:
             NotFoundError: no such task, or one on another user's private dataset.
             ConnectionFailedError: the server could not be reached.
         """
-        return Task(self, self._describe(task_id))
+        return Task._of(self, self._describe(task_id))
 
     def iter_tasks(
         self,
