@@ -213,6 +213,11 @@ class LocalRun:
         Raises:
             InvalidInputError: the server rejected the predictions (``detail`` says why).
             AuthenticationError: no or an invalid API key.
+            ValueError: the run was not made by ``client.run``, so it has no client to use.
         """
-        assert self._api is not None, "a LocalRun made by client.run knows its client"
+        if self._api is None:
+            raise ValueError(
+                "this LocalRun has no client to publish with: make it with "
+                "client.run(..., upload=False)"
+            )
         return self._api._publish(self)

@@ -140,12 +140,14 @@ class Task(TaskOut, Entity):
             ``(X, y)``; ``y`` is None for a task without a target.
 
         Raises:
+            ValueError: the target names several columns (``get_data`` splits it at commas).
             ConnectionFailedError, CorruptDownloadError: as :meth:`Dataset.to_pandas`.
         """
         X, y = self.dataset.get_data(target=self.target)  # noqa: N806 - scikit-learn style
         if self.target is None:
             return X, None
-        assert isinstance(y, pd.Series)  # a task has one target
+        if not isinstance(y, pd.Series):
+            raise ValueError(f"task {self.id}: target {self.target!r} is not one column")
         return X, y
 
     def leaderboard(self, measure: str = "predictive_accuracy", limit: int = 100) -> pd.DataFrame:
