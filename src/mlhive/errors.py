@@ -11,7 +11,7 @@ The tree::
     │   ├── InvalidInputError         4xx on input (also a ValueError)
     │   │   └── PayloadTooLargeError  413: the upload exceeds the server's limit
     │   └── ServerError               5xx
-    ├── ConnectionFailed              the server could not be reached (transport error)
+    ├── ConnectionFailedError         the server could not be reached (transport error)
     ├── CorruptDownloadError          downloaded bytes do not match the announced sha256
     ├── JobFailedError                a background job (e.g. dataset processing) failed
     └── WaitTimeoutError              a wait for a job ran out of time (also a TimeoutError)
@@ -41,6 +41,7 @@ __all__ = [
     "CachedDataWarning",
     "ConflictError",
     "ConnectionFailed",
+    "ConnectionFailedError",
     "CorruptDownloadError",
     "InvalidInputError",
     "JobFailedError",
@@ -111,8 +112,12 @@ class ServerError(APIError):
     """5xx: the server failed; retrying later may help."""
 
 
-class ConnectionFailed(MlhiveError):
+class ConnectionFailedError(MlhiveError):
     """The server could not be reached, or the connection broke mid-request."""
+
+
+#: The name before 0.2 (every other exception ends in ``Error``); the same class.
+ConnectionFailed = ConnectionFailedError
 
 
 class CorruptDownloadError(MlhiveError):

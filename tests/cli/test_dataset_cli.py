@@ -15,7 +15,8 @@ from typer.testing import CliRunner, Result
 
 from mlhive import Client
 from mlhive.cli import _common
-from mlhive.cli.dataset import app, parse_quality
+from mlhive.cli.dataset import parse_quality
+from mlhive.cli.main import app
 from mlhive.server.wiring import Hive
 from tests.conftest import UserKey
 
@@ -37,7 +38,7 @@ class Cli:
         )
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        return self.runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        return self.runner.invoke(app, ["dataset", *args], env=env, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -21,10 +21,13 @@ def mock_client(handler: Callable[[httpx.Request], httpx.Response], tmp_path: Pa
     return Client(http_client=http, cache_dir=tmp_path / "cache", api_key="k", retries=2)
 
 
-def test_idempotent_requests_are_retried_but_uploads_are_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(HttpCore, "_sleep", lambda self, attempt: None)
+def mock_core(handler: Callable[[httpx.Request], httpx.Response], waits: list[float]) -> HttpCore:
+    """An HTTP core that records its back-off waits instead of sleeping."""
+    http = httpx.Client(base_url="http://hive", transport=httpx.MockTransport(handler))
+    return HttpCore(http, "k", retries=2, sleep=waits.append)
+
+
+def test_idempotent_requests_are_retried_but_uploads_are_not(tmp_path: Path) -> None:
     calls: list[str] = []
 
     def flaky(request: httpx.Request) -> httpx.Response:
@@ -33,29 +36,42 @@ def test_idempotent_requests_are_retried_but_uploads_are_not(
             raise httpx.ConnectError("reset", request=request)
         return httpx.Response(200, json=HEALTH)
 
-    client = mock_client(flaky, tmp_path)
-    assert client.health().version == "9"
+    waits: list[float] = []
+    assert mock_core(flaky, waits).get_json("/api/health")["version"] == "9"
     assert calls == ["GET", "GET"]
+    assert waits == [0.5]
 
     calls.clear()
     with pytest.raises(mlhive.ConnectionFailed, match="http://hive"):
-        client.datasets.publish(pd.DataFrame({"a": [1]}), name="x")
+        mock_client(flaky, tmp_path).datasets.publish(pd.DataFrame({"a": [1]}), name="x")
     assert calls == ["POST"]
 
 
-def test_service_unavailable_is_retried_then_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(HttpCore, "_sleep", lambda self, attempt: None)
+def test_service_unavailable_is_retried_then_reported() -> None:
     calls: list[int] = []
 
     def down(request: httpx.Request) -> httpx.Response:
         calls.append(1)
         return httpx.Response(503, json={"code": "internal", "detail": "maintenance"})
 
+    waits: list[float] = []
     with pytest.raises(mlhive.ServerError, match="maintenance"):
-        mock_client(down, tmp_path).health()
+        mock_core(down, waits).get_json("/api/health")
     assert len(calls) == 3
+    assert waits == [0.5, 1.0]
+
+
+def test_a_download_is_retried_until_the_server_answers() -> None:
+    answers = [httpx.Response(502), httpx.Response(200, content=b"blob bytes")]
+
+    def recovering(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    waits: list[float] = []
+    with mock_core(recovering, waits).stream("GET", "/api/blob") as response:
+        assert response.read() == b"blob bytes"
+    assert waits == [0.5]
+    assert answers == []
 
 
 def test_file_upload_is_streamed_in_chunks_with_a_content_length(tmp_path: Path) -> None:

@@ -83,6 +83,16 @@ def test_a_local_run_uploads_nothing_until_published(
     assert len(client.runs.list(task=task.id)) == 1  # the local failure was not uploaded
 
 
+def test_a_local_run_built_by_hand_says_how_to_get_one_that_publishes(
+    client: Client, task: Task
+) -> None:
+    made = client.run(DummyClassifier(), task, n_jobs=1, upload=False)
+    by_hand = LocalRun(made.task, made.estimator, made.flow, made.predictions_table, [])
+    with pytest.raises(ValueError, match=r"no client to publish with.*upload=False"):
+        by_hand.publish()
+    assert client.runs.list(task=task.id).empty
+
+
 def test_list_filter_tag_compare_and_delete_runs(
     client: Client,
     task: Task,

@@ -6,13 +6,15 @@ errors go to stderr. A failure prints one line (``error: ...``) and exits with c
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import math
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Concatenate
 
 import typer
 from pydantic import BaseModel
@@ -79,6 +81,36 @@ def client_from_options(url: str | None, api_key: str | None) -> Iterator[Client
         client.close()
 
 
+def with_client(command: Callable[Concatenate[Client, ...], None]) -> Callable[..., None]:
+    """Give a command the ``--url`` and ``--api-key`` options and call it with their client.
+
+    The command's first parameter is the :class:`~mlhive.client.Client` (closed afterwards);
+    typer sees the command's other parameters, then ``--url`` and ``--api-key``.
+
+    Example:
+        >>> @app.command("get")  # doctest: +SKIP
+        ... @with_client
+        ... def get(client: Client, dataset_id: int) -> None:
+        ...     typer.echo(client.datasets.get(dataset_id).name)
+    """
+    signature = inspect.signature(command, eval_str=True)
+    connection = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
+        for name, option in (("url", UrlOption), ("api_key", ApiKeyOption))
+    ]
+    parameters = [*list(signature.parameters.values())[1:], *connection]
+
+    @functools.wraps(command)
+    def run(*args: Any, url: str | None = None, api_key: str | None = None, **kwargs: Any) -> None:
+        with client_from_options(url, api_key) as client:
+            command(client, *args, **kwargs)
+
+    # typer reads the options from the signature and, for the other parameters, the annotations.
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run
+
+
 def _show_warning(
     message: Warning | str,
     category: type[Warning],
@@ -93,6 +125,8 @@ def _show_warning(
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Turn client errors into a one-line message on stderr and exit code 1.
+
+    The ``mlhive`` group runs every command inside it (:mod:`mlhive.cli.main`).
 
     Client warnings (e.g. :class:`~mlhive.errors.CachedDataWarning`) are printed as one
     ``warning: ...`` line on stderr instead of Python's two-line format.
@@ -150,6 +184,7 @@ def print_models(
     *,
     as_json: bool,
     row: Callable[[Any], Mapping[str, Any]] | None = None,
+    title: str = "",
 ) -> None:
     """Print wire objects: one JSON object per line with ``--json``, else a table.
 
@@ -158,12 +193,29 @@ def print_models(
         columns: the table's columns.
         as_json: the ``--json`` flag.
         row: extra or reshaped cells of an item's table row (its fields are always there).
+        title: the table's caption (not printed with ``--json``).
     """
     if as_json:
         for item in items:
             print_json(item.model_dump(mode="json"))
         return
-    print_table([{**item.model_dump(), **(row(item) if row else {})} for item in items], columns)
+    rows = [{**item.model_dump(), **(row(item) if row else {})} for item in items]
+    print_table(rows, columns, title=title)
+
+
+def print_pairs(
+    pairs: Mapping[str, Any], columns: tuple[str, str] = ("field", "value"), title: str = ""
+) -> None:
+    """Print a mapping as a two-column table to stdout (nothing when it is empty).
+
+    Args:
+        pairs: the keys and values, in display order.
+        columns: the two column headers.
+        title: an optional caption above the table.
+    """
+    if pairs:
+        key, value = columns
+        print_table([{key: k, value: v} for k, v in pairs.items()], columns, title=title)
 
 
 def _cell(value: Any) -> str:

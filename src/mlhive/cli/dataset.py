@@ -1,12 +1,4 @@
-"""``mlhive dataset``: push, pull, list and describe datasets on a server.
-
-Examples::
-
-    mlhive dataset push iris.csv --name iris --target class --tag uci --wait
-    mlhive dataset ls --tag uci --quality NumberOfInstances:100..1000
-    mlhive dataset get 1 --json
-    mlhive dataset pull 1 --format csv -o iris.csv
-"""
+"""``mlhive dataset``: push, pull, list and describe datasets on a server (examples: ``--help``)."""
 
 from __future__ import annotations
 
@@ -17,21 +9,30 @@ from typing import Annotated
 import typer
 
 from mlhive.cli._common import (
-    ApiKeyOption,
     JsonOption,
-    UrlOption,
-    cli_errors,
-    client_from_options,
     print_json,
     print_models,
-    print_table,
+    print_pairs,
     show_progress,
+    with_client,
 )
+from mlhive.client import Client
 from mlhive.client.datasets import QualityBounds
 from mlhive.wire.datasets import parse_quality_range
 
+EXAMPLES = """Examples:
+
+  mlhive dataset push iris.csv --name iris --target class --tag uci --wait
+  mlhive dataset ls --tag uci --quality NumberOfInstances:100..1000
+  mlhive dataset get 1 --json
+  mlhive dataset pull 1 --format csv -o iris.csv
+"""
+
 app = typer.Typer(
-    help="Publish, find and download datasets.", no_args_is_help=True, add_completion=False
+    help="Publish, find and download datasets.",
+    epilog=EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
 )
 
 LIST_COLUMNS = ["id", "name", "version", "status", "uploader", "rows", "columns", "tags"]
@@ -78,7 +79,9 @@ def parse_quality(text: str) -> tuple[str, QualityBounds]:
 
 
 @app.command("push")
+@with_client
 def push(
+    client: Client,
     file: Annotated[Path, typer.Argument(help="A CSV, Parquet or ARFF file.", show_default=False)],
     name: Annotated[str, typer.Option("--name", "-n", help="Dataset name.", show_default=False)],
     target: Annotated[str | None, typer.Option(help="Default target column.")] = None,
@@ -94,54 +97,50 @@ def push(
     ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until it is processed.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 600,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Upload a data file as a new dataset (or a new version of NAME); prints the new id."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        dataset = client.datasets.publish(
-            file,
-            name=name,
-            target=target,
-            description=description,
-            tags=tag or [],
-            visibility="private" if private else "public",
-            ignore_attributes=ignore or [],
-            row_id_attribute=row_id,
-            format=fmt.value if fmt else None,
-            progress=show_progress(),
+    dataset = client.datasets.publish(
+        file,
+        name=name,
+        target=target,
+        description=description,
+        tags=tag or [],
+        visibility="private" if private else "public",
+        ignore_attributes=ignore or [],
+        row_id_attribute=row_id,
+        format=fmt.value if fmt else None,
+        progress=show_progress(),
+    )
+    if wait:
+        dataset = client.datasets.wait_processed(dataset.id, timeout=timeout)
+        typer.echo(
+            f"dataset {dataset.id} processed: {dataset.number_of_rows} rows, "
+            f"{dataset.number_of_columns} columns, status {dataset.status}",
+            err=True,
         )
-        if wait:
-            dataset = client.datasets.wait_processed(dataset.id, timeout=timeout)
-            typer.echo(
-                f"dataset {dataset.id} processed: {dataset.number_of_rows} rows, "
-                f"{dataset.number_of_columns} columns, status {dataset.status}",
-                err=True,
-            )
-        typer.echo(dataset.id)
+    typer.echo(dataset.id)
 
 
 @app.command("pull")
+@with_client
 def pull(
+    client: Client,
     dataset_id: Annotated[int, typer.Argument(metavar="ID", help="Dataset id.")],
     fmt: Annotated[Format, typer.Option("--format", help="File format to write.")] = Format.parquet,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="File or folder (default: NAME-vVERSION.FORMAT)."),
     ] = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Download a dataset's data to a file; prints the path written."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        path = client.datasets.download(
-            dataset_id, output, format=fmt.value, progress=show_progress()
-        )
-        typer.echo(str(path))
+    path = client.datasets.download(dataset_id, output, format=fmt.value, progress=show_progress())
+    typer.echo(str(path))
 
 
 @app.command("ls")
+@with_client
 def ls(
+    client: Client,
     tag: Annotated[str | None, typer.Option(help="Only datasets with this tag.")] = None,
     status: Annotated[
         Status, typer.Option(help="Life-cycle status ('all' for any).")
@@ -155,46 +154,38 @@ def ls(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 100,
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """List datasets you may see (a table, or one JSON object per line with --json)."""
     ranges = dict(parse_quality(item) for item in quality or [])
-    with cli_errors(), client_from_options(url, api_key) as client:
-        summaries = client.datasets.iter_summaries(
-            name=name,
-            tag=tag,
-            status=status.value,
-            uploader=uploader,
-            q=q,
-            qualities=ranges,
-            limit=limit,
-        )
-        print_models(
-            summaries,
-            LIST_COLUMNS,
-            as_json=as_json,
-            row=lambda d: {"rows": d.number_of_rows, "columns": d.number_of_columns},
-        )
+    summaries = client.datasets.iter_summaries(
+        name=name,
+        tag=tag,
+        status=status.value,
+        uploader=uploader,
+        q=q,
+        qualities=ranges,
+        limit=limit,
+    )
+    print_models(
+        summaries,
+        LIST_COLUMNS,
+        as_json=as_json,
+        row=lambda d: {"rows": d.number_of_rows, "columns": d.number_of_columns},
+    )
 
 
 @app.command("get")
+@with_client
 def get(
+    client: Client,
     dataset_id: Annotated[int, typer.Argument(metavar="ID", help="Dataset id.")],
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Show a dataset's description and qualities."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        dataset = client.datasets.get(dataset_id)
-        info = {**dataset.to_dict(), "qualities": dataset.qualities}
-        if as_json:
-            print_json(info)
-            return
-        qualities = info.pop("qualities")
-        fields = [{"field": key, "value": value} for key, value in info.items()]
-        print_table(fields, ["field", "value"], title=f"dataset {dataset_id}: {dataset.name}")
-        if qualities:
-            rows = [{"quality": key, "value": value} for key, value in qualities.items()]
-            print_table(rows, ["quality", "value"])
+    dataset = client.datasets.get(dataset_id)
+    info, qualities = dataset.to_dict(), dataset.qualities
+    if as_json:
+        print_json({**info, "qualities": qualities})
+        return
+    print_pairs(info, title=f"dataset {dataset_id}: {dataset.name}")
+    print_pairs(qualities, ("quality", "value"))

@@ -1,17 +1,4 @@
-"""``mlhive model``: the model forge from the command line.
-
-Examples::
-
-    mlhive model create iris-clf --task 1 \
-        --rule '{"measure": "predictive_accuracy", "max_drop": 0.005}'
-    mlhive model push alice/iris-clf model.skops -m "first" --card card.json
-    mlhive model log alice/iris-clf
-    mlhive model diff alice/iris-clf v1 main
-    mlhive model pull alice/iris-clf --ref v1 -o model.skops
-    mlhive model merge alice/llm average main bob/llm:main --weight 0.5 --weight 0.5
-    mlhive model mr open alice/iris-clf bob/tuned --title "tuned C"
-    mlhive model mr show alice/iris-clf 1
-"""
+"""``mlhive model``: the model forge from the command line (examples: ``mlhive model --help``)."""
 
 from __future__ import annotations
 
@@ -22,19 +9,34 @@ from typing import Annotated, Any
 import typer
 
 from mlhive.cli._common import (
-    ApiKeyOption,
     JsonOption,
-    UrlOption,
-    cli_errors,
-    client_from_options,
     print_json,
     print_models,
     print_table,
     show_progress,
+    with_client,
 )
+from mlhive.client import Client
+
+EXAMPLES = """Examples:
+
+  mlhive model create iris-clf --task 1 \\
+      --rule '{"measure": "predictive_accuracy", "max_drop": 0.005}'
+  mlhive model push alice/iris-clf model.skops -m "first" --card card.json
+  mlhive model log alice/iris-clf
+  mlhive model diff alice/iris-clf v1 main
+  mlhive model pull alice/iris-clf --ref v1 -o model.skops
+  mlhive model merge alice/llm average main bob/llm:main \\
+      --weight 0.5 --weight 0.5
+  mlhive model mr open alice/iris-clf bob/tuned --title "tuned C"
+  mlhive model mr show alice/iris-clf 1
+"""
 
 app = typer.Typer(
-    help="Push, pull, diff and merge models.", no_args_is_help=True, add_completion=False
+    help="Push, pull, diff and merge models.",
+    epilog=EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
 )
 mr_app = typer.Typer(
     help="Merge requests gated by evaluation.", no_args_is_help=True, add_completion=False
@@ -53,7 +55,9 @@ def _json_file(path: Path | None) -> dict[str, Any]:
 
 
 @app.command("create")
+@with_client
 def create(
+    client: Client,
     name: Annotated[str, typer.Argument(help="Repository name (becomes YOU/NAME).")],
     description: Annotated[str, typer.Option(help="Free text.")] = "",
     task: Annotated[
@@ -63,127 +67,120 @@ def create(
         list[str] | None, typer.Option("--rule", help="Merge rule as JSON (repeat).")
     ] = None,
     private: Annotated[bool, typer.Option("--private", help="Only you can see it.")] = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Create a model repository; prints OWNER/NAME."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        repo = client.models.create(
-            name,
-            description=description,
-            visibility="private" if private else "public",
-            task_ids=task or [],
-            rules=[json.loads(r) for r in rule or []],
-        )
-        typer.echo(repo.full_name)
+    repo = client.models.create(
+        name,
+        description=description,
+        visibility="private" if private else "public",
+        task_ids=task or [],
+        rules=[json.loads(r) for r in rule or []],
+    )
+    typer.echo(repo.full_name)
 
 
 @app.command("push")
+@with_client
 def push(
+    client: Client,
     repo: Repo,
     file: Annotated[Path, typer.Argument(help=".safetensors, .skops or .onnx file.")],
     message: Annotated[str, typer.Option("--message", "-m", help="Commit message.")] = "",
     branch: Annotated[str, typer.Option(help="Branch to commit on.")] = "main",
     card: Annotated[Path | None, typer.Option(help="Model card as a JSON file.")] = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Commit a model file; prints the new commit id."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        commit = client.models.push(
-            repo,
-            file,
-            message=message,
-            branch=branch,
-            card=_json_file(card),
-            progress=show_progress(),
-        )
-        typer.echo(commit.id)
+    commit = client.models.push(
+        repo,
+        file,
+        message=message,
+        branch=branch,
+        card=_json_file(card),
+        progress=show_progress(),
+    )
+    typer.echo(commit.id)
 
 
 @app.command("pull")
+@with_client
 def pull(
+    client: Client,
     repo: Repo,
     ref: RefOption = "main",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
     onnx: Annotated[
         bool, typer.Option("--onnx", help="The ONNX export of a scikit-learn model.")
     ] = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Download a commit's model file; prints the path written."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        commit = client.models.commit(repo, ref)
-        filename = "model.export.onnx" if onnx else f"model.{commit.format}"
-        data = client.models.download(repo, commit.id, filename)
-        target = output or Path(
-            f"{repo.replace('/', '--')}-{commit.id[:12]}.{filename.split('.')[-1]}"
-        )
-        target.write_bytes(data)
-        typer.echo(str(target))
+    commit = client.models.commit(repo, ref)
+    filename = "model.export.onnx" if onnx else f"model.{commit.format}"
+    data = client.models.download(repo, commit.id, filename)
+    target = output or Path(f"{repo.replace('/', '--')}-{commit.id[:12]}.{filename.split('.')[-1]}")
+    target.write_bytes(data)
+    typer.echo(str(target))
 
 
 @app.command("log")
+@with_client
 def log(
+    client: Client,
     repo: Repo,
     ref: RefOption = "main",
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """The history reachable from a ref, newest first."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        commits = client.models.log(repo, ref, limit)
-        print_models(
-            commits,
-            ["commit", "author", "date", "format", "message"],
-            as_json=as_json,
-            row=lambda c: {
-                "commit": c.id[:12],
-                "date": c.created_at.isoformat(timespec="seconds"),
-                "message": c.message.splitlines()[0] if c.message else "",
-            },
-        )
+    commits = client.models.log(repo, ref, limit)
+    print_models(
+        commits,
+        ["commit", "author", "date", "format", "message"],
+        as_json=as_json,
+        row=lambda c: {
+            "commit": c.id[:12],
+            "date": c.created_at.isoformat(timespec="seconds"),
+            "message": c.message.splitlines()[0] if c.message else "",
+        },
+    )
 
 
 @app.command("diff")
+@with_client
 def diff(
+    client: Client,
     repo: Repo,
     a: Annotated[str, typer.Argument(help="From this ref.")],
     b: Annotated[str, typer.Argument(help="To this ref.")],
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """What changed between two refs: tensors, or hyper-parameters and fitted attributes."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        result = client.models.diff(repo, a, b)
-        if as_json:
-            print_json(result.model_dump(mode="json"))
-            return
-        rows: list[dict[str, Any]] = [{"change": "added", "name": n} for n in result.added]
-        rows += [{"change": "removed", "name": n} for n in result.removed]
-        rows += [
-            {"change": "changed", "name": c.name, "shape": f"{c.shape_before} → {c.shape_after}",
-             "norm": c.norm_of_difference, "fraction": c.fraction_changed}
-            for c in result.changed
-        ]  # fmt: skip
-        rows += [
-            {"change": "parameter", "name": k, "shape": f"{v[0]} → {v[1]}"}
-            for k, v in result.changed_parameters.items()
-        ]
-        rows += [{"change": "attribute", "name": n} for n in result.changed_attributes]
-        print_table(
-            rows,
-            ["change", "name", "shape", "norm", "fraction"],
-            title=f"{result.unchanged} unchanged",
-        )
+    result = client.models.diff(repo, a, b)
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    rows: list[dict[str, Any]] = [{"change": "added", "name": n} for n in result.added]
+    rows += [{"change": "removed", "name": n} for n in result.removed]
+    rows += [
+        {"change": "changed", "name": c.name, "shape": f"{c.shape_before} → {c.shape_after}",
+         "norm": c.norm_of_difference, "fraction": c.fraction_changed}
+        for c in result.changed
+    ]  # fmt: skip
+    rows += [
+        {"change": "parameter", "name": k, "shape": f"{v[0]} → {v[1]}"}
+        for k, v in result.changed_parameters.items()
+    ]
+    rows += [{"change": "attribute", "name": n} for n in result.changed_attributes]
+    print_table(
+        rows,
+        ["change", "name", "shape", "norm", "fraction"],
+        title=f"{result.unchanged} unchanged",
+    )
 
 
 @app.command("merge")
+@with_client
 def merge(
+    client: Client,
     repo: Repo,
     method: Annotated[
         str, typer.Argument(help="average, task_arithmetic, ties, voting, stacking.")
@@ -196,17 +193,14 @@ def merge(
     branch: Annotated[str, typer.Option(help="Branch of the merge commit.")] = "main",
     message: Annotated[str, typer.Option("--message", "-m")] = "",
     timeout: Annotated[float, typer.Option(help="Seconds to wait at most.")] = 600,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Merge models on the server; prints the merge commit id."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        result = client.models.merge(
-            repo, method, sources,  # type: ignore[arg-type]
-            weights=weight or None, base=base, density=density, task_id=task,
-            branch=branch, message=message, timeout=timeout,
-        )  # fmt: skip
-        typer.echo(result.commit)
+    result = client.models.merge(
+        repo, method, sources,  # type: ignore[arg-type]
+        weights=weight or None, base=base, density=density, task_id=task,
+        branch=branch, message=message, timeout=timeout,
+    )  # fmt: skip
+    typer.echo(result.commit)
 
 
 def _show_request(request: Any, as_json: bool) -> None:
@@ -229,83 +223,78 @@ def _show_request(request: Any, as_json: bool) -> None:
 
 
 @mr_app.command("open")
+@with_client
 def mr_open(
+    client: Client,
     repo: Repo,
     source_branch: Annotated[str, typer.Argument(help="The branch to merge.")],
     title: Annotated[str, typer.Option(help="Title of the request.")],
     source_repo: Annotated[str | None, typer.Option("--from", help="A fork: OWNER/NAME.")] = None,
     target_branch: Annotated[str, typer.Option("--into", help="Target branch.")] = "main",
     description: Annotated[str, typer.Option(help="Free text.")] = "",
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Open a merge request; prints its number (the server evaluates it in the background)."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        request = client.models.open_merge_request(
-            repo, source_branch, title=title, source_repo=source_repo,
-            target_branch=target_branch, description=description,
-        )  # fmt: skip
-        typer.echo(request.number)
+    request = client.models.open_merge_request(
+        repo, source_branch, title=title, source_repo=source_repo,
+        target_branch=target_branch, description=description,
+    )  # fmt: skip
+    typer.echo(request.number)
 
 
 @mr_app.command("show")
+@with_client
 def mr_show(
+    client: Client,
     repo: Repo,
     number: Annotated[int, typer.Argument(help="Request number.")],
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the evaluation.")] = False,
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """A request with its evaluation, the rules it breaks and its comments."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        request = (
-            client.models.wait_evaluated(repo, number)
-            if wait
-            else client.models.merge_request(repo, number)
-        )
-        _show_request(request, as_json)
+    request = (
+        client.models.wait_evaluated(repo, number)
+        if wait
+        else client.models.merge_request(repo, number)
+    )
+    _show_request(request, as_json)
 
 
 @mr_app.command("ls")
+@with_client
 def mr_ls(
+    client: Client,
     repo: Repo,
     state: Annotated[str | None, typer.Option(help="open, merged or closed.")] = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """A repository's merge requests."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        rows = [
-            {**r.model_dump(), "verdict": "mergeable" if r.mergeable else "blocked"}
-            for r in client.models.merge_requests(repo, state)
-        ]
-        print_table(rows, ["number", "title", "author", "state", "evaluation_state", "verdict"])
+    rows = [
+        {**r.model_dump(), "verdict": "mergeable" if r.mergeable else "blocked"}
+        for r in client.models.merge_requests(repo, state)
+    ]
+    print_table(rows, ["number", "title", "author", "state", "evaluation_state", "verdict"])
 
 
 @mr_app.command("merge")
+@with_client
 def mr_merge(
+    client: Client,
     repo: Repo,
     number: Annotated[int, typer.Argument(help="Request number.")],
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Merge a request the rules allow (owners only); prints the merge commit id."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        typer.echo(client.models.accept_merge_request(repo, number).merged_commit)
+    typer.echo(client.models.accept_merge_request(repo, number).merged_commit)
 
 
 @mr_app.command("comment")
+@with_client
 def mr_comment(
+    client: Client,
     repo: Repo,
     number: Annotated[int, typer.Argument(help="Request number.")],
     body: Annotated[str, typer.Argument(help="The comment.")],
     reply_to: Annotated[
         int | None, typer.Option("--reply-to", help="Comment id to answer.")
     ] = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Comment on a request; prints the comment id."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        typer.echo(client.models.comment(repo, number, body, reply_to=reply_to).id)
+    typer.echo(client.models.comment(repo, number, body, reply_to=reply_to).id)

@@ -1,32 +1,32 @@
-"""``mlhive run`` (list and describe runs) and ``mlhive leaderboard``.
-
-Examples::
-
-    mlhive run ls --task 1 --uploader alice
-    mlhive run get 12 --json
-    mlhive leaderboard 1 --measure area_under_roc_curve
-"""
+"""``mlhive run`` (list and describe runs) and ``mlhive leaderboard`` (examples: ``--help``)."""
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from mlhive.cli._common import (
-    ApiKeyOption,
     JsonOption,
-    UrlOption,
-    cli_errors,
-    client_from_options,
     print_json,
     print_models,
-    print_table,
+    print_pairs,
+    with_client,
 )
+from mlhive.client import Client
 
-app = typer.Typer(help="Find and inspect runs.", no_args_is_help=True, add_completion=False)
+EXAMPLES = """Examples:
+
+  mlhive run ls --task 1 --uploader alice
+  mlhive run get 12 --json
+  mlhive leaderboard 1 --measure area_under_roc_curve
+"""
+
+app = typer.Typer(
+    help="Find and inspect runs.", epilog=EXAMPLES, no_args_is_help=True, add_completion=False
+)
 
 LIST_COLUMNS = ["id", "task", "flow", "setup", "uploader", "state", "tags"]
 BOARD_COLUMNS = ["rank", "flow", "run", "value", "uploader"]
@@ -44,7 +44,9 @@ def short_flow_name(name: str) -> str:
 
 
 @app.command("ls")
+@with_client
 def ls(
+    client: Client,
     task: Annotated[list[int] | None, typer.Option("--task", help="Task id (repeatable).")] = None,
     flow: Annotated[list[int] | None, typer.Option("--flow", help="Flow id (repeatable).")] = None,
     setup: Annotated[
@@ -55,51 +57,41 @@ def ls(
     study: Annotated[int | None, typer.Option(help="Only runs in this study.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 100,
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """List runs, oldest first (a table, or one JSON object per line with --json)."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        runs = client.runs.iter_runs(
-            task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study, limit=limit
-        )
-        print_models(
-            runs,
-            LIST_COLUMNS,
-            as_json=as_json,
-            row=lambda r: {
-                "task": r.task_id,
-                "flow": f"{short_flow_name(r.flow_name)} ({r.flow_id})",
-                "setup": r.setup_id,
-            },
-        )
+    runs = client.runs.iter_runs(
+        task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study, limit=limit
+    )
+    print_models(
+        runs,
+        LIST_COLUMNS,
+        as_json=as_json,
+        row=lambda r: {
+            "task": r.task_id,
+            "flow": f"{short_flow_name(r.flow_name)} ({r.flow_id})",
+            "setup": r.setup_id,
+        },
+    )
 
 
 @app.command("get")
+@with_client
 def get(
+    client: Client,
     run_id: Annotated[int, typer.Argument(metavar="ID", help="Run id.")],
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Show a run: its description, then the server's evaluations."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        run = client.runs.get(run_id)
-        info = run.to_dict()
-        if as_json:
-            print_json(info)
-            return
-        skipped = {"evaluations", "parameter_settings", "fold_timings"}
-        fields = [{"field": k, "value": v} for k, v in info.items() if k not in skipped]
-        print_table(
-            fields, ["field", "value"], title=f"run {run.id}: {short_flow_name(run.flow_name)}"
-        )
-        scores = [
-            {"measure": e["measure"], "value": _value(e["value"], e["stdev"])}
-            for e in info["evaluations"]
-        ]
-        if scores:
-            print_table(scores, ["measure", "value"])
+    run = client.runs.get(run_id)
+    info = run.to_dict()
+    if as_json:
+        print_json(info)
+        return
+    skipped = {"evaluations", "parameter_settings", "fold_timings"}
+    fields = {k: v for k, v in info.items() if k not in skipped}
+    print_pairs(fields, title=f"run {run.id}: {short_flow_name(run.flow_name)}")
+    scores = {e["measure"]: _value(e["value"], e["stdev"]) for e in info["evaluations"]}
+    print_pairs(scores, ("measure", "value"))
 
 
 def _value(value: float | None, stdev: float | None) -> str:
@@ -110,31 +102,25 @@ def _value(value: float | None, stdev: float | None) -> str:
     return f"{value:.4f} ± {stdev:.4f}"
 
 
+@with_client
 def leaderboard(
+    client: Client,
     task_id: Annotated[int, typer.Argument(metavar="TASK", help="Task id.")],
     measure: Annotated[str, typer.Option(help="The measure to rank by.")] = "predictive_accuracy",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Show at most this many.")] = 100,
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Show the best run of each flow on a task, best first."""
-    with cli_errors(), client_from_options(url, api_key) as client:
-        board = client.tasks.get_leaderboard(task_id, measure=measure, limit=limit)
-        if as_json:
-            for entry in board.entries:
-                print_json(entry.model_dump(mode="json"))
-            return
-        rows: list[dict[str, Any]] = [
-            {
-                "rank": e.rank,
-                "flow": f"{short_flow_name(e.flow_name)} ({e.flow_id})",
-                "run": e.run_id,
-                "value": _value(e.value, e.stdev),
-                "uploader": e.uploader,
-            }
-            for e in board.entries
-        ]
-        direction = "higher" if board.higher_is_better else "lower"
-        title = f"task {task_id}: {measure} ({direction} is better)"
-        print_table(rows, BOARD_COLUMNS, title=title)
+    board = client.tasks.get_leaderboard(task_id, measure=measure, limit=limit)
+    direction = "higher" if board.higher_is_better else "lower"
+    print_models(
+        board.entries,
+        BOARD_COLUMNS,
+        as_json=as_json,
+        row=lambda e: {
+            "flow": f"{short_flow_name(e.flow_name)} ({e.flow_id})",
+            "run": e.run_id,
+            "value": _value(e.value, e.stdev),
+        },
+        title=f"task {task_id}: {measure} ({direction} is better)",
+    )

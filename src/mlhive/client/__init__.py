@@ -9,6 +9,7 @@ from mlhive.client.datasets import DatasetsAPI
 from mlhive.client.evaluations import EvaluationsAPI
 from mlhive.client.flows import Flow, FlowsAPI, SetupsAPI
 from mlhive.client.jobs import JobsAPI
+from mlhive.client.models import ModelsAPI
 from mlhive.client.run import LocalRun, Run, RunFailedError
 from mlhive.client.runs import RunsAPI
 from mlhive.client.studies import StudiesAPI, SuitesAPI
@@ -25,6 +26,7 @@ __all__ = [
     "FlowsAPI",
     "JobsAPI",
     "LocalRun",
+    "ModelsAPI",
     "Run",
     "RunFailedError",
     "RunsAPI",

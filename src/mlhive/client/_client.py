@@ -123,7 +123,7 @@ class Client:
         """The server's status, version, database and storage.
 
         Raises:
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
             ServerError: the server is up but unhealthy.
 
         Example:
@@ -137,7 +137,7 @@ class Client:
 
         Raises:
             AuthenticationError: no API key, or an invalid or revoked one.
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
 
         Example:
             >>> client.whoami().name  # doctest: +SKIP

@@ -43,7 +43,7 @@ def cached_blob(
 
     Raises:
         CorruptDownloadError: the bytes do not match ``sha256`` (nothing is kept).
-        NotFoundError, ConnectionFailed: as :meth:`HttpCore.request`.
+        NotFoundError, ConnectionFailedError: as :meth:`HttpCore.request`.
     """
     if cache.has_blob(sha256):
         return cache.blob_path(sha256)
@@ -72,7 +72,7 @@ def paginate(
         The raw JSON items, at most ``limit``.
 
     Raises:
-        InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+        InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
     """
     base = {key: value for key, value in params.items() if value is not None and value != []}
     cursor: str | None = None

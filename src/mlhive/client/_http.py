@@ -9,14 +9,14 @@ body may already be consumed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpx
 
 from mlhive._version import __version__
-from mlhive.errors import ConnectionFailed, raise_for_status
+from mlhive.errors import ConnectionFailedError, raise_for_status
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -30,6 +30,7 @@ class HttpCore:
         api_key: sent as ``Authorization: Bearer <key>`` when given.
         retries: how many times an idempotent request is retried.
         backoff: seconds before the first retry (doubled each time).
+        sleep: waits the given seconds between attempts (tests pass one that returns at once).
         owns_client: close ``http`` in :meth:`close` (only when this object created it).
     """
 
@@ -40,11 +41,13 @@ class HttpCore:
         *,
         retries: int = 2,
         backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
         owns_client: bool = False,
     ) -> None:
         self.http = http
         self.retries = retries
         self.backoff = backoff
+        self.sleep = sleep
         self._owns_client = owns_client
         self._headers = {"User-Agent": f"mlhive-python/{__version__}"}
         if api_key:
@@ -60,20 +63,42 @@ class HttpCore:
         if self._owns_client:
             self.http.close()
 
-    def _attempts(self, method: str) -> int:
-        return 1 + (self.retries if method.upper() in IDEMPOTENT else 0)
-
-    def _sleep(self, attempt: int) -> None:
-        time.sleep(self.backoff * 2**attempt)
-
-    def _failed(self, exc: httpx.TransportError) -> ConnectionFailed:
-        return ConnectionFailed(f"cannot reach the mlhive server at {self.base_url}: {exc}")
+    def _failed(self, exc: httpx.TransportError) -> ConnectionFailedError:
+        return ConnectionFailedError(f"cannot reach the mlhive server at {self.base_url}: {exc}")
 
     def _build(
         self, method: str, path: str, headers: Mapping[str, str] | None, **kwargs: Any
     ) -> httpx.Request:
         merged = {**self._headers, **(headers or {})}
         return self.http.build_request(method, path, headers=merged, **kwargs)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+        *,
+        stream: bool,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send, retrying as the module docstring says; the last answer is returned as it is."""
+
+        def send() -> httpx.Response:
+            # A new request per attempt: the previous one's body stream may be consumed.
+            return self.http.send(self._build(method, path, headers, **kwargs), stream=stream)
+
+        retries = self.retries if method.upper() in IDEMPOTENT else 0
+        for attempt in range(retries):
+            with suppress(httpx.TransportError):
+                response = send()
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                response.close()
+            self.sleep(self.backoff * 2**attempt)
+        try:
+            return send()
+        except httpx.TransportError as exc:
+            raise self._failed(exc) from exc
 
     def request(
         self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
@@ -91,30 +116,18 @@ class HttpCore:
             The successful (2xx or 304) response, body read.
 
         Raises:
-            ConnectionFailed: the server could not be reached (after the retries).
+            ConnectionFailedError: the server could not be reached (after the retries).
             APIError: (a subclass of) for 4xx/5xx answers.
         """
-        attempts = self._attempts(method)
-        for attempt in range(attempts):
-            try:
-                response = self.http.send(self._build(method, path, headers, **kwargs))
-            except httpx.TransportError as exc:
-                if attempt + 1 >= attempts:
-                    raise self._failed(exc) from exc
-                self._sleep(attempt)
-                continue
-            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
-                self._sleep(attempt)
-                continue
-            raise_for_status(response)
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        response = self._send(method, path, headers, stream=False, **kwargs)
+        raise_for_status(response)
+        return response
 
     def get_json(self, path: str, params: Any = None) -> Any:
         """GET ``path`` and return the decoded JSON body.
 
         Raises:
-            ConnectionFailed, APIError: as :meth:`request`.
+            ConnectionFailedError, APIError: as :meth:`request`.
         """
         return self.request("GET", path, params=params).json()
 
@@ -125,27 +138,12 @@ class HttpCore:
         """Send a request and yield the response before its body is read (for downloads).
 
         Only opening the connection is retried; a failure mid-body raises
-        :class:`~mlhive.errors.ConnectionFailed`.
+        :class:`~mlhive.errors.ConnectionFailedError`.
 
         Raises:
-            ConnectionFailed, APIError: as :meth:`request` (the error body is read first).
+            ConnectionFailedError, APIError: as :meth:`request` (the error body is read first).
         """
-        attempts = self._attempts(method)
-        response: httpx.Response | None = None
-        for attempt in range(attempts):
-            try:
-                response = self.http.send(self._build(method, path, headers, **kwargs), stream=True)
-            except httpx.TransportError as exc:
-                if attempt + 1 >= attempts:
-                    raise self._failed(exc) from exc
-                self._sleep(attempt)
-                continue
-            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
-                response.close()
-                self._sleep(attempt)
-                continue
-            break
-        assert response is not None
+        response = self._send(method, path, headers, stream=True, **kwargs)
         try:
             if not response.is_success and response.status_code != 304:
                 response.read()

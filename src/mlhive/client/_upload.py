@@ -63,7 +63,7 @@ def upload_file(core: HttpCore, path: Path, meta: DatasetCreate, progress: bool)
         The server's JSON description of the new dataset.
 
     Raises:
-        APIError, ConnectionFailed: as :meth:`HttpCore.request` (uploads are not retried).
+        APIError, ConnectionFailedError: as :meth:`HttpCore.request` (uploads are not retried).
     """
     size = path.stat().st_size
     with path.open("rb") as raw, progress_bar(progress, f"upload {path.name}", size) as advance:

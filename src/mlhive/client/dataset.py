@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
+from pydantic import PrivateAttr
 
+from mlhive.client._entity import Entity
 from mlhive.formats.tables import read_parquet, to_pandas
 from mlhive.wire.datasets import DatasetOut
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from mlhive.client.datasets import DatasetsAPI
 
 
-class Dataset:
+class Dataset(DatasetOut, Entity):
     """One dataset version on an mlhive server.
 
     Its attributes are the fields of the server's description (:class:`~mlhive.wire.datasets.
@@ -29,47 +30,9 @@ class Dataset:
         150.0
     """
 
-    id: int
-    name: str
-    version: int
-    uploader: str
-    visibility: str
-    status: str
-    processing: str
-    processing_error: str | None
-    upload_format: str
-    tags: list[str]
-    data_sha256: str
-    arff_md5: str | None
-    number_of_rows: int
-    number_of_columns: int
-    forked_from_id: int | None
-    upload_date: datetime
-    processing_date: datetime | None
-    job_id: int | None
-    description: str
-    licence: str
-    creator: list[str]
-    contributor: list[str]
-    citation: str
-    collection_date: str
-    language: str
-    original_url: str
-    paper_url: str
-    default_target_attribute: str | None
-    row_id_attribute: str | None
-    ignore_attributes: list[str]
-
-    def __init__(self, api: DatasetsAPI, meta: DatasetOut) -> None:
-        self._api = api
-        self._load(meta)
-
-    def _load(self, meta: DatasetOut) -> None:
-        self.meta = meta
-        for field in DatasetOut.model_fields:
-            setattr(self, field, getattr(meta, field))
-        self._features: pd.DataFrame | None = None
-        self._qualities: dict[str, float | None] | None = None
+    _api: DatasetsAPI = PrivateAttr()
+    _features: pd.DataFrame | None = None
+    _qualities: dict[str, float | None] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -78,9 +41,10 @@ class Dataset:
             f"rows={self.number_of_rows}, columns={self.number_of_columns})"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The description as JSON-compatible values (dates as ISO text)."""
-        return self.meta.model_dump(mode="json")
+    @property
+    def meta(self) -> DatasetOut:
+        """The description as its wire model (which this object is)."""
+        return self
 
     @property
     def features(self) -> pd.DataFrame:
@@ -90,7 +54,7 @@ class Dataset:
         Empty until the server has processed the dataset (see ``processing``).
 
         Raises:
-            ConnectionFailed: the server is unreachable and nothing is cached.
+            ConnectionFailedError: the server is unreachable and nothing is cached.
         """
         if self._features is None:
             features = self._api._features(self.id, cache=self.processing == "done")
@@ -106,7 +70,7 @@ class Dataset:
         Empty until the server has processed the dataset.
 
         Raises:
-            ConnectionFailed: the server is unreachable and nothing is cached.
+            ConnectionFailedError: the server is unreachable and nothing is cached.
         """
         if self._qualities is None:
             qualities = self._api._qualities(self.id, cache=self.processing == "done")
@@ -128,10 +92,10 @@ class Dataset:
             A new DataFrame with every column of the dataset.
 
         Raises:
-            ConnectionFailed: the data is not cached and the server is unreachable.
+            ConnectionFailedError: the data is not cached and the server is unreachable.
             CorruptDownloadError: the downloaded bytes do not match ``data_sha256``.
         """
-        path = self._api._blob(self.meta, progress=progress)
+        path = self._api._blob(self, progress=progress)
         return to_pandas(read_parquet(path))
 
     def get_data(
@@ -149,7 +113,7 @@ class Dataset:
 
         Raises:
             KeyError: ``target`` is not a column of the data.
-            ConnectionFailed, CorruptDownloadError: as :meth:`to_pandas`.
+            ConnectionFailedError, CorruptDownloadError: as :meth:`to_pandas`.
 
         Example:
             >>> X, y = client.datasets.get(1).get_data(target="class")  # doctest: +SKIP
@@ -179,7 +143,9 @@ class Dataset:
 
         Raises:
             NotFoundError: the dataset was deleted.
-            ConnectionFailed: the server is unreachable (and nothing is cached).
+            ConnectionFailedError: the server is unreachable (and nothing is cached).
         """
-        self._load(self._api._describe(self.id))
+        self._replace(self._api._describe(self.id))
+        self._features = None
+        self._qualities = None
         return self

@@ -20,7 +20,7 @@ from mlhive.client.cache import Cache, atomic_writer
 from mlhive.client.dataset import Dataset
 from mlhive.errors import (
     CachedDataWarning,
-    ConnectionFailed,
+    ConnectionFailedError,
     JobFailedError,
     WaitTimeoutError,
 )
@@ -115,7 +115,7 @@ class DatasetsAPI:
             PayloadTooLargeError: the file exceeds the server's upload limit.
             AuthenticationError: no or an invalid API key.
             FileNotFoundError: ``data`` is a path that does not exist.
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
 
         Example:
             >>> ds = client.datasets.publish("iris.csv", name="iris", target="class",
@@ -146,12 +146,12 @@ class DatasetsAPI:
     def _dataset(self, raw: dict[str, Any]) -> Dataset:
         meta = DatasetOut.model_validate(raw)
         self._cache.save_json(meta.id, "description", raw)
-        return Dataset(self, meta)
+        return Dataset._of(self, meta)
 
     def _describe(self, dataset_id: int) -> DatasetOut:
         try:
             raw = self._core.get_json(f"/api/datasets/{dataset_id}")
-        except ConnectionFailed as exc:
+        except ConnectionFailedError as exc:
             cached = self._cache.load_json(dataset_id, "description")
             if cached is None:
                 raise
@@ -178,17 +178,17 @@ class DatasetsAPI:
 
         Raises:
             NotFoundError: no such dataset, or another user's private one.
-            ConnectionFailed: the server is unreachable and the description was never cached.
+            ConnectionFailedError: the server is unreachable and the description was never cached.
 
         Example:
             >>> df = client.datasets.get(61).to_pandas()  # doctest: +SKIP
         """
-        return Dataset(self, self._describe(dataset_id))
+        return Dataset._of(self, self._describe(dataset_id))
 
     def _cached_or_fetch(self, dataset_id: int, kind: str, cache: bool) -> Any:
         try:
             value = self._core.get_json(f"/api/datasets/{dataset_id}/{kind}")
-        except ConnectionFailed as exc:
+        except ConnectionFailedError as exc:
             cached = self._cache.load_json(dataset_id, kind)
             if cached is None:
                 raise
@@ -231,7 +231,7 @@ class DatasetsAPI:
 
         Raises:
             InvalidInputError: a bad filter (e.g. an unknown sort key).
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
         """
         params: dict[str, Any] = {
             "name": name, "tag": tag, "status": status, "uploader": uploader, "q": q,
@@ -256,7 +256,7 @@ class DatasetsAPI:
 
         Raises:
             NotFoundError: no such dataset (or not visible to you).
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
         """
         raw = self._core.get_json(f"/api/datasets/{dataset_id}/history")
         return [HistoryEntry.model_validate(entry) for entry in raw]
@@ -363,7 +363,7 @@ class DatasetsAPI:
         Raises:
             JobFailedError: processing failed (the message holds the server's reason).
             WaitTimeoutError: still pending after ``timeout`` seconds.
-            NotFoundError, ConnectionFailed: as :meth:`get`.
+            NotFoundError, ConnectionFailedError: as :meth:`get`.
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -415,7 +415,7 @@ class DatasetsAPI:
 
         Raises:
             ConflictError: ``arff`` before the server has processed the dataset.
-            NotFoundError: no such dataset. ConnectionFailed: the server is unreachable.
+            NotFoundError: no such dataset. ConnectionFailedError: the server is unreachable.
             CorruptDownloadError: the Parquet bytes do not match the dataset's hash.
 
         Example:
@@ -478,7 +478,7 @@ class DatasetsAPI:
 
         Raises:
             InvalidInputError: a bad filter.
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
 
         Example:
             >>> client.datasets.list(tag="uci", qualities={"NumberOfInstances": (100, None)})

@@ -47,7 +47,7 @@ class EvaluationsAPI:
         """Iterate over matching evaluations, fetching pages lazily (see :meth:`list`).
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
         """
         params: dict[str, Any] = {
             "measure": measure, "task": ids(task), "flow": ids(flow), "setup": ids(setup),
@@ -92,7 +92,7 @@ class EvaluationsAPI:
             ``upload_time`` (and ``per_fold``).
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
 
         Example:
             >>> best = client.evaluations.list("predictive_accuracy", task=1, sort="desc")

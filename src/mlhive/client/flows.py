@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pandas as pd
+from pydantic import PrivateAttr
 
+from mlhive.client._entity import Entity
 from mlhive.client._fetch import frame
 from mlhive.client._http import HttpCore
 from mlhive.errors import NotFoundError
 from mlhive.wire.flows import (
-    FlowComponentOut,
     FlowCreate,
     FlowOut,
-    FlowParameter,
     FlowSummary,
     ParameterSetting,
     SetupOut,
@@ -43,12 +42,12 @@ class SetupsAPI:
         """A setup: its flow and the JSON-encoded value of each parameter.
 
         Raises:
-            NotFoundError: no such setup. ConnectionFailed: the server is unreachable.
+            NotFoundError: no such setup. ConnectionFailedError: the server is unreachable.
         """
         return SetupOut.model_validate(self._core.get_json(f"/api/setups/{setup_id}"))
 
 
-class Flow:
+class Flow(FlowOut, Entity):
     """An uploaded flow: the description of a pipeline, its parameters and components.
 
     Its attributes are the fields of :class:`~mlhive.wire.flows.FlowOut`: ``id``, ``name``,
@@ -59,33 +58,15 @@ class Flow:
         >>> model = flow.to_estimator(client.setups.get(12))  # doctest: +SKIP
     """
 
-    id: int
-    name: str
-    external_version: str
-    class_name: str
-    custom_name: str
-    description: str
-    language: str
-    dependencies: str
-    installation_notes: str
-    parameters: list[FlowParameter]
-    components: list[FlowComponentOut]
-    tags: list[str]
-    uploader: str
-    upload_date: datetime
-
-    def __init__(self, api: FlowsAPI, meta: FlowOut) -> None:
-        self._api = api
-        self.meta = meta
-        for field in FlowOut.model_fields:
-            setattr(self, field, getattr(meta, field))
+    _api: FlowsAPI = PrivateAttr()
 
     def __repr__(self) -> str:
         return f"Flow(id={self.id}, name={self.name!r}, external_version={self.external_version!r})"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The description as JSON-compatible values (dates as ISO text)."""
-        return self.meta.model_dump(mode="json")
+    @property
+    def meta(self) -> FlowOut:
+        """The description as its wire model (which this object is)."""
+        return self
 
     def _settings(self, setup: Any) -> list[ParameterSetting] | None:
         from mlhive.client.run import Run
@@ -134,8 +115,8 @@ class Flow:
 
         settings = self._settings(setup)
         if allowed_modules is None:
-            return flow_to_estimator(self.meta, settings)
-        return flow_to_estimator(self.meta, settings, allowed_modules=allowed_modules)
+            return flow_to_estimator(self, settings)
+        return flow_to_estimator(self, settings, allowed_modules=allowed_modules)
 
 
 class FlowsAPI:
@@ -153,7 +134,7 @@ class FlowsAPI:
         self._setups = setups
 
     def _flow(self, raw: dict[str, Any]) -> Flow:
-        return Flow(self, FlowOut.model_validate(raw))
+        return Flow._of(self, FlowOut.model_validate(raw))
 
     def publish(self, estimator_or_flow: Any) -> Flow:
         """Upload a flow; a flow with the same name and external version is returned as it is.
@@ -183,7 +164,7 @@ class FlowsAPI:
         """A flow with its components, recursively.
 
         Raises:
-            NotFoundError: no such flow. ConnectionFailed: the server is unreachable.
+            NotFoundError: no such flow. ConnectionFailedError: the server is unreachable.
         """
         return self._flow(self._core.get_json(f"/api/flows/{flow_id}"))
 
@@ -191,7 +172,7 @@ class FlowsAPI:
         """The id of the flow with this identity, or None when there is none.
 
         Raises:
-            ConnectionFailed: the server is unreachable.
+            ConnectionFailedError: the server is unreachable.
         """
         params = {"name": name, "external_version": external_version}
         try:
@@ -236,7 +217,7 @@ class FlowsAPI:
             ``upload_date``, ``tags``.
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
         """
         params = {"tag": tag, "name": name, "limit": limit, "offset": offset}
         params = {key: value for key, value in params.items() if value is not None}

@@ -35,7 +35,7 @@ class JobsAPI:
 
         Raises:
             NotFoundError: no such job.
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
         """
         return JobOut.model_validate(self._core.get_json(f"/api/jobs/{job_id}"))
 
@@ -52,7 +52,7 @@ class JobsAPI:
         Raises:
             JobFailedError: the job failed (the message holds its error).
             WaitTimeoutError: it was still queued or running after ``timeout`` seconds.
-            NotFoundError, ConnectionFailed: as :meth:`get`.
+            NotFoundError, ConnectionFailedError: as :meth:`get`.
         """
         deadline = time.monotonic() + timeout
         while True:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, PrivateAttr
 
+from mlhive.client._entity import Entity
 from mlhive.errors import JobFailedError, MlhiveError, WaitTimeoutError
-from mlhive.wire.flows import FlowCreate, ParameterSetting
-from mlhive.wire.runs import EvaluationOut, FoldTiming, RunOut, RunState
+from mlhive.wire.flows import FlowCreate
+from mlhive.wire.runs import EvaluationOut, FoldTiming, RunBase, RunOut
 
 if TYPE_CHECKING:
     from mlhive.client.runs import RunsAPI
@@ -52,7 +53,7 @@ def _evaluation_frame(evaluations: list[EvaluationOut]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
 
 
-class Run:
+class Run(RunBase, Entity):
     """A run on an mlhive server: a setup of a flow applied to a task, with its predictions.
 
     Its attributes are the fields of :class:`~mlhive.wire.runs.RunOut` (``id``, ``task_id``,
@@ -66,34 +67,16 @@ class Run:
         0.96
     """
 
-    id: int
-    task_id: int
-    flow_id: int
-    flow_name: str
-    setup_id: int
-    dataset_id: int
-    uploader: str
-    upload_time: datetime
-    state: RunState
-    error_message: str | None
-    evaluation_error: str | None
-    tags: list[str]
-    parameter_settings: list[ParameterSetting]
-    fold_timings: list[FoldTiming]
-    client_measures: dict[str, float]
-    predictions_sha256: str | None
-    has_trace: bool
-    job_id: int | None
+    # RunOut sends job_id after the evaluations: in RunBase it would reorder RunOut's JSON.
+    job_id: int | None = None
+    _api: RunsAPI = PrivateAttr()
+    _evaluations: list[EvaluationOut] = PrivateAttr(default_factory=list)
 
-    def __init__(self, api: RunsAPI, meta: RunOut) -> None:
-        self._api = api
-        self._load(meta)
-
-    def _load(self, meta: RunOut) -> None:
-        self.meta = meta
-        for name in RunOut.model_fields:
-            if name != "evaluations":
-                setattr(self, name, getattr(meta, name))
+    @classmethod
+    def _of(cls, api: Any, meta: BaseModel) -> Self:
+        run = super()._of(api, meta)
+        run._evaluations = RunOut.model_validate(meta, from_attributes=True).evaluations
+        return run
 
     def __repr__(self) -> str:
         return (
@@ -101,28 +84,35 @@ class Run:
             f"setup_id={self.setup_id}, state={self.state!r})"
         )
 
+    @property
+    def meta(self) -> RunOut:
+        """The description as its wire model, evaluations included."""
+        return RunOut.model_validate({**dict(self), "evaluations": self._evaluations})
+
     def to_dict(self) -> dict[str, Any]:
-        """The description as JSON-compatible values (dates as ISO text)."""
+        """The description as JSON-compatible values (dates as ISO text), evaluations included."""
         return self.meta.model_dump(mode="json")
 
     @property
     def evaluations(self) -> pd.DataFrame:
         """The server's evaluations as last fetched: ``measure``, ``value``, ``stdev`` and
         ``per_fold`` (``values[repeat][fold]``); empty while the run is pending."""
-        return _evaluation_frame(self.meta.evaluations)
+        return _evaluation_frame(self._evaluations)
 
     @property
     def scores(self) -> dict[str, float | None]:
         """The server's evaluations as ``{measure: value}`` (as last fetched)."""
-        return {e.measure: e.value for e in self.meta.evaluations}
+        return {e.measure: e.value for e in self._evaluations}
 
     def refresh(self) -> Run:
         """Fetch the run again (state and evaluations); returns this object, updated.
 
         Raises:
-            NotFoundError: the run was deleted. ConnectionFailed: the server is unreachable.
+            NotFoundError: the run was deleted. ConnectionFailedError: the server is unreachable.
         """
-        self._load(self._api._describe(self.id))
+        meta = self._api._describe(self.id)
+        self._replace(meta)
+        self._evaluations = meta.evaluations
         return self
 
     def wait(self, timeout: float = 600) -> pd.DataFrame:
@@ -138,7 +128,7 @@ class Run:
             JobFailedError: the server could not evaluate the predictions, or the run was
                 uploaded as failed (it has no predictions); the message says why.
             WaitTimeoutError: still pending after ``timeout`` seconds.
-            ConnectionFailed: the server is unreachable.
+            ConnectionFailedError: the server is unreachable.
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -166,7 +156,7 @@ class Run:
 
         Raises:
             ValueError: the run failed and has no predictions.
-            ConnectionFailed, CorruptDownloadError: as for dataset downloads.
+            ConnectionFailedError, CorruptDownloadError: as for dataset downloads.
         """
         if self.predictions_sha256 is None:
             raise ValueError(f"run {self.id} has no predictions: {self.error_message}")
@@ -223,6 +213,11 @@ class LocalRun:
         Raises:
             InvalidInputError: the server rejected the predictions (``detail`` says why).
             AuthenticationError: no or an invalid API key.
+            ValueError: the run was not made by ``client.run``, so it has no client to use.
         """
-        assert self._api is not None, "a LocalRun made by client.run knows its client"
+        if self._api is None:
+            raise ValueError(
+                "this LocalRun has no client to publish with: make it with "
+                "client.run(..., upload=False)"
+            )
         return self._api._publish(self)

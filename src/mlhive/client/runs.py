@@ -65,9 +65,9 @@ class RunsAPI:
 
         Raises:
             NotFoundError: no such run (or its task is not visible to you).
-            ConnectionFailed: the server is unreachable.
+            ConnectionFailedError: the server is unreachable.
         """
-        return Run(self, self._describe(run_id))
+        return Run._of(self, self._describe(run_id))
 
     def iter_runs(
         self,
@@ -84,7 +84,7 @@ class RunsAPI:
         """Iterate over matching runs, oldest first, fetching pages lazily (see :meth:`list`).
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
         """
         params: dict[str, Any] = {
             "task": ids(task), "flow": ids(flow), "setup": ids(setup),
@@ -177,7 +177,7 @@ class RunsAPI:
         description = RunCreate(
             task_id=local.task.id,
             flow_id=flow.id,
-            parameter_settings=_experiment.settings_for(local.estimator, flow.meta),
+            parameter_settings=_experiment.settings_for(local.estimator, flow),
             tags=local.tags,
             error_message=None if local.error is None else str(local.error),
             fold_timings=local.fold_timings,
@@ -192,7 +192,7 @@ class RunsAPI:
         response = self._core.request(
             "POST", "/api/runs", data={"description": description.model_dump_json()}, files=files
         )
-        return Run(self, RunOut.model_validate(response.json()))
+        return Run._of(self, RunOut.model_validate(response.json()))
 
     def find_duplicate(self, task_id: int, estimator: Any) -> Run | None:
         """An existing run of ``estimator`` (same flow and parameter values) on a task.
@@ -216,7 +216,7 @@ class RunsAPI:
         if flow_id is None:
             return None
         uploaded = self._flows.get(flow_id)
-        wanted = _experiment.settings_key(_experiment.settings_for(estimator, uploaded.meta))
+        wanted = _experiment.settings_key(_experiment.settings_for(estimator, uploaded))
         matches: dict[int, bool] = {}
         # There is no lookup of a setup by its values: compare each setup used on the task.
         for summary in self.iter_runs(task=task_id, flow=flow_id, limit=100_000):
@@ -292,7 +292,7 @@ class RunsAPI:
             ``uploader``, ``upload_time``, ``state``, ``tags``.
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
 
         Example:
             >>> client.runs.list(task=[1, 2], flow=7)  # doctest: +SKIP

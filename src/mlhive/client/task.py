@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+from pydantic import PrivateAttr
 
+from mlhive.client._entity import Entity
 from mlhive.client.dataset import Dataset
 from mlhive.formats.splits import iter_splits, read_splits, split_indices, splits_shape
-from mlhive.wire.tasks import EstimationProcedureOut, TaskOut, TaskType
+from mlhive.wire.tasks import TaskOut
 
 if TYPE_CHECKING:
     from mlhive.client.tasks import TasksAPI
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 IntArray = npt.NDArray[np.int64]
 
 
-class Task:
+class Task(TaskOut, Entity):
     """One task on an mlhive server: a dataset, a target and fixed train/test splits.
 
     Its attributes are the fields of the server's description (:class:`~mlhive.wire.tasks.
@@ -36,34 +37,9 @@ class Task:
         ...     model.fit(X.iloc[train], y.iloc[train])
     """
 
-    id: int
-    task_type: TaskType
-    task_type_id: int
-    dataset_id: int
-    dataset_name: str
-    dataset_version: int
-    target: str | None
-    estimation_procedure: EstimationProcedureOut
-    evaluation_measures: list[str]
-    class_labels: list[str] | None
-    number_of_rows: int
-    splits_sha256: str
-    seed: int
-    status: str
-    tags: list[str]
-    uploader: str
-    created_at: datetime
-
-    def __init__(self, api: TasksAPI, meta: TaskOut) -> None:
-        self._api = api
-        self._load(meta)
-
-    def _load(self, meta: TaskOut) -> None:
-        self.meta = meta
-        for field in TaskOut.model_fields:
-            setattr(self, field, getattr(meta, field))
-        self._dataset: Dataset | None = None
-        self._splits: pa.Table | None = None
+    _api: TasksAPI = PrivateAttr()
+    _dataset: Dataset | None = None
+    _splits: pa.Table | None = None
 
     def __repr__(self) -> str:
         return (
@@ -71,16 +47,17 @@ class Task:
             f"target={self.target!r}, procedure={self.estimation_procedure.name!r})"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The description as JSON-compatible values (dates as ISO text)."""
-        return self.meta.model_dump(mode="json")
+    @property
+    def meta(self) -> TaskOut:
+        """The description as its wire model (which this object is)."""
+        return self
 
     @property
     def dataset(self) -> Dataset:
         """The task's dataset (fetched once).
 
         Raises:
-            NotFoundError: the dataset is gone. ConnectionFailed: the server is unreachable.
+            NotFoundError: the dataset is gone. ConnectionFailedError: the server is unreachable.
         """
         if self._dataset is None:
             self._dataset = self._api._datasets.get(self.dataset_id)
@@ -93,11 +70,11 @@ class Task:
         Downloaded once, then read from the local cache (verified against ``splits_sha256``).
 
         Raises:
-            ConnectionFailed: not cached and the server is unreachable.
+            ConnectionFailedError: not cached and the server is unreachable.
             CorruptDownloadError: the download does not match ``splits_sha256``.
         """
         if self._splits is None:
-            self._splits = read_splits(self._api._splits_file(self.meta), "parquet")
+            self._splits = read_splits(self._api._splits_file(self), "parquet")
         return self._splits
 
     @property
@@ -163,12 +140,14 @@ class Task:
             ``(X, y)``; ``y`` is None for a task without a target.
 
         Raises:
-            ConnectionFailed, CorruptDownloadError: as :meth:`Dataset.to_pandas`.
+            ValueError: the target names several columns (``get_data`` splits it at commas).
+            ConnectionFailedError, CorruptDownloadError: as :meth:`Dataset.to_pandas`.
         """
         X, y = self.dataset.get_data(target=self.target)  # noqa: N806 - scikit-learn style
         if self.target is None:
             return X, None
-        assert isinstance(y, pd.Series)  # a task has one target
+        if not isinstance(y, pd.Series):
+            raise ValueError(f"task {self.id}: target {self.target!r} is not one column")
         return X, y
 
     def leaderboard(self, measure: str = "predictive_accuracy", limit: int = 100) -> pd.DataFrame:
@@ -179,7 +158,9 @@ class Task:
         """Fetch the description again (e.g. after tagging); returns this object, updated.
 
         Raises:
-            NotFoundError: the task is no longer visible. ConnectionFailed: unreachable server.
+            NotFoundError: the task is no longer visible. ConnectionFailedError: unreachable server.
         """
-        self._load(self._api._describe(self.id))
+        self._replace(self._api._describe(self.id))
+        self._dataset = None
+        self._splits = None
         return self

@@ -76,7 +76,7 @@ class TasksAPI:
         self._datasets = datasets
 
     def _task(self, raw: dict[str, Any]) -> Task:
-        return Task(self, TaskOut.model_validate(raw))
+        return Task._of(self, TaskOut.model_validate(raw))
 
     def _describe(self, task_id: int) -> TaskOut:
         return TaskOut.model_validate(self._core.get_json(f"/api/tasks/{task_id}"))
@@ -173,9 +173,9 @@ class TasksAPI:
 
         Raises:
             NotFoundError: no such task, or one on another user's private dataset.
-            ConnectionFailed: the server could not be reached.
+            ConnectionFailedError: the server could not be reached.
         """
-        return Task(self, self._describe(task_id))
+        return Task._of(self, self._describe(task_id))
 
     def iter_tasks(
         self,
@@ -191,7 +191,7 @@ class TasksAPI:
         """Iterate over matching tasks, fetching pages lazily (filters as :meth:`list`).
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
         """
         params: dict[str, Any] = {
             "task_type": task_type_of(task_type) if task_type else None,
@@ -318,7 +318,7 @@ class TasksAPI:
             ``number_of_rows``, ``status``, ``uploader``, ``tags``.
 
         Raises:
-            InvalidInputError: a bad filter. ConnectionFailed: the server is unreachable.
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
 
         Example:
             >>> client.tasks.list(task_type="classification", tag="benchmark")  # doctest: +SKIP

@@ -106,8 +106,7 @@ def write_splits_arff(
     with open_sink(sink) as out:
         out.write("\n".join(header).encode())
         for batch in table.select(columns).to_batches(max_chunksize=_WRITE_BATCH_ROWS):
-            kinds = batch.column(0)
-            assert isinstance(kinds, pa.DictionaryArray)
+            kinds = batch.column(0)  # canonical_splits made it dictionary-encoded TRAIN/TEST
             tokens = [labels.take(kinds.indices)]
             tokens += [batch.column(i).cast(pa.string()) for i in range(1, len(columns))]
             lines = pc.binary_join_element_wise(*tokens, ",")

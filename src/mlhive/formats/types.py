@@ -69,15 +69,20 @@ def feature_type(dtype: pa.DataType) -> FeatureType:
 
 
 def nominal_values(column: pa.ChunkedArray | pa.Array) -> list[str]:
-    """The declared categories of a nominal column, as strings, in their stored order."""
+    """The declared categories of a nominal column, as strings, in their stored order.
+
+    Raises:
+        TypeError: the column is neither dictionary-encoded nor boolean.
+    """
     dtype = column.type
     if pat.is_boolean(dtype):
         return ["False", "True"]
+    if not pat.is_dictionary(dtype):
+        raise TypeError(f"a {dtype} column is not nominal (dictionary-encoded or boolean)")
     if isinstance(column, pa.ChunkedArray):
         if column.num_chunks == 0:
             return [str(v) for v in pa.array([], dtype.value_type).to_pylist()]
         column = column.unify_dictionaries().chunk(0) if column.num_chunks > 1 else column.chunk(0)
-    assert isinstance(column, pa.DictionaryArray)
     return [str(v) for v in column.dictionary.to_pylist()]
 
 

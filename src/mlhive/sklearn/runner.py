@@ -136,7 +136,8 @@ def _run_fold(
     try:
         if job.task_type == "clustering":
             return _cluster(job, estimator, features)
-        assert target is not None  # checked by run_on_splits
+        if target is None:  # run_on_splits refuses this before any fold starts
+            raise ValueError(f"a {job.task_type} task needs a target y")
         return _supervised(job, estimator, features, target)
     except Exception as exc:
         message = (

@@ -69,7 +69,9 @@ class EvaluationOut(WireModel):
     upload_time: datetime
 
 
-class RunOut(WireModel):
+class RunBase(WireModel):
+    """A run's description without its evaluations (the client's ``Run`` shows them as a table)."""
+
     id: int
     task_id: int
     flow_id: int
@@ -87,6 +89,9 @@ class RunOut(WireModel):
     client_measures: dict[str, float]
     predictions_sha256: str | None
     has_trace: bool
+
+
+class RunOut(RunBase):
     evaluations: list[EvaluationOut]
     job_id: int | None = None
 
