@@ -55,7 +55,5 @@ def test_bfloat16_round_trips_exactly_representable_values() -> None:
 @pytest.mark.parametrize("method", ["task_arithmetic", "ties"])
 def test_merges_relative_to_a_base_refuse_to_run_without_one(method: str) -> None:
     with pytest.raises(InvalidInput, match=f"{method} merges need a base commit") as caught:
-        merge_tensor(
-            method, "F32", [np.ones(3), np.zeros(3)], base=None, weights=None, density=0.5
-        )
+        merge_tensor(method, "F32", [np.ones(3), np.zeros(3)], base=None, weights=None, density=0.5)
     assert caught.value.extra["field"] == "base"

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.engine import transaction
@@ -301,13 +300,6 @@ def test_a_target_that_moved_needs_a_fresh_evaluation_before_merging(
     assert _branches(hive)["main"] == merged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="open_request numbers a request max(number) + 1 and never retries: when another "
-    "request on the repository commits in between (PostgreSQL lets them overlap), the insert "
-    "fails with an IntegrityError, a 500, instead of taking the next number",
-)
 @pytest.mark.usefixtures("shas")
 def test_a_request_opened_meanwhile_on_the_same_repository_takes_the_next_number(
     hive: Hive, as_bob: Actor, as_carol: Actor

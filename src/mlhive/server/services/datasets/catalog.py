@@ -12,12 +12,12 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mlhive.formats.tables import FormatError, detect_format, read_table
 from mlhive.server.config import Settings
+from mlhive.server.db.queries import numbering
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import (
     Dataset,
@@ -119,17 +119,15 @@ def publish(
 
 def _insert_next_version(session: Session, *, name: str, **values: Any) -> Dataset:
     # Two concurrent uploads of one name may pick the same version: retry on the unique key.
-    for _ in range(5):
-        latest = session.scalar(select(func.max(Dataset.version)).where(Dataset.name == name))
-        dataset = Dataset(name=name, version=(latest or 0) + 1, **values)
-        try:
-            with session.begin_nested():
-                session.add(dataset)
-                session.flush()
-        except IntegrityError:
-            continue
-        return dataset
-    raise Conflict(f"could not allocate a version for {name!r}; please retry")
+    dataset = numbering.insert_next(
+        session,
+        Dataset.version,
+        Dataset.name == name,
+        lambda version: Dataset(name=name, version=version, **values),
+    )
+    if dataset is None:
+        raise Conflict(f"could not allocate a version for {name!r}; please retry")
+    return dataset
 
 
 def _record_status(session: Session, dataset: Dataset, actor: Actor | None) -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mlhive.server.db.queries import numbering
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import MergeRequest, MergeRequestComment, ModelCommit, ModelRepo
 from mlhive.server.domain.access import Actor, require_owner
@@ -63,24 +64,25 @@ def open_request(
         raise InvalidInput(
             "source_branch: nothing to merge, it is the target's commit", field="source_branch"
         )
-    number = (
-        session.scalar(select(func.max(MergeRequest.number)).where(MergeRequest.repo_id == repo.id))
-        or 0
-    ) + 1
-    request = MergeRequest(
-        repo_id=repo.id,
-        number=number,
-        source_repo_id=source_repo.id,
-        source_branch=body.source_branch,
-        target_branch=body.target_branch,
-        source_commit_id=source.id,
-        target_commit_id=target.id,
-        author_id=actor.id,
-        title=body.title,
-        description=body.description,
+    request = numbering.insert_next(
+        session,
+        MergeRequest.number,
+        MergeRequest.repo_id == repo.id,
+        lambda number: MergeRequest(
+            repo_id=repo.id,
+            number=number,
+            source_repo_id=source_repo.id,
+            source_branch=body.source_branch,
+            target_branch=body.target_branch,
+            source_commit_id=source.id,
+            target_commit_id=target.id,
+            author_id=actor.id,
+            title=body.title,
+            description=body.description,
+        ),
     )
-    session.add(request)
-    session.flush()
+    if request is None:
+        raise Conflict(f"could not number a merge request on {repo.full_name}; please retry")
     queue_evaluation(session, request)
     return request
 
