@@ -46,13 +46,13 @@ def publish(
     file: Annotated[UploadFile, File(description="CSV, Parquet or ARFF")],
     metadata: Annotated[str, Form(description="JSON object: see DatasetCreate")],
     actor: RequiredActor,
-    h: HiveDep,
+    hive: HiveDep,
 ) -> DatasetOut:
     """Upload a dataset; it is processed (features, qualities) by a background job."""
     meta = parse_metadata(metadata)
-    with write(h) as session:
+    with write(hive) as session:
         dataset = catalog.publish(
-            session, h.store, h.settings, actor, file.file, file.filename, meta
+            session, hive.store, hive.settings, actor, file.file, file.filename, meta
         )
         return catalog.describe(session, dataset)
 
@@ -60,7 +60,7 @@ def publish(
 @router.get("")
 def list_datasets(
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     name: str | None = None,
     tag: str | None = None,
     status: Literal["in_preparation", "active", "deactivated", "all"] = "active",
@@ -85,7 +85,7 @@ def list_datasets(
         cursor=cursor,
         offset=offset,
     )
-    with read(h) as session:
+    with read(hive) as session:
         rows, next_cursor = datasets.list_page(session, query, actor)
         ids = [row.id for row in rows]
         tags, qualities = catalog.tags_of(session, ids), datasets.qualities_of(session, ids)
@@ -109,83 +109,85 @@ def list_datasets(
 
 
 @router.get("/{dataset_id}")
-def get_dataset(dataset_id: int, actor: MaybeActor, h: HiveDep) -> DatasetOut:
+def get_dataset(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> DatasetOut:
     """A dataset's description."""
-    with read(h) as session:
+    with read(hive) as session:
         return catalog.describe(session, catalog.get(session, actor, dataset_id))
 
 
 @router.patch("/{dataset_id}")
 def edit_dataset(
-    dataset_id: int, body: DatasetUpdate, actor: RequiredActor, h: HiveDep
+    dataset_id: int, body: DatasetUpdate, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """Edit descriptive metadata (owner or admin); the previous values stay in the history."""
-    with write(h) as session:
-        dataset = catalog.update(session, h.store, actor, dataset_id, body)
+    with write(hive) as session:
+        dataset = catalog.update(session, hive.store, actor, dataset_id, body)
         return catalog.describe(session, dataset)
 
 
 @router.get("/{dataset_id}/history")
-def dataset_history(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[HistoryEntry]:
+def dataset_history(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[HistoryEntry]:
     """Every metadata edit and status change, oldest first."""
-    with read(h) as session:
+    with read(hive) as session:
         return catalog.history(session, actor, dataset_id)
 
 
 @router.post("/{dataset_id}/status")
 def change_status(
-    dataset_id: int, body: StatusUpdate, actor: RequiredActor, h: HiveDep
+    dataset_id: int, body: StatusUpdate, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """Activate or deactivate a dataset (OpenML's transitions)."""
-    with write(h) as session:
+    with write(hive) as session:
         dataset = catalog.set_status(session, actor, dataset_id, body.status)
         return catalog.describe(session, dataset)
 
 
 @router.post("/{dataset_id}/fork", status_code=status.HTTP_201_CREATED)
 def fork_dataset(
-    dataset_id: int, body: ForkRequest, actor: RequiredActor, h: HiveDep
+    dataset_id: int, body: ForkRequest, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """A new dataset owned by the caller, with this version's data."""
-    with write(h) as session:
+    with write(hive) as session:
         dataset = catalog.fork(session, actor, dataset_id, body.name, body.visibility)
         return catalog.describe(session, dataset)
 
 
 @router.post("/{dataset_id}/tags")
-def tag_dataset(dataset_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
+def tag_dataset(
+    dataset_id: int, body: TagRequest, actor: RequiredActor, hive: HiveDep
+) -> list[str]:
     """Add a tag; returns all tags."""
-    with write(h) as session:
+    with write(hive) as session:
         return catalog.add_tag(session, actor, dataset_id, body.tag)
 
 
 @router.delete("/{dataset_id}/tags/{tag}")
-def untag_dataset(dataset_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
+def untag_dataset(dataset_id: int, tag: str, actor: RequiredActor, hive: HiveDep) -> list[str]:
     """Remove a tag; returns the remaining tags."""
-    with write(h) as session:
+    with write(hive) as session:
         return catalog.remove_tag(session, actor, dataset_id, tag)
 
 
 @router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_dataset(dataset_id: int, actor: RequiredActor, h: HiveDep) -> Response:
+def delete_dataset(dataset_id: int, actor: RequiredActor, hive: HiveDep) -> Response:
     """Delete a dataset (owner or admin) that nothing depends on."""
-    with write(h) as session:
+    with write(hive) as session:
         catalog.delete_dataset(session, actor, dataset_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{dataset_id}/features")
-def get_features(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[FeatureOut]:
+def get_features(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[FeatureOut]:
     """Per-column summaries (empty until processing is done)."""
-    with read(h) as session:
+    with read(hive) as session:
         rows = files.features(session, actor, dataset_id)
         return [FeatureOut.model_validate(row) for row in rows]
 
 
 @router.get("/{dataset_id}/qualities")
-def get_qualities(dataset_id: int, actor: MaybeActor, h: HiveDep) -> dict[str, float | None]:
+def get_qualities(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> dict[str, float | None]:
     """OpenML's meta-features of the dataset (empty until processing is done)."""
-    with read(h) as session:
+    with read(hive) as session:
         return files.qualities(session, actor, dataset_id)
 
 
@@ -194,17 +196,17 @@ def download(
     dataset_id: int,
     request: Request,
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     format: Literal["parquet", "csv", "arff"] = "parquet",
 ) -> Response:
     """The data as Parquet (canonical), CSV or ARFF, with an ETag."""
-    with read(h) as session:
+    with read(hive) as session:
         item = files.download(session, actor, dataset_id, format)
     if not item.rendered:  # a stored file: sent as it is
-        return send_blob(request, h.store, item.sha256, item.filename, item.media_type)
+        return send_blob(request, hive.store, item.sha256, item.filename, item.media_type)
     if request.headers.get("if-none-match") == item.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
-    path = files.render_csv(h.store, item, h.settings.data_dir / "tmp")
+    path = files.render_csv(hive.store, item, hive.settings.data_dir / "tmp")
     return FileResponse(
         path,
         media_type=item.media_type,
