@@ -7,11 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
-from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
+from mlhive.server.api.params import parse_form_json
 from mlhive.server.db.queries import datasets
-from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.services.datasets import catalog, files
@@ -31,16 +30,6 @@ from mlhive.wire.datasets import (
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 
-def parse_metadata(text: str) -> DatasetCreate:
-    """Validate the ``metadata`` form field, naming the first offending field."""
-    try:
-        return DatasetCreate.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "metadata"
-        raise InvalidInput(f"metadata.{where}: {first['msg']}", field=f"metadata.{where}") from None
-
-
 @router.post("", status_code=status.HTTP_201_CREATED)
 def publish(
     file: Annotated[UploadFile, File(description="CSV, Parquet or ARFF")],
@@ -49,7 +38,7 @@ def publish(
     hive: HiveDep,
 ) -> DatasetOut:
     """Upload a dataset; it is processed (features, qualities) by a background job."""
-    meta = parse_metadata(metadata)
+    meta = parse_form_json(DatasetCreate, metadata, "metadata")
     with write(hive) as session:
         dataset = catalog.publish(
             session, hive.store, hive.settings, actor, file.file, file.filename, meta

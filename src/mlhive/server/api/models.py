@@ -15,9 +15,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import ValidationError
 
-from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.api.params import parse_form_json
+from mlhive.server.domain.errors import NotFound
 from mlhive.server.domain.forge.cards import card_markdown
 from mlhive.server.domain.forge.tensors import checkout_size
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
@@ -54,16 +54,6 @@ MEDIA = {
     "model.onnx": "application/onnx",
     content.EXPORT_NAME: "application/onnx",
 }
-
-
-def parse_metadata(text: str) -> CommitCreate:
-    """Validate the ``metadata`` form field of a push, naming the first offending field."""
-    try:
-        return CommitCreate.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "metadata"
-        raise InvalidInput(f"metadata.{where}: {first['msg']}", field=f"metadata.{where}") from None
 
 
 @contextmanager
@@ -146,7 +136,7 @@ def push(
     hive: HiveDep,
 ) -> CommitOut:
     """Commit a model file on a branch; unsafe formats are refused without being loaded."""
-    meta = parse_metadata(metadata)
+    meta = parse_form_json(CommitCreate, metadata, "metadata")
     with local_copy(hive, file) as path, write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         commit = models_commits.push(session, hive.store, actor, repo, path, file.filename, meta)

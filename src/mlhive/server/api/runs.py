@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
-from pydantic import ValidationError
 
+from mlhive.server.api.params import parse_form_json
 from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
@@ -27,18 +27,6 @@ router = APIRouter(tags=["runs"])
 Ids = Annotated[list[int], Query()]
 
 
-def parse_description(text: str) -> RunCreate:
-    """Validate the ``description`` form field, naming the first offending field."""
-    try:
-        return RunCreate.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "description"
-        raise InvalidInput(
-            f"description.{where}: {first['msg']}", field=f"description.{where}"
-        ) from None
-
-
 @router.post("/runs", status_code=status.HTTP_201_CREATED)
 def submit_run(
     description: Annotated[str, Form(description="JSON object: see RunCreate")],
@@ -48,7 +36,7 @@ def submit_run(
     trace: Annotated[UploadFile | None, File(description="optimisation trace")] = None,
 ) -> RunOut:
     """Upload a run; the server validates the predictions and evaluates them in the background."""
-    body = parse_description(description)
+    body = parse_form_json(RunCreate, description, "description")
     with write(hive) as session:
         run = runs.submit(
             session,
