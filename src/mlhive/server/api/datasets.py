@@ -9,16 +9,14 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from mlhive.server.api.params import parse_form_json
-from mlhive.server.db.queries import datasets
+from mlhive.server.api.params import parse_form_json, quality_ranges
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
-from mlhive.server.services.datasets import catalog, files
+from mlhive.server.services.datasets import catalog, files, listing
 from mlhive.wire.datasets import (
     DatasetCreate,
     DatasetOut,
     DatasetPage,
-    DatasetSummary,
     DatasetUpdate,
     FeatureOut,
     ForkRequest,
@@ -54,7 +52,7 @@ def list_datasets(
     tag: str | None = None,
     status: Literal["in_preparation", "active", "deactivated", "all"] = "active",
     uploader: str | None = None,
-    q_: Annotated[str | None, Query(alias="q", description="text in name/description")] = None,
+    text: Annotated[str | None, Query(alias="q", description="text in name/description")] = None,
     quality: Annotated[list[str], Query(description="NAME:LOW..HIGH, repeatable")] = [],
     sort: str = "id",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
@@ -62,39 +60,20 @@ def list_datasets(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DatasetPage:
     """List datasets the caller may see; follow ``next_cursor`` for the next page."""
-    query = datasets.DatasetQuery(
+    search = listing.DatasetSearch(
         name=name,
         tag=tag,
         status=None if status == "all" else status,
         uploader=uploader,
-        text=q_,
-        qualities=[datasets.QualityRange.parse(item) for item in quality],
+        text=text,
+        qualities=quality_ranges(quality),
         sort=sort,
         limit=limit,
         cursor=cursor,
         offset=offset,
     )
     with read(hive) as session:
-        rows, next_cursor = datasets.list_page(session, query, actor)
-        ids = [row.id for row in rows]
-        tags, qualities = catalog.tags_of(session, ids), datasets.qualities_of(session, ids)
-        items = [
-            DatasetSummary(
-                id=row.id,
-                name=row.name,
-                version=row.version,
-                uploader=row.uploader.name,
-                status=row.status,
-                visibility=row.visibility,
-                number_of_rows=row.number_of_rows,
-                number_of_columns=row.number_of_columns,
-                upload_date=row.upload_date,
-                tags=tags[row.id],
-                qualities=qualities[row.id],
-            )
-            for row in rows
-        ]
-    return DatasetPage(items=items, next_cursor=next_cursor)
+        return listing.summaries(session, actor, search)
 
 
 @router.get("/{dataset_id}")

@@ -6,12 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.api.params import quality_ranges
 from mlhive.server.domain.experiments.procedures import PROCEDURES, to_wire
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.services.experiments import tasks
-from mlhive.wire.datasets import parse_quality_range
 from mlhive.wire.tasks import (
     EstimationProcedureOut,
     TagRequest,
@@ -58,16 +57,12 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskPage:
     """List tasks (filter by type, dataset, tag, status and the dataset's qualities)."""
-    try:
-        ranges = tuple(parse_quality_range(item) for item in quality)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="quality") from None
     query = tasks.TaskQuery(
         task_type=task_type,
         dataset_id=dataset_id,
         tag=tag,
         status=None if status == "all" else status,
-        qualities=ranges,
+        qualities=quality_ranges(quality),
         limit=limit,
         cursor=cursor,
         offset=offset,

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.queries import datasets
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
@@ -28,7 +27,8 @@ from mlhive.server.openml.common import (
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.tagging import change_tags
 from mlhive.server.services import accounts
-from mlhive.server.services.datasets import catalog, files
+from mlhive.server.services.datasets import catalog, files, listing
+from mlhive.server.services.datasets.listing import DatasetEntry
 from mlhive.server.wiring import Hive
 from mlhive.wire.datasets import parse_quality_range
 
@@ -93,7 +93,7 @@ def list_data(filters: str, request: Request) -> Response:
         raise OpenMLError(371, f"status must be one of {', '.join(STATUSES)}")
     try:
         ranges = [
-            datasets.QualityRange(RANGE_FILTERS[name], *parse_quality_range(f"x:{value}")[1:])
+            (RANGE_FILTERS[name], *parse_quality_range(f"x:{value}")[1:])
             for name, value in f.values.items()
             if name in RANGE_FILTERS
         ]
@@ -101,7 +101,7 @@ def list_data(filters: str, request: Request) -> Response:
         raise OpenMLError(371, str(exc)) from None
     h = hive(request)
     with read(h) as session:
-        query = datasets.DatasetQuery(
+        search = listing.DatasetSearch(
             name=f.text("data_name"),
             tag=f.text("tag"),
             status=None if status == "all" else status,
@@ -113,11 +113,10 @@ def list_data(filters: str, request: Request) -> Response:
             offset=offset,
         )
         with codes(invalid=371):
-            rows, _ = datasets.list_page(session, query, actor(request))
-        if not rows:
-            raise OpenMLError(372)
-        qualities = datasets.qualities_of(session, [row.id for row in rows])
-        return xmlio.document(_listing(rows, qualities))
+            rows = listing.entries(session, actor(request), search)
+    if not rows:
+        raise OpenMLError(372)
+    return xmlio.document(_listing(rows))
 
 
 def _uploader_name(session: Session, user_id: int | None) -> str | None:
@@ -129,7 +128,7 @@ def _uploader_name(session: Session, user_id: int | None) -> str | None:
         raise OpenMLError(372) from None
 
 
-def _listing(rows: list[Dataset], qualities: dict[int, dict[str, float | None]]) -> ET.Element:
+def _listing(rows: list[DatasetEntry]) -> ET.Element:
     element = xmlio.root("data")
     for row in rows:
         entry = xmlio.add(element, "dataset")
@@ -143,7 +142,7 @@ def _listing(rows: list[Dataset], qualities: dict[int, dict[str, float | None]])
             ("md5_checksum", row.arff_md5),
         ):
             xmlio.add_optional(entry, name, value)
-        known = {k: v for k, v in qualities[row.id].items() if v is not None}
+        known = {k: v for k, v in row.qualities.items() if v is not None}
         # openml-python reads a lone quality as a dict, not a list, and fails: send 0 or >= 2.
         if len(known) >= 2:
             for quality, number in sorted(known.items()):

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.queries import datasets
 from mlhive.server.db.tables.experiments import Task
 from mlhive.server.domain.experiments.procedures import (
     PROCEDURES,
@@ -30,6 +29,7 @@ from mlhive.server.openml.common import (
 from mlhive.server.openml.data import base_url
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.tagging import change_tags
+from mlhive.server.services.datasets import listing
 from mlhive.server.services.experiments import tasks
 from mlhive.wire.datasets import parse_quality_range
 from mlhive.wire.tasks import TASK_TYPE_IDS, TaskCreate
@@ -118,7 +118,7 @@ def list_tasks(filters: str, request: Request) -> Response:
         rows, _ = tasks.list_page(session, query, actor(request))
         if not rows:
             raise OpenMLError(482)
-        qualities = datasets.qualities_of(session, list({row.dataset_id for row in rows}))
+        qualities = listing.qualities_of(session, list({row.dataset_id for row in rows}))
         tags = tasks.tags_of(session, [row.id for row in rows])
         element = xmlio.root("tasks")
         for row in rows:
