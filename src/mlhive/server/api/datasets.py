@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from mlhive.server.api.params import parse_form_json, quality_ranges
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.services.datasets import catalog, files, listing
@@ -22,7 +23,6 @@ from mlhive.wire.datasets import (
     ForkRequest,
     HistoryEntry,
     StatusUpdate,
-    TagRequest,
 )
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -120,20 +120,7 @@ def fork_dataset(
         return catalog.describe(session, dataset)
 
 
-@router.post("/{dataset_id}/tags")
-def tag_dataset(
-    dataset_id: int, body: TagRequest, actor: RequiredActor, hive: HiveDep
-) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(hive) as session:
-        return catalog.add_tag(session, actor, dataset_id, body.tag)
-
-
-@router.delete("/{dataset_id}/tags/{tag}")
-def untag_dataset(dataset_id: int, tag: str, actor: RequiredActor, hive: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(hive) as session:
-        return catalog.remove_tag(session, actor, dataset_id, tag)
+router.include_router(tag_routes("dataset", catalog))
 
 
 @router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.db.tables.experiments import Flow
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
 from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import FlowCreate, FlowOut, FlowSummary, SetupOut
-from mlhive.wire.tasks import TagRequest
 
 router = APIRouter(tags=["flows"])
 
@@ -71,18 +71,7 @@ def get_flow(flow_id: int, hive: HiveDep) -> FlowOut:
         return flows.describe(session, flows.get(session, flow_id))
 
 
-@router.post("/flows/{flow_id}/tags")
-def tag_flow(flow_id: int, body: TagRequest, actor: RequiredActor, hive: HiveDep) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(hive) as session:
-        return flows.add_tag(session, actor, flow_id, body.tag)
-
-
-@router.delete("/flows/{flow_id}/tags/{tag}")
-def untag_flow(flow_id: int, tag: str, actor: RequiredActor, hive: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(hive) as session:
-        return flows.remove_tag(session, actor, flow_id, tag)
+router.include_router(tag_routes("flow", flows, "/flows"))
 
 
 @router.get("/setups/{setup_id}")

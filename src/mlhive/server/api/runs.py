@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
 from mlhive.server.api.params import parse_form_json
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
@@ -21,7 +22,6 @@ from mlhive.wire.runs import (
     RunPage,
     RunSummary,
 )
-from mlhive.wire.tasks import TagRequest
 
 router = APIRouter(tags=["runs"])
 Ids = Annotated[list[int], Query()]
@@ -149,18 +149,7 @@ def get_trace(run_id: int, request: Request, actor: MaybeActor, hive: HiveDep) -
     )
 
 
-@router.post("/runs/{run_id}/tags")
-def tag_run(run_id: int, body: TagRequest, actor: RequiredActor, hive: HiveDep) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(hive) as session:
-        return runs.add_tag(session, actor, run_id, body.tag)
-
-
-@router.delete("/runs/{run_id}/tags/{tag}")
-def untag_run(run_id: int, tag: str, actor: RequiredActor, hive: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(hive) as session:
-        return runs.remove_tag(session, actor, run_id, tag)
+router.include_router(tag_routes("run", runs, "/runs"))
 
 
 @router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -7,18 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 
 from mlhive.server.api.params import quality_ranges
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.experiments.procedures import PROCEDURES, to_wire
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.services.experiments import tasks
-from mlhive.wire.tasks import (
-    EstimationProcedureOut,
-    TagRequest,
-    TaskCreate,
-    TaskOut,
-    TaskPage,
-    TaskType,
-)
+from mlhive.wire.tasks import EstimationProcedureOut, TaskCreate, TaskOut, TaskPage, TaskType
 
 router = APIRouter(tags=["tasks"])
 
@@ -96,15 +90,4 @@ def get_splits(
     return send_blob(request, hive.store, sha, filename, MEDIA[format])
 
 
-@router.post("/tasks/{task_id}/tags")
-def tag_task(task_id: int, body: TagRequest, actor: RequiredActor, hive: HiveDep) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(hive) as session:
-        return tasks.add_tag(session, actor, task_id, body.tag)
-
-
-@router.delete("/tasks/{task_id}/tags/{tag}")
-def untag_task(task_id: int, tag: str, actor: RequiredActor, hive: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(hive) as session:
-        return tasks.remove_tag(session, actor, task_id, tag)
+router.include_router(tag_routes("task", tasks, "/tasks"))

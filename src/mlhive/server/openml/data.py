@@ -25,7 +25,7 @@ from mlhive.server.openml.common import (
     write,
 )
 from mlhive.server.openml.errors import OpenMLError, codes
-from mlhive.server.openml.tagging import change_tags
+from mlhive.server.openml.tagging import tag_routes
 from mlhive.server.services import accounts
 from mlhive.server.services.datasets import catalog, files, listing
 from mlhive.server.services.datasets.listing import DatasetEntry
@@ -325,31 +325,13 @@ def fork(request: Request, data_id: Annotated[int, Form()]) -> Response:
         return xmlio.id_document("data_fork", forked.id)
 
 
-@router.post("/data/tag")
-def tag(request: Request, data_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
-    """``POST data/tag``."""
-    return _tagging(request, data_id, tag, untag=False)
-
-
-@router.post("/data/untag")
-def untag(
-    request: Request, data_id: Annotated[int, Form()], tag: Annotated[str, Form()]
-) -> Response:
-    """``POST data/untag``."""
-    return _tagging(request, data_id, tag, untag=True)
-
-
-def _tagging(request: Request, data_id: int, tag: str, *, untag: bool) -> Response:
-    return change_tags(
-        request,
+router.include_router(
+    tag_routes(
         "data",
-        data_id,
-        tag,
-        untag=untag,
-        lookup=lambda session: visible_dataset(session, actor(request), data_id, 472),
-        add=catalog.add_tag,
-        remove=catalog.remove_tag,
+        catalog,
+        lambda session, who, data_id: visible_dataset(session, who, data_id, 472),
     )
+)
 
 
 @router.delete("/data/{dataset_id}")

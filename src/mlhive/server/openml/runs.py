@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -34,7 +34,7 @@ from mlhive.server.openml.common import (
 from mlhive.server.openml.data import arff_url, base_url
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.setups import parameter_settings
-from mlhive.server.openml.tagging import change_tags
+from mlhive.server.openml.tagging import tag_routes
 from mlhive.server.openml.tasks import TYPE_NAMES
 from mlhive.server.openml.xmlio import Node
 from mlhive.server.services import accounts
@@ -261,31 +261,7 @@ def get_trace(run_id: Id, request: Request) -> Response:
     return xmlio.document(element)
 
 
-@router.post("/run/tag")
-def tag(request: Request, run_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
-    """``POST run/tag``."""
-    return _tagging(request, run_id, tag, untag=False)
-
-
-@router.post("/run/untag")
-def untag(
-    request: Request, run_id: Annotated[int, Form()], tag: Annotated[str, Form()]
-) -> Response:
-    """``POST run/untag``."""
-    return _tagging(request, run_id, tag, untag=True)
-
-
-def _tagging(request: Request, run_id: int, tag: str, *, untag: bool) -> Response:
-    return change_tags(
-        request,
-        "run",
-        run_id,
-        tag,
-        untag=untag,
-        lookup=lambda session: runs.get(session, actor(request), run_id),
-        add=runs.add_tag,
-        remove=runs.remove_tag,
-    )
+router.include_router(tag_routes("run", runs, runs.get))
 
 
 @router.delete("/run/{run_id}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from mlhive.server.openml.common import (
 )
 from mlhive.server.openml.data import base_url
 from mlhive.server.openml.errors import OpenMLError, codes
-from mlhive.server.openml.tagging import change_tags
+from mlhive.server.openml.tagging import tag_routes
 from mlhive.server.services.datasets import listing
 from mlhive.server.services.experiments import tasks
 from mlhive.wire.datasets import parse_quality_range
@@ -255,31 +255,7 @@ def _task_create(type_id: int, inputs: dict[str, str]) -> TaskCreate:
         raise OpenMLError(616, str(exc)) from None
 
 
-@router.post("/task/tag")
-def tag(request: Request, task_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
-    """``POST task/tag``."""
-    return _tagging(request, task_id, tag, untag=False)
-
-
-@router.post("/task/untag")
-def untag(
-    request: Request, task_id: Annotated[int, Form()], tag: Annotated[str, Form()]
-) -> Response:
-    """``POST task/untag``."""
-    return _tagging(request, task_id, tag, untag=True)
-
-
-def _tagging(request: Request, task_id: int, tag: str, *, untag: bool) -> Response:
-    return change_tags(
-        request,
-        "task",
-        task_id,
-        tag,
-        untag=untag,
-        lookup=lambda session: _visible(session, request, task_id, 472),
-        add=tasks.add_tag,
-        remove=tasks.remove_tag,
-    )
+router.include_router(tag_routes("task", tasks, tasks.get))
 
 
 def _visible(session: Session, request: Request, task_id: int, missing: int) -> Task:

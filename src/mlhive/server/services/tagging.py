@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +52,19 @@ class Tags:
         session.delete(row)
         session.flush()
         return self.of(session, [object_id])[object_id]
+
+
+class Taggable(Protocol):
+    """A service whose objects carry tags (``catalog``, ``tasks``, ``flows``, ``runs``): what
+    the adapters' tag routes call, the same way for every kind of object."""
+
+    def add_tag(self, session: Session, actor: Actor, object_id: int, tag: str, /) -> list[str]:
+        """Tag an object the actor may see; returns all its tags (NotFound if none)."""
+        ...
+
+    def remove_tag(self, session: Session, actor: Actor, object_id: int, tag: str, /) -> list[str]:
+        """Remove a tag; returns the remaining ones (NotFound, PermissionDenied)."""
+        ...
 
 
 DATASET_TAGS = Tags(DatasetTag, "dataset_id", "dataset")
