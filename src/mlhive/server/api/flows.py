@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from mlhive.server.api.tagging import tag_routes
-from mlhive.server.db.tables.experiments import Flow
-from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
 from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import FlowCreate, FlowOut, FlowSummary, SetupOut
@@ -32,10 +30,7 @@ def upload_flow(
 def flow_exists(name: str, external_version: str, hive: HiveDep) -> FlowSummary:
     """The flow with this identity (404 if none)."""
     with read(hive) as session:
-        flow = flows.find(session, name, external_version)
-        if flow is None:
-            raise NotFound(f"no flow {name!r} with external version {external_version!r}")
-        return _summary(flow, flows.tags_of(session, [flow.id])[flow.id])
+        return flows.summary_of(session, name, external_version)
 
 
 @router.get("/flows")
@@ -48,20 +43,7 @@ def list_flows(
 ) -> list[FlowSummary]:
     """List flows, oldest first."""
     with read(hive) as session:
-        rows = flows.list_flows(session, tag=tag, name=name, limit=limit, offset=offset)
-        tags = flows.tags_of(session, [f.id for f in rows])
-        return [_summary(f, tags[f.id]) for f in rows]
-
-
-def _summary(flow: Flow, tags: list[str]) -> FlowSummary:
-    return FlowSummary(
-        id=flow.id,
-        name=flow.name,
-        external_version=flow.external_version,
-        uploader=flow.uploader.name,
-        upload_date=flow.upload_date,
-        tags=tags,
-    )
+        return flows.list_summaries(session, tag=tag, name=name, limit=limit, offset=offset)
 
 
 @router.get("/flows/{flow_id}")

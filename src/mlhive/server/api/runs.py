@@ -20,7 +20,6 @@ from mlhive.wire.runs import (
     RunCreate,
     RunOut,
     RunPage,
-    RunSummary,
 )
 
 router = APIRouter(tags=["runs"])
@@ -77,23 +76,7 @@ def list_runs(
         offset=offset,
     )
     with read(hive) as session:
-        rows, next_cursor = runs.list_page(session, query, actor)
-        tags = runs.tags_of(session, [r.id for r in rows])
-        items = [
-            RunSummary(
-                id=r.id,
-                task_id=r.task_id,
-                flow_id=r.flow_id,
-                flow_name=r.flow.name,
-                setup_id=r.setup_id,
-                uploader=r.uploader.name,
-                upload_time=r.upload_time,
-                state=r.state,
-                tags=tags[r.id],
-            )
-            for r in rows
-        ]
-    return RunPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
+        return runs.summaries(session, query, actor)
 
 
 @router.get("/runs/compare")

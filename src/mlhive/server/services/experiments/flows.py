@@ -27,6 +27,7 @@ from mlhive.wire.flows import (
     FlowCreate,
     FlowOut,
     FlowParameter,
+    FlowSummary,
     ParameterSetting,
     SetupOut,
 )
@@ -125,6 +126,40 @@ def list_flows(
     if name is not None:
         stmt = stmt.where(Flow.name == name)
     return list(session.scalars(stmt.order_by(Flow.id).offset(offset).limit(limit)))
+
+
+def list_summaries(
+    session: Session, *, tag: str | None, name: str | None, limit: int, offset: int
+) -> list[FlowSummary]:
+    """Flows by id as wire summaries, optionally with a tag or name."""
+    return _summaries(session, list_flows(session, tag=tag, name=name, limit=limit, offset=offset))
+
+
+def summary_of(session: Session, name: str, external_version: str) -> FlowSummary:
+    """The wire summary of the flow with this identity.
+
+    Raises:
+        NotFound: no flow has this name and external version.
+    """
+    flow = find(session, name, external_version)
+    if flow is None:
+        raise NotFound(f"no flow {name!r} with external version {external_version!r}")
+    return _summaries(session, [flow])[0]
+
+
+def _summaries(session: Session, flows: list[Flow]) -> list[FlowSummary]:
+    tags = tags_of(session, [flow.id for flow in flows])
+    return [
+        FlowSummary(
+            id=flow.id,
+            name=flow.name,
+            external_version=flow.external_version,
+            uploader=flow.uploader.name,
+            upload_date=flow.upload_date,
+            tags=tags[flow.id],
+        )
+        for flow in flows
+    ]
 
 
 def _components(session: Session, flow_id: int) -> list[tuple[str, int]]:

@@ -29,7 +29,7 @@ from mlhive.server.services.experiments import flows, tasks
 from mlhive.server.services.tagging import RUN_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
-from mlhive.wire.runs import RunCreate
+from mlhive.wire.runs import RunCreate, RunPage, RunSummary
 
 EVALUATE_JOB = "evaluate_run"
 
@@ -216,6 +216,27 @@ def list_page(session: Session, q: RunQuery, actor: Actor | None) -> tuple[list[
     """One page of runs and the cursor of the next page."""
     rows = list(session.scalars(query(q, actor)))
     return rows, rows[-1].id if len(rows) == q.limit else None
+
+
+def summaries(session: Session, q: RunQuery, actor: Actor | None) -> RunPage:
+    """One page of runs as wire summaries, with their tags."""
+    rows, next_cursor = list_page(session, q, actor)
+    tags = tags_of(session, [r.id for r in rows])
+    items = [
+        RunSummary(
+            id=r.id,
+            task_id=r.task_id,
+            flow_id=r.flow_id,
+            flow_name=r.flow.name,
+            setup_id=r.setup_id,
+            uploader=r.uploader.name,
+            upload_time=r.upload_time,
+            state=r.state,
+            tags=tags[r.id],
+        )
+        for r in rows
+    ]
+    return RunPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
 
 
 def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
