@@ -10,7 +10,6 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.openml import descriptions, xmlio
@@ -30,7 +29,7 @@ from mlhive.server.services import accounts
 from mlhive.server.services.datasets import catalog, files, listing
 from mlhive.server.services.datasets.listing import DatasetEntry
 from mlhive.server.wiring import Hive
-from mlhive.wire.datasets import parse_quality_range
+from mlhive.wire.datasets import DatasetOut, parse_quality_range
 
 router = APIRouter()
 Id = Annotated[int, Path(ge=1)]
@@ -65,9 +64,9 @@ def base_url(request: Request, h: Hive) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def arff_url(base: str, dataset: Dataset) -> str:
+def arff_url(base: str, dataset_id: int, name: str) -> str:
     """Where the ARFF rendition of a dataset is downloaded."""
-    return f"{base}/data/v1/download/{dataset.id}/{quote(dataset.name)}.arff"
+    return f"{base}/data/v1/download/{dataset_id}/{quote(name)}.arff"
 
 
 def parquet_url(base: str, dataset_id: int) -> str:
@@ -75,10 +74,12 @@ def parquet_url(base: str, dataset_id: int) -> str:
     return f"{base}/data/v1/parquet/{dataset_id}/dataset_{dataset_id}.pq"
 
 
-def visible_dataset(session: Session, who: Actor | None, dataset_id: int, missing: int) -> Dataset:
+def visible_dataset(
+    session: Session, who: Actor | None, dataset_id: int, missing: int
+) -> DatasetOut:
     """The dataset, or OpenML's "unknown" (``missing``) / "no access" (112) error."""
     try:
-        return catalog.get(session, who, dataset_id)
+        return catalog.describe(session, catalog.get(session, who, dataset_id))
     except NotFound:
         raise OpenMLError(112 if catalog.exists(session, dataset_id) else missing) from None
 
@@ -168,9 +169,8 @@ def get_data(dataset_id: Id, request: Request) -> Response:
     """``data/{id}``: the dataset description (``oml:data_set_description``)."""
     h = hive(request)
     with read(h) as session:
-        dataset = visible_dataset(session, actor(request), dataset_id, 111)
-        out = catalog.describe(session, dataset)
-        has_dates = files.has_date_features(session, dataset.id)
+        out = visible_dataset(session, actor(request), dataset_id, 111)
+        has_dates = files.has_date_features(session, out.id)
     base = base_url(request, h)
     element = xmlio.root("data_set_description")
     for name, value in (
@@ -188,8 +188,8 @@ def get_data(dataset_id: Id, request: Request) -> Response:
     xmlio.add(element, "upload_date", out.upload_date.strftime("%Y-%m-%dT%H:%M:%S"))
     xmlio.add_optional(element, "language", out.language)
     xmlio.add_optional(element, "licence", out.licence)
-    xmlio.add(element, "url", arff_url(base, dataset))
-    xmlio.add(element, "parquet_url", parquet_url(base, dataset.id))
+    xmlio.add(element, "url", arff_url(base, out.id, out.name))
+    xmlio.add(element, "parquet_url", parquet_url(base, out.id))
     xmlio.add_optional(element, "default_target_attribute", out.default_target_attribute)
     xmlio.add_optional(element, "row_id_attribute", out.row_id_attribute)
     xmlio.add_all(element, "ignore_attribute", out.ignore_attributes)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -316,6 +317,77 @@ def describe_setup(session: Session, setup_id: int) -> SetupOut:
     return SetupOut(
         id=setup.id, flow_id=setup.flow_id, parameters=setup_parameters(session, setup.id)
     )
+
+
+@dataclass(frozen=True)
+class SetupValue:
+    """One parameter value of a setup, with what the parameter's flow declares about it."""
+
+    flow_id: int
+    flow_name: str
+    position: int  # of the parameter in its flow's list (0 for one the flow does not declare)
+    name: str
+    data_type: str | None
+    default_value: str | None
+    value: str | None
+
+
+@dataclass(frozen=True)
+class SetupView:
+    """A setup as OpenML's documents show it: its flow and every parameter value."""
+
+    id: int
+    flow_id: int
+    values: list[SetupValue]
+
+
+def setup_view(session: Session, setup_id: int) -> SetupView:
+    """A setup with its parameter values.
+
+    Raises:
+        NotFound: no setup has this id.
+    """
+    setup = session.get(Setup, setup_id)
+    if setup is None:
+        raise NotFound(f"setup {setup_id} not found")
+    return _setup_view(session, setup)
+
+
+def list_setup_views(
+    session: Session,
+    *,
+    flow_ids: tuple[int, ...] = (),
+    setup_ids: tuple[int, ...] = (),
+    limit: int = 100,
+    offset: int = 0,
+) -> list[SetupView]:
+    """Setups by id with their parameter values, optionally of some flows or with some ids."""
+    rows = list_setups(session, flow_ids=flow_ids, setup_ids=setup_ids, limit=limit, offset=offset)
+    return [_setup_view(session, setup) for setup in rows]
+
+
+def _setup_view(session: Session, setup: Setup) -> SetupView:
+    known = subflows(session, setup.flow_id)
+    declared = {
+        (flow_id, p["name"]): (index, p)
+        for flow_id, flow in known.items()
+        for index, p in enumerate(flow.parameters)
+    }
+    values = []
+    for setting in setup_parameters(session, setup.id):
+        index, meta = declared.get((setting.flow_id, setting.name), (0, {}))
+        values.append(
+            SetupValue(
+                flow_id=setting.flow_id,
+                flow_name=known[setting.flow_id].name,
+                position=index,
+                name=setting.name,
+                data_type=meta.get("data_type") or None,
+                default_value=meta.get("default_value"),
+                value=setting.value,
+            )
+        )
+    return SetupView(id=setup.id, flow_id=setup.flow_id, values=values)
 
 
 def delete_flow(session: Session, actor: Actor, flow_id: int) -> None:

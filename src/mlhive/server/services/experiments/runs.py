@@ -154,6 +154,21 @@ def get(session: Session, actor: Actor | None, run_id: int) -> Run:
     return run
 
 
+@dataclass(frozen=True)
+class RunOrigin:
+    """Who uploaded a run, and the setup string the uploader's software wrote: what OpenML's
+    run documents show besides the wire description."""
+
+    uploader_id: int
+    setup_string: str
+
+
+def origin(session: Session, actor: Actor | None, run_id: int) -> RunOrigin:
+    """The origin of a run the actor may see (NotFound as :func:`get`)."""
+    run = get(session, actor, run_id)
+    return RunOrigin(uploader_id=run.uploader_id, setup_string=run.setup_string)
+
+
 def visible_runs(actor: Actor | None) -> ColumnElement[bool]:
     """Runs on tasks over datasets the actor may see (as SQL, for lists)."""
     if actor is not None and actor.is_admin:
