@@ -136,3 +136,15 @@ def submit_run(
         files["predictions"] = (filename, content)
     data = {"description": json.dumps({"task_id": task_id, "flow_id": flow_id, **description})}
     return http.post("/api/runs", data=data, files=files or None, headers=user.headers)
+
+
+def one_of_each(http: TestClient, user: UserKey, run_jobs: Callable[[], int]) -> dict[str, int]:
+    """A dataset, a task on it, a flow and a run of the flow on the task, all ``user``'s: the
+    ids by kind (``dataset``, ``task``, ``flow``, ``run``)."""
+    dataset = publish(http, user, run_jobs, CLASSIFICATION_CSV, "label")
+    task = create_task(http, user, dataset, "supervised_classification", 1)
+    flow = upload_flow(http, user)
+    predictions = classification_predictions(splits(http, task["id"]), task["class_labels"], LABELS)
+    run = submit_run(http, user, task["id"], flow["id"], predictions)
+    assert run.status_code == 201, run.text
+    return {"dataset": dataset, "task": task["id"], "flow": flow["id"], "run": run.json()["id"]}

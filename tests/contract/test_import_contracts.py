@@ -43,6 +43,11 @@ VIOLATIONS = {
         "from mlhive.server.db import engine as _engine",
         ["transactions open only in http.deps and services.*.jobs"],
     ),
+    "a route reads a table itself": (
+        "server/api/flows.py",
+        "from mlhive.server.db.tables.experiments import Flow as _Flow",
+        ["adapters never import the database layer"],
+    ),
     "the domain reaches the database": (
         "server/domain/datasets/lifecycle.py",
         "import sqlalchemy",

@@ -11,6 +11,7 @@ from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound, PermissionDenied
 from mlhive.server.services import subjects
 from mlhive.server.services.experiments import flows, studies, tasks
+from mlhive.server.services.forge import repos
 from mlhive.server.wiring import Hive
 from mlhive.wire.studies import CollectionCreate
 from mlhive.wire.tasks import TaskCreate
@@ -43,12 +44,12 @@ def test_a_private_dataset_is_seen_by_its_owner_and_admins_only(
     )
     assert find(hive, as_admin, "dataset", dataset_id) == subject
     for stranger in (as_bob, None):
-        with pytest.raises(NotFound, match=f"^dataset {dataset_id} not found$"):
+        with pytest.raises(NotFound, match=rf"^dataset {dataset_id} not found$"):
             find(hive, stranger, "dataset", dataset_id)
 
 
 def test_a_missing_object_and_a_hidden_one_read_the_same(hive: Hive, as_bob: Actor) -> None:
-    with pytest.raises(NotFound, match="^model 999 not found$"):
+    with pytest.raises(NotFound, match=r"^model 999 not found$"):
         find(hive, as_bob, "model", 999)
 
 
@@ -59,7 +60,8 @@ def test_a_task_belongs_to_its_creator_and_is_seen_through_its_dataset(
     private = publish(hive, as_alice, CLASSIFICATION_CSV, name="closed", visibility="private")
     run_jobs()
     bobs = find(hive, None, "task", task_on(hive, as_bob, public))
-    assert (bobs.owner_id, bobs.gate_owner_id, bobs.visibility) == (as_bob.id, as_alice.id, "public")
+    seen = (bobs.owner_id, bobs.gate_owner_id, bobs.visibility)
+    assert seen == (as_bob.id, as_alice.id, "public")
     hidden = task_on(hive, as_alice, private)
     with pytest.raises(NotFound):
         find(hive, as_bob, "task", hidden)
@@ -78,7 +80,7 @@ def test_suites_and_studies_are_different_kinds(hive: Hive, as_alice: Actor) -> 
     with transaction(hive.sessions) as session:
         suite_id = studies.create(session, as_alice, "suite", CollectionCreate(name="bench")).id
     assert find(hive, None, "suite", suite_id).owner_id == as_alice.id
-    with pytest.raises(NotFound, match=f"^study {suite_id} not found$"):
+    with pytest.raises(NotFound, match=rf"^study {suite_id} not found$"):
         find(hive, None, "study", suite_id)
 
 
@@ -87,8 +89,6 @@ def test_a_private_model_repository_and_who_may_change_it(
 ) -> None:
     make_repo(hive, as_alice, "net", visibility="private")
     with transaction(hive.sessions) as session:
-        from mlhive.server.services.forge import repos
-
         repo_id = repos.get_by_full_name(session, as_alice, "alice/net").id
     subject = find(hive, as_alice, "model", repo_id)
     subject.require_owner(as_alice)

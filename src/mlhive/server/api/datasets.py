@@ -7,38 +7,25 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
-from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
-from mlhive.server.db.queries import datasets
-from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.api.params import parse_form_json, quality_ranges
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
-from mlhive.server.services.datasets import catalog, files
+from mlhive.server.services.datasets import catalog, files, listing
 from mlhive.wire.datasets import (
     DatasetCreate,
     DatasetOut,
     DatasetPage,
-    DatasetSummary,
     DatasetUpdate,
     FeatureOut,
     ForkRequest,
     HistoryEntry,
     StatusUpdate,
-    TagRequest,
 )
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
-
-
-def parse_metadata(text: str) -> DatasetCreate:
-    """Validate the ``metadata`` form field, naming the first offending field."""
-    try:
-        return DatasetCreate.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "metadata"
-        raise InvalidInput(f"metadata.{where}: {first['msg']}", field=f"metadata.{where}") from None
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -46,13 +33,13 @@ def publish(
     file: Annotated[UploadFile, File(description="CSV, Parquet or ARFF")],
     metadata: Annotated[str, Form(description="JSON object: see DatasetCreate")],
     actor: RequiredActor,
-    h: HiveDep,
+    hive: HiveDep,
 ) -> DatasetOut:
     """Upload a dataset; it is processed (features, qualities) by a background job."""
-    meta = parse_metadata(metadata)
-    with write(h) as session:
+    meta = parse_form_json(DatasetCreate, metadata, "metadata")
+    with write(hive) as session:
         dataset = catalog.publish(
-            session, h.store, h.settings, actor, file.file, file.filename, meta
+            session, hive.store, hive.settings, actor, file.file, file.filename, meta
         )
         return catalog.describe(session, dataset)
 
@@ -60,12 +47,12 @@ def publish(
 @router.get("")
 def list_datasets(
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     name: str | None = None,
     tag: str | None = None,
     status: Literal["in_preparation", "active", "deactivated", "all"] = "active",
     uploader: str | None = None,
-    q_: Annotated[str | None, Query(alias="q", description="text in name/description")] = None,
+    text: Annotated[str | None, Query(alias="q", description="text in name/description")] = None,
     quality: Annotated[list[str], Query(description="NAME:LOW..HIGH, repeatable")] = [],
     sort: str = "id",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
@@ -73,119 +60,89 @@ def list_datasets(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DatasetPage:
     """List datasets the caller may see; follow ``next_cursor`` for the next page."""
-    query = datasets.DatasetQuery(
+    search = listing.DatasetSearch(
         name=name,
         tag=tag,
         status=None if status == "all" else status,
         uploader=uploader,
-        text=q_,
-        qualities=[datasets.QualityRange.parse(item) for item in quality],
+        text=text,
+        qualities=quality_ranges(quality),
         sort=sort,
         limit=limit,
         cursor=cursor,
         offset=offset,
     )
-    with read(h) as session:
-        rows, next_cursor = datasets.list_page(session, query, actor)
-        ids = [row.id for row in rows]
-        tags, qualities = catalog.tags_of(session, ids), datasets.qualities_of(session, ids)
-        items = [
-            DatasetSummary(
-                id=row.id,
-                name=row.name,
-                version=row.version,
-                uploader=row.uploader.name,
-                status=row.status,
-                visibility=row.visibility,
-                number_of_rows=row.number_of_rows,
-                number_of_columns=row.number_of_columns,
-                upload_date=row.upload_date,
-                tags=tags[row.id],
-                qualities=qualities[row.id],
-            )
-            for row in rows
-        ]
-    return DatasetPage(items=items, next_cursor=next_cursor)
+    with read(hive) as session:
+        return listing.summaries(session, actor, search)
 
 
 @router.get("/{dataset_id}")
-def get_dataset(dataset_id: int, actor: MaybeActor, h: HiveDep) -> DatasetOut:
+def get_dataset(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> DatasetOut:
     """A dataset's description."""
-    with read(h) as session:
+    with read(hive) as session:
         return catalog.describe(session, catalog.get(session, actor, dataset_id))
 
 
 @router.patch("/{dataset_id}")
 def edit_dataset(
-    dataset_id: int, body: DatasetUpdate, actor: RequiredActor, h: HiveDep
+    dataset_id: int, body: DatasetUpdate, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """Edit descriptive metadata (owner or admin); the previous values stay in the history."""
-    with write(h) as session:
-        dataset = catalog.update(session, h.store, actor, dataset_id, body)
+    with write(hive) as session:
+        dataset = catalog.update(session, hive.store, actor, dataset_id, body)
         return catalog.describe(session, dataset)
 
 
 @router.get("/{dataset_id}/history")
-def dataset_history(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[HistoryEntry]:
+def dataset_history(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[HistoryEntry]:
     """Every metadata edit and status change, oldest first."""
-    with read(h) as session:
+    with read(hive) as session:
         return catalog.history(session, actor, dataset_id)
 
 
 @router.post("/{dataset_id}/status")
 def change_status(
-    dataset_id: int, body: StatusUpdate, actor: RequiredActor, h: HiveDep
+    dataset_id: int, body: StatusUpdate, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """Activate or deactivate a dataset (OpenML's transitions)."""
-    with write(h) as session:
+    with write(hive) as session:
         dataset = catalog.set_status(session, actor, dataset_id, body.status)
         return catalog.describe(session, dataset)
 
 
 @router.post("/{dataset_id}/fork", status_code=status.HTTP_201_CREATED)
 def fork_dataset(
-    dataset_id: int, body: ForkRequest, actor: RequiredActor, h: HiveDep
+    dataset_id: int, body: ForkRequest, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """A new dataset owned by the caller, with this version's data."""
-    with write(h) as session:
+    with write(hive) as session:
         dataset = catalog.fork(session, actor, dataset_id, body.name, body.visibility)
         return catalog.describe(session, dataset)
 
 
-@router.post("/{dataset_id}/tags")
-def tag_dataset(dataset_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(h) as session:
-        return catalog.add_tag(session, actor, dataset_id, body.tag)
-
-
-@router.delete("/{dataset_id}/tags/{tag}")
-def untag_dataset(dataset_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(h) as session:
-        return catalog.remove_tag(session, actor, dataset_id, tag)
+router.include_router(tag_routes("dataset"))
 
 
 @router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_dataset(dataset_id: int, actor: RequiredActor, h: HiveDep) -> Response:
+def delete_dataset(dataset_id: int, actor: RequiredActor, hive: HiveDep) -> Response:
     """Delete a dataset (owner or admin) that nothing depends on."""
-    with write(h) as session:
+    with write(hive) as session:
         catalog.delete_dataset(session, actor, dataset_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{dataset_id}/features")
-def get_features(dataset_id: int, actor: MaybeActor, h: HiveDep) -> list[FeatureOut]:
+def get_features(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[FeatureOut]:
     """Per-column summaries (empty until processing is done)."""
-    with read(h) as session:
+    with read(hive) as session:
         rows = files.features(session, actor, dataset_id)
         return [FeatureOut.model_validate(row) for row in rows]
 
 
 @router.get("/{dataset_id}/qualities")
-def get_qualities(dataset_id: int, actor: MaybeActor, h: HiveDep) -> dict[str, float | None]:
+def get_qualities(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> dict[str, float | None]:
     """OpenML's meta-features of the dataset (empty until processing is done)."""
-    with read(h) as session:
+    with read(hive) as session:
         return files.qualities(session, actor, dataset_id)
 
 
@@ -194,17 +151,17 @@ def download(
     dataset_id: int,
     request: Request,
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     format: Literal["parquet", "csv", "arff"] = "parquet",
 ) -> Response:
     """The data as Parquet (canonical), CSV or ARFF, with an ETag."""
-    with read(h) as session:
+    with read(hive) as session:
         item = files.download(session, actor, dataset_id, format)
     if not item.rendered:  # a stored file: sent as it is
-        return send_blob(request, h.store, item.sha256, item.filename, item.media_type)
+        return send_blob(request, hive.store, item.sha256, item.filename, item.media_type)
     if request.headers.get("if-none-match") == item.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
-    path = files.render_csv(h.store, item, h.settings.data_dir / "tmp")
+    path = files.render_csv(hive.store, item, hive.settings.data_dir / "tmp")
     return FileResponse(
         path,
         media_type=item.media_type,

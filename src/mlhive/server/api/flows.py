@@ -6,20 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from mlhive.server.db.tables.experiments import Flow
-from mlhive.server.domain.errors import NotFound
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
 from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import FlowCreate, FlowOut, FlowSummary, SetupOut
-from mlhive.wire.tasks import TagRequest
 
 router = APIRouter(tags=["flows"])
 
 
 @router.post("/flows", status_code=status.HTTP_201_CREATED)
-def upload_flow(body: FlowCreate, actor: RequiredActor, h: HiveDep, response: Response) -> FlowOut:
+def upload_flow(
+    body: FlowCreate, actor: RequiredActor, hive: HiveDep, response: Response
+) -> FlowOut:
     """Upload a flow with its components; an existing name + external version is returned (200)."""
-    with write(h) as session:
+    with write(hive) as session:
         flow, created = flows.upload(session, actor, body)
         if not created:
             response.status_code = status.HTTP_200_OK
@@ -27,64 +27,37 @@ def upload_flow(body: FlowCreate, actor: RequiredActor, h: HiveDep, response: Re
 
 
 @router.get("/flows/exists")
-def flow_exists(name: str, external_version: str, h: HiveDep) -> FlowSummary:
+def flow_exists(name: str, external_version: str, hive: HiveDep) -> FlowSummary:
     """The flow with this identity (404 if none)."""
-    with read(h) as session:
-        flow = flows.find(session, name, external_version)
-        if flow is None:
-            raise NotFound(f"no flow {name!r} with external version {external_version!r}")
-        return _summary(flow, flows.tags_of(session, [flow.id])[flow.id])
+    with read(hive) as session:
+        return flows.summary_of(session, name, external_version)
 
 
 @router.get("/flows")
 def list_flows(
-    h: HiveDep,
+    hive: HiveDep,
     tag: str | None = None,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[FlowSummary]:
     """List flows, oldest first."""
-    with read(h) as session:
-        rows = flows.list_flows(session, tag=tag, name=name, limit=limit, offset=offset)
-        tags = flows.tags_of(session, [f.id for f in rows])
-        return [_summary(f, tags[f.id]) for f in rows]
-
-
-def _summary(flow: Flow, tags: list[str]) -> FlowSummary:
-    return FlowSummary(
-        id=flow.id,
-        name=flow.name,
-        external_version=flow.external_version,
-        uploader=flow.uploader.name,
-        upload_date=flow.upload_date,
-        tags=tags,
-    )
+    with read(hive) as session:
+        return flows.list_summaries(session, tag=tag, name=name, limit=limit, offset=offset)
 
 
 @router.get("/flows/{flow_id}")
-def get_flow(flow_id: int, h: HiveDep) -> FlowOut:
+def get_flow(flow_id: int, hive: HiveDep) -> FlowOut:
     """A flow with its components, recursively."""
-    with read(h) as session:
+    with read(hive) as session:
         return flows.describe(session, flows.get(session, flow_id))
 
 
-@router.post("/flows/{flow_id}/tags")
-def tag_flow(flow_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(h) as session:
-        return flows.add_tag(session, actor, flow_id, body.tag)
-
-
-@router.delete("/flows/{flow_id}/tags/{tag}")
-def untag_flow(flow_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(h) as session:
-        return flows.remove_tag(session, actor, flow_id, tag)
+router.include_router(tag_routes("flow", "/flows"))
 
 
 @router.get("/setups/{setup_id}")
-def get_setup(setup_id: int, h: HiveDep) -> SetupOut:
+def get_setup(setup_id: int, hive: HiveDep) -> SetupOut:
     """A setup: a flow and the value of every parameter of it and its components."""
-    with read(h) as session:
+    with read(hive) as session:
         return flows.describe_setup(session, setup_id)

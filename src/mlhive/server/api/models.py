@@ -15,9 +15,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import ValidationError
 
-from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.api.params import parse_form_json
+from mlhive.server.domain.errors import NotFound
 from mlhive.server.domain.forge.cards import card_markdown
 from mlhive.server.domain.forge.tensors import checkout_size
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
@@ -56,20 +56,10 @@ MEDIA = {
 }
 
 
-def parse_metadata(text: str) -> CommitCreate:
-    """Validate the ``metadata`` form field of a push, naming the first offending field."""
-    try:
-        return CommitCreate.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "metadata"
-        raise InvalidInput(f"metadata.{where}: {first['msg']}", field=f"metadata.{where}") from None
-
-
 @contextmanager
-def local_copy(h: Hive, upload: UploadFile) -> Iterator[Path]:
+def local_copy(hive: Hive, upload: UploadFile) -> Iterator[Path]:
     """The upload as a real file (inspection needs a path), removed afterwards."""
-    scratch = h.settings.data_dir / "tmp"
+    scratch = hive.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=scratch, prefix="model-", delete=False) as tmp:
         shutil.copyfileobj(upload.file, tmp, 1 << 20)
@@ -84,49 +74,49 @@ def local_copy(h: Hive, upload: UploadFile) -> Iterator[Path]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_repo(body: RepoCreate, actor: RequiredActor, h: HiveDep) -> RepoOut:
+def create_repo(body: RepoCreate, actor: RequiredActor, hive: HiveDep) -> RepoOut:
     """Create an empty model repository owned by the caller."""
-    with write(h) as session:
+    with write(hive) as session:
         return repos.describe_repo(session, repos.create_repo(session, actor, body))
 
 
 @router.get("")
 def list_repos(
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     owner: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[RepoOut]:
     """Repositories the caller may see."""
-    with read(h) as session:
+    with read(hive) as session:
         rows = repos.list_repos(session, actor, owner, limit, offset)
         return [repos.describe_repo(session, r) for r in rows]
 
 
 @router.get(REPO)
-def get_repo(owner: str, name: str, actor: MaybeActor, h: HiveDep) -> RepoOut:
+def get_repo(owner: str, name: str, actor: MaybeActor, hive: HiveDep) -> RepoOut:
     """A repository with its branches and tags."""
-    with read(h) as session:
+    with read(hive) as session:
         return repos.describe_repo(session, repos.get_repo(session, actor, owner, name))
 
 
 @router.patch(REPO)
 def update_repo(
-    owner: str, name: str, body: RepoUpdate, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, body: RepoUpdate, actor: RequiredActor, hive: HiveDep
 ) -> RepoOut:
     """Edit description, visibility, linked tasks and merge rules (owner or admin)."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.update_repo(session, actor, repos.get_repo(session, actor, owner, name), body)
         return repos.describe_repo(session, repo)
 
 
 @router.post(REPO + "/fork", status_code=status.HTTP_201_CREATED)
 def fork_repo(
-    owner: str, name: str, body: ForkRequest, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, body: ForkRequest, actor: RequiredActor, hive: HiveDep
 ) -> RepoOut:
     """A copy owned by the caller, recording where it was forked from."""
-    with write(h) as session:
+    with write(hive) as session:
         source = repos.get_repo(session, actor, owner, name)
         return repos.describe_repo(
             session, repos.fork(session, actor, source, body.name, body.visibility)
@@ -143,14 +133,14 @@ def push(
     file: Annotated[UploadFile, File(description="safetensors, skops or ONNX")],
     metadata: Annotated[str, Form(description="JSON object: see CommitCreate")],
     actor: RequiredActor,
-    h: HiveDep,
+    hive: HiveDep,
 ) -> CommitOut:
     """Commit a model file on a branch; unsafe formats are refused without being loaded."""
-    meta = parse_metadata(metadata)
-    with local_copy(h, file) as path, write(h) as session:
+    meta = parse_form_json(CommitCreate, metadata, "metadata")
+    with local_copy(hive, file) as path, write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
-        commit = models_commits.push(session, h.store, actor, repo, path, file.filename, meta)
-        return models_commits.describe_commit(session, h.store, repo, commit)
+        commit = models_commits.push(session, hive.store, actor, repo, path, file.filename, meta)
+        return models_commits.describe_commit(session, hive.store, repo, commit)
 
 
 @router.get(REPO + "/commits")
@@ -158,24 +148,24 @@ def log(
     owner: str,
     name: str,
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     ref: str = "main",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> list[CommitOut]:
     """The history reachable from ``ref``, newest first."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         rows = models_commits.log(session, repo, ref, limit)
-        return [models_commits.describe_commit(session, h.store, repo, c) for c in rows]
+        return [models_commits.describe_commit(session, hive.store, repo, c) for c in rows]
 
 
 @router.get(REPO + "/commits/{ref:path}")
-def get_commit(owner: str, name: str, ref: str, actor: MaybeActor, h: HiveDep) -> CommitOut:
+def get_commit(owner: str, name: str, ref: str, actor: MaybeActor, hive: HiveDep) -> CommitOut:
     """One commit, by branch, tag or commit id."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         return models_commits.describe_commit(
-            session, h.store, repo, repos.resolve(session, repo, ref)
+            session, hive.store, repo, repos.resolve(session, repo, ref)
         )
 
 
@@ -184,12 +174,12 @@ def get_card(
     owner: str,
     name: str,
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     ref: str = "main",
     format: Literal["json", "md"] = "json",
 ) -> ModelCard | PlainTextResponse:
     """The model card as JSON or as Markdown with YAML front matter."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         commit = repos.resolve(session, repo, ref)
         card = ModelCard.model_validate(commit.card)
@@ -206,23 +196,23 @@ def download(
     filename: str,
     request: Request,
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     ref: str = "main",
 ) -> Response:
     """A commit's model file: the checked-out safetensors file, the skops/ONNX file, or the
     ONNX export of a scikit-learn model."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         commit = repos.resolve(session, repo, ref)
-        manifest = content.manifest_of(h.store, commit)
+        manifest = content.manifest_of(hive.store, commit)
         if filename not in content.files_of(manifest, commit):
             raise NotFound(f"commit {commit.sha[:12]} has no file {filename!r}")
     if filename == content.EXPORT_NAME:
         assert commit.onnx_sha256 is not None
-        return send_blob(request, h.store, commit.onnx_sha256, filename, MEDIA[filename])
+        return send_blob(request, hive.store, commit.onnx_sha256, filename, MEDIA[filename])
     if filename in manifest.files:
         return send_blob(
-            request, h.store, manifest.files[filename].sha256, filename, MEDIA[filename]
+            request, hive.store, manifest.files[filename].sha256, filename, MEDIA[filename]
         )
     etag = f'"{commit.manifest_sha256}"'
     if request.headers.get("if-none-match") == etag:
@@ -234,17 +224,17 @@ def download(
         "Content-Encoding": "identity",
     }
     return StreamingResponse(
-        content.checkout_chunks(h.store, manifest), media_type=MEDIA[filename], headers=headers
+        content.checkout_chunks(hive.store, manifest), media_type=MEDIA[filename], headers=headers
     )
 
 
 @router.get(REPO + "/diff")
-def diff(owner: str, name: str, a: str, b: str, actor: MaybeActor, h: HiveDep) -> DiffOut:
+def diff(owner: str, name: str, a: str, b: str, actor: MaybeActor, hive: HiveDep) -> DiffOut:
     """What changed from ref ``a`` to ref ``b``."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         left, right = repos.resolve(session, repo, a), repos.resolve(session, repo, b)
-    return models_commits.diff(h.store, left, right)
+    return models_commits.diff(hive.store, left, right)
 
 
 # -- refs -------------------------------------------------------------------------------------
@@ -252,26 +242,30 @@ def diff(owner: str, name: str, a: str, b: str, actor: MaybeActor, h: HiveDep) -
 
 @router.post(REPO + "/branches", status_code=status.HTTP_201_CREATED)
 def create_branch(
-    owner: str, name: str, body: RefCreate, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, body: RefCreate, actor: RequiredActor, hive: HiveDep
 ) -> RefOut:
     """A new branch at a ref."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         return repos.create_ref(session, actor, repo, "branch", body.name, body.ref)
 
 
 @router.delete(REPO + "/branches/{branch:path}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_branch(owner: str, name: str, branch: str, actor: RequiredActor, h: HiveDep) -> Response:
+def delete_branch(
+    owner: str, name: str, branch: str, actor: RequiredActor, hive: HiveDep
+) -> Response:
     """Delete a branch (not the default one)."""
-    with write(h) as session:
+    with write(hive) as session:
         repos.delete_branch(session, actor, repos.get_repo(session, actor, owner, name), branch)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(REPO + "/tags", status_code=status.HTTP_201_CREATED)
-def create_tag(owner: str, name: str, body: RefCreate, actor: RequiredActor, h: HiveDep) -> RefOut:
+def create_tag(
+    owner: str, name: str, body: RefCreate, actor: RequiredActor, hive: HiveDep
+) -> RefOut:
     """A tag at a ref (owner only); tags never move."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         return repos.create_ref(session, actor, repo, "tag", body.name, body.ref)
 
@@ -280,9 +274,11 @@ def create_tag(owner: str, name: str, body: RefCreate, actor: RequiredActor, h: 
 
 
 @router.post(REPO + "/merges", status_code=status.HTTP_202_ACCEPTED)
-def merge(owner: str, name: str, body: MergeCreate, actor: RequiredActor, h: HiveDep) -> MergeOut:
+def merge(
+    owner: str, name: str, body: MergeCreate, actor: RequiredActor, hive: HiveDep
+) -> MergeOut:
     """Queue a server-side merge; it ends in a commit on ``branch``."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         return models_merge.describe_merge(
             session, models_merge.request_merge(session, actor, repo, body)
@@ -290,9 +286,9 @@ def merge(owner: str, name: str, body: MergeCreate, actor: RequiredActor, h: Hiv
 
 
 @router.get(REPO + "/merges/{merge_id}")
-def get_merge(owner: str, name: str, merge_id: int, actor: MaybeActor, h: HiveDep) -> MergeOut:
+def get_merge(owner: str, name: str, merge_id: int, actor: MaybeActor, hive: HiveDep) -> MergeOut:
     """A merge's state and, once done, its commit."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         return models_merge.describe_merge(
             session, models_merge.get_merge(session, actor, repo, merge_id)
@@ -304,10 +300,10 @@ def get_merge(owner: str, name: str, merge_id: int, actor: MaybeActor, h: HiveDe
 
 @router.post(REPO + "/merge-requests", status_code=status.HTTP_201_CREATED)
 def open_request(
-    owner: str, name: str, body: MergeRequestCreate, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, body: MergeRequestCreate, actor: RequiredActor, hive: HiveDep
 ) -> MergeRequestOut:
     """Open a merge request from a branch or a fork; its evaluation is queued."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.open_request(session, actor, repo, body)
         return models_requests.describe_request(session, repo, request)
@@ -315,11 +311,11 @@ def open_request(
 
 @router.get(REPO + "/merge-requests")
 def list_requests(
-    owner: str, name: str, actor: MaybeActor, h: HiveDep,
+    owner: str, name: str, actor: MaybeActor, hive: HiveDep,
     state: Literal["open", "merged", "closed"] | None = None,
 ) -> list[MergeRequestOut]:  # fmt: skip
     """A repository's merge requests, newest first."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         rows = models_requests.list_requests(session, repo, state)
         return [models_requests.describe_request(session, repo, r) for r in rows]
@@ -327,10 +323,10 @@ def list_requests(
 
 @router.get(REPO + "/merge-requests/{number}")
 def get_request(
-    owner: str, name: str, number: int, actor: MaybeActor, h: HiveDep
+    owner: str, name: str, number: int, actor: MaybeActor, hive: HiveDep
 ) -> MergeRequestOut:
     """A merge request with its evaluation, verdict and comments."""
-    with read(h) as session:
+    with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         return models_requests.describe_request(
             session, repo, models_requests.get_request(session, repo, number)
@@ -339,10 +335,10 @@ def get_request(
 
 @router.post(REPO + "/merge-requests/{number}/comments", status_code=status.HTTP_201_CREATED)
 def add_comment(
-    owner: str, name: str, number: int, body: CommentCreate, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, number: int, body: CommentCreate, actor: RequiredActor, hive: HiveDep
 ) -> CommentOut:
     """Comment on a request, or reply in a review thread."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         row = models_requests.comment(
             session, actor, models_requests.get_request(session, repo, number), body
@@ -359,22 +355,22 @@ def add_comment(
 
 @router.post(REPO + "/merge-requests/{number}/merge")
 def merge_request(
-    owner: str, name: str, number: int, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, number: int, actor: RequiredActor, hive: HiveDep
 ) -> MergeRequestOut:
     """Merge a request the rules allow (owner only)."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.get_request(session, repo, number)
-        models_requests.merge(session, h.store, actor, repo, request)
+        models_requests.merge(session, hive.store, actor, repo, request)
         return models_requests.describe_request(session, repo, request)
 
 
 @router.post(REPO + "/merge-requests/{number}/close")
 def close_request(
-    owner: str, name: str, number: int, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, number: int, actor: RequiredActor, hive: HiveDep
 ) -> MergeRequestOut:
     """Close a request without merging."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.get_request(session, repo, number)
         models_requests.close(session, actor, repo, request)
@@ -383,10 +379,10 @@ def close_request(
 
 @router.post(REPO + "/merge-requests/{number}/evaluate", status_code=status.HTTP_202_ACCEPTED)
 def reevaluate(
-    owner: str, name: str, number: int, actor: RequiredActor, h: HiveDep
+    owner: str, name: str, number: int, actor: RequiredActor, hive: HiveDep
 ) -> MergeRequestOut:
     """Evaluate again against the branches' current heads (author or owner)."""
-    with write(h) as session:
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.refresh(
             session, actor, repo, models_requests.get_request(session, repo, number)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
-from pydantic import ValidationError
 
+from mlhive.server.api.params import parse_form_json
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
@@ -19,41 +20,27 @@ from mlhive.wire.runs import (
     RunCreate,
     RunOut,
     RunPage,
-    RunSummary,
 )
-from mlhive.wire.tasks import TagRequest
 
 router = APIRouter(tags=["runs"])
 Ids = Annotated[list[int], Query()]
-
-
-def parse_description(text: str) -> RunCreate:
-    """Validate the ``description`` form field, naming the first offending field."""
-    try:
-        return RunCreate.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "description"
-        raise InvalidInput(
-            f"description.{where}: {first['msg']}", field=f"description.{where}"
-        ) from None
 
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED)
 def submit_run(
     description: Annotated[str, Form(description="JSON object: see RunCreate")],
     actor: RequiredActor,
-    h: HiveDep,
+    hive: HiveDep,
     predictions: Annotated[UploadFile | None, File(description="Parquet or ARFF")] = None,
     trace: Annotated[UploadFile | None, File(description="optimisation trace")] = None,
 ) -> RunOut:
     """Upload a run; the server validates the predictions and evaluates them in the background."""
-    body = parse_description(description)
-    with write(h) as session:
+    body = parse_form_json(RunCreate, description, "description")
+    with write(hive) as session:
         run = runs.submit(
             session,
-            h.store,
-            h.settings,
+            hive.store,
+            hive.settings,
             actor,
             body,
             UploadedFile(predictions.file, predictions.filename) if predictions else None,
@@ -65,7 +52,7 @@ def submit_run(
 @router.get("/runs")
 def list_runs(
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     task: Ids = [],
     flow: Ids = [],
     setup: Ids = [],
@@ -88,34 +75,18 @@ def list_runs(
         cursor=cursor,
         offset=offset,
     )
-    with read(h) as session:
-        rows, next_cursor = runs.list_page(session, query, actor)
-        tags = runs.tags_of(session, [r.id for r in rows])
-        items = [
-            RunSummary(
-                id=r.id,
-                task_id=r.task_id,
-                flow_id=r.flow_id,
-                flow_name=r.flow.name,
-                setup_id=r.setup_id,
-                uploader=r.uploader.name,
-                upload_time=r.upload_time,
-                state=r.state,
-                tags=tags[r.id],
-            )
-            for r in rows
-        ]
-    return RunPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
+    with read(hive) as session:
+        return runs.summaries(session, query, actor)
 
 
 @router.get("/runs/compare")
 def compare_runs(
-    actor: MaybeActor, h: HiveDep, run: Ids, measure: str = "predictive_accuracy"
+    actor: MaybeActor, hive: HiveDep, run: Ids, measure: str = "predictive_accuracy"
 ) -> RunComparison:
     """Selected runs side by side: parameter values and per-fold scores of ``measure``."""
     if not 1 <= len(run) <= 50:
         raise InvalidInput("run: give between 1 and 50 run ids", field="run")
-    with read(h) as session:
+    with read(hive) as session:
         described = [scoring.describe(session, runs.get(session, actor, r)) for r in run]
         per_fold = evaluations.per_fold_of(session, run, measure)
     parameters: dict[str, dict[int, str | None]] = {}
@@ -126,55 +97,48 @@ def compare_runs(
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: int, actor: MaybeActor, h: HiveDep) -> RunOut:
+def get_run(run_id: int, actor: MaybeActor, hive: HiveDep) -> RunOut:
     """A run with its parameter values, timings and the server's evaluations."""
-    with read(h) as session:
+    with read(hive) as session:
         return scoring.describe(session, runs.get(session, actor, run_id))
 
 
 @router.get("/runs/{run_id}/predictions", response_model=None)
-def get_predictions(run_id: int, request: Request, actor: MaybeActor, h: HiveDep) -> Response:
+def get_predictions(run_id: int, request: Request, actor: MaybeActor, hive: HiveDep) -> Response:
     """The run's predictions as Parquet."""
-    with read(h) as session:
+    with read(hive) as session:
         run = runs.get(session, actor, run_id)
         sha = run.predictions_sha256
     if sha is None:
         raise NotFound(f"run {run_id} has no predictions (it failed)")
     return send_blob(
-        request, h.store, sha, f"run-{run_id}-predictions.parquet", "application/vnd.apache.parquet"
+        request,
+        hive.store,
+        sha,
+        f"run-{run_id}-predictions.parquet",
+        "application/vnd.apache.parquet",
     )
 
 
 @router.get("/runs/{run_id}/trace", response_model=None)
-def get_trace(run_id: int, request: Request, actor: MaybeActor, h: HiveDep) -> Response:
+def get_trace(run_id: int, request: Request, actor: MaybeActor, hive: HiveDep) -> Response:
     """The run's hyper-parameter optimisation trace as Parquet."""
-    with read(h) as session:
+    with read(hive) as session:
         sha = runs.get(session, actor, run_id).trace_sha256
     if sha is None:
         raise NotFound(f"run {run_id} has no trace")
     return send_blob(
-        request, h.store, sha, f"run-{run_id}-trace.parquet", "application/vnd.apache.parquet"
+        request, hive.store, sha, f"run-{run_id}-trace.parquet", "application/vnd.apache.parquet"
     )
 
 
-@router.post("/runs/{run_id}/tags")
-def tag_run(run_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(h) as session:
-        return runs.add_tag(session, actor, run_id, body.tag)
-
-
-@router.delete("/runs/{run_id}/tags/{tag}")
-def untag_run(run_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(h) as session:
-        return runs.remove_tag(session, actor, run_id, tag)
+router.include_router(tag_routes("run", "/runs"))
 
 
 @router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_run(run_id: int, actor: RequiredActor, h: HiveDep) -> Response:
+def delete_run(run_id: int, actor: RequiredActor, hive: HiveDep) -> Response:
     """Delete a run (uploader or admin)."""
-    with write(h) as session:
+    with write(hive) as session:
         runs.delete_run(session, actor, run_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -182,7 +146,7 @@ def delete_run(run_id: int, actor: RequiredActor, h: HiveDep) -> Response:
 @router.get("/evaluations")
 def list_evaluations(
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     measure: str | None = None,
     task: Ids = [],
     flow: Ids = [],
@@ -211,7 +175,7 @@ def list_evaluations(
         cursor=cursor,
         offset=offset,
     )
-    with read(h) as session:
+    with read(hive) as session:
         items, next_cursor = evaluations.list_page(session, query, actor)
     return EvaluationPage(items=items, next_cursor=next_cursor)
 
@@ -220,10 +184,10 @@ def list_evaluations(
 def leaderboard(
     task_id: int,
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     measure: str = "predictive_accuracy",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Leaderboard:
     """The best run of each flow on the task for ``measure``."""
-    with read(h) as session:
+    with read(hive) as session:
         return evaluations.leaderboard(session, actor, task_id, measure, limit)

@@ -6,20 +6,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.api.params import quality_ranges
+from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.experiments.procedures import PROCEDURES, to_wire
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.services.experiments import tasks
-from mlhive.wire.datasets import parse_quality_range
-from mlhive.wire.tasks import (
-    EstimationProcedureOut,
-    TagRequest,
-    TaskCreate,
-    TaskOut,
-    TaskPage,
-    TaskType,
-)
+from mlhive.wire.tasks import EstimationProcedureOut, TaskCreate, TaskOut, TaskPage, TaskType
 
 router = APIRouter(tags=["tasks"])
 
@@ -33,10 +26,12 @@ def list_procedures(task_type: TaskType | None = None) -> list[EstimationProcedu
 
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)
-def create_task(body: TaskCreate, actor: RequiredActor, h: HiveDep, response: Response) -> TaskOut:
+def create_task(
+    body: TaskCreate, actor: RequiredActor, hive: HiveDep, response: Response
+) -> TaskOut:
     """Create a task (the server makes and stores its splits), or get the identical one (200)."""
-    with write(h) as session:
-        task, created = tasks.create(session, h.store, h.settings, actor, body)
+    with write(hive) as session:
+        task, created = tasks.create(session, hive.store, hive.settings, actor, body)
         if not created:
             response.status_code = status.HTTP_200_OK
         return tasks.describe(task, tasks.tags_of(session, [task.id])[task.id])
@@ -45,7 +40,7 @@ def create_task(body: TaskCreate, actor: RequiredActor, h: HiveDep, response: Re
 @router.get("/tasks")
 def list_tasks(
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     task_type: TaskType | None = None,
     dataset_id: int | None = None,
     tag: str | None = None,
@@ -56,21 +51,17 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskPage:
     """List tasks (filter by type, dataset, tag, status and the dataset's qualities)."""
-    try:
-        ranges = tuple(parse_quality_range(item) for item in quality)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="quality") from None
     query = tasks.TaskQuery(
         task_type=task_type,
         dataset_id=dataset_id,
         tag=tag,
         status=None if status == "all" else status,
-        qualities=ranges,
+        qualities=quality_ranges(quality),
         limit=limit,
         cursor=cursor,
         offset=offset,
     )
-    with read(h) as session:
+    with read(hive) as session:
         rows, next_cursor = tasks.list_page(session, query, actor)
         tags = tasks.tags_of(session, [t.id for t in rows])
         items = [tasks.describe(t, tags[t.id]) for t in rows]
@@ -78,9 +69,9 @@ def list_tasks(
 
 
 @router.get("/tasks/{task_id}")
-def get_task(task_id: int, actor: MaybeActor, h: HiveDep) -> TaskOut:
+def get_task(task_id: int, actor: MaybeActor, hive: HiveDep) -> TaskOut:
     """A task's description."""
-    with read(h) as session:
+    with read(hive) as session:
         task = tasks.get(session, actor, task_id)
         return tasks.describe(task, tasks.tags_of(session, [task.id])[task.id])
 
@@ -90,24 +81,13 @@ def get_splits(
     task_id: int,
     request: Request,
     actor: MaybeActor,
-    h: HiveDep,
+    hive: HiveDep,
     format: Literal["parquet", "arff"] = "parquet",
 ) -> Response:
     """The task's fixed splits (type, rowid, repeat, fold, sample)."""
-    with read(h) as session:
+    with read(hive) as session:
         sha, filename = tasks.splits_file(session, actor, task_id, format)
-    return send_blob(request, h.store, sha, filename, MEDIA[format])
+    return send_blob(request, hive.store, sha, filename, MEDIA[format])
 
 
-@router.post("/tasks/{task_id}/tags")
-def tag_task(task_id: int, body: TagRequest, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Add a tag; returns all tags."""
-    with write(h) as session:
-        return tasks.add_tag(session, actor, task_id, body.tag)
-
-
-@router.delete("/tasks/{task_id}/tags/{tag}")
-def untag_task(task_id: int, tag: str, actor: RequiredActor, h: HiveDep) -> list[str]:
-    """Remove a tag; returns the remaining tags."""
-    with write(h) as session:
-        return tasks.remove_tag(session, actor, task_id, tag)
+router.include_router(tag_routes("task", "/tasks"))

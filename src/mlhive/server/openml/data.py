@@ -10,8 +10,6 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.queries import datasets
-from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.openml import descriptions, xmlio
@@ -26,11 +24,12 @@ from mlhive.server.openml.common import (
     write,
 )
 from mlhive.server.openml.errors import OpenMLError, codes
-from mlhive.server.openml.tagging import change_tags
+from mlhive.server.openml.tagging import tag_routes
 from mlhive.server.services import accounts
-from mlhive.server.services.datasets import catalog, files
+from mlhive.server.services.datasets import catalog, files, listing
+from mlhive.server.services.datasets.listing import DatasetEntry
 from mlhive.server.wiring import Hive
-from mlhive.wire.datasets import parse_quality_range
+from mlhive.wire.datasets import DatasetOut, parse_quality_range
 
 router = APIRouter()
 Id = Annotated[int, Path(ge=1)]
@@ -65,9 +64,9 @@ def base_url(request: Request, h: Hive) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def arff_url(base: str, dataset: Dataset) -> str:
+def arff_url(base: str, dataset_id: int, name: str) -> str:
     """Where the ARFF rendition of a dataset is downloaded."""
-    return f"{base}/data/v1/download/{dataset.id}/{quote(dataset.name)}.arff"
+    return f"{base}/data/v1/download/{dataset_id}/{quote(name)}.arff"
 
 
 def parquet_url(base: str, dataset_id: int) -> str:
@@ -75,10 +74,12 @@ def parquet_url(base: str, dataset_id: int) -> str:
     return f"{base}/data/v1/parquet/{dataset_id}/dataset_{dataset_id}.pq"
 
 
-def visible_dataset(session: Session, who: Actor | None, dataset_id: int, missing: int) -> Dataset:
+def visible_dataset(
+    session: Session, who: Actor | None, dataset_id: int, missing: int
+) -> DatasetOut:
     """The dataset, or OpenML's "unknown" (``missing``) / "no access" (112) error."""
     try:
-        return catalog.get(session, who, dataset_id)
+        return catalog.describe(session, catalog.get(session, who, dataset_id))
     except NotFound:
         raise OpenMLError(112 if catalog.exists(session, dataset_id) else missing) from None
 
@@ -93,7 +94,7 @@ def list_data(filters: str, request: Request) -> Response:
         raise OpenMLError(371, f"status must be one of {', '.join(STATUSES)}")
     try:
         ranges = [
-            datasets.QualityRange(RANGE_FILTERS[name], *parse_quality_range(f"x:{value}")[1:])
+            (RANGE_FILTERS[name], *parse_quality_range(f"x:{value}")[1:])
             for name, value in f.values.items()
             if name in RANGE_FILTERS
         ]
@@ -101,7 +102,7 @@ def list_data(filters: str, request: Request) -> Response:
         raise OpenMLError(371, str(exc)) from None
     h = hive(request)
     with read(h) as session:
-        query = datasets.DatasetQuery(
+        search = listing.DatasetSearch(
             name=f.text("data_name"),
             tag=f.text("tag"),
             status=None if status == "all" else status,
@@ -113,11 +114,10 @@ def list_data(filters: str, request: Request) -> Response:
             offset=offset,
         )
         with codes(invalid=371):
-            rows, _ = datasets.list_page(session, query, actor(request))
-        if not rows:
-            raise OpenMLError(372)
-        qualities = datasets.qualities_of(session, [row.id for row in rows])
-        return xmlio.document(_listing(rows, qualities))
+            rows = listing.entries(session, actor(request), search)
+    if not rows:
+        raise OpenMLError(372)
+    return xmlio.document(_listing(rows))
 
 
 def _uploader_name(session: Session, user_id: int | None) -> str | None:
@@ -129,7 +129,7 @@ def _uploader_name(session: Session, user_id: int | None) -> str | None:
         raise OpenMLError(372) from None
 
 
-def _listing(rows: list[Dataset], qualities: dict[int, dict[str, float | None]]) -> ET.Element:
+def _listing(rows: list[DatasetEntry]) -> ET.Element:
     element = xmlio.root("data")
     for row in rows:
         entry = xmlio.add(element, "dataset")
@@ -143,7 +143,7 @@ def _listing(rows: list[Dataset], qualities: dict[int, dict[str, float | None]])
             ("md5_checksum", row.arff_md5),
         ):
             xmlio.add_optional(entry, name, value)
-        known = {k: v for k, v in qualities[row.id].items() if v is not None}
+        known = {k: v for k, v in row.qualities.items() if v is not None}
         # openml-python reads a lone quality as a dict, not a list, and fails: send 0 or >= 2.
         if len(known) >= 2:
             for quality, number in sorted(known.items()):
@@ -169,9 +169,8 @@ def get_data(dataset_id: Id, request: Request) -> Response:
     """``data/{id}``: the dataset description (``oml:data_set_description``)."""
     h = hive(request)
     with read(h) as session:
-        dataset = visible_dataset(session, actor(request), dataset_id, 111)
-        out = catalog.describe(session, dataset)
-        has_dates = files.has_date_features(session, dataset.id)
+        out = visible_dataset(session, actor(request), dataset_id, 111)
+        has_dates = files.has_date_features(session, out.id)
     base = base_url(request, h)
     element = xmlio.root("data_set_description")
     for name, value in (
@@ -189,8 +188,8 @@ def get_data(dataset_id: Id, request: Request) -> Response:
     xmlio.add(element, "upload_date", out.upload_date.strftime("%Y-%m-%dT%H:%M:%S"))
     xmlio.add_optional(element, "language", out.language)
     xmlio.add_optional(element, "licence", out.licence)
-    xmlio.add(element, "url", arff_url(base, dataset))
-    xmlio.add(element, "parquet_url", parquet_url(base, dataset.id))
+    xmlio.add(element, "url", arff_url(base, out.id, out.name))
+    xmlio.add(element, "parquet_url", parquet_url(base, out.id))
     xmlio.add_optional(element, "default_target_attribute", out.default_target_attribute)
     xmlio.add_optional(element, "row_id_attribute", out.row_id_attribute)
     xmlio.add_all(element, "ignore_attribute", out.ignore_attributes)
@@ -326,31 +325,7 @@ def fork(request: Request, data_id: Annotated[int, Form()]) -> Response:
         return xmlio.id_document("data_fork", forked.id)
 
 
-@router.post("/data/tag")
-def tag(request: Request, data_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
-    """``POST data/tag``."""
-    return _tagging(request, data_id, tag, untag=False)
-
-
-@router.post("/data/untag")
-def untag(
-    request: Request, data_id: Annotated[int, Form()], tag: Annotated[str, Form()]
-) -> Response:
-    """``POST data/untag``."""
-    return _tagging(request, data_id, tag, untag=True)
-
-
-def _tagging(request: Request, data_id: int, tag: str, *, untag: bool) -> Response:
-    return change_tags(
-        request,
-        "data",
-        data_id,
-        tag,
-        untag=untag,
-        lookup=lambda session: visible_dataset(session, actor(request), data_id, 472),
-        add=catalog.add_tag,
-        remove=catalog.remove_tag,
-    )
+router.include_router(tag_routes("data", "dataset", hidden=112))
 
 
 @router.delete("/data/{dataset_id}")

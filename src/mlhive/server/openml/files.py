@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from mlhive.formats.tables import write_arff
-from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.files import send_blob
@@ -36,6 +35,7 @@ from mlhive.server.openml.common import actor, hive, read
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.services.datasets import catalog
 from mlhive.server.services.datasets import files as dataset_files
+from mlhive.server.services.datasets.files import ArffSource
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import runs, tasks
 from mlhive.server.wiring import Hive
@@ -51,25 +51,22 @@ def download_arff(dataset_id: Id, filename: str, request: Request) -> Response:
     """The dataset's ARFF file."""
     h = hive(request)
     with read(h) as session:
-        dataset = _dataset(session, actor(request), dataset_id)
-        stored = dataset.arff_sha256
-        if stored is not None and dataset_files.has_date_features(session, dataset.id):
-            stored = None
-        spec = (dataset.data_sha256, dataset.name, dataset.description)
-    if stored is not None:
-        return send_blob(request, h.store, stored, f"{spec[1]}.arff", ARFF_MEDIA)
-    path = _render(h, *spec)
+        source = _arff_source(session, actor(request), dataset_id)
+    served = f"{source.name}.arff"
+    if source.arff_sha256 is not None and not source.has_dates:
+        return send_blob(request, h.store, source.arff_sha256, served, ARFF_MEDIA)
+    path = _render(h, source.data_sha256, source.name, source.description)
     return FileResponse(
         path,
         media_type=ARFF_MEDIA,
-        filename=f"{spec[1]}.arff",
+        filename=served,
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
 
 
-def _dataset(session: Session, who: Actor | None, dataset_id: int) -> Dataset:
+def _arff_source(session: Session, who: Actor | None, dataset_id: int) -> ArffSource:
     try:
-        return catalog.get(session, who, dataset_id)
+        return dataset_files.arff_source(session, who, dataset_id)
     except NotFound:
         exists = catalog.exists(session, dataset_id)
         raise OpenMLError(112 if exists else 111) from None

@@ -19,7 +19,7 @@ from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import Filters, form_text, hive, read, required, threaded, write
 from mlhive.server.openml.errors import OpenMLError, codes
-from mlhive.server.openml.tagging import change_tags
+from mlhive.server.openml.tagging import tag_routes
 from mlhive.server.openml.xmlio import Node
 from mlhive.server.services import accounts
 from mlhive.server.services.experiments import flows
@@ -202,31 +202,7 @@ def get_flow(flow_id: Id, request: Request) -> Response:
     return xmlio.document(element)
 
 
-@router.post("/flow/tag")
-def tag(request: Request, flow_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
-    """``POST flow/tag``."""
-    return _tagging(request, flow_id, tag, untag=False)
-
-
-@router.post("/flow/untag")
-def untag(
-    request: Request, flow_id: Annotated[int, Form()], tag: Annotated[str, Form()]
-) -> Response:
-    """``POST flow/untag``."""
-    return _tagging(request, flow_id, tag, untag=True)
-
-
-def _tagging(request: Request, flow_id: int, tag: str, *, untag: bool) -> Response:
-    return change_tags(
-        request,
-        "flow",
-        flow_id,
-        tag,
-        untag=untag,
-        lookup=lambda session: flows.get(session, flow_id),
-        add=flows.add_tag,
-        remove=flows.remove_tag,
-    )
+router.include_router(tag_routes("flow", "flow"))
 
 
 @router.delete("/flow/{flow_id}")

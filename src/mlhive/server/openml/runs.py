@@ -13,12 +13,11 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from mlhive.server.db.tables.experiments import Run
 from mlhive.server.domain.access import Actor
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import (
@@ -34,14 +33,15 @@ from mlhive.server.openml.common import (
 from mlhive.server.openml.data import arff_url, base_url
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.setups import parameter_settings
-from mlhive.server.openml.tagging import change_tags
+from mlhive.server.openml.tagging import tag_routes
 from mlhive.server.openml.tasks import TYPE_NAMES
 from mlhive.server.openml.xmlio import Node
 from mlhive.server.services import accounts
 from mlhive.server.services.datasets import catalog
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import flows, runs, scoring, tasks
-from mlhive.server.services.experiments.runs import UploadedFile
+from mlhive.server.services.experiments.runs import RunOrigin, UploadedFile
+from mlhive.server.services.experiments.tasks import TaskView
 from mlhive.wire.runs import RunCreate, RunOut
 from mlhive.wire.tasks import TASK_TYPE_IDS
 
@@ -173,28 +173,26 @@ def get_run(run_id: Id, request: Request) -> Response:
         with codes(not_found=236):
             run = runs.get(session, actor(request), run_id)
         out = scoring.describe(session, run)
-        element = _run_document(session, request, run, out)
-    return xmlio.document(element)
+        origin = runs.origin(session, actor(request), run_id)
+        task = tasks.view(session, actor(request), out.task_id)
+    return xmlio.document(_run_document(base_url(request, h), out, origin, task))
 
 
-def _run_document(session: Session, request: Request, run: Run, out: RunOut) -> ET.Element:
-    h = hive(request)
-    task = tasks.get(session, actor(request), run.task_id)
-    base = base_url(request, h)
+def _run_document(base: str, out: RunOut, origin: RunOrigin, task: TaskView) -> ET.Element:
     element = xmlio.root("run")
-    xmlio.add(element, "run_id", run.id)
-    xmlio.add(element, "uploader", run.uploader_id)
+    xmlio.add(element, "run_id", out.id)
+    xmlio.add(element, "uploader", origin.uploader_id)
     xmlio.add(element, "uploader_name", out.uploader)
-    xmlio.add(element, "task_id", run.task_id)
-    xmlio.add(element, "task_type", TYPE_NAMES[task.task_type])
-    if task.evaluation_measures:
-        xmlio.add(element, "task_evaluation_measure", task.evaluation_measures[0])
-    xmlio.add(element, "flow_id", run.flow_id)
+    xmlio.add(element, "task_id", out.task_id)
+    xmlio.add(element, "task_type", TYPE_NAMES[task.out.task_type])
+    if task.declared_measures:
+        xmlio.add(element, "task_evaluation_measure", task.declared_measures[0])
+    xmlio.add(element, "flow_id", out.flow_id)
     xmlio.add(element, "flow_name", out.flow_name)
-    xmlio.add(element, "setup_id", run.setup_id)
+    xmlio.add(element, "setup_id", out.setup_id)
     xmlio.add_optional(element, "error", out.evaluation_error)
     xmlio.add_optional(element, "error_message", out.error_message)
-    xmlio.add(element, "setup_string", run.setup_string)
+    xmlio.add(element, "setup_string", origin.setup_string)
     for setting in out.parameter_settings:
         entry = xmlio.add(element, "parameter_setting")
         xmlio.add(entry, "name", setting.name)
@@ -202,18 +200,18 @@ def _run_document(session: Session, request: Request, run: Run, out: RunOut) -> 
         xmlio.add(entry, "component", setting.flow_id)
     xmlio.add_all(element, "tag", out.tags)
     source = xmlio.add(xmlio.add(element, "input_data"), "dataset")
-    xmlio.add(source, "did", task.dataset_id)
-    xmlio.add(source, "name", task.dataset.name)
-    xmlio.add(source, "url", arff_url(base, task.dataset))
+    xmlio.add(source, "did", task.out.dataset_id)
+    xmlio.add(source, "name", task.out.dataset_name)
+    xmlio.add(source, "url", arff_url(base, task.out.dataset_id, task.out.dataset_name))
     output = xmlio.add(element, "output_data")
-    files = ["description"] + (["predictions"] if run.predictions_sha256 else [])
-    files += ["trace"] if run.trace_sha256 else []
+    files = ["description"] + (["predictions"] if out.predictions_sha256 else [])
+    files += ["trace"] if out.has_trace else []
     for kind in files:
         entry = xmlio.add(output, "file")
         xmlio.add(entry, "did", -1)
-        xmlio.add(entry, "file_id", file_id(run.id, kind))
+        xmlio.add(entry, "file_id", file_id(out.id, kind))
         xmlio.add(entry, "name", kind)
-        xmlio.add(entry, "url", f"{base}/data/v1/runs/{run.id}/{kind}.arff")
+        xmlio.add(entry, "url", f"{base}/data/v1/runs/{out.id}/{kind}.arff")
     _evaluations(output, out)
     return element
 
@@ -261,31 +259,7 @@ def get_trace(run_id: Id, request: Request) -> Response:
     return xmlio.document(element)
 
 
-@router.post("/run/tag")
-def tag(request: Request, run_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
-    """``POST run/tag``."""
-    return _tagging(request, run_id, tag, untag=False)
-
-
-@router.post("/run/untag")
-def untag(
-    request: Request, run_id: Annotated[int, Form()], tag: Annotated[str, Form()]
-) -> Response:
-    """``POST run/untag``."""
-    return _tagging(request, run_id, tag, untag=True)
-
-
-def _tagging(request: Request, run_id: int, tag: str, *, untag: bool) -> Response:
-    return change_tags(
-        request,
-        "run",
-        run_id,
-        tag,
-        untag=untag,
-        lookup=lambda session: runs.get(session, actor(request), run_id),
-        add=runs.add_tag,
-        remove=runs.remove_tag,
-    )
+router.include_router(tag_routes("run", "run"))
 
 
 @router.delete("/run/{run_id}")

@@ -12,16 +12,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables.experiments import Flow, Setup
-from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import Filters, form_text, hive, read, threaded
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.flows import full_name
 from mlhive.server.openml.xmlio import Node
 from mlhive.server.services.experiments import flows
+from mlhive.server.services.experiments.flows import SetupView
 from mlhive.wire.flows import ParameterSetting
 
 router = APIRouter()
@@ -44,27 +43,19 @@ def parameter_settings(node: Node, what: str) -> list[ParameterSetting]:
     return settings
 
 
-def add_parameters(parent: ET.Element, session: Session, setup: Setup) -> None:
+def add_parameters(parent: ET.Element, setup: SetupView) -> None:
     """One ``oml:parameter`` per parameter of the setup's flow and its components."""
-    known: dict[int, Flow] = flows.subflows(session, setup.flow_id)
-    positions = {
-        (flow_id, p["name"]): (index, p)
-        for flow_id, flow in known.items()
-        for index, p in enumerate(flow.parameters)
-    }
-    for setting in flows.setup_parameters(session, setup.id):
-        index, meta = positions.get((setting.flow_id, setting.name), (0, {}))
-        flow = known[setting.flow_id]
+    for value in setup.values:
         entry = xmlio.add(parent, "parameter")
-        xmlio.add(entry, "id", setting.flow_id * PARAMETERS_PER_FLOW + index)
-        xmlio.add(entry, "flow_id", setting.flow_id)
-        xmlio.add(entry, "flow_name", flow.name)
-        xmlio.add(entry, "full_name", f"{full_name(flow.name)}_{setting.name}")
-        xmlio.add(entry, "parameter_name", setting.name)
-        xmlio.add(entry, "name", setting.name)
-        xmlio.add(entry, "data_type", meta.get("data_type") or None)
-        xmlio.add(entry, "default_value", meta.get("default_value"))
-        xmlio.add(entry, "value", setting.value)
+        xmlio.add(entry, "id", value.flow_id * PARAMETERS_PER_FLOW + value.position)
+        xmlio.add(entry, "flow_id", value.flow_id)
+        xmlio.add(entry, "flow_name", value.flow_name)
+        xmlio.add(entry, "full_name", f"{full_name(value.flow_name)}_{value.name}")
+        xmlio.add(entry, "parameter_name", value.name)
+        xmlio.add(entry, "name", value.name)
+        xmlio.add(entry, "data_type", value.data_type)
+        xmlio.add(entry, "default_value", value.default_value)
+        xmlio.add(entry, "value", value.value)
 
 
 @router.get("/setup/list{filters:path}")
@@ -75,21 +66,21 @@ def list_setups(filters: str, request: Request) -> Response:
     if f.text("tag") is not None:  # mlhive's setups carry no tags
         raise OpenMLError(674)
     with read(hive(request)) as session:
-        rows = flows.list_setups(
+        rows = flows.list_setup_views(
             session,
             flow_ids=f.integers("flow", 672),
             setup_ids=f.integers("setup", 672),
             limit=limit,
             offset=offset,
         )
-        if not rows:
-            raise OpenMLError(674)
-        element = xmlio.root("setups")
-        for setup in rows:
-            entry = xmlio.add(element, "setup")
-            xmlio.add(entry, "setup_id", setup.id)
-            xmlio.add(entry, "flow_id", setup.flow_id)
-            add_parameters(entry, session, setup)
+    if not rows:
+        raise OpenMLError(674)
+    element = xmlio.root("setups")
+    for setup in rows:
+        entry = xmlio.add(element, "setup")
+        xmlio.add(entry, "setup_id", setup.id)
+        xmlio.add(entry, "flow_id", setup.flow_id)
+        add_parameters(entry, setup)
     return xmlio.document(element)
 
 
@@ -97,13 +88,14 @@ def list_setups(filters: str, request: Request) -> Response:
 def get_setup(setup_id: Id, request: Request) -> Response:
     """``setup/{id}``: the flow and the value of each of its parameters."""
     with read(hive(request)) as session:
-        setup = session.get(Setup, setup_id)
-        if setup is None:
-            raise OpenMLError(281)
-        element = xmlio.root("setup_parameters")
-        xmlio.add(element, "setup_id", setup.id)
-        xmlio.add(element, "flow_id", setup.flow_id)
-        add_parameters(element, session, setup)
+        try:
+            setup = flows.setup_view(session, setup_id)
+        except NotFound:
+            raise OpenMLError(281) from None
+    element = xmlio.root("setup_parameters")
+    xmlio.add(element, "setup_id", setup.id)
+    xmlio.add(element, "flow_id", setup.flow_id)
+    add_parameters(element, setup)
     return xmlio.document(element)
 
 

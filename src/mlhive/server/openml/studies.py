@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables.experiments import Collection
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.openml import descriptions, xmlio
@@ -26,18 +25,20 @@ from mlhive.server.openml.common import (
     write,
 )
 from mlhive.server.openml.errors import OpenMLError, codes
+from mlhive.server.services import accounts
 from mlhive.server.services.experiments import runs, studies, tasks
+from mlhive.wire.studies import CollectionOut
 
 router = APIRouter()
 ENTITY = {"suite": "task", "study": "run"}
 KINDS = {"task": "suite", "run": "study"}
 
 
-def find(session: Session, who: Actor | None, ref: str, missing: int) -> Collection:
+def find(session: Session, who: Actor | None, ref: str, missing: int) -> CollectionOut:
     """A suite or study by id or alias (OpenML does not say which kind it expects)."""
     for kind in ("suite", "study"):
         try:
-            return studies.get(session, who, kind, ref)
+            return studies.describe(session, studies.get(session, who, kind, ref))
         except NotFound:
             continue
     raise OpenMLError(missing, f"no suite or study {ref!r}")
@@ -109,7 +110,7 @@ def get_study(ref: str, request: Request) -> Response:
     return xmlio.document(element)
 
 
-def _study_document(session: Session, who: Actor | None, row: Collection) -> ET.Element:
+def _study_document(session: Session, who: Actor | None, row: CollectionOut) -> ET.Element:
     element = xmlio.root("study")
     xmlio.add(element, "id", row.id)
     xmlio.add_optional(element, "alias", row.alias)
@@ -119,8 +120,8 @@ def _study_document(session: Session, who: Actor | None, row: Collection) -> ET.
     xmlio.add(element, "visibility", row.visibility)
     xmlio.add(element, "status", row.status)
     xmlio.add(element, "creation_date", row.created_at.strftime("%Y-%m-%dT%H:%M:%S"))
-    xmlio.add(element, "creator", row.creator_id)
-    members = studies.members(session, row)
+    xmlio.add(element, "creator", accounts.get_user(session, row.creator).id)
+    members = row.task_ids if row.kind == "suite" else row.run_ids
     if row.kind == "suite":
         task_ids = members
         run_rows = []
@@ -170,12 +171,12 @@ def _members(request: Request, study_id: int, ids: list[int], action: str) -> Re
         row = find(session, actor(request), str(study_id), 1041)
         change = studies.attach if action == "attach" else studies.detach
         with codes(not_found=1045, denied=1053):
-            row = change(session, required(request), row.kind, row.id, ids)
-        count = len(studies.members(session, row))
-        element = xmlio.root(f"study_{action}")
-        xmlio.add(element, "id", row.id)
-        xmlio.add(element, "main_entity_type", ENTITY[row.kind])
-        xmlio.add(element, "linked_entities", count)
+            changed = change(session, required(request), row.kind, row.id, ids)
+        count = len(studies.members(session, changed))
+    element = xmlio.root(f"study_{action}")
+    xmlio.add(element, "id", row.id)
+    xmlio.add(element, "main_entity_type", ENTITY[row.kind])
+    xmlio.add(element, "linked_entities", count)
     return xmlio.document(element)
 
 
@@ -189,8 +190,8 @@ def status_update(
     with write(hive(request)) as session:
         row = find(session, actor(request), str(study_id), 1052)
         with codes(denied=1053, conflict=1051):
-            row = studies.set_status(session, required(request), row.kind, row.id, status)
-        return xmlio.id_document("study_status_update", row.id, status=row.status)
+            changed = studies.set_status(session, required(request), row.kind, row.id, status)
+        return xmlio.id_document("study_status_update", changed.id, status=changed.status)
 
 
 @router.delete("/study/{study_id}")

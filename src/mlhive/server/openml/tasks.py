@@ -5,17 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from mlhive.server.db.queries import datasets
-from mlhive.server.db.tables.experiments import Task
-from mlhive.server.domain.experiments.procedures import (
-    PROCEDURES,
-    EstimationProcedure,
-    get_procedure,
-)
+from mlhive.server.domain.experiments.procedures import PROCEDURES
 from mlhive.server.openml import descriptions, xmlio
 from mlhive.server.openml.common import (
     Filters,
@@ -29,10 +22,12 @@ from mlhive.server.openml.common import (
 )
 from mlhive.server.openml.data import base_url
 from mlhive.server.openml.errors import OpenMLError, codes
-from mlhive.server.openml.tagging import change_tags
+from mlhive.server.openml.tagging import tag_routes
+from mlhive.server.services.datasets import listing
 from mlhive.server.services.experiments import tasks
+from mlhive.server.services.experiments.tasks import TaskView
 from mlhive.wire.datasets import parse_quality_range
-from mlhive.wire.tasks import TASK_TYPE_IDS, TaskCreate
+from mlhive.wire.tasks import TASK_TYPE_IDS, EstimationProcedureOut, TaskCreate
 
 router = APIRouter()
 Id = Annotated[int, Path(ge=1)]
@@ -115,39 +110,37 @@ def list_tasks(filters: str, request: Request) -> Response:
     )
     h = hive(request)
     with read(h) as session:
-        rows, _ = tasks.list_page(session, query, actor(request))
+        rows = tasks.list_views(session, query, actor(request))
         if not rows:
             raise OpenMLError(482)
-        qualities = datasets.qualities_of(session, list({row.dataset_id for row in rows}))
-        tags = tasks.tags_of(session, [row.id for row in rows])
-        element = xmlio.root("tasks")
-        for row in rows:
-            _list_entry(element, row, qualities[row.dataset_id], tags[row.id])
+        qualities = listing.qualities_of(session, list({row.out.dataset_id for row in rows}))
+    element = xmlio.root("tasks")
+    for row in rows:
+        _list_entry(element, row, qualities[row.out.dataset_id])
     return xmlio.document(element)
 
 
-def _list_entry(
-    parent: ET.Element, task: Task, qualities: dict[str, float | None], tags: list[str]
-) -> None:
+def _list_entry(parent: ET.Element, view: TaskView, qualities: dict[str, float | None]) -> None:
+    task = view.out
     entry = xmlio.add(parent, "task")
     xmlio.add(entry, "task_id", task.id)
-    xmlio.add(entry, "task_type_id", TASK_TYPE_IDS[task.task_type])
+    xmlio.add(entry, "task_type_id", task.task_type_id)
     xmlio.add(entry, "task_type", TYPE_NAMES[task.task_type])
     xmlio.add(entry, "did", task.dataset_id)
-    xmlio.add(entry, "name", task.dataset.name)
+    xmlio.add(entry, "name", task.dataset_name)
     xmlio.add(entry, "status", task.status)
     xmlio.add(entry, "format", "ARFF")
     xmlio.add(entry, "input", task.dataset_id, name="source_data")
     if task.target is not None:
         xmlio.add(entry, "input", task.target, name="target_feature")
-    xmlio.add(entry, "input", task.procedure_id, name="estimation_procedure")
-    if task.evaluation_measures:
-        xmlio.add(entry, "input", task.evaluation_measures[0], name="evaluation_measures")
+    xmlio.add(entry, "input", task.estimation_procedure.id, name="estimation_procedure")
+    if view.declared_measures:
+        xmlio.add(entry, "input", view.declared_measures[0], name="evaluation_measures")
     known = {k: v for k, v in qualities.items() if v is not None}
     if len(known) >= 2:  # a lone quality breaks openml-python's parser (a dict, not a list)
         for name, value in sorted(known.items()):
             xmlio.add(entry, "quality", value, name=name)
-    xmlio.add_all(entry, "tag", tags)
+    xmlio.add_all(entry, "tag", task.tags)
 
 
 @router.get("/task/{task_id}")
@@ -155,30 +148,29 @@ def get_task(task_id: Id, request: Request) -> Response:
     """``task/{id}``: the task with its inputs (source data, procedure, measures)."""
     h = hive(request)
     with read(h) as session, codes(not_found=151):
-        task = tasks.get(session, actor(request), task_id)
-        tags = tasks.tags_of(session, [task.id])[task.id]
-    splits = f"{base_url(request, h)}/data/v1/splits/{task.id}/Task_{task.id}_splits.arff"
-    return xmlio.document(task_document(task, tags, splits))
+        view = tasks.view(session, actor(request), task_id)
+    splits = f"{base_url(request, h)}/data/v1/splits/{task_id}/Task_{task_id}_splits.arff"
+    return xmlio.document(task_document(view, splits))
 
 
-def task_document(task: Task, tags: list[str], splits_url: str) -> ET.Element:
+def task_document(view: TaskView, splits_url: str) -> ET.Element:
     """``oml:task`` as OpenML renders it (inputs, the predictions output, tags)."""
+    task = view.out
     element = xmlio.root("task")
     xmlio.add(element, "task_id", task.id)
-    xmlio.add(element, "task_name", f"Task {task.id}: {task.dataset.name}")
-    xmlio.add(element, "task_type_id", TASK_TYPE_IDS[task.task_type])
+    xmlio.add(element, "task_name", f"Task {task.id}: {task.dataset_name}")
+    xmlio.add(element, "task_type_id", task.task_type_id)
     xmlio.add(element, "task_type", TYPE_NAMES[task.task_type])
     source = xmlio.add(xmlio.add(element, "input", name="source_data"), "data_set")
     xmlio.add(source, "data_set_id", task.dataset_id)
     xmlio.add_optional(source, "target_feature", task.target)
-    procedure = get_procedure(task.procedure_id)
     holder = xmlio.add(element, "input", name="estimation_procedure")
-    _procedure(xmlio.add(holder, "estimation_procedure"), procedure, splits_url)
-    if task.evaluation_measures:
+    _procedure(xmlio.add(holder, "estimation_procedure"), task.estimation_procedure, splits_url)
+    if view.declared_measures:
         measures = xmlio.add(
             xmlio.add(element, "input", name="evaluation_measures"), "evaluation_measures"
         )
-        xmlio.add_all(measures, "evaluation_measure", task.evaluation_measures)
+        xmlio.add_all(measures, "evaluation_measure", view.declared_measures)
     output = xmlio.add(xmlio.add(element, "output", name="predictions"), "predictions")
     xmlio.add(output, "format", "ARFF")
     for name, kind in (("repeat", "integer"), ("fold", "integer"), ("row_id", "integer")):
@@ -186,11 +178,11 @@ def task_document(task: Task, tags: list[str], splits_url: str) -> ET.Element:
     for label in task.class_labels or []:
         xmlio.add(output, "feature", name=f"confidence.{label}", type="numeric")
     xmlio.add(output, "feature", name="prediction", type="string")
-    xmlio.add_all(element, "tag", tags)
+    xmlio.add_all(element, "tag", task.tags)
     return element
 
 
-def _procedure(parent: ET.Element, procedure: EstimationProcedure, splits_url: str) -> None:
+def _procedure(parent: ET.Element, procedure: EstimationProcedureOut, splits_url: str) -> None:
     xmlio.add(parent, "id", procedure.id)
     xmlio.add(parent, "type", procedure.kind)
     xmlio.add(parent, "data_splits_url", splits_url)
@@ -255,36 +247,7 @@ def _task_create(type_id: int, inputs: dict[str, str]) -> TaskCreate:
         raise OpenMLError(616, str(exc)) from None
 
 
-@router.post("/task/tag")
-def tag(request: Request, task_id: Annotated[int, Form()], tag: Annotated[str, Form()]) -> Response:
-    """``POST task/tag``."""
-    return _tagging(request, task_id, tag, untag=False)
-
-
-@router.post("/task/untag")
-def untag(
-    request: Request, task_id: Annotated[int, Form()], tag: Annotated[str, Form()]
-) -> Response:
-    """``POST task/untag``."""
-    return _tagging(request, task_id, tag, untag=True)
-
-
-def _tagging(request: Request, task_id: int, tag: str, *, untag: bool) -> Response:
-    return change_tags(
-        request,
-        "task",
-        task_id,
-        tag,
-        untag=untag,
-        lookup=lambda session: _visible(session, request, task_id, 472),
-        add=tasks.add_tag,
-        remove=tasks.remove_tag,
-    )
-
-
-def _visible(session: Session, request: Request, task_id: int, missing: int) -> Task:
-    with codes(not_found=missing):
-        return tasks.get(session, actor(request), task_id)
+router.include_router(tag_routes("task", "task"))
 
 
 @router.delete("/task/{task_id}")
@@ -292,7 +255,8 @@ def delete(task_id: Id, request: Request) -> Response:
     """``DELETE task/{id}``: its creator or an admin, when no run or suite uses it."""
     h = hive(request)
     with write(h) as session:
-        _visible(session, request, task_id, 452)
+        with codes(not_found=452):
+            tasks.get(session, actor(request), task_id)
         with codes(denied=453, conflict=454):
             tasks.delete_task(session, required(request), task_id)
     return xmlio.id_document("task_delete", task_id)

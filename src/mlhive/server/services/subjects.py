@@ -115,3 +115,9 @@ def find(session: Session, actor: Actor | None, kind: Kind, object_id: int) -> S
     if subject is None or not subject.visible_to(actor):
         raise NotFound(f"{kind} {object_id} not found")
     return subject
+
+
+def exists(session: Session, kind: Kind, object_id: int) -> bool:
+    """Whether the object exists at all, visible or not (for faces that must tell the two
+    apart, as OpenML's "no access" error does)."""
+    return session.execute(_QUERIES[kind](object_id)).first() is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from mlhive.server.db.tables.datasets import DatasetTag
 from mlhive.server.db.tables.experiments import FlowTag, RunTag, TaskTag
 from mlhive.server.domain.access import Actor, require_owner
 from mlhive.server.domain.errors import NotFound
+from mlhive.server.services.subjects import Subject
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,22 @@ DATASET_TAGS = Tags(DatasetTag, "dataset_id", "dataset")
 TASK_TAGS = Tags(TaskTag, "task_id", "task")
 FLOW_TAGS = Tags(FlowTag, "flow_id", "flow")
 RUN_TAGS = Tags(RunTag, "run_id", "run")
+
+TaggableKind = Literal["dataset", "task", "flow", "run"]
+TAGS: dict[str, Tags] = {
+    "dataset": DATASET_TAGS,
+    "task": TASK_TAGS,
+    "flow": FLOW_TAGS,
+    "run": RUN_TAGS,
+}
+
+
+def add(session: Session, actor: Actor, subject: Subject, tag: str) -> list[str]:
+    """Tag an object (found with :func:`~mlhive.server.services.subjects.find`, so one the
+    actor may see); returns all its tags."""
+    return TAGS[subject.kind].add(session, actor, subject.id, tag)
+
+
+def remove(session: Session, actor: Actor, subject: Subject, tag: str) -> list[str]:
+    """Remove a tag: its tagger, the object's owner or an admin may; returns the rest."""
+    return TAGS[subject.kind].remove(session, actor, subject.id, subject.owner_id, tag)

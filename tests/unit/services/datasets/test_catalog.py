@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mlhive.server.db.engine import transaction
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from mlhive.server.services import subjects, tagging
 from mlhive.server.services.datasets import catalog
 from mlhive.server.services.experiments import tasks
 from mlhive.server.wiring import Hive
@@ -125,11 +126,14 @@ def test_tags_are_removed_by_their_tagger_the_owner_or_an_admin(
 ) -> None:
     dataset_id = publish(hive, as_alice, tags=["mine"])
 
+    def _dataset(session: Session, actor: Actor) -> subjects.Subject:
+        return subjects.find(session, actor, "dataset", dataset_id)
+
     def tag(actor: Actor, name: str) -> list[str]:
-        return _in(hive, lambda s: catalog.add_tag(s, actor, dataset_id, name))
+        return _in(hive, lambda s: tagging.add(s, actor, _dataset(s, actor), name))
 
     def untag(actor: Actor, name: str) -> list[str]:
-        return _in(hive, lambda s: catalog.remove_tag(s, actor, dataset_id, name))
+        return _in(hive, lambda s: tagging.remove(s, actor, _dataset(s, actor), name))
 
     assert tag(as_bob, "bobs") == ["bobs", "mine"]
     assert tag(as_bob, "bobs") == ["bobs", "mine"]  # tagging twice keeps one tag

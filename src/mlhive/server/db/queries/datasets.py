@@ -9,9 +9,8 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
 from sqlalchemy.orm import Session
@@ -20,7 +19,6 @@ from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Quality
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.wire.datasets import parse_quality_range
 
 SORT_KEYS = {
     "id": Dataset.id,
@@ -42,38 +40,34 @@ LIST_QUALITIES = (
 )
 
 
-@dataclass(frozen=True)
-class QualityRange:
-    """``name`` between ``low`` and ``high`` (inclusive; None = unbounded)."""
+class DatasetQuery(Protocol):
+    """What a listing asks for; ``qualities`` are ``(name, low, high)`` with inclusive bounds
+    (None: unbounded). The services build one (``services/datasets/listing.py``)."""
 
-    name: str
-    low: float | None
-    high: float | None
-
-    @classmethod
-    def parse(cls, text: str) -> QualityRange:
-        """Parse ``Name:low..high`` (either bound may be empty) or ``Name:value``."""
-        try:
-            name, low, high = parse_quality_range(text)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="quality") from None
-        return cls(name, low, high)
-
-
-@dataclass(frozen=True)
-class DatasetQuery:
-    name: str | None = None
-    version: int | None = None
-    tag: str | None = None
-    status: str | None = "active"
-    uploader: str | None = None
-    text: str | None = None
-    ids: Sequence[int] = ()
-    qualities: Sequence[QualityRange] = field(default_factory=tuple)
-    sort: str = "id"
-    limit: int = 100
-    cursor: str | None = None
-    offset: int = 0
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def version(self) -> int | None: ...
+    @property
+    def tag(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def uploader(self) -> str | None: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def ids(self) -> Sequence[int]: ...
+    @property
+    def qualities(self) -> Sequence[tuple[str, float | None, float | None]]: ...
+    @property
+    def sort(self) -> str: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def cursor(self) -> str | None: ...
+    @property
+    def offset(self) -> int: ...
 
 
 def visible_to(actor: Actor | None) -> ColumnElement[bool]:
@@ -107,12 +101,12 @@ def _filters(query: DatasetQuery) -> list[ColumnElement[bool]]:
     if query.text:
         pattern = f"%{query.text}%"
         clauses.append(or_(Dataset.name.ilike(pattern), Dataset.description.ilike(pattern)))
-    for rng in query.qualities:
-        bounds = [Quality.dataset_id == Dataset.id, Quality.name == rng.name]
-        if rng.low is not None:
-            bounds.append(Quality.value >= rng.low)
-        if rng.high is not None:
-            bounds.append(Quality.value <= rng.high)
+    for name, low, high in query.qualities:
+        bounds = [Quality.dataset_id == Dataset.id, Quality.name == name]
+        if low is not None:
+            bounds.append(Quality.value >= low)
+        if high is not None:
+            bounds.append(Quality.value <= high)
         clauses.append(exists().where(and_(*bounds)))
     return clauses
 

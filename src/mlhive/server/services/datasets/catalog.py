@@ -260,17 +260,6 @@ def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     return DATASET_TAGS.of(session, ids)
 
 
-def add_tag(session: Session, actor: Actor, dataset_id: int, tag: str) -> list[str]:
-    """Tag a dataset the actor can see (anyone with a key may tag, as on OpenML)."""
-    return DATASET_TAGS.add(session, actor, get(session, actor, dataset_id).id, tag)
-
-
-def remove_tag(session: Session, actor: Actor, dataset_id: int, tag: str) -> list[str]:
-    """Remove a tag: its tagger, the dataset's owner or an admin may."""
-    dataset = get(session, actor, dataset_id)
-    return DATASET_TAGS.remove(session, actor, dataset.id, dataset.uploader_id, tag)
-
-
 def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
     """Delete a dataset (owner or admin) unless a fork or a task depends on it."""
     dataset = get(session, actor, dataset_id)

@@ -68,6 +68,30 @@ def has_date_features(session: Session, dataset_id: int) -> bool:
     return session.scalar(stmt.limit(1)) is not None
 
 
+@dataclass(frozen=True)
+class ArffSource:
+    """What an ARFF file of a dataset is made from: the stored ARFF rendition (None until
+    processing made it) or the canonical Parquet data, with the ARFF header's texts."""
+
+    name: str
+    description: str
+    data_sha256: str
+    arff_sha256: str | None
+    has_dates: bool
+
+
+def arff_source(session: Session, actor: Actor | None, dataset_id: int) -> ArffSource:
+    """The sources of a dataset's ARFF file (NotFound as :func:`catalog.get`)."""
+    dataset = get(session, actor, dataset_id)
+    return ArffSource(
+        name=dataset.name,
+        description=dataset.description,
+        data_sha256=dataset.data_sha256,
+        arff_sha256=dataset.arff_sha256,
+        has_dates=has_date_features(session, dataset.id),
+    )
+
+
 def download(session: Session, actor: Actor | None, dataset_id: int, fmt: str) -> Download:
     """What to send for a download of the dataset in ``fmt`` (parquet, csv or arff)."""
     dataset = get(session, actor, dataset_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,7 @@ from mlhive.wire.flows import (
     FlowCreate,
     FlowOut,
     FlowParameter,
+    FlowSummary,
     ParameterSetting,
     SetupOut,
 )
@@ -127,6 +129,40 @@ def list_flows(
     return list(session.scalars(stmt.order_by(Flow.id).offset(offset).limit(limit)))
 
 
+def list_summaries(
+    session: Session, *, tag: str | None, name: str | None, limit: int, offset: int
+) -> list[FlowSummary]:
+    """Flows by id as wire summaries, optionally with a tag or name."""
+    return _summaries(session, list_flows(session, tag=tag, name=name, limit=limit, offset=offset))
+
+
+def summary_of(session: Session, name: str, external_version: str) -> FlowSummary:
+    """The wire summary of the flow with this identity.
+
+    Raises:
+        NotFound: no flow has this name and external version.
+    """
+    flow = find(session, name, external_version)
+    if flow is None:
+        raise NotFound(f"no flow {name!r} with external version {external_version!r}")
+    return _summaries(session, [flow])[0]
+
+
+def _summaries(session: Session, flows: list[Flow]) -> list[FlowSummary]:
+    tags = tags_of(session, [flow.id for flow in flows])
+    return [
+        FlowSummary(
+            id=flow.id,
+            name=flow.name,
+            external_version=flow.external_version,
+            uploader=flow.uploader.name,
+            upload_date=flow.upload_date,
+            tags=tags[flow.id],
+        )
+        for flow in flows
+    ]
+
+
 def _components(session: Session, flow_id: int) -> list[tuple[str, int]]:
     stmt = (
         select(FlowComponent.identifier, FlowComponent.child_id)
@@ -176,17 +212,6 @@ def subflows(session: Session, flow_id: int) -> dict[int, Flow]:
         found[current] = get(session, current)
         pending += [child for _, child in _components(session, current)]
     return found
-
-
-def add_tag(session: Session, actor: Actor, flow_id: int, tag: str) -> list[str]:
-    """Tag a flow (anyone with a key)."""
-    return FLOW_TAGS.add(session, actor, get(session, flow_id).id, tag)
-
-
-def remove_tag(session: Session, actor: Actor, flow_id: int, tag: str) -> list[str]:
-    """Untag a flow: its tagger, the flow's uploader or an admin may."""
-    item = get(session, flow_id)
-    return FLOW_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
 
 
 def resolve_settings(
@@ -281,6 +306,77 @@ def describe_setup(session: Session, setup_id: int) -> SetupOut:
     return SetupOut(
         id=setup.id, flow_id=setup.flow_id, parameters=setup_parameters(session, setup.id)
     )
+
+
+@dataclass(frozen=True)
+class SetupValue:
+    """One parameter value of a setup, with what the parameter's flow declares about it."""
+
+    flow_id: int
+    flow_name: str
+    position: int  # of the parameter in its flow's list (0 for one the flow does not declare)
+    name: str
+    data_type: str | None
+    default_value: str | None
+    value: str | None
+
+
+@dataclass(frozen=True)
+class SetupView:
+    """A setup as OpenML's documents show it: its flow and every parameter value."""
+
+    id: int
+    flow_id: int
+    values: list[SetupValue]
+
+
+def setup_view(session: Session, setup_id: int) -> SetupView:
+    """A setup with its parameter values.
+
+    Raises:
+        NotFound: no setup has this id.
+    """
+    setup = session.get(Setup, setup_id)
+    if setup is None:
+        raise NotFound(f"setup {setup_id} not found")
+    return _setup_view(session, setup)
+
+
+def list_setup_views(
+    session: Session,
+    *,
+    flow_ids: tuple[int, ...] = (),
+    setup_ids: tuple[int, ...] = (),
+    limit: int = 100,
+    offset: int = 0,
+) -> list[SetupView]:
+    """Setups by id with their parameter values, optionally of some flows or with some ids."""
+    rows = list_setups(session, flow_ids=flow_ids, setup_ids=setup_ids, limit=limit, offset=offset)
+    return [_setup_view(session, setup) for setup in rows]
+
+
+def _setup_view(session: Session, setup: Setup) -> SetupView:
+    known = subflows(session, setup.flow_id)
+    declared = {
+        (flow_id, p["name"]): (index, p)
+        for flow_id, flow in known.items()
+        for index, p in enumerate(flow.parameters)
+    }
+    values = []
+    for setting in setup_parameters(session, setup.id):
+        index, meta = declared.get((setting.flow_id, setting.name), (0, {}))
+        values.append(
+            SetupValue(
+                flow_id=setting.flow_id,
+                flow_name=known[setting.flow_id].name,
+                position=index,
+                name=setting.name,
+                data_type=meta.get("data_type") or None,
+                default_value=meta.get("default_value"),
+                value=setting.value,
+            )
+        )
+    return SetupView(id=setup.id, flow_id=setup.flow_id, values=values)
 
 
 def delete_flow(session: Session, actor: Actor, flow_id: int) -> None:

@@ -29,7 +29,7 @@ from mlhive.server.services.experiments import flows, tasks
 from mlhive.server.services.tagging import RUN_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
-from mlhive.wire.runs import RunCreate
+from mlhive.wire.runs import RunCreate, RunPage, RunSummary
 
 EVALUATE_JOB = "evaluate_run"
 
@@ -154,6 +154,21 @@ def get(session: Session, actor: Actor | None, run_id: int) -> Run:
     return run
 
 
+@dataclass(frozen=True)
+class RunOrigin:
+    """Who uploaded a run, and the setup string the uploader's software wrote: what OpenML's
+    run documents show besides the wire description."""
+
+    uploader_id: int
+    setup_string: str
+
+
+def origin(session: Session, actor: Actor | None, run_id: int) -> RunOrigin:
+    """The origin of a run the actor may see (NotFound as :func:`get`)."""
+    run = get(session, actor, run_id)
+    return RunOrigin(uploader_id=run.uploader_id, setup_string=run.setup_string)
+
+
 def visible_runs(actor: Actor | None) -> ColumnElement[bool]:
     """Runs on tasks over datasets the actor may see (as SQL, for lists)."""
     if actor is not None and actor.is_admin:
@@ -218,20 +233,30 @@ def list_page(session: Session, q: RunQuery, actor: Actor | None) -> tuple[list[
     return rows, rows[-1].id if len(rows) == q.limit else None
 
 
+def summaries(session: Session, q: RunQuery, actor: Actor | None) -> RunPage:
+    """One page of runs as wire summaries, with their tags."""
+    rows, next_cursor = list_page(session, q, actor)
+    tags = tags_of(session, [r.id for r in rows])
+    items = [
+        RunSummary(
+            id=r.id,
+            task_id=r.task_id,
+            flow_id=r.flow_id,
+            flow_name=r.flow.name,
+            setup_id=r.setup_id,
+            uploader=r.uploader.name,
+            upload_time=r.upload_time,
+            state=r.state,
+            tags=tags[r.id],
+        )
+        for r in rows
+    ]
+    return RunPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
+
+
 def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     """Tags of many runs in one query."""
     return RUN_TAGS.of(session, ids)
-
-
-def add_tag(session: Session, actor: Actor, run_id: int, tag: str) -> list[str]:
-    """Tag a run (anyone with a key)."""
-    return RUN_TAGS.add(session, actor, get(session, actor, run_id).id, tag)
-
-
-def remove_tag(session: Session, actor: Actor, run_id: int, tag: str) -> list[str]:
-    """Untag a run: its tagger, the run's uploader or an admin may."""
-    item = get(session, actor, run_id)
-    return RUN_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
 
 
 def delete_run(session: Session, actor: Actor, run_id: int) -> None:

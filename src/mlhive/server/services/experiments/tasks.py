@@ -252,6 +252,34 @@ def describe(task: Task, tags: list[str]) -> TaskOut:
     )
 
 
+@dataclass(frozen=True)
+class TaskView:
+    """A task as OpenML's documents show it: the wire description and the evaluation measures
+    its creator declared (none: the description lists the task type's defaults instead)."""
+
+    out: TaskOut
+    declared_measures: list[str]
+
+
+def view(session: Session, actor: Actor | None, task_id: int) -> TaskView:
+    """A task the actor may see, for OpenML's documents (NotFound as :func:`get`)."""
+    return _views(session, [get(session, actor, task_id)])[0]
+
+
+def list_views(session: Session, q: TaskQuery, actor: Actor | None) -> list[TaskView]:
+    """One page of tasks for OpenML's lists (which page by offset: no cursor)."""
+    rows, _ = list_page(session, q, actor)
+    return _views(session, rows)
+
+
+def _views(session: Session, rows: list[Task]) -> list[TaskView]:
+    tags = tags_of(session, [task.id for task in rows])
+    return [
+        TaskView(describe(task, tags[task.id]), list(task.evaluation_measures or []))
+        for task in rows
+    ]
+
+
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
     if actor is not None and actor.is_admin:
         return true()
@@ -294,17 +322,6 @@ def list_page(session: Session, q: TaskQuery, actor: Actor | None) -> tuple[list
     """One page of tasks and the cursor (last id) of the next page, if any."""
     rows = list(session.scalars(query(q, actor)))
     return rows, rows[-1].id if len(rows) == q.limit else None
-
-
-def add_tag(session: Session, actor: Actor, task_id: int, tag: str) -> list[str]:
-    """Tag a task (anyone with a key)."""
-    return TASK_TAGS.add(session, actor, get(session, actor, task_id).id, tag)
-
-
-def remove_tag(session: Session, actor: Actor, task_id: int, tag: str) -> list[str]:
-    """Untag a task: its tagger, the task's uploader or an admin may."""
-    item = get(session, actor, task_id)
-    return TASK_TAGS.remove(session, actor, item.id, item.uploader_id, tag)
 
 
 def delete_task(session: Session, actor: Actor, task_id: int) -> None:
