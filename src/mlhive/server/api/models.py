@@ -207,9 +207,10 @@ def download(
         manifest = content.manifest_of(hive.store, commit)
         if filename not in content.files_of(manifest, commit):
             raise NotFound(f"commit {commit.sha[:12]} has no file {filename!r}")
-    if filename == content.EXPORT_NAME:
-        assert commit.onnx_sha256 is not None
-        return send_blob(request, hive.store, commit.onnx_sha256, filename, MEDIA[filename])
+    # files_of lists the export only once it exists, so an export name here has its blob.
+    export = commit.onnx_sha256 if filename == content.EXPORT_NAME else None
+    if export is not None:
+        return send_blob(request, hive.store, export, filename, MEDIA[filename])
     if filename in manifest.files:
         return send_blob(
             request, hive.store, manifest.files[filename].sha256, filename, MEDIA[filename]

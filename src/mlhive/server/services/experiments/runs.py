@@ -4,17 +4,15 @@ from the uploader."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
 from sqlalchemy import ColumnElement, Select, delete, exists, select, true
 from sqlalchemy.orm import Session
 
-from mlhive.formats.tables import FormatError, read_table, write_parquet
+from mlhive.formats.tables import FormatError, read_table
 from mlhive.server.config import Settings
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset
@@ -53,17 +51,6 @@ def _format_of(upload: UploadedFile, what: str) -> str:
         code=ErrorCode.UNSUPPORTED_FORMAT,
         field=what,
     )
-
-
-def _put_table(store: BlobStore, scratch: Path, table: pa.Table) -> BlobInfo:
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".parquet", delete=False) as tmp:
-        path = Path(tmp.name)
-    try:
-        write_parquet(table, path)
-        return store.put_file(path, move=True)
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def _checked_predictions(store: BlobStore, task: Task, upload: UploadedFile) -> pa.Table:
@@ -111,11 +98,10 @@ def submit(
     scratch = settings.data_dir / "tmp"
     stored: dict[str, BlobInfo] = {}
     if body.error_message is None and predictions is not None:
-        stored["predictions"] = _put_table(
-            store, scratch, _checked_predictions(store, task, predictions)
-        )
+        checked = _checked_predictions(store, task, predictions)
+        stored["predictions"] = blobs.store_table(store, checked, scratch)
     if trace is not None:
-        stored["trace"] = _put_table(store, scratch, _checked_trace(trace))
+        stored["trace"] = blobs.store_table(store, _checked_trace(trace), scratch)
     for info in stored.values():
         blobs.remember_blob(session, info)
     setup = flows.setup_for(session, flow.id, resolved)
