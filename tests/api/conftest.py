@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.forge import Push
 from tests.conftest import UserKey
 
 CSV = (
@@ -41,6 +42,27 @@ def upload(http: TestClient) -> Upload:
             "/api/datasets",
             files={"file": (filename, body)},
             data={"metadata": json.dumps(meta)},
+            headers=user.headers if user else {},
+        )
+
+    return post
+
+
+@pytest.fixture
+def push(http: TestClient) -> Push:
+    """``push(user, "alice/net", content, filename="model.safetensors", **metadata)``."""
+
+    def post(
+        user: UserKey | None,
+        repo: str,
+        content: bytes,
+        filename: str = "model.safetensors",
+        **metadata: Any,
+    ) -> httpx.Response:
+        return http.post(
+            f"/api/models/{repo}/commits",
+            files={"file": (filename, content)},
+            data={"metadata": json.dumps(metadata)},
             headers=user.headers if user else {},
         )
 

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from safetensors.numpy import load
 
 from mlhive.server.wiring import Hive
+from tests.api.forge import Push, make_repo, random_tensors, tensors_bytes
 from tests.conftest import UserKey
-from tests.forge.conftest import Push, make_repo, random_tensors, tensors_bytes
 
 N_TENSORS = 100
 SIZE = 10_000  # float32 entries: 40 kB per tensor, 4 MB per checkpoint

@@ -9,8 +9,8 @@ import numpy as np
 from fastapi.testclient import TestClient
 from safetensors.numpy import load
 
+from tests.api.forge import Push, make_repo, random_tensors, tensors_bytes
 from tests.conftest import UserKey
-from tests.forge.conftest import Push, make_repo, random_tensors, tensors_bytes
 
 
 def _merge(

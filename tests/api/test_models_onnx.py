@@ -16,8 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tests.api.experiments import CLASSIFICATION_CSV, REGRESSION_CSV, create_task, publish
+from tests.api.forge import Push, make_repo, skops_bytes
 from tests.conftest import UserKey
-from tests.forge.conftest import Push, make_repo, skops_bytes
 
 
 def _export(http: TestClient, repo: str) -> tuple[dict[str, Any], bytes]:

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from onnx import TensorProto, helper
 from sklearn.base import BaseEstimator
 
+from tests.api.forge import Push, make_repo, tensors_bytes
 from tests.conftest import UserKey
-from tests.forge.conftest import Push, make_repo, tensors_bytes
 
 
 class Touch:

@@ -14,8 +14,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
+from tests.api.forge import Push, make_repo, skops_bytes
 from tests.conftest import UserKey
-from tests.forge.conftest import Push, make_repo, skops_bytes
 
 FRAME = pd.read_csv(io.StringIO(CLASSIFICATION_CSV))
 X, Y = FRAME[["x1", "x2"]], FRAME["label"].astype(str)

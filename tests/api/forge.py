@@ -1,14 +1,12 @@
-"""Helpers for forge tests: repositories, pushes of tensors and estimators over the real API."""
+"""Helpers for model-forge tests: repositories, tensors and estimators to push over the API."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 from safetensors.numpy import save
 
@@ -34,27 +32,6 @@ def make_repo(http: TestClient, user: UserKey, name: str = "net", **fields: Any)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
-
-
-@pytest.fixture
-def push(http: TestClient) -> Push:
-    """``push(user, "alice/net", content, filename="model.safetensors", **metadata)``."""
-
-    def post(
-        user: UserKey | None,
-        repo: str,
-        content: bytes,
-        filename: str = "model.safetensors",
-        **metadata: Any,
-    ) -> httpx.Response:
-        return http.post(
-            f"/api/models/{repo}/commits",
-            files={"file": (filename, content)},
-            data={"metadata": json.dumps(metadata)},
-            headers=user.headers if user else {},
-        )
-
-    return post
 
 
 def random_tensors(n: int = 10, size: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:

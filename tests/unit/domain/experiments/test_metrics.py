@@ -15,7 +15,7 @@ import sklearn.metrics as skm
 
 from mlhive.server.domain.experiments.metrics import MEASURES, Evaluation, evaluate, measures_for
 from mlhive.server.domain.experiments.predictions import ValidPredictions, validate_predictions
-from tests.unit.domain.test_predictions import make_predictions, make_splits
+from tests.unit.domain.experiments.test_predictions import make_predictions, make_splits
 
 BINARY = ("no", "yes")
 THREE = ("a", "b", "c")
