@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.queries import datasets as q
+from mlhive.server.db.queries import datasets as queries
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.access import Actor
 from mlhive.server.services.datasets.catalog import tags_of
@@ -63,9 +63,9 @@ def summaries(session: Session, actor: Actor | None, search: DatasetSearch) -> D
         InvalidInput: an unknown sort key, a cursor this server did not issue (or issued
             for another sort order), or a limit outside 1..10000.
     """
-    rows, next_cursor = q.list_page(session, search, actor)
+    rows, next_cursor = queries.list_page(session, search, actor)
     ids = [row.id for row in rows]
-    tags, qualities = tags_of(session, ids), q.qualities_of(session, ids)
+    tags, qualities = tags_of(session, ids), queries.qualities_of(session, ids)
     items = [_summary(row, tags[row.id], qualities[row.id]) for row in rows]
     return DatasetPage(items=items, next_cursor=next_cursor)
 
@@ -76,8 +76,8 @@ def entries(session: Session, actor: Actor | None, search: DatasetSearch) -> lis
     Raises:
         InvalidInput: as :func:`summaries`.
     """
-    rows, _ = q.list_page(session, search, actor)
-    qualities = q.qualities_of(session, [row.id for row in rows])
+    rows, _ = queries.list_page(session, search, actor)
+    qualities = queries.qualities_of(session, [row.id for row in rows])
     return [
         DatasetEntry(
             id=row.id,
@@ -96,7 +96,7 @@ def qualities_of(
     session: Session, dataset_ids: Sequence[int]
 ) -> dict[int, dict[str, float | None]]:
     """The qualities lists show (instances, features, classes, ...) of many datasets at once."""
-    return q.qualities_of(session, dataset_ids)
+    return queries.qualities_of(session, dataset_ids)
 
 
 def _summary(row: Dataset, tags: list[str], qualities: dict[str, float | None]) -> DatasetSummary:
