@@ -23,51 +23,51 @@ def build_router(kind: Kind, prefix: str) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=["suites and studies"])
 
     @router.post("", status_code=status.HTTP_201_CREATED, name=f"create_{kind}")
-    def create(body: CollectionCreate, actor: RequiredActor, h: HiveDep) -> CollectionOut:
-        with write(h) as session:
+    def create(body: CollectionCreate, actor: RequiredActor, hive: HiveDep) -> CollectionOut:
+        with write(hive) as session:
             return studies.describe(session, studies.create(session, actor, kind, body))
 
     @router.get("", name=f"list_{kind}")
     def list_all(
         actor: MaybeActor,
-        h: HiveDep,
+        hive: HiveDep,
         status: Literal["in_preparation", "active", "deactivated"] | None = None,
     ) -> list[CollectionOut]:
-        with read(h) as session:
+        with read(hive) as session:
             rows = studies.list_all(session, actor, kind, status)
             return [studies.describe(session, row) for row in rows]
 
     @router.get("/{ref}", name=f"get_{kind}")
-    def get(ref: str, actor: MaybeActor, h: HiveDep) -> CollectionOut:
+    def get(ref: str, actor: MaybeActor, hive: HiveDep) -> CollectionOut:
         """By id or alias."""
-        with read(h) as session:
+        with read(hive) as session:
             return studies.describe(session, studies.get(session, actor, kind, ref))
 
     @router.post("/{ref}/attach", name=f"attach_{kind}")
     def attach(
-        ref: str, body: CollectionMembers, actor: RequiredActor, h: HiveDep
+        ref: str, body: CollectionMembers, actor: RequiredActor, hive: HiveDep
     ) -> CollectionOut:
-        with write(h) as session:
+        with write(hive) as session:
             return studies.describe(session, studies.attach(session, actor, kind, ref, body.ids))
 
     @router.post("/{ref}/detach", name=f"detach_{kind}")
     def detach(
-        ref: str, body: CollectionMembers, actor: RequiredActor, h: HiveDep
+        ref: str, body: CollectionMembers, actor: RequiredActor, hive: HiveDep
     ) -> CollectionOut:
-        with write(h) as session:
+        with write(hive) as session:
             return studies.describe(session, studies.detach(session, actor, kind, ref, body.ids))
 
     @router.post("/{ref}/status", name=f"status_{kind}")
     def set_status(
-        ref: str, body: CollectionStatusUpdate, actor: RequiredActor, h: HiveDep
+        ref: str, body: CollectionStatusUpdate, actor: RequiredActor, hive: HiveDep
     ) -> CollectionOut:
-        with write(h) as session:
+        with write(hive) as session:
             collection = studies.set_status(session, actor, kind, ref, body.status)
             return studies.describe(session, collection)
 
     @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT, name=f"delete_{kind}")
-    def delete(ref: str, actor: RequiredActor, h: HiveDep) -> Response:
-        with write(h) as session:
+    def delete(ref: str, actor: RequiredActor, hive: HiveDep) -> Response:
+        with write(hive) as session:
             studies.delete_collection(session, actor, kind, ref)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -14,17 +14,17 @@ router = APIRouter(tags=["system"])
 
 
 @router.get("/health")
-def health(h: HiveDep) -> Health:
+def health(hive: HiveDep) -> Health:
     """Liveness and readiness: the database answers and the store is configured."""
-    with read(h) as session:
+    with read(hive) as session:
         session.execute(text("SELECT 1"))
     return Health(
-        status="ok", version=__version__, database=h.engine.dialect.name, storage=h.store.url
+        status="ok", version=__version__, database=hive.engine.dialect.name, storage=hive.store.url
     )
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: int, h: HiveDep) -> JobOut:
+def get_job(job_id: int, hive: HiveDep) -> JobOut:
     """The state of a background job (e.g. a dataset's processing)."""
-    with read(h) as session:
+    with read(hive) as session:
         return JobOut.model_validate(queue.get_job(session, job_id))

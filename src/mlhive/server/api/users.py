@@ -12,9 +12,9 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_user(body: UserCreate, actor: RequiredActor, h: HiveDep) -> NewApiKey:
+def create_user(body: UserCreate, actor: RequiredActor, hive: HiveDep) -> NewApiKey:
     """Create a user and its first API key (administrators only)."""
-    with write(h) as session:
+    with write(hive) as session:
         accounts.require_admin(actor)
         user = accounts.create_user(session, body.name, is_admin=body.is_admin)
         key, secret = accounts.issue_key(session, user, "initial")
@@ -24,24 +24,24 @@ def create_user(body: UserCreate, actor: RequiredActor, h: HiveDep) -> NewApiKey
 
 
 @router.get("/me")
-def me(actor: RequiredActor, h: HiveDep) -> UserOut:
+def me(actor: RequiredActor, hive: HiveDep) -> UserOut:
     """The user the API key belongs to."""
-    with read(h) as session:
+    with read(hive) as session:
         return UserOut.model_validate(accounts.user_by_id(session, actor.id))
 
 
 @router.get("/me/keys")
-def my_keys(actor: RequiredActor, h: HiveDep) -> list[ApiKeyOut]:
+def my_keys(actor: RequiredActor, hive: HiveDep) -> list[ApiKeyOut]:
     """The caller's API keys (secrets are never shown again)."""
-    with read(h) as session:
+    with read(hive) as session:
         keys = accounts.list_keys(session, actor.id)
         return [ApiKeyOut.model_validate(k) for k in keys]
 
 
 @router.post("/me/keys", status_code=status.HTTP_201_CREATED)
-def new_key(body: ApiKeyCreate, actor: RequiredActor, h: HiveDep) -> NewApiKey:
+def new_key(body: ApiKeyCreate, actor: RequiredActor, hive: HiveDep) -> NewApiKey:
     """Issue another key for the caller."""
-    with write(h) as session:
+    with write(hive) as session:
         user = accounts.user_by_id(session, actor.id)
         key, secret = accounts.issue_key(session, user, body.label)
         return NewApiKey(
@@ -50,14 +50,14 @@ def new_key(body: ApiKeyCreate, actor: RequiredActor, h: HiveDep) -> NewApiKey:
 
 
 @router.delete("/me/keys/{key_id}")
-def revoke_key(key_id: int, actor: RequiredActor, h: HiveDep) -> ApiKeyOut:
+def revoke_key(key_id: int, actor: RequiredActor, hive: HiveDep) -> ApiKeyOut:
     """Revoke a key; requests with it fail from now on."""
-    with write(h) as session:
+    with write(hive) as session:
         return ApiKeyOut.model_validate(accounts.revoke_key(session, actor, key_id))
 
 
 @router.get("/{name}")
-def get_user(name: str, h: HiveDep) -> UserOut:
+def get_user(name: str, hive: HiveDep) -> UserOut:
     """A user's public profile."""
-    with read(h) as session:
+    with read(hive) as session:
         return UserOut.model_validate(accounts.get_user(session, name))

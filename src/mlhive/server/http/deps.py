@@ -17,26 +17,26 @@ from mlhive.server.wiring import Hive
 from mlhive.wire.errors import ErrorCode
 
 
-def hive(request: Request) -> Hive:
+def get_hive(request: Request) -> Hive:
     """The application's wiring (built once by create_app)."""
     state: Hive = request.app.state.hive
     return state
 
 
-HiveDep = Annotated[Hive, Depends(hive)]
+HiveDep = Annotated[Hive, Depends(get_hive)]
 
 
 @contextmanager
-def write(h: Hive) -> Iterator[Session]:
+def write(hive: Hive) -> Iterator[Session]:
     """One read-write transaction, committed before the response is built."""
-    with transaction(h.sessions) as session:
+    with transaction(hive.sessions) as session:
         yield session
 
 
 @contextmanager
-def read(h: Hive) -> Iterator[Session]:
+def read(hive: Hive) -> Iterator[Session]:
     """One read-only transaction (never takes SQLite's write lock)."""
-    with transaction(h.read_sessions) as session:
+    with transaction(hive.read_sessions) as session:
         yield session
 
 
@@ -52,25 +52,25 @@ def bearer_key(authorization: str | None) -> str | None:
     return key.strip()
 
 
-def actor_for_key(h: Hive, api_key: str | None) -> Actor | None:
+def actor_for_key(hive: Hive, api_key: str | None) -> Actor | None:
     """Resolve an API key to the acting user (None when no key was given)."""
     if api_key is None:
         return None
-    with read(h) as session:
+    with read(hive) as session:
         user = accounts.authenticate(session, api_key)
         return Actor(id=user.id, name=user.name, is_admin=user.is_admin)
 
 
 def optional_actor(
-    h: HiveDep, authorization: Annotated[str | None, Header()] = None
+    hive: HiveDep, authorization: Annotated[str | None, Header()] = None
 ) -> Actor | None:
     """The caller, or None for anonymous reads."""
-    return actor_for_key(h, bearer_key(authorization))
+    return actor_for_key(hive, bearer_key(authorization))
 
 
-def required_actor(h: HiveDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+def required_actor(hive: HiveDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
     """The caller; every write needs an API key."""
-    actor = optional_actor(h, authorization)
+    actor = optional_actor(hive, authorization)
     if actor is None:
         raise Unauthenticated("this request needs an API key (Authorization: Bearer <key>)")
     return actor
