@@ -13,6 +13,7 @@ from mlhive.server.api.params import parse_form_json, quality_ranges
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
+from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.datasets import catalog, files, listing
 from mlhive.wire.datasets import (
     DatasetCreate,
@@ -57,7 +58,7 @@ def list_datasets(
     sort: str = "id",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     cursor: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> DatasetPage:
     """List datasets the caller may see; follow ``next_cursor`` for the next page."""
     search = listing.DatasetSearch(
@@ -77,7 +78,7 @@ def list_datasets(
 
 
 @router.get("/{dataset_id}")
-def get_dataset(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> DatasetOut:
+def get_dataset(dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> DatasetOut:
     """A dataset's description."""
     with read(hive) as session:
         return catalog.describe(session, catalog.get(session, actor, dataset_id))
@@ -85,7 +86,7 @@ def get_dataset(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> DatasetOut
 
 @router.patch("/{dataset_id}")
 def edit_dataset(
-    dataset_id: int, body: DatasetUpdate, actor: RequiredActor, hive: HiveDep
+    dataset_id: ObjectId, body: DatasetUpdate, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """Edit descriptive metadata (owner or admin); the previous values stay in the history."""
     with write(hive) as session:
@@ -94,7 +95,7 @@ def edit_dataset(
 
 
 @router.get("/{dataset_id}/history")
-def dataset_history(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[HistoryEntry]:
+def dataset_history(dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> list[HistoryEntry]:
     """Every metadata edit and status change, oldest first."""
     with read(hive) as session:
         return catalog.history(session, actor, dataset_id)
@@ -102,7 +103,7 @@ def dataset_history(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[H
 
 @router.post("/{dataset_id}/status")
 def change_status(
-    dataset_id: int, body: StatusUpdate, actor: RequiredActor, hive: HiveDep
+    dataset_id: ObjectId, body: StatusUpdate, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """Activate or deactivate a dataset (OpenML's transitions)."""
     with write(hive) as session:
@@ -112,7 +113,7 @@ def change_status(
 
 @router.post("/{dataset_id}/fork", status_code=status.HTTP_201_CREATED)
 def fork_dataset(
-    dataset_id: int, body: ForkRequest, actor: RequiredActor, hive: HiveDep
+    dataset_id: ObjectId, body: ForkRequest, actor: RequiredActor, hive: HiveDep
 ) -> DatasetOut:
     """A new dataset owned by the caller, with this version's data."""
     with write(hive) as session:
@@ -124,7 +125,7 @@ router.include_router(tag_routes("dataset"))
 
 
 @router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_dataset(dataset_id: int, actor: RequiredActor, hive: HiveDep) -> Response:
+def delete_dataset(dataset_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> Response:
     """Delete a dataset (owner or admin) that nothing depends on."""
     with write(hive) as session:
         catalog.delete_dataset(session, actor, dataset_id)
@@ -132,7 +133,7 @@ def delete_dataset(dataset_id: int, actor: RequiredActor, hive: HiveDep) -> Resp
 
 
 @router.get("/{dataset_id}/features")
-def get_features(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[FeatureOut]:
+def get_features(dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> list[FeatureOut]:
     """Per-column summaries (empty until processing is done)."""
     with read(hive) as session:
         rows = files.features(session, actor, dataset_id)
@@ -140,7 +141,9 @@ def get_features(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> list[Feat
 
 
 @router.get("/{dataset_id}/qualities")
-def get_qualities(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> dict[str, float | None]:
+def get_qualities(
+    dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep
+) -> dict[str, float | None]:
     """OpenML's meta-features of the dataset (empty until processing is done)."""
     with read(hive) as session:
         return files.qualities(session, actor, dataset_id)
@@ -148,7 +151,7 @@ def get_qualities(dataset_id: int, actor: MaybeActor, hive: HiveDep) -> dict[str
 
 @router.get("/{dataset_id}/data", response_model=None)
 def download(
-    dataset_id: int,
+    dataset_id: ObjectId,
     request: Request,
     actor: MaybeActor,
     hive: HiveDep,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
+from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import FlowCreate, FlowOut, FlowSummary, SetupOut
 
@@ -39,7 +40,7 @@ def list_flows(
     tag: str | None = None,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[FlowSummary]:
     """List flows, oldest first."""
     with read(hive) as session:
@@ -47,7 +48,7 @@ def list_flows(
 
 
 @router.get("/flows/{flow_id}")
-def get_flow(flow_id: int, hive: HiveDep) -> FlowOut:
+def get_flow(flow_id: ObjectId, hive: HiveDep) -> FlowOut:
     """A flow with its components, recursively."""
     with read(hive) as session:
         return flows.describe(session, flows.get(session, flow_id))
@@ -57,7 +58,7 @@ router.include_router(tag_routes("flow", "/flows"))
 
 
 @router.get("/setups/{setup_id}")
-def get_setup(setup_id: int, hive: HiveDep) -> SetupOut:
+def get_setup(setup_id: ObjectId, hive: HiveDep) -> SetupOut:
     """A setup: a flow and the value of every parameter of it and its components."""
     with read(hive) as session:
         return flows.describe_setup(session, setup_id)

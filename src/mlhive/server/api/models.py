@@ -22,6 +22,7 @@ from mlhive.server.domain.forge.cards import card_markdown
 from mlhive.server.domain.forge.tensors import checkout_size
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
+from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.forge import commits as models_commits
 from mlhive.server.services.forge import content, repos
 from mlhive.server.services.forge import merges as models_merge
@@ -86,7 +87,7 @@ def list_repos(
     hive: HiveDep,
     owner: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> list[RepoOut]:
     """Repositories the caller may see."""
     with read(hive) as session:
@@ -287,7 +288,9 @@ def merge(
 
 
 @router.get(REPO + "/merges/{merge_id}")
-def get_merge(owner: str, name: str, merge_id: int, actor: MaybeActor, hive: HiveDep) -> MergeOut:
+def get_merge(
+    owner: str, name: str, merge_id: ObjectId, actor: MaybeActor, hive: HiveDep
+) -> MergeOut:
     """A merge's state and, once done, its commit."""
     with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
@@ -324,7 +327,7 @@ def list_requests(
 
 @router.get(REPO + "/merge-requests/{number}")
 def get_request(
-    owner: str, name: str, number: int, actor: MaybeActor, hive: HiveDep
+    owner: str, name: str, number: ObjectId, actor: MaybeActor, hive: HiveDep
 ) -> MergeRequestOut:
     """A merge request with its evaluation, verdict and comments."""
     with read(hive) as session:
@@ -336,7 +339,12 @@ def get_request(
 
 @router.post(REPO + "/merge-requests/{number}/comments", status_code=status.HTTP_201_CREATED)
 def add_comment(
-    owner: str, name: str, number: int, body: CommentCreate, actor: RequiredActor, hive: HiveDep
+    owner: str,
+    name: str,
+    number: ObjectId,
+    body: CommentCreate,
+    actor: RequiredActor,
+    hive: HiveDep,
 ) -> CommentOut:
     """Comment on a request, or reply in a review thread."""
     with write(hive) as session:
@@ -356,7 +364,7 @@ def add_comment(
 
 @router.post(REPO + "/merge-requests/{number}/merge")
 def merge_request(
-    owner: str, name: str, number: int, actor: RequiredActor, hive: HiveDep
+    owner: str, name: str, number: ObjectId, actor: RequiredActor, hive: HiveDep
 ) -> MergeRequestOut:
     """Merge a request the rules allow (owner only)."""
     with write(hive) as session:
@@ -368,7 +376,7 @@ def merge_request(
 
 @router.post(REPO + "/merge-requests/{number}/close")
 def close_request(
-    owner: str, name: str, number: int, actor: RequiredActor, hive: HiveDep
+    owner: str, name: str, number: ObjectId, actor: RequiredActor, hive: HiveDep
 ) -> MergeRequestOut:
     """Close a request without merging."""
     with write(hive) as session:
@@ -380,7 +388,7 @@ def close_request(
 
 @router.post(REPO + "/merge-requests/{number}/evaluate", status_code=status.HTTP_202_ACCEPTED)
 def reevaluate(
-    owner: str, name: str, number: int, actor: RequiredActor, hive: HiveDep
+    owner: str, name: str, number: ObjectId, actor: RequiredActor, hive: HiveDep
 ) -> MergeRequestOut:
     """Evaluate again against the branches' current heads (author or owner)."""
     with write(hive) as session:

@@ -11,6 +11,7 @@ from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
+from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.experiments import evaluations, runs, scoring
 from mlhive.server.services.experiments.runs import UploadedFile
 from mlhive.wire.runs import (
@@ -23,7 +24,7 @@ from mlhive.wire.runs import (
 )
 
 router = APIRouter(tags=["runs"])
-Ids = Annotated[list[int], Query()]
+Ids = Annotated[list[ObjectId], Query()]
 
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED)
@@ -58,10 +59,10 @@ def list_runs(
     setup: Ids = [],
     uploader: str | None = None,
     tag: str | None = None,
-    study: int | None = None,
+    study: ObjectId | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    cursor: int | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: ObjectId | None = None,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> RunPage:
     """List runs (filter by task, flow, setup, uploader, tag, study)."""
     query = runs.RunQuery(
@@ -97,14 +98,16 @@ def compare_runs(
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: int, actor: MaybeActor, hive: HiveDep) -> RunOut:
+def get_run(run_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> RunOut:
     """A run with its parameter values, timings and the server's evaluations."""
     with read(hive) as session:
         return scoring.describe(session, runs.get(session, actor, run_id))
 
 
 @router.get("/runs/{run_id}/predictions", response_model=None)
-def get_predictions(run_id: int, request: Request, actor: MaybeActor, hive: HiveDep) -> Response:
+def get_predictions(
+    run_id: ObjectId, request: Request, actor: MaybeActor, hive: HiveDep
+) -> Response:
     """The run's predictions as Parquet."""
     with read(hive) as session:
         run = runs.get(session, actor, run_id)
@@ -121,7 +124,7 @@ def get_predictions(run_id: int, request: Request, actor: MaybeActor, hive: Hive
 
 
 @router.get("/runs/{run_id}/trace", response_model=None)
-def get_trace(run_id: int, request: Request, actor: MaybeActor, hive: HiveDep) -> Response:
+def get_trace(run_id: ObjectId, request: Request, actor: MaybeActor, hive: HiveDep) -> Response:
     """The run's hyper-parameter optimisation trace as Parquet."""
     with read(hive) as session:
         sha = runs.get(session, actor, run_id).trace_sha256
@@ -136,7 +139,7 @@ router.include_router(tag_routes("run", "/runs"))
 
 
 @router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_run(run_id: int, actor: RequiredActor, hive: HiveDep) -> Response:
+def delete_run(run_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> Response:
     """Delete a run (uploader or admin)."""
     with write(hive) as session:
         runs.delete_run(session, actor, run_id)
@@ -153,12 +156,12 @@ def list_evaluations(
     setup: Ids = [],
     run: Ids = [],
     uploader: str | None = None,
-    study: int | None = None,
+    study: ObjectId | None = None,
     sort: Literal["asc", "desc"] | None = None,
     per_fold: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     cursor: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> EvaluationPage:
     """Server-computed evaluations, filtered, optionally sorted by value, paginated."""
     query = evaluations.EvaluationQuery(
@@ -182,7 +185,7 @@ def list_evaluations(
 
 @router.get("/tasks/{task_id}/leaderboard")
 def leaderboard(
-    task_id: int,
+    task_id: ObjectId,
     actor: MaybeActor,
     hive: HiveDep,
     measure: str = "predictive_accuracy",

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from mlhive._version import __version__
 from mlhive.server.http.deps import HiveDep, read
+from mlhive.server.http.params import ObjectId
 from mlhive.server.jobs import queue
 from mlhive.wire.common import Health, JobOut
 
@@ -24,7 +25,7 @@ def health(hive: HiveDep) -> Health:
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: int, hive: HiveDep) -> JobOut:
+def get_job(job_id: ObjectId, hive: HiveDep) -> JobOut:
     """The state of a background job (e.g. a dataset's processing)."""
     with read(hive) as session:
         return JobOut.model_validate(queue.get_job(session, job_id))

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from mlhive.server.http.deps import HiveDep, RequiredActor, write
+from mlhive.server.http.params import ObjectId
 from mlhive.server.services import subjects, tagging
 from mlhive.server.services.tagging import TaggableKind
 from mlhive.wire.tasks import TagRequest
@@ -30,7 +31,7 @@ def tag_routes(noun: TaggableKind, prefix: str = "") -> APIRouter:
 
     @router.post(path, name=f"tag_{noun}")
     def add(
-        object_id: Annotated[int, Path(alias=f"{noun}_id")],
+        object_id: Annotated[ObjectId, Path(alias=f"{noun}_id")],
         body: TagRequest,
         actor: RequiredActor,
         hive: HiveDep,
@@ -42,7 +43,7 @@ def tag_routes(noun: TaggableKind, prefix: str = "") -> APIRouter:
 
     @router.delete(path + "/{tag}", name=f"untag_{noun}")
     def remove(
-        object_id: Annotated[int, Path(alias=f"{noun}_id")],
+        object_id: Annotated[ObjectId, Path(alias=f"{noun}_id")],
         tag: str,
         actor: RequiredActor,
         hive: HiveDep,

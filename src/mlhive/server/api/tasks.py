@@ -11,6 +11,7 @@ from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.experiments.procedures import PROCEDURES, to_wire
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
+from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.experiments import tasks
 from mlhive.wire.tasks import EstimationProcedureOut, TaskCreate, TaskOut, TaskPage, TaskType
 
@@ -42,13 +43,13 @@ def list_tasks(
     actor: MaybeActor,
     hive: HiveDep,
     task_type: TaskType | None = None,
-    dataset_id: int | None = None,
+    dataset_id: ObjectId | None = None,
     tag: str | None = None,
     status: Literal["active", "deactivated", "all"] = "active",
     quality: Annotated[list[str], Query(description="dataset quality NAME:LOW..HIGH")] = [],
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    cursor: int | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: ObjectId | None = None,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> TaskPage:
     """List tasks (filter by type, dataset, tag, status and the dataset's qualities)."""
     query = tasks.TaskQuery(
@@ -69,7 +70,7 @@ def list_tasks(
 
 
 @router.get("/tasks/{task_id}")
-def get_task(task_id: int, actor: MaybeActor, hive: HiveDep) -> TaskOut:
+def get_task(task_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> TaskOut:
     """A task's description."""
     with read(hive) as session:
         task = tasks.get(session, actor, task_id)
@@ -78,7 +79,7 @@ def get_task(task_id: int, actor: MaybeActor, hive: HiveDep) -> TaskOut:
 
 @router.get("/tasks/{task_id}/splits", response_model=None)
 def get_splits(
-    task_id: int,
+    task_id: ObjectId,
     request: Request,
     actor: MaybeActor,
     hive: HiveDep,

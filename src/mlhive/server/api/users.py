@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
+from mlhive.server.http.params import ObjectId
 from mlhive.server.services import accounts
 from mlhive.wire.accounts import ApiKeyCreate, ApiKeyOut, NewApiKey, UserCreate, UserOut
 
@@ -50,7 +51,7 @@ def new_key(body: ApiKeyCreate, actor: RequiredActor, hive: HiveDep) -> NewApiKe
 
 
 @router.delete("/me/keys/{key_id}")
-def revoke_key(key_id: int, actor: RequiredActor, hive: HiveDep) -> ApiKeyOut:
+def revoke_key(key_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> ApiKeyOut:
     """Revoke a key; requests with it fail from now on."""
     with write(hive) as session:
         return ApiKeyOut.model_validate(accounts.revoke_key(session, actor, key_id))

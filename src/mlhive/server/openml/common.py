@@ -18,6 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Unauthenticated
+from mlhive.server.domain.limits import storable_id
 from mlhive.server.http.deps import actor_for_key, read, write
 from mlhive.server.openml.errors import OpenMLError
 from mlhive.server.wiring import Hive
@@ -115,11 +116,11 @@ class Filters:
         return self.values.get(name)
 
     def integer(self, name: str, code: int) -> int | None:
-        """A filter that must be a non-negative integer."""
+        """A filter that must be a natural number the database can store."""
         value = self.values.get(name)
         if value is None:
             return None
-        if not value.isdigit():
+        if not storable_id(value):
             raise OpenMLError(code, f"{name} must be a natural number, not {value!r}")
         return int(value)
 
@@ -129,7 +130,7 @@ class Filters:
         if value is None:
             return ()
         items = [item for item in value.split(",") if item]
-        if not items or not all(item.isdigit() for item in items):
+        if not items or not all(storable_id(item) for item in items):
             raise OpenMLError(code, f"{name} must be comma-separated ids, not {value!r}")
         return tuple(int(item) for item in items)
 

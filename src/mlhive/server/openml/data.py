@@ -6,12 +6,13 @@ import xml.etree.ElementTree as ET
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import descriptions, xmlio
 from mlhive.server.openml.common import (
     Filters,
@@ -32,7 +33,6 @@ from mlhive.server.wiring import Hive
 from mlhive.wire.datasets import DatasetOut, parse_quality_range
 
 router = APIRouter()
-Id = Annotated[int, Path(ge=1)]
 
 LIST_FILTERS = (
     "tag",
@@ -165,7 +165,7 @@ def quality_names(request: Request) -> Response:
 
 
 @router.get("/data/{dataset_id}")
-def get_data(dataset_id: Id, request: Request) -> Response:
+def get_data(dataset_id: PositiveId, request: Request) -> Response:
     """``data/{id}``: the dataset description (``oml:data_set_description``)."""
     h = hive(request)
     with read(h) as session:
@@ -209,7 +209,7 @@ def get_data(dataset_id: Id, request: Request) -> Response:
 
 
 @router.get("/data/features/{dataset_id}")
-def get_features(dataset_id: Id, request: Request) -> Response:
+def get_features(dataset_id: PositiveId, request: Request) -> Response:
     """``data/features/{id}``: per-column summaries (273 until processed)."""
     h = hive(request)
     with read(h) as session:
@@ -232,7 +232,7 @@ def get_features(dataset_id: Id, request: Request) -> Response:
 
 
 @router.get("/data/qualities/{dataset_id}")
-def get_qualities(dataset_id: Id, request: Request) -> Response:
+def get_qualities(dataset_id: PositiveId, request: Request) -> Response:
     """``data/qualities/{id}``: the dataset's qualities (362/363/364 when there are none)."""
     h = hive(request)
     with read(h) as session:
@@ -276,7 +276,7 @@ async def upload(request: Request) -> Response:
 @router.post("/data/status/update")
 def status_update(
     request: Request,
-    data_id: Annotated[int, Form()],
+    data_id: Annotated[PositiveId, Form()],
     status: Annotated[str, Form()],
 ) -> Response:
     """``POST data/status/update``: activate or deactivate a dataset."""
@@ -316,7 +316,7 @@ async def edit(request: Request) -> Response:
 
 
 @router.post("/data/fork")
-def fork(request: Request, data_id: Annotated[int, Form()]) -> Response:
+def fork(request: Request, data_id: Annotated[PositiveId, Form()]) -> Response:
     """``POST data/fork``: a copy of the dataset owned by the caller."""
     h = hive(request)
     with write(h) as session:
@@ -329,7 +329,7 @@ router.include_router(tag_routes("data", "dataset", hidden=112))
 
 
 @router.delete("/data/{dataset_id}")
-def delete(dataset_id: Id, request: Request) -> Response:
+def delete(dataset_id: PositiveId, request: Request) -> Response:
     """``DELETE data/{id}``: owner or admin, when no task or fork depends on it."""
     h = hive(request)
     with write(h) as session:

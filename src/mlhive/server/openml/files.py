@@ -19,10 +19,8 @@ from collections.abc import Iterator
 from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -31,6 +29,7 @@ from mlhive.formats.tables import write_arff
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.files import send_blob
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml.common import actor, hive, read
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.services.datasets import catalog
@@ -41,13 +40,12 @@ from mlhive.server.services.experiments import runs, tasks
 from mlhive.server.wiring import Hive
 
 router = APIRouter()
-Id = Annotated[int, PathParam(ge=1)]
 ARFF_MEDIA = "text/plain; charset=utf-8"
 PARQUET_MEDIA = "application/vnd.apache.parquet"
 
 
 @router.get("/download/{dataset_id}/{filename}")
-def download_arff(dataset_id: Id, filename: str, request: Request) -> Response:
+def download_arff(dataset_id: PositiveId, filename: str, request: Request) -> Response:
     """The dataset's ARFF file."""
     h = hive(request)
     with read(h) as session:
@@ -95,7 +93,7 @@ def _s3_error(status: int, code: str, message: str, method: str) -> Response:
 
 
 @router.api_route("/parquet/{dataset_id}/{filename}", methods=["GET", "HEAD"])
-def parquet(dataset_id: int, filename: str, request: Request) -> Response:
+def parquet(dataset_id: PositiveId, filename: str, request: Request) -> Response:
     """The dataset's Parquet file, for an anonymous S3 client (public datasets only)."""
     h = hive(request)
     if filename != f"dataset_{dataset_id}.pq":
@@ -128,7 +126,7 @@ def _chunks(h: Hive, sha256: str) -> Iterator[bytes]:
 
 
 @router.get("/splits/{task_id}/{filename}")
-def splits(task_id: Id, filename: str, request: Request) -> Response:
+def splits(task_id: PositiveId, filename: str, request: Request) -> Response:
     """A task's splits as OpenML's ARFF."""
     h = hive(request)
     with read(h) as session, codes(not_found=151):
@@ -137,7 +135,7 @@ def splits(task_id: Id, filename: str, request: Request) -> Response:
 
 
 @router.get("/runs/{run_id}/{filename}")
-def run_file(run_id: Id, filename: str, request: Request) -> Response:
+def run_file(run_id: PositiveId, filename: str, request: Request) -> Response:
     """A run's predictions or trace, rendered as ARFF from the stored table."""
     kind = filename.removesuffix(".arff")
     if kind not in ("predictions", "trace"):

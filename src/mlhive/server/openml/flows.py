@@ -11,11 +11,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import Filters, form_text, hive, read, required, threaded, write
 from mlhive.server.openml.errors import OpenMLError, codes
@@ -26,7 +27,6 @@ from mlhive.server.services.experiments import flows
 from mlhive.wire.flows import FlowCreate, FlowOut
 
 router = APIRouter()
-Id = Annotated[int, Path(ge=1)]
 TEXT_FIELDS = (
     "custom_name",
     "class_name",
@@ -194,7 +194,7 @@ def list_flows(filters: str, request: Request) -> Response:
 
 
 @router.get("/flow/{flow_id}")
-def get_flow(flow_id: Id, request: Request) -> Response:
+def get_flow(flow_id: PositiveId, request: Request) -> Response:
     """``flow/{id}``: the flow with its components, recursively."""
     with read(hive(request)) as session, codes(not_found=181):
         flow = flows.describe(session, flows.get(session, flow_id))
@@ -206,7 +206,7 @@ router.include_router(tag_routes("flow", "flow"))
 
 
 @router.delete("/flow/{flow_id}")
-def delete(flow_id: Id, request: Request) -> Response:
+def delete(flow_id: PositiveId, request: Request) -> Response:
     """``DELETE flow/{id}``: its uploader or an admin, when no run uses it and no flow
     holds it as a component (324 / 328)."""
     with write(hive(request)) as session:

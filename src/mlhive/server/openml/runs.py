@@ -11,14 +11,14 @@ import json
 import math
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from mlhive.server.domain.access import Actor
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import (
     Filters,
@@ -46,7 +46,6 @@ from mlhive.wire.runs import RunCreate, RunOut
 from mlhive.wire.tasks import TASK_TYPE_IDS
 
 router = APIRouter()
-Id = Annotated[int, Path(ge=1)]
 LIST_FILTERS = (
     "run",
     "task",
@@ -166,7 +165,7 @@ def list_runs(filters: str, request: Request) -> Response:
 
 
 @router.get("/run/{run_id}")
-def get_run(run_id: Id, request: Request) -> Response:
+def get_run(run_id: PositiveId, request: Request) -> Response:
     """``run/{id}``: the run, its files and the server's evaluations (with per-fold values)."""
     h = hive(request)
     with read(h) as session:
@@ -237,7 +236,7 @@ def _evaluations(output: ET.Element, out: RunOut) -> None:
 
 
 @router.get("/run/trace/{run_id}")
-def get_trace(run_id: Id, request: Request) -> Response:
+def get_trace(run_id: PositiveId, request: Request) -> Response:
     """``run/trace/{id}``: the hyper-parameter optimisation trace as OpenML's XML."""
     h = hive(request)
     with read(h) as session, codes(not_found=571):
@@ -263,7 +262,7 @@ router.include_router(tag_routes("run", "run"))
 
 
 @router.delete("/run/{run_id}")
-def delete(run_id: Id, request: Request) -> Response:
+def delete(run_id: PositiveId, request: Request) -> Response:
     """``DELETE run/{id}``: its uploader or an admin (not while a study holds it)."""
     with write(hive(request)) as session:
         with codes(not_found=392):

@@ -8,12 +8,12 @@ parameter's position in its flow: ``flow_id * 10000 + position``.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import Filters, form_text, hive, read, threaded
 from mlhive.server.openml.errors import OpenMLError, codes
@@ -24,7 +24,6 @@ from mlhive.server.services.experiments.flows import SetupView
 from mlhive.wire.flows import ParameterSetting
 
 router = APIRouter()
-Id = Annotated[int, Path(ge=1)]
 PARAMETERS_PER_FLOW = 10_000
 
 
@@ -85,7 +84,7 @@ def list_setups(filters: str, request: Request) -> Response:
 
 
 @router.get("/setup/{setup_id}")
-def get_setup(setup_id: Id, request: Request) -> Response:
+def get_setup(setup_id: PositiveId, request: Request) -> Response:
     """``setup/{id}``: the flow and the value of each of its parameters."""
     with read(hive(request)) as session:
         try:

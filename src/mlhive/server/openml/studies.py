@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import descriptions, xmlio
 from mlhive.server.openml.common import (
     Filters,
@@ -155,13 +156,13 @@ def _ids(text: str | None) -> list[int]:
 
 
 @router.post("/study/{study_id}/attach")
-def attach(study_id: int, request: Request, ids: Annotated[str, Form()] = "") -> Response:
+def attach(study_id: PositiveId, request: Request, ids: Annotated[str, Form()] = "") -> Response:
     """``POST study/{id}/attach``: add tasks (suite) or runs (study)."""
     return _members(request, study_id, _ids(ids), "attach")
 
 
 @router.post("/study/{study_id}/detach")
-def detach(study_id: int, request: Request, ids: Annotated[str, Form()] = "") -> Response:
+def detach(study_id: PositiveId, request: Request, ids: Annotated[str, Form()] = "") -> Response:
     """``POST study/{id}/detach``: remove tasks (suite) or runs (study)."""
     return _members(request, study_id, _ids(ids), "detach")
 
@@ -182,7 +183,7 @@ def _members(request: Request, study_id: int, ids: list[int], action: str) -> Re
 
 @router.post("/study/status/update")
 def status_update(
-    request: Request, study_id: Annotated[int, Form()], status: Annotated[str, Form()]
+    request: Request, study_id: Annotated[PositiveId, Form()], status: Annotated[str, Form()]
 ) -> Response:
     """``POST study/status/update``: activate or deactivate a suite or study."""
     if status not in ("active", "deactivated"):
@@ -195,7 +196,7 @@ def status_update(
 
 
 @router.delete("/study/{study_id}")
-def delete(study_id: int, request: Request) -> Response:
+def delete(study_id: PositiveId, request: Request) -> Response:
     """``DELETE study/{id}``: its creator or an admin (members stay)."""
     with write(hive(request)) as session:
         row = find(session, actor(request), str(study_id), 592)

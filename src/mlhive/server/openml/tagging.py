@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.deps import write
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import xmlio
 from mlhive.server.openml.common import actor, hive, required
 from mlhive.server.openml.errors import OpenMLError, codes
@@ -78,7 +79,7 @@ def tag_routes(entity: str, kind: TaggableKind, hidden: int | None = None) -> AP
     @router.post(f"/{entity}/tag", name="tag")
     def tag(
         request: Request,
-        entity_id: Annotated[int, Form(alias=f"{entity}_id")],
+        entity_id: Annotated[PositiveId, Form(alias=f"{entity}_id")],
         tag: Annotated[str, Form()],
     ) -> Response:
         """``POST <entity>/tag``."""
@@ -87,7 +88,7 @@ def tag_routes(entity: str, kind: TaggableKind, hidden: int | None = None) -> AP
     @router.post(f"/{entity}/untag", name="untag")
     def untag(
         request: Request,
-        entity_id: Annotated[int, Form(alias=f"{entity}_id")],
+        entity_id: Annotated[PositiveId, Form(alias=f"{entity}_id")],
         tag: Annotated[str, Form()],
     ) -> Response:
         """``POST <entity>/untag``."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mlhive.server.domain.experiments.procedures import PROCEDURES
+from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import descriptions, xmlio
 from mlhive.server.openml.common import (
     Filters,
@@ -30,7 +30,6 @@ from mlhive.wire.datasets import parse_quality_range
 from mlhive.wire.tasks import TASK_TYPE_IDS, EstimationProcedureOut, TaskCreate
 
 router = APIRouter()
-Id = Annotated[int, Path(ge=1)]
 
 TYPE_NAMES = {
     "supervised_classification": "Supervised Classification",
@@ -144,7 +143,7 @@ def _list_entry(parent: ET.Element, view: TaskView, qualities: dict[str, float |
 
 
 @router.get("/task/{task_id}")
-def get_task(task_id: Id, request: Request) -> Response:
+def get_task(task_id: PositiveId, request: Request) -> Response:
     """``task/{id}``: the task with its inputs (source data, procedure, measures)."""
     h = hive(request)
     with read(h) as session, codes(not_found=151):
@@ -251,7 +250,7 @@ router.include_router(tag_routes("task", "task"))
 
 
 @router.delete("/task/{task_id}")
-def delete(task_id: Id, request: Request) -> Response:
+def delete(task_id: PositiveId, request: Request) -> Response:
     """``DELETE task/{id}``: its creator or an admin, when no run or suite uses it."""
     h = hive(request)
     with write(h) as session:

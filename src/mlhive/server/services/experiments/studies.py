@@ -12,6 +12,7 @@ from mlhive.server.db.tables.experiments import Collection, CollectionRun, Colle
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets.lifecycle import TRANSITIONS
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
+from mlhive.server.domain.limits import storable_id
 from mlhive.server.services.experiments import runs, tasks
 from mlhive.wire.errors import ErrorCode
 from mlhive.wire.studies import CollectionCreate, CollectionOut
@@ -71,7 +72,7 @@ def get(session: Session, actor: Actor | None, kind: str, ref: str | int) -> Col
     text = str(ref)
     stmt = (
         stmt.where(Collection.id == int(text))
-        if text.isdigit()
+        if storable_id(text)
         else stmt.where(Collection.alias == text)
     )
     collection = session.scalar(stmt)
