@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import UserKey
+
 BIG = "99999999999999999999"
 
 REFUSED = {
@@ -62,3 +64,27 @@ def test_the_bounds_are_in_the_openapi_document(http: TestClient) -> None:
     operation = http.get("/api/openapi.json").json()["paths"]["/api/datasets/{dataset_id}"]
     schema = operation["get"]["parameters"][0]["schema"]
     assert (schema["minimum"], schema["maximum"]) == (-(2**31), 2**31 - 1)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/tasks",
+            {
+                "task_type": "supervised_classification",
+                "dataset_id": int(BIG),
+                "estimation_procedure_id": 1,
+            },
+            "dataset_id",
+        ),
+        ("/api/suites", {"name": "s", "task_ids": [int(BIG)]}, "task_ids.0"),
+        ("/api/studies", {"name": "s", "run_ids": [2**31]}, "run_ids.0"),
+    ],
+)
+def test_an_unstorable_id_in_a_body_is_invalid_input_naming_the_field(
+    http: TestClient, alice: UserKey, path: str, body: dict[str, object], field: str
+) -> None:
+    response = http.post(path, json=body, headers=alice.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].split(": ")[0] == field

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mlhive.wire.errors import ErrorCode
+
+MAX_ID = 2**31 - 1
+"""The largest id the server stores (ids are INTEGER columns, 32 bits on PostgreSQL)."""
+StoredId = Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)]
+"""An id in a request body: a number no id can have is invalid input, not a server error."""
 
 
 class WireModel(BaseModel):

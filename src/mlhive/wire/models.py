@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from mlhive.wire.common import WireModel
+from mlhive.wire.common import StoredId, WireModel
 
 Visibility = Literal["public", "private"]
 ModelFormat = Literal["safetensors", "skops", "onnx"]
@@ -117,10 +117,10 @@ class OutputSchema(WireModel):
 class Lineage(WireModel):
     """What the model was trained on: ids of this server's dataset, task and run."""
 
-    dataset_id: int | None = None
-    dataset_version: int | None = None
-    task_id: int | None = None
-    run_id: int | None = None
+    dataset_id: StoredId | None = None
+    dataset_version: StoredId | None = None
+    task_id: StoredId | None = None
+    run_id: StoredId | None = None
 
 
 class BaseModelRef(WireModel):
@@ -203,14 +203,14 @@ class RepoCreate(WireModel):
     name: str = Field(pattern=REPO_NAME_PATTERN)
     description: str = Field(default="", max_length=100_000)
     visibility: Visibility = "public"
-    task_ids: list[int] = Field(default_factory=list, description="tasks that gate merges")
+    task_ids: list[StoredId] = Field(default_factory=list, description="tasks that gate merges")
     rules: list[MergeRule] = Field(default_factory=list)
 
 
 class RepoUpdate(WireModel):
     description: str | None = Field(default=None, max_length=100_000)
     visibility: Visibility | None = None
-    task_ids: list[int] | None = None
+    task_ids: list[StoredId] | None = None
     rules: list[MergeRule] | None = None
 
 
@@ -326,7 +326,7 @@ class MergeCreate(WireModel):
     )
     base: MergeSource | None = Field(default=None, description="task_arithmetic/ties: the base")
     density: float = Field(default=0.2, gt=0, le=1, description="ties: fraction kept")
-    task_id: int | None = Field(default=None, description="voting/stacking: data to fit on")
+    task_id: StoredId | None = Field(default=None, description="voting/stacking: data to fit on")
     voting: Literal["soft", "hard"] = "soft"
     branch: str = Field(default="main", pattern=REF_NAME_PATTERN)
     message: str = Field(default="", max_length=20_000)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mlhive.wire.common import WireModel
+from mlhive.wire.common import StoredId, WireModel
 from mlhive.wire.datasets import Tag
 from mlhive.wire.flows import ParameterSetting
 
@@ -28,8 +28,8 @@ class FoldTiming(WireModel):
 class RunCreate(WireModel):
     """The ``description`` part of a run upload (predictions and trace are files)."""
 
-    task_id: int
-    flow_id: int
+    task_id: StoredId
+    flow_id: StoredId
     parameter_settings: list[ParameterSetting] = Field(default_factory=list)
     tags: list[Tag] = Field(default_factory=list)
     error_message: str | None = Field(

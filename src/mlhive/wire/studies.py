@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mlhive.wire.common import WireModel
+from mlhive.wire.common import StoredId, WireModel
 
 ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 CollectionKind = Literal["suite", "study"]
@@ -18,13 +18,13 @@ class CollectionCreate(WireModel):
     name: str = Field(min_length=1, max_length=256)
     alias: str | None = Field(default=None, min_length=2, max_length=64, pattern=ALIAS_PATTERN)
     description: str = Field(default="", max_length=100_000)
-    task_ids: list[int] = Field(default_factory=list, description="suites")
-    run_ids: list[int] = Field(default_factory=list, description="studies")
+    task_ids: list[StoredId] = Field(default_factory=list, description="suites")
+    run_ids: list[StoredId] = Field(default_factory=list, description="studies")
     visibility: Literal["public", "private"] = "public"
 
 
 class CollectionMembers(WireModel):
-    ids: list[int] = Field(min_length=1)
+    ids: list[StoredId] = Field(min_length=1)
 
 
 class CollectionStatusUpdate(WireModel):

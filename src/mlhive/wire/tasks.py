@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mlhive.wire.common import WireModel
+from mlhive.wire.common import StoredId, WireModel
 from mlhive.wire.datasets import TAG_PATTERN, Tag
 
 TaskType = Literal[
@@ -43,9 +43,9 @@ class TaskCreate(WireModel):
     """Ask for a task; the server makes (once) and stores the splits."""
 
     task_type: TaskType
-    dataset_id: int
+    dataset_id: StoredId
     target: str | None = Field(default=None, description="Defaults to the dataset's target.")
-    estimation_procedure_id: int
+    estimation_procedure_id: StoredId
     evaluation_measures: list[str] = Field(default_factory=list)
     test_row_ids: list[int] | None = Field(
         default=None, description="custom_holdout only: the test rows (0-based)."

@@ -1,9 +1,12 @@
-"""The ranges of numbers the metadata database stores."""
+"""The ranges of numbers the metadata database stores.
+
+Ids: :data:`mlhive.wire.common.MAX_ID`, which clients validate against too.
+"""
 
 from __future__ import annotations
 
-MAX_ID = 2**31 - 1
-"""Ids are INTEGER columns: 32 bits on PostgreSQL (SQLite's range is wider)."""
+from mlhive.wire.common import MAX_ID
+
 MAX_COUNT = 2**63 - 1
 """Offsets and counts are 64-bit in both databases."""
 

@@ -11,7 +11,8 @@ from typing import Annotated
 
 from annotated_types import Interval
 
-from mlhive.server.domain.limits import MAX_COUNT, MAX_ID
+from mlhive.server.domain.limits import MAX_COUNT
+from mlhive.wire.common import MAX_ID
 
 ObjectId = Annotated[int, Interval(ge=-MAX_ID - 1, le=MAX_ID)]
 """Any id a path or filter names; unknown but storable ids are simply not found."""
