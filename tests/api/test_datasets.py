@@ -73,6 +73,8 @@ def test_download_in_every_format(
     arff = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "arff"})
     assert arff.headers["content-type"] == "text/plain; charset=utf-8"
     assert "@ATTRIBUTE" in arff.text.upper() and "東京" in arff.text
+    # a browser must not sniff a downloaded file into HTML or script
+    assert {r.headers["x-content-type-options"] for r in (parquet, csv, arff)} == {"nosniff"}
 
     again = http.get(
         f"/api/datasets/{dataset['id']}/data", headers={"If-None-Match": parquet.headers["etag"]}

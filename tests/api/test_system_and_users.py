@@ -15,6 +15,26 @@ def test_health_and_openapi_are_served(http: TestClient) -> None:
     assert "swagger" in http.get("/api/docs").text.lower()
 
 
+def test_only_administrators_see_where_the_blobs_are_stored(
+    http: TestClient, admin: UserKey, alice: UserKey
+) -> None:
+    anonymous = http.get("/api/health").json()["storage"]
+    assert anonymous in {"file", "memory", "s3"}
+    assert http.get("/api/health", headers=alice.headers).json()["storage"] == anonymous
+    full = http.get("/api/health", headers=admin.headers).json()["storage"]
+    assert full.startswith(f"{anonymous}://") and len(full) > len(anonymous) + 3
+
+
+def test_every_response_forbids_content_sniffing(http: TestClient, alice: UserKey) -> None:
+    responses = [
+        http.get("/api/health"),
+        http.get("/api/datasets/999"),  # a problem document
+        http.get("/api/v1/xml/data/999"),  # the OpenML face
+        http.post("/api/datasets", headers=alice.headers),  # a refused upload
+    ]
+    assert [r.headers.get("x-content-type-options") for r in responses] == ["nosniff"] * 4
+
+
 def test_admin_creates_users_whose_key_works_once_shown(
     http: TestClient, admin: UserKey, alice: UserKey
 ) -> None:

@@ -14,6 +14,7 @@ from mlhive.server.api import datasets, errors, flows, models, runs, studies, sy
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
+from mlhive.server.http.headers import SecurityHeaders
 from mlhive.server.http.limits import BodyLimit
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.worker import Worker
@@ -119,4 +120,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openml(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from mlhive._version import __version__
-from mlhive.server.http.deps import HiveDep, read
+from mlhive.server.http.deps import HiveDep, MaybeActor, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.jobs import queue
 from mlhive.wire.common import Health, JobOut
@@ -15,12 +15,18 @@ router = APIRouter(tags=["system"])
 
 
 @router.get("/health")
-def health(hive: HiveDep) -> Health:
-    """Liveness and readiness: the database answers and the store is configured."""
+def health(hive: HiveDep, actor: MaybeActor) -> Health:
+    """Liveness and readiness: the database answers and the store is configured.
+
+    ``storage`` is the store's kind (``file``, ``s3``, …); only administrators see where it
+    is, since a path or bucket name tells an outsider about the machine.
+    """
     with read(hive) as session:
         session.execute(text("SELECT 1"))
+    url = hive.store.url
+    storage = url if actor is not None and actor.is_admin else url.partition("://")[0]
     return Health(
-        status="ok", version=__version__, database=hive.engine.dialect.name, storage=hive.store.url
+        status="ok", version=__version__, database=hive.engine.dialect.name, storage=storage
     )
 
 
