@@ -48,6 +48,16 @@ VIOLATIONS = {
         "from mlhive.server.db.tables.experiments import Flow as _Flow",
         ["adapters never import the database layer"],
     ),
+    "a page reads a table itself": (
+        "server/web/pages/people.py",
+        "from mlhive.server.db.tables.accounts import User as _User",
+        ["adapters never import the database layer"],
+    ),
+    "a page calls the native API": (
+        "server/web/pages/home.py",
+        "from mlhive.server.api import datasets as _api_datasets",
+        ["server layers: adapters -> http -> services -> jobs -> db | storage -> domain"],
+    ),
     "the domain reaches the database": (
         "server/domain/datasets/lifecycle.py",
         "import sqlalchemy",

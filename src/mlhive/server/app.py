@@ -46,6 +46,16 @@ def gather_handlers(*registries: Mapping[str, Handler]) -> dict[str, Handler]:
 HANDLERS = gather_handlers(dataset_jobs.HANDLERS, experiment_jobs.HANDLERS, forge_jobs.HANDLERS)
 
 
+def install_pages(app: FastAPI) -> None:
+    """Add the web pages when the ``web`` extra is installed (the API works without it)."""
+    try:
+        from mlhive.server import web  # optional extra
+    except ModuleNotFoundError as exc:
+        log.warning("web pages are off: %s is not installed (pip install 'mlhive[web]')", exc.name)
+        return
+    web.install(app)
+
+
 def build_hive(settings: Settings) -> Hive:
     """Create the engine, session factories, blob store and worker (nothing is started)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     install_openml(app)
+    install_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)

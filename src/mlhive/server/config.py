@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     )
     landmarker_sample_rows: int = Field(default=5000, ge=50)
     public_url: str = Field(default="", description="Base URL the server is reached at.")
+    session_days: float = Field(
+        default=14.0, gt=0, le=366, description="How long a browser stays signed in."
+    )
 
     @property
     def resolved_database_url(self) -> str:

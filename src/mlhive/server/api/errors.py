@@ -10,28 +10,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from mlhive.server.domain.errors import DomainError
+from mlhive.server.http.status import STATUS
 from mlhive.wire.errors import ErrorCode
 
 log = logging.getLogger("mlhive.api")
-
-STATUS: dict[ErrorCode, int] = {
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.INVALID_API_KEY: 401,
-    ErrorCode.PERMISSION_DENIED: 403,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.CONFLICT: 409,
-    ErrorCode.INVALID_STATUS_TRANSITION: 409,
-    ErrorCode.NOT_PROCESSED: 409,
-    ErrorCode.INVALID_INPUT: 422,
-    ErrorCode.MALFORMED_FILE: 422,
-    ErrorCode.EMPTY_FILE: 422,
-    ErrorCode.DUPLICATE_COLUMNS: 422,
-    ErrorCode.UNKNOWN_COLUMN: 422,
-    ErrorCode.UNSUPPORTED_FORMAT: 415,
-    ErrorCode.PAYLOAD_TOO_LARGE: 413,
-    ErrorCode.INTERNAL: 500,
-    ErrorCode.STORAGE_CORRUPT: 500,
-}
 
 TITLES: dict[ErrorCode, str] = {
     code: code.value.replace("_", " ").capitalize() for code in ErrorCode

@@ -1,15 +1,21 @@
-"""Users and API keys: keys are random, shown once, stored as a SHA-256 hash, revocable."""
+"""Users, API keys and browser sessions.
+
+Keys are random, shown once, stored as a SHA-256 hash and revocable. A browser signs in with a key
+and gets a session token (the cookie) that is stored the same way; revoking the key, signing out or
+the session's age ends it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
-from mlhive.server.db.tables.accounts import ApiKey, User
+from mlhive.server.db.tables.accounts import ApiKey, BrowserSession, User
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from mlhive.wire.errors import ErrorCode
@@ -42,12 +48,55 @@ def issue_key(session: Session, user: User, label: str = "") -> tuple[ApiKey, st
     return key, secret
 
 
-def authenticate(session: Session, api_key: str) -> User:
-    """The user owning an active ``api_key``; raises Unauthenticated otherwise."""
+def active_key(session: Session, api_key: str) -> ApiKey:
+    """The active key row for the secret ``api_key``; raises Unauthenticated otherwise."""
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(api_key)))
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("the API key is unknown or revoked", code=ErrorCode.INVALID_API_KEY)
-    return key.user
+    return key
+
+
+def authenticate(session: Session, api_key: str) -> User:
+    """The user owning an active ``api_key``; raises Unauthenticated otherwise."""
+    return active_key(session, api_key).user
+
+
+def open_session(session: Session, api_key: str, lifetime: timedelta) -> tuple[User, str]:
+    """Sign a browser in with ``api_key``; returns the user and the session token (never stored).
+
+    Raises:
+        Unauthenticated: the key is unknown or revoked.
+    """
+    key = active_key(session, api_key)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        BrowserSession(
+            user_id=key.user_id,
+            key_id=key.id,
+            token_hash=hash_key(token),
+            expires_at=now + lifetime,
+        )
+    )
+    session.flush()
+    return key.user, token
+
+
+def session_user(session: Session, token: str) -> User | None:
+    """The user a live session token belongs to; None when it is unknown, ended or expired."""
+    row = session.scalar(select(BrowserSession).where(BrowserSession.token_hash == hash_key(token)))
+    if row is None or row.revoked_at is not None or row.key.revoked_at is not None:
+        return None
+    return row.user if row.expires_at > utcnow() else None
+
+
+def close_session(session: Session, token: str) -> bool:
+    """End a session (sign-out); True when a live session was ended."""
+    row = session.scalar(select(BrowserSession).where(BrowserSession.token_hash == hash_key(token)))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    return True
 
 
 def require_admin(actor: Actor) -> None:

@@ -1,0 +1,24 @@
+"""The one error code → HTTP status table every face that speaks HTTP statuses uses."""
+
+from __future__ import annotations
+
+from mlhive.wire.errors import ErrorCode
+
+STATUS: dict[ErrorCode, int] = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.INVALID_API_KEY: 401,
+    ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.INVALID_STATUS_TRANSITION: 409,
+    ErrorCode.NOT_PROCESSED: 409,
+    ErrorCode.INVALID_INPUT: 422,
+    ErrorCode.MALFORMED_FILE: 422,
+    ErrorCode.EMPTY_FILE: 422,
+    ErrorCode.DUPLICATE_COLUMNS: 422,
+    ErrorCode.UNKNOWN_COLUMN: 422,
+    ErrorCode.UNSUPPORTED_FORMAT: 415,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.INTERNAL: 500,
+    ErrorCode.STORAGE_CORRUPT: 500,
+}

@@ -1,0 +1,9 @@
+"""One module per page group; each exposes ``router``, made by :func:`routing.pages`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mlhive.server.web.pages import auth, home, people
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (home.router, auth.router, people.router)

@@ -1,0 +1,35 @@
+"""A visitor and a signed-in person on the home, sign-in and profile pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.browser.conftest import Site, look, sign_in
+
+
+def test_a_visitor_sees_the_demo_on_the_home_page(page: Any, site: Site) -> None:
+    page.goto("/")
+    assert page.get_by_role("link", name="iris").first.is_visible()
+    look(page, "home")
+
+
+def test_signing_in_shows_your_private_work_and_signing_out_hides_it(page: Any, site: Site) -> None:
+    page.goto("/people/alice")
+    assert page.get_by_text("alice-measurements").is_visible()
+    assert page.get_by_text("alice-private-notes").count() == 0
+    sign_in(page, site.people["alice"])
+    page.goto("/people/alice")
+    assert page.get_by_text("alice-private-notes").is_visible()
+    look(page, "profile")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(site.url + "/")
+    page.goto("/people/alice")
+    assert page.get_by_text("alice-private-notes").count() == 0
+
+
+def test_the_sign_in_page_explains_a_wrong_key(page: Any, site: Site) -> None:
+    page.goto("/sign-in")
+    look(page, "sign-in")
+    page.get_by_label("API key").fill("mlh_not-a-key")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text().startswith("That API key is unknown")

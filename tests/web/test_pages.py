@@ -1,0 +1,70 @@
+"""Pages answer HTML with a strict security policy, and their errors are pages too."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from mlhive.server.web.render import as_json, markdown
+from mlhive.server.wiring import Hive
+from tests.conftest import UserKey
+from tests.factories import actor_of, publish
+from tests.web.conftest import sign_in
+
+
+def test_pages_carry_a_policy_that_forbids_inline_and_foreign_scripts(http: TestClient) -> None:
+    answer = http.get("/")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_unknown_person_is_a_404_page_not_json(http: TestClient) -> None:
+    answer = http.get("/people/nobody")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "user &#39;nobody&#39; not found" in answer.text
+
+
+def test_the_api_still_answers_problems_for_unknown_routes(http: TestClient) -> None:
+    answer = http.get("/api/nothing-here")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_markdown_keeps_formatting_and_drops_scripts() -> None:
+    html = markdown(
+        "# Title\n\n**bold** [ok](https://example.org) [bad](javascript:alert(1))\n\n"
+        "<script>alert(1)</script><img src=x onerror=alert(1)>"
+    )
+    assert "<h1>Title</h1>" in html
+    assert "<strong>bold</strong>" in html
+    assert 'href="https://example.org"' in html
+    assert 'href="javascript:' not in html
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;" in html  # shown as text, not dropped silently
+
+
+def test_chart_data_cannot_close_its_script_element() -> None:
+    text = as_json({"name": "</script><script>alert(1)</script>"})
+    assert "</" not in text
+    assert "<" not in text
+
+
+def test_a_profile_lists_only_what_the_viewer_may_see(
+    http: TestClient, hive: Hive, alice: UserKey, bob: UserKey
+) -> None:
+    publish(hive, actor_of(hive, alice), name="alice-open")
+    publish(hive, actor_of(hive, alice), name="alice-secret", visibility="private")
+    public_view = http.get("/people/alice").text
+    assert "alice-open" in public_view
+    assert "alice-secret" not in public_view
+    sign_in(http, bob)
+    assert "alice-secret" not in http.get("/people/alice").text
+    http.cookies.clear()
+    sign_in(http, alice)
+    assert "alice-secret" in http.get("/people/alice").text
