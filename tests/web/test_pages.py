@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from mlhive.server.web.render import as_json, markdown
+from mlhive.server.web.render import as_json, markdown, short_name
 from mlhive.server.wiring import Hive
 from tests.conftest import UserKey
 from tests.factories import actor_of, publish
@@ -68,3 +68,12 @@ def test_a_profile_lists_only_what_the_viewer_may_see(
     http.cookies.clear()
     sign_in(http, alice)
     assert "alice-secret" in http.get("/people/alice").text
+
+
+def test_flow_names_lose_their_module_paths_on_pages() -> None:
+    name = (
+        "sklearn.pipeline.Pipeline(scale=sklearn.preprocessing._data.StandardScaler,"
+        "model=sklearn.linear_model._logistic.LogisticRegression)"
+    )
+    assert short_name(name) == "Pipeline(scale=StandardScaler,model=LogisticRegression)"
+    assert short_name("weka.J48") == "J48"

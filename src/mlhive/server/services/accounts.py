@@ -11,10 +11,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import ApiKey, BrowserSession, User
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
@@ -111,6 +112,17 @@ def get_user(session: Session, name: str) -> User:
     if user is None:
         raise NotFound(f"user {name!r} not found")
     return user
+
+
+def count_users(session: Session) -> int:
+    """How many people have an account."""
+    return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def search_users(session: Session, text: str, limit: int) -> list[User]:
+    """People whose name contains ``text`` (case-insensitive), by name."""
+    stmt = select(User).where(contains(User.name, text))
+    return list(session.scalars(stmt.order_by(User.name).limit(limit)))
 
 
 def user_by_id(session: Session, user_id: int) -> User:

@@ -8,6 +8,7 @@ disabled and then cleaned by nh3 (an allow-list sanitiser), so a ``<script>`` st
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -81,6 +82,14 @@ def as_json(value: Any) -> Markup:
     return Markup(safe)  # noqa: S704 - every character that could end the script is escaped
 
 
+_MODULE_PATH = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*)")
+
+
+def short_name(flow_name: str) -> str:
+    """A flow's name without module paths: ``Pipeline(model=RandomForestClassifier)``."""
+    return _MODULE_PATH.sub("", flow_name)
+
+
 def when(value: datetime | None) -> str:
     """A timestamp the way pages show it (UTC, to the minute)."""
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
@@ -107,7 +116,9 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(markdown=markdown, as_json=as_json, when=when, number=number)
+    env.filters.update(
+        markdown=markdown, as_json=as_json, when=when, number=number, short_name=short_name
+    )
     env.globals.update(version=__version__)
     return Jinja2Templates(env=env)
 

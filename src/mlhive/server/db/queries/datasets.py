@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Quality
 from mlhive.server.domain.access import Actor
@@ -99,8 +100,10 @@ def _filters(query: DatasetQuery) -> list[ColumnElement[bool]]:
     if query.ids:
         clauses.append(Dataset.id.in_(list(query.ids)))
     if query.text:
-        pattern = f"%{query.text}%"
-        clauses.append(or_(Dataset.name.ilike(pattern), Dataset.description.ilike(pattern)))
+        # The user's words are literal: "%" or "_" in them are not wildcards.
+        clauses.append(
+            or_(contains(Dataset.name, query.text), contains(Dataset.description, query.text))
+        )
     for name, low, high in query.qualities:
         bounds = [Quality.dataset_id == Dataset.id, Quality.name == name]
         if low is not None:

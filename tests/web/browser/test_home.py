@@ -1,4 +1,4 @@
-"""A visitor and a signed-in person on the home, sign-in and profile pages."""
+"""A visitor and a signed-in person on the home, search, sign-in and profile pages."""
 
 from __future__ import annotations
 
@@ -11,6 +11,18 @@ def test_a_visitor_sees_the_demo_on_the_home_page(page: Any, site: Site) -> None
     page.goto("/")
     assert page.get_by_role("link", name="iris").first.is_visible()
     look(page, "home")
+
+
+def test_a_visitor_searches_from_any_page(page: Any, site: Site) -> None:
+    page.goto("/people/alice")
+    box = page.get_by_role("searchbox", name="Search the hive")
+    box.fill("iris")
+    box.press("Enter")
+    page.wait_for_url("**/search?q=iris")
+    assert page.get_by_role("heading", name="Datasets").is_visible()
+    assert page.locator('a[href^="/datasets/"]', has_text="iris").count() == 1
+    assert page.locator('a[href^="/tasks/"]').count() >= 1  # the demo's task on iris
+    look(page, "search")
 
 
 def test_signing_in_shows_your_private_work_and_signing_out_hides_it(page: Any, site: Site) -> None:
