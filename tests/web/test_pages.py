@@ -5,10 +5,6 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from mlhive.server.web.render import as_json, markdown, short_name
-from mlhive.server.wiring import Hive
-from tests.conftest import UserKey
-from tests.factories import actor_of, publish
-from tests.web.conftest import sign_in
 
 
 def test_pages_carry_a_policy_that_forbids_inline_and_foreign_scripts(http: TestClient) -> None:
@@ -53,21 +49,6 @@ def test_chart_data_cannot_close_its_script_element() -> None:
     text = as_json({"name": "</script><script>alert(1)</script>"})
     assert "</" not in text
     assert "<" not in text
-
-
-def test_a_profile_lists_only_what_the_viewer_may_see(
-    http: TestClient, hive: Hive, alice: UserKey, bob: UserKey
-) -> None:
-    publish(hive, actor_of(hive, alice), name="alice-open")
-    publish(hive, actor_of(hive, alice), name="alice-secret", visibility="private")
-    public_view = http.get("/people/alice").text
-    assert "alice-open" in public_view
-    assert "alice-secret" not in public_view
-    sign_in(http, bob)
-    assert "alice-secret" not in http.get("/people/alice").text
-    http.cookies.clear()
-    sign_in(http, alice)
-    assert "alice-secret" in http.get("/people/alice").text
 
 
 def test_flow_names_lose_their_module_paths_on_pages() -> None:

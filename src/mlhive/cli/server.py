@@ -127,8 +127,8 @@ def demo(
 
     settings = _settings(data_dir)
     key = load_demo(settings)
-    typer.echo(f"\nmlhive demo: http://{host}:{port}/api/docs", err=True)
-    typer.echo(f"admin API key: {key}", err=True)
+    typer.echo(f"\nmlhive demo: open http://{host}:{port}/ in a browser", err=True)
+    typer.echo(f"admin API key: {key}  (sign in with it; API docs at /api/docs)", err=True)
     typer.echo(f"  export MLHIVE_URL=http://{host}:{port} MLHIVE_API_KEY={key}\n", err=True)
     if not load_only:
         serve(host=host, port=port, data_dir=data_dir, workers=1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.queries.datasets import visible_to
@@ -33,13 +33,14 @@ class RunLine:
 
 @dataclass(frozen=True)
 class TaskHit:
-    """A task a search found: its id, type and dataset."""
+    """A task a search or a profile shows: its id, type, dataset and creation time."""
 
     id: int
     task_type: str
     dataset_id: int
     dataset_name: str
     target: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,14 @@ def count_public(session: Session) -> Counts:
     )
 
 
-def latest_runs(session: Session, actor: Actor | None, limit: int) -> list[RunLine]:
-    """The newest runs the actor may see, newest first."""
-    stmt = select(Run).where(visible_runs(actor)).order_by(Run.id.desc()).limit(limit)
+def latest_runs(
+    session: Session, actor: Actor | None, limit: int, *, uploader_id: int | None = None
+) -> list[RunLine]:
+    """The newest runs the actor may see (of one uploader, if given), newest first."""
+    stmt = select(Run).where(visible_runs(actor))
+    if uploader_id is not None:
+        stmt = stmt.where(Run.uploader_id == uploader_id)
+    stmt = stmt.order_by(Run.id.desc()).limit(limit)
     return [
         RunLine(
             id=run.id,
@@ -90,15 +96,22 @@ def latest_runs(session: Session, actor: Actor | None, limit: int) -> list[RunLi
 
 def search_tasks(session: Session, actor: Actor | None, text: str, limit: int) -> list[TaskHit]:
     """Tasks whose dataset name or target contains ``text`` (case-insensitive)."""
-    stmt = (
-        select(Task.id, Task.task_type, Dataset.id, Dataset.name, Task.target)
+    found = _task_hits(actor).where(or_(contains(Dataset.name, text), contains(Task.target, text)))
+    return [TaskHit(*row) for row in session.execute(found.order_by(Task.id).limit(limit))]
+
+
+def tasks_by(session: Session, actor: Actor | None, user_id: int, limit: int) -> list[TaskHit]:
+    """The newest tasks ``user_id`` created that the actor may see, newest first."""
+    mine = _task_hits(actor).where(Task.uploader_id == user_id)
+    return [TaskHit(*row) for row in session.execute(mine.order_by(Task.id.desc()).limit(limit))]
+
+
+def _task_hits(actor: Actor | None) -> Select[int, str, int, str, str | None, datetime]:
+    return (
+        select(Task.id, Task.task_type, Dataset.id, Dataset.name, Task.target, Task.created_at)
         .join(Dataset, Dataset.id == Task.dataset_id)
         .where(visible_to(actor))
-        .where(or_(contains(Dataset.name, text), contains(Task.target, text)))
-        .order_by(Task.id)
-        .limit(limit)
     )
-    return [TaskHit(*row) for row in session.execute(stmt)]
 
 
 def search_flows(session: Session, text: str, limit: int) -> list[FlowHit]:

@@ -65,16 +65,18 @@ def _full_names(session: Session, repo_ids: set[int]) -> dict[int, str]:
     return {repo_id: f"{owner}/{name}" for repo_id, owner, name in session.execute(stmt)}
 
 
-def latest_commits(session: Session, actor: Actor | None, limit: int) -> list[CommitLine]:
-    """The newest commits in repositories the actor may see, newest first."""
+def latest_commits(
+    session: Session, actor: Actor | None, limit: int, *, author_id: int | None = None
+) -> list[CommitLine]:
+    """The newest commits in repositories the actor may see (of one author, if given)."""
     stmt = (
         select(ModelCommit)
         .join(ModelRepo, ModelRepo.id == ModelCommit.repo_id)
         .where(visible_repos(actor))
-        .order_by(ModelCommit.id.desc())
-        .limit(limit)
     )
-    rows = list(session.scalars(stmt))
+    if author_id is not None:
+        stmt = stmt.where(ModelCommit.author_id == author_id)
+    rows = list(session.scalars(stmt.order_by(ModelCommit.id.desc()).limit(limit)))
     names = _full_names(session, {row.repo_id for row in rows})
     return [
         CommitLine(names[c.repo_id], c.sha, c.message, c.author.name, c.created_at) for c in rows

@@ -1,6 +1,10 @@
-"""Profiles: what a person has shared (only what the viewer may see)."""
+"""Profiles: what a person has shared and what they did lately (only what the viewer may see)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -8,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.services import accounts
 from mlhive.server.services.datasets import listing
-from mlhive.server.services.experiments import runs
+from mlhive.server.services.experiments import overview as experiment_overview
+from mlhive.server.services.forge import overview as forge_overview
 from mlhive.server.services.forge import repos
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -16,11 +21,49 @@ from mlhive.server.web.session import ViewerDep
 
 router = pages(tags=["pages"])
 SHOWN = 50
+ACTIVITY = 20
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a person's activity: when, what they did, and where it links."""
+
+    at: datetime
+    verb: str
+    label: str
+    href: str
+
+
+def activity(
+    datasets: list[Any], tasks: list[Any], runs: list[Any], commits: list[Any]
+) -> list[Event]:
+    """The newest of everything a person shared, newest first."""
+    events = [
+        Event(d.upload_date, "uploaded dataset", d.name, f"/datasets/{d.id}") for d in datasets
+    ]
+    events += [
+        Event(t.created_at, "created task", f"task {t.id} on {t.dataset_name}", f"/tasks/{t.id}")
+        for t in tasks
+    ]
+    events += [
+        Event(r.upload_time, "uploaded run", f"run {r.id} on task {r.task_id}", f"/runs/{r.id}")
+        for r in runs
+    ]
+    events += [
+        Event(
+            c.created_at,
+            f"committed to {c.repo}",
+            c.message or c.sha[:10],
+            f"/models/{c.repo}/commits/{c.sha}",
+        )
+        for c in commits
+    ]
+    return sorted(events, key=lambda e: e.at, reverse=True)[:ACTIVITY]
 
 
 @router.get("/people/{name}", response_class=HTMLResponse)
 def profile(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLResponse:
-    """A person's page: their datasets, models and latest runs."""
+    """A person's page: their datasets, tasks, models, latest runs and activity."""
     with read(hive) as session:
         user = accounts.get_user(session, name)
         datasets = listing.summaries(
@@ -28,16 +71,20 @@ def profile(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLR
             who.actor,
             listing.DatasetSearch(uploader=name, status=None, sort="-upload_date", limit=SHOWN),
         ).items
+        tasks = experiment_overview.tasks_by(session, who.actor, user.id, SHOWN)
         models = [
             repos.describe_repo(session, repo)
             for repo in repos.list_repos(session, who.actor, name, SHOWN, 0)
         ]
-        latest = runs.summaries(session, runs.RunQuery(uploader=name, limit=SHOWN), who.actor)
+        runs = experiment_overview.latest_runs(session, who.actor, SHOWN, uploader_id=user.id)
+        commits = forge_overview.latest_commits(session, who.actor, ACTIVITY, author_id=user.id)
         context = {
             "title": user.name,
             "person": {"name": user.name, "since": user.created_at, "is_admin": user.is_admin},
             "datasets": datasets,
+            "tasks": tasks,
             "models": models,
-            "runs": latest.items,
+            "runs": runs,
+            "activity": activity(datasets, tasks, runs, commits),
         }
     return page(request, "people/profile.html", context)
