@@ -191,23 +191,34 @@ def _feature_chart(feature: overview.FeatureView) -> dict[str, Any] | None:
     if shape["kind"] == "histogram":
         if not shape["bins"]:
             return None
-        return charts.histogram(
-            feature.name, shape["bins"], value_title=feature.name, temporal=shape["temporal"]
+        return _compact(
+            charts.histogram(
+                feature.name, shape["bins"], value_title="Value", temporal=shape["temporal"]
+            )
         )
     rows = [{"value": t["value"], "count": t["count"]} for t in shape["top"]]
     if shape["other"]:
         rows.append({"value": "(other values)", "count": shape["other"]})
     if not rows:
         return None
-    return charts.bars(
-        feature.name,
-        rows,
-        category="value",
-        value="count",
-        category_title=feature.name,
-        value_title="Rows",
-        height=max(40, 16 * len(rows)),
+    return _compact(
+        charts.bars(
+            feature.name,
+            rows,
+            category="value",
+            value="count",
+            category_title="Value",
+            value_title="Rows",
+            height=max(40, 16 * len(rows)),
+        )
     )
+
+
+def _compact(spec: dict[str, Any]) -> dict[str, Any]:
+    """A chart for a table cell: long names and labels are cut short (the tooltip has them)."""
+    spec["title"] = {"text": spec["title"], "limit": 240, "fontSize": 11}
+    spec["config"] = {**spec["config"], "axis": {"labelLimit": 90, "titleFontSize": 10}}
+    return spec
 
 
 def _balance_chart(target: overview.FeatureView | None) -> dict[str, Any] | None:
