@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
-from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
 
 from mlhive.server.api.params import parse_form_json, quality_ranges
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
-from mlhive.server.http.files import send_blob
+from mlhive.server.http.files import send_download
 from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.datasets import catalog, files, listing
 from mlhive.wire.datasets import (
@@ -160,15 +157,4 @@ def download(
     """The data as Parquet (canonical), CSV or ARFF, with an ETag."""
     with read(hive) as session:
         item = files.download(session, actor, dataset_id, format)
-    if not item.rendered:  # a stored file: sent as it is
-        return send_blob(request, hive.store, item.sha256, item.filename, item.media_type)
-    if request.headers.get("if-none-match") == item.etag:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
-    path = files.render_csv(hive.store, item, hive.settings.data_dir / "tmp")
-    return FileResponse(
-        path,
-        media_type=item.media_type,
-        headers={"ETag": item.etag, "Cache-Control": "private, max-age=0, must-revalidate"},
-        filename=item.filename,
-        background=BackgroundTask(Path.unlink, path),
-    )
+    return send_download(request, hive.store, item, hive.settings.data_dir / "tmp")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi import Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
+from mlhive.server.services.datasets.files import Download, render_csv
 from mlhive.server.storage import BlobStore
 
 CHUNK = 1 << 20
@@ -34,3 +37,20 @@ def send_blob(
     headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     headers["Content-Length"] = str(store.size(sha256))
     return StreamingResponse(_chunks(store, sha256), media_type=media_type, headers=headers)
+
+
+def send_download(request: Request, store: BlobStore, item: Download, scratch: Path) -> Response:
+    """A dataset download (see ``services.datasets.files.download``): a stored file as it is,
+    or a CSV rendered into ``scratch`` for this response and deleted after it was sent."""
+    if not item.rendered:
+        return send_blob(request, store, item.sha256, item.filename, item.media_type)
+    if request.headers.get("if-none-match") == item.etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
+    path = render_csv(store, item, scratch)
+    return FileResponse(
+        path,
+        media_type=item.media_type,
+        headers={"ETag": item.etag, "Cache-Control": "private, max-age=0, must-revalidate"},
+        filename=item.filename,
+        background=BackgroundTask(Path.unlink, path),
+    )

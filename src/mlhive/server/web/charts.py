@@ -45,3 +45,41 @@ def bars(
         ],
     }
     return spec
+
+
+# --- dataset pages ---------------------------------------------------------------------------
+
+
+def histogram(
+    title: str,
+    bins: Sequence[Mapping[str, Any]],
+    *,
+    value_title: str,
+    count_title: str = "Rows",
+    temporal: bool = False,
+    height: int = 70,
+) -> Spec:
+    """Counts per value range: ``bins`` have ``start``, ``end`` and ``count``. When every bin is
+    a single value (``start == end``, a column with few distinct values), one bar per value."""
+    kind = "temporal" if temporal else "quantitative"
+    spec = _base(title, f"{count_title} per range of {value_title}", bins, height)
+    spec["mark"] = {"type": "bar", "color": "#0969da", "tooltip": True}
+    tooltip = [
+        {"field": "start", "type": kind, "title": "from"},
+        {"field": "end", "type": kind, "title": "to"},
+        {"field": "count", "type": "quantitative", "title": count_title},
+    ]
+    if bins and all(b["start"] == b["end"] for b in bins):
+        spec["encoding"] = {
+            "x": {"field": "start", "type": "ordinal", "title": value_title, "sort": None},
+            "y": {"field": "count", "type": "quantitative", "title": count_title},
+            "tooltip": [tooltip[0], tooltip[2]],
+        }
+        return spec
+    spec["encoding"] = {
+        "x": {"field": "start", "type": kind, "title": value_title, "bin": {"binned": True}},
+        "x2": {"field": "end"},
+        "y": {"field": "count", "type": "quantitative", "title": count_title},
+        "tooltip": tooltip,
+    }
+    return spec

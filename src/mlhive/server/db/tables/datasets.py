@@ -125,6 +125,11 @@ class Feature(Base):
     is_target: Mapped[bool] = mapped_column(Boolean, default=False)
     is_ignore: Mapped[bool] = mapped_column(Boolean, default=False)
     is_row_identifier: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The value distribution the dataset page charts (domain.datasets.distributions); None for
+    # datasets processed before it was computed, until a page view fills it in.
+    distribution: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), default=None
+    )
 
 
 class Quality(Base):

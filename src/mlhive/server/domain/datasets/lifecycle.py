@@ -31,3 +31,9 @@ def check_transition(current: str, new: str, *, processed: bool) -> None:
             "the dataset cannot be activated before it has been processed successfully",
             code=ErrorCode.NOT_PROCESSED,
         )
+
+
+def allowed_statuses(current: str, *, processed: bool) -> list[str]:
+    """The statuses a dataset may move to now (what :func:`check_transition` lets through)."""
+    allowed = TRANSITIONS.get(current, frozenset())
+    return sorted(s for s in allowed if s != "active" or processed)

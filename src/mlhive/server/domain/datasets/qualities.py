@@ -33,7 +33,7 @@ from mlhive.server.domain.datasets.qualities_stats import (
     summary_qualities,
 )
 
-__all__ = ["DEFAULT_SAMPLE_ROWS", "QUALITY_NAMES", "compute_qualities"]
+__all__ = ["DEFAULT_SAMPLE_ROWS", "QUALITY_GROUPS", "QUALITY_NAMES", "compute_qualities"]
 
 DEFAULT_SAMPLE_ROWS = 5000
 """Rows drawn (with the seed) for the landmarkers, the only super-linear qualities."""
@@ -79,6 +79,13 @@ QUALITY_NAMES: tuple[str, ...] = (
     *LANDMARKER_QUALITY_NAMES,
 )
 """Every quality :func:`compute_qualities` returns, in a stable order."""
+QUALITY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Simple", SIMPLE_QUALITY_NAMES),
+    ("Statistical", (*NUMERIC_QUALITY_NAMES, *DISTINCT_QUALITY_NAMES)),
+    ("Information-theoretic", ENTROPY_QUALITY_NAMES),
+    ("Landmarkers", LANDMARKER_QUALITY_NAMES),
+)
+"""The qualities in OpenML's groups (``docs/qualities.md``), each in its stable order."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from mlhive.formats.tables import write_arff
 from mlhive.server.config import Settings
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.tables.datasets import Dataset, Feature, Quality
+from mlhive.server.domain.datasets.distributions import Distribution, distributions
 from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
 from mlhive.server.domain.datasets.qualities import compute_qualities
 from mlhive.server.services.blobs import remember_blob
@@ -77,6 +78,7 @@ class Processed:
     features: list[FeatureSummary]
     qualities: dict[str, float | None]
     arff: tuple[BlobInfo, str] | None  # a new ARFF rendition and its MD5
+    distributions: list[Distribution] | None = None  # per column, for the dataset's page
 
 
 def read_spec(session: Session, dataset_id: int) -> ProcessingSpec | None:
@@ -110,7 +112,7 @@ def compute(store: BlobStore, settings: Settings, spec: ProcessingSpec) -> Proce
     rendered = None
     if spec.arff_sha256 is None:
         rendered = render_arff(store, table, spec.name, spec.description, settings.data_dir / "tmp")
-    return Processed(features, qualities, rendered)
+    return Processed(features, qualities, rendered, distributions(table))
 
 
 def store_results(
@@ -122,8 +124,11 @@ def store_results(
         return
     session.execute(delete(Feature).where(Feature.dataset_id == dataset_id))
     session.execute(delete(Quality).where(Quality.dataset_id == dataset_id))
+    shapes: list[Distribution | None] = list(processed.distributions or ())
+    shapes += [None] * (len(processed.features) - len(shapes))
     session.add_all(
-        Feature(dataset_id=dataset_id, **asdict(feature)) for feature in processed.features
+        Feature(dataset_id=dataset_id, **asdict(feature), distribution=shape)
+        for feature, shape in zip(processed.features, shapes, strict=True)
     )
     session.add_all(
         Quality(dataset_id=dataset_id, name=name, value=value)
