@@ -7,7 +7,7 @@ themselves (``<user>/...``) and open merge requests from them.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,17 +99,20 @@ def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpda
     return repo
 
 
+def visible(actor: Actor | None) -> ColumnElement[bool]:
+    """The condition on ``ModelRepo`` rows the actor may see (public, own, or all for admins)."""
+    if actor is None:
+        return ModelRepo.visibility == "public"
+    if not actor.is_admin:
+        return or_(ModelRepo.visibility == "public", ModelRepo.owner_id == actor.id)
+    return true()
+
+
 def list_repos(
     session: Session, actor: Actor | None, owner: str | None, limit: int, offset: int
 ) -> list[ModelRepo]:
     """Repositories the actor may see, by id."""
-    stmt = select(ModelRepo).join(User, User.id == ModelRepo.owner_id)
-    if actor is None:
-        stmt = stmt.where(ModelRepo.visibility == "public")
-    elif not actor.is_admin:
-        stmt = stmt.where(or_(ModelRepo.visibility == "public", ModelRepo.owner_id == actor.id))
-    else:
-        stmt = stmt.where(true())
+    stmt = select(ModelRepo).join(User, User.id == ModelRepo.owner_id).where(visible(actor))
     if owner is not None:
         stmt = stmt.where(User.name == owner)
     return list(session.scalars(stmt.order_by(ModelRepo.id).offset(offset).limit(limit)))

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mlhive.server.web.pages import auth, home, people
+from mlhive.server.web.pages import auth, home, model_requests, models, people
 
-PAGE_ROUTERS: tuple[APIRouter, ...] = (home.router, auth.router, people.router)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
+    auth.router,
+    people.router,
+    models.router,
+    model_requests.router,
+)
