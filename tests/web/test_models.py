@@ -94,7 +94,7 @@ def test_a_repository_page_renders_the_card_refs_history_and_lineage(
     assert "CC-BY-4.0" in text and "pixels" in text and "0.8750" in text  # card tables
     assert "decoder x2" in text and "first" in text and "wider" not in text.split("History")[1]
     assert "?ref=exp" in text
-    assert '<svg role="img"' in text and '<title id="lineage-title">Lineage of alice/net' in text
+    assert '<svg role="group"' in text and '<title id="lineage-title">Lineage of alice/net' in text
     assert text.count('<circle class="commit') == 3
     other = http.get("/models/alice/net?ref=exp").text
     assert "wider" in other.split("History")[1]

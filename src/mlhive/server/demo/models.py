@@ -128,7 +128,7 @@ def _classifier(hive: Hive, actor: Actor, task: tuple[int, pd.DataFrame, pd.Seri
         RepoCreate.model_validate(
             {
                 "name": CLASSIFIER,
-                "description": "Logistic regression and friends on the **iris** demo task.",
+                "description": "Logistic regression and friends on the iris demo task.",
                 "task_ids": [task_id],
                 "rules": rules,
             }
