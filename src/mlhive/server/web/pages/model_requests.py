@@ -26,6 +26,8 @@ def verdict(request: MergeRequestOut) -> str:
     """Why the request may or may not be merged, in a sentence."""
     if request.state != "open":
         return f"This request is {request.state}."
+    if request.mergeable and request.evaluation_state == "not_applicable":
+        return "This model cannot be refitted for evaluation and no rule applies: the owner may merge it."
     if request.mergeable:
         return "The evaluation breaks no rule: the owner may merge it."
     if request.evaluation_state == "pending":
