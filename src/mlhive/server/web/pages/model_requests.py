@@ -27,7 +27,7 @@ def verdict(request: MergeRequestOut) -> str:
     if request.state != "open":
         return f"This request is {request.state}."
     if request.mergeable and request.evaluation_state == "not_applicable":
-        return "This model cannot be refitted for evaluation and no rule applies: the owner may merge it."
+        return "This model cannot be refitted, and no rule applies: the owner may merge it."
     if request.mergeable:
         return "The evaluation breaks no rule: the owner may merge it."
     if request.evaluation_state == "pending":
