@@ -27,11 +27,11 @@ def test_a_visitor_searches_from_any_page(page: Any, site: Site) -> None:
 
 def test_signing_in_shows_your_private_work_and_signing_out_hides_it(page: Any, site: Site) -> None:
     page.goto("/people/alice")
-    assert page.get_by_text("alice-measurements").is_visible()
+    assert page.get_by_role("link", name="alice-measurements").first.is_visible()
     assert page.get_by_text("alice-private-notes").count() == 0
     sign_in(page, site.people["alice"])
     page.goto("/people/alice")
-    assert page.get_by_text("alice-private-notes").is_visible()
+    assert page.get_by_role("link", name="alice-private-notes").first.is_visible()
     look(page, "profile")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(site.url + "/")

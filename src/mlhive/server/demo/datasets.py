@@ -18,6 +18,7 @@ from mlhive.server.db.migrate import upgrade
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.demo.experiments import load_experiments
+from mlhive.server.demo.models import load_models
 from mlhive.server.domain.access import Actor
 from mlhive.server.services import accounts
 from mlhive.server.services.datasets import catalog
@@ -160,7 +161,8 @@ def load_demo(
     settings: Settings, names: list[str] | None = None, *, experiments: bool = True
 ) -> str:
     """Migrate, create the ``admin`` user, publish and process the demo datasets, then
-    (``experiments``) create their tasks, the ``demo-cc`` suite and baseline runs.
+    (``experiments``) create their tasks, the ``demo-cc`` suite, baseline runs and the demo
+    model repositories.
 
     Idempotent: datasets already published by the demo are skipped.
 
@@ -185,6 +187,7 @@ def load_demo(
     hive.worker.drain()
     if experiments:
         load_experiments(hive, actor)
+        load_models(hive, actor)
     hive.engine.dispose()
     return key
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mlhive.server.web.pages import auth, dataset_actions, datasets, home, people
+from mlhive.server.web.pages import (
+    auth,
+    dataset_actions,
+    datasets,
+    home,
+    model_requests,
+    models,
+    people,
+)
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home.router,
@@ -12,4 +20,6 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     people.router,
     datasets.router,
     dataset_actions.router,
+    models.router,
+    model_requests.router,
 )
