@@ -69,7 +69,8 @@ def dots_with_spread(
     ``low`` to ``high`` (e.g. the worst and best fold) behind each dot."""
     height = max(120, 34 * len({row[group] for row in rows}))
     spec = _base(title, f"{value_title} of every {item_title}, by {group_title}", rows, height)
-    y = {"field": group, "type": "nominal", "title": group_title, "axis": {"labelLimit": 320}}
+    y = {"field": group, "type": "nominal", "title": None, "axis": {"labelLimit": 320}}
+    x_scale = {"zero": False, "nice": True}
     offset = {"field": item, "type": "nominal", "legend": None}
     tooltip = [
         {"field": item, "type": "nominal", "title": item_title},
@@ -83,7 +84,13 @@ def dots_with_spread(
         {
             "mark": {"type": "rule", "color": "#57606a", "strokeWidth": 2},
             "encoding": {
-                "x": {"field": low, "type": "quantitative", "title": value_title},
+                "x": {
+                    "field": low,
+                    "type": "quantitative",
+                    "title": value_title,
+                    "scale": x_scale,
+                    "axis": {"tickCount": 8},
+                },
                 "x2": {"field": high},
             },
         },
@@ -94,7 +101,7 @@ def dots_with_spread(
                     "field": value,
                     "type": "quantitative",
                     "title": value_title,
-                    "scale": {"zero": False},
+                    "scale": x_scale,
                 }
             },
         },
@@ -156,7 +163,7 @@ def heat_map(
 ) -> Spec:
     """Coloured cells of ``value`` on an ``x`` by ``y`` grid, each labelled with ``label``
     (default: the value) in a colour that keeps its contrast on light and dark cells."""
-    height = max(120, 36 * len({row[y] for row in rows}))
+    height = max(160, 48 * len({row[y] for row in rows}))
     spec = _base(title, f"{value_title} by {y_title} and {x_title}", rows, height)
     values = [float(row[value]) for row in rows if row.get(value) is not None]
     middle = (min(values) + max(values)) / 2 if values else 0.0
@@ -187,7 +194,11 @@ def heat_map(
         {
             "mark": {"type": "text", "fontSize": 13},
             "encoding": {
-                "text": {"field": label or value, "type": "nominal" if label else "quantitative"},
+                "text": (
+                    {"field": label, "type": "nominal"}
+                    if label
+                    else {"field": value, "type": "quantitative", "format": ".4~f"}
+                ),
                 "color": {"condition": {"test": test, "value": "#ffffff"}, "value": "#1f2328"},
             },
         },

@@ -70,7 +70,7 @@ def suite_page(
     for cell in cells:
         coverage[cell.flow_id] = coverage.get(cell.flow_id, 0) + 1
     flow_ids = sorted(coverage, key=lambda f: (-coverage[f], f))[:SUITE_FLOWS]
-    flow_label = {c.flow_id: readable_flow(c.flow_name, 50) for c in cells}
+    flow_label = {c.flow_id: readable_flow(c.flow_name, 40) for c in cells}
     grid = {(c.task_id, c.flow_id): c.value for c in cells}
     rows = [t.id for t in shown]
     if sort is not None and sort != "task":

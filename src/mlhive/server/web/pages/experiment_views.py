@@ -17,10 +17,24 @@ _DOTTED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)")
 
 
 def readable_flow(name: str, limit: int = 120) -> str:
-    """A flow name without module paths: ``sklearn.pipeline.Pipeline(model=sklearn.svm.SVC)``
-    reads ``Pipeline(model=SVC)``; cut at ``limit`` characters."""
-    short = _DOTTED.sub(r"\1", name).replace(",", ", ")
-    return short if len(short) <= limit else short[: limit - 1] + "…"
+    """A flow name without module paths and with its components' own components folded:
+    ``sklearn.pipeline.Pipeline(prep=a.B(c=d.E),model=sklearn.svm.SVC)`` reads
+    ``Pipeline(prep=B(…), model=SVC)``; cut at ``limit`` characters."""
+    short = _DOTTED.sub(r"\1", name)
+    kept, depth = [], 0
+    for char in short:
+        if char == "(":
+            depth += 1
+            if depth <= 2:
+                kept.append("(" if depth == 1 else "(…")
+        elif char == ")":
+            depth -= 1
+            if depth <= 1:
+                kept.append(")")
+        elif depth < 2:
+            kept.append(char)
+    text = "".join(kept).replace(",", ", ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def measure_title(measure: str) -> str:
@@ -72,3 +86,8 @@ def href(path: str, **params: Any) -> str:
     """``path`` with the query parameters that are not None."""
     given = {k: v for k, v in params.items() if v is not None and v != ""}
     return f"{path}?{urlencode(given, doseq=True)}" if given else path
+
+
+def short_name(name: str) -> str:
+    """A flow name short enough for a list or a tree (see :func:`readable_flow`)."""
+    return readable_flow(name, 70)

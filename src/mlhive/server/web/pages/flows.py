@@ -10,7 +10,13 @@ from fastapi.responses import HTMLResponse
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.experiments import flows, insights, runs
-from mlhive.server.web.pages.experiment_views import PAGE_SIZE, href, measure_title, readable_flow
+from mlhive.server.web.pages.experiment_views import (
+    PAGE_SIZE,
+    href,
+    measure_title,
+    readable_flow,
+    short_name,
+)
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
 from mlhive.server.web.session import ViewerDep
@@ -62,11 +68,12 @@ def flow_page(
     context = {
         "title": readable_flow(flow.name, 80),
         "flow": flow,
-        "label": readable_flow(flow.name),
+        "label": readable_flow(flow.name, 70),
         "runs": found.items,
         "scores": scores,
         "names": {flow.id: readable_flow(flow.name, 60)},
         "measure_title": measure_title,
+        "short_name": short_name,
         "next_href": href(f"/flows/{flow_id}", after=next_cursor) if next_cursor else None,
         "first_href": f"/flows/{flow_id}" if after is not None else None,
     }

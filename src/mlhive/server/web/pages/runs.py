@@ -19,6 +19,7 @@ from mlhive.server.web.pages.experiment_views import (
     href,
     measure_title,
     readable_flow,
+    short_name,
 )
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -131,6 +132,7 @@ def run_page(run_id: ObjectId, request: Request, hive: HiveDep, who: ViewerDep) 
         "scatter": _scatter_chart(pairs) if pairs and pairs.points else None,
         "scatter_info": pairs,
         "measure_title": measure_title,
+        "short_name": short_name,
     }
     return page(request, "experiments/run.html", context)
 
@@ -165,7 +167,7 @@ def _fold_chart(run: RunOut, measure: str) -> dict[str, Any] | None:
         series="series",
         step_title="Fold",
         value_title=measure_title(measure),
-        series_title="Repeat",
+        series_title="Run",
         height=160,
     )
 
