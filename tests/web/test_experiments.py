@@ -3,99 +3,22 @@
 from __future__ import annotations
 
 import html
-import io
-import json
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.experiments import (
-    CLASSIFICATION_CSV,
-    LABELS,
-    REGRESSION_CSV,
-    Y,
-    classification_predictions,
-    create_task,
-    held_out_rows,
-    publish,
-    splits,
-    submit_run,
-    upload_flow,
-)
 from tests.conftest import UserKey
 from tests.web.conftest import sign_in
+from tests.web.experiment_data import classification_setup, regression_setup
 
 XSS = "<script>alert(1)</script>"
 
 
-def _classification(
-    http: TestClient,
-    user: UserKey,
-    run_jobs: Callable[[], int],
-    *,
-    visibility: str = "public",
-    accuracies: tuple[float, ...] = (0.8, 0.6),
-    flow_name: str = "test.Majority",
-) -> dict[str, Any]:
-    meta = {"name": "exp", "default_target_attribute": "label", "visibility": visibility}
-    created = http.post(
-        "/api/datasets",
-        files={"file": ("d.csv", CLASSIFICATION_CSV.encode())},
-        data={"metadata": json.dumps(meta)},
-        headers=user.headers,
-    )
-    assert created.status_code == 201, created.text
-    run_jobs()
-    dataset = int(created.json()["id"])
-    task = create_task(http, user, dataset, "supervised_classification", 1)
-    answer = http.get(f"/api/tasks/{task['id']}/splits", headers=user.headers)
-    table = pq.read_table(io.BytesIO(answer.content))
-    flow_ids, run_ids = [], []
-    for index, accuracy in enumerate(accuracies):
-        flow = upload_flow(http, user, name=f"{flow_name}{index}", version="1.0")
-        predictions = classification_predictions(
-            table, task["class_labels"], LABELS, accuracy=accuracy, seed=index
-        )
-        settings = [{"flow_id": flow["id"], "name": "alpha", "value": str(index + 1)}]
-        run = submit_run(
-            http, user, task["id"], flow["id"], predictions, parameter_settings=settings
-        )
-        assert run.status_code == 201, run.text
-        flow_ids.append(flow["id"])
-        run_ids.append(run.json()["id"])
-    run_jobs()
-    return {"dataset": dataset, "task": task["id"], "flows": flow_ids, "runs": run_ids}
-
-
-def _regression(http: TestClient, user: UserKey, run_jobs: Callable[[], int]) -> dict[str, int]:
-    dataset = publish(http, user, run_jobs, REGRESSION_CSV, "y", name="reg")
-    task = create_task(http, user, dataset, "supervised_regression", 7)
-    tests = held_out_rows(splits(http, task["id"]))
-    rowid = np.asarray(tests.column("rowid"))
-    predictions = pa.table(
-        {
-            "repeat": tests.column("repeat"),
-            "fold": tests.column("fold"),
-            "sample": tests.column("sample"),
-            "row_id": pa.array(rowid, pa.int64()),
-            "prediction": pa.array(Y[rowid] + 0.5),
-        }
-    )
-    flow = upload_flow(http, user, name="test.Regressor")
-    run = submit_run(http, user, task["id"], flow["id"], predictions)
-    assert run.status_code == 201, run.text
-    run_jobs()
-    return {"task": task["id"], "run": run.json()["id"]}
-
-
 @pytest.fixture
 def made(http: TestClient, alice: UserKey, run_jobs: Callable[[], int]) -> dict[str, Any]:
-    return _classification(http, alice, run_jobs)
+    return classification_setup(http, alice, run_jobs)
 
 
 def test_the_task_list_filters_by_type_and_links_each_task(
@@ -178,7 +101,7 @@ def test_a_classification_run_shows_scores_setup_tree_and_confusion_matrix(
 def test_a_regression_run_shows_predicted_against_true(
     http: TestClient, alice: UserKey, run_jobs: Callable[[], int]
 ) -> None:
-    made = _regression(http, alice, run_jobs)
+    made = regression_setup(http, alice, run_jobs)
     page = http.get(f"/runs/{made['run']}")
     assert page.status_code == 200
     assert 'data-chart="run-scatter-chart"' in page.text
@@ -222,8 +145,8 @@ def test_comparing_with_an_unknown_run_is_a_404_page(
 def test_private_datasets_hide_their_tasks_and_runs_from_others(
     http: TestClient, alice: UserKey, bob: UserKey, run_jobs: Callable[[], int]
 ) -> None:
-    secret = _classification(http, alice, run_jobs, visibility="private", accuracies=(0.7,))
-    public = _classification(http, alice, run_jobs, accuracies=(0.9,), flow_name="test.Open")
+    secret = classification_setup(http, alice, run_jobs, visibility="private", accuracies=(0.7,))
+    public = classification_setup(http, alice, run_jobs, accuracies=(0.9,), flow_name="test.Open")
     run_id = secret["runs"][0]
     paths = [f"/tasks/{secret['task']}", f"/runs/{run_id}"]
     compare = f"/runs/compare?run={run_id}&run={public['runs'][0]}"
