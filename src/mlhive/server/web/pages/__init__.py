@@ -6,12 +6,16 @@ from fastapi import APIRouter
 
 from mlhive.server.web.pages import (
     auth,
+    collections,
     dataset_actions,
     datasets,
+    flows,
     home,
     model_requests,
     models,
     people,
+    runs,
+    tasks,
 )
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
@@ -20,6 +24,10 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     people.router,
     datasets.router,
     dataset_actions.router,
+    tasks.router,
+    runs.router,
+    flows.router,
+    collections.router,
     models.router,
     model_requests.router,
 )
