@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from mlhive.server.app import create_app
+from mlhive.server.config import Settings
 from tests.conftest import UserKey
 from tests.web.conftest import FORM_TOKEN, SignIn, csrf_of
 
@@ -107,3 +109,35 @@ def test_the_api_ignores_the_session_cookie(
     """Writes through the API need a key; a browser cookie can never stand in for one."""
     signed_in(alice)
     assert http.get("/api/users/me").status_code == 401
+
+
+def test_behind_an_https_proxy_the_cookie_is_secure_and_origins_are_the_public_ones(
+    settings: Settings, alice: UserKey
+) -> None:
+    app = create_app(settings.model_copy(update={"public_url": "https://hive.example.org"}))
+    with TestClient(app) as http:
+        form = http.get("/sign-in")
+        token = FORM_TOKEN.search(form.text)
+        assert token
+        assert "Secure" in form.headers["set-cookie"]
+        # The browser talks https to the proxy (so it sends Secure cookies back) and names the
+        # public origin; the backend behind the proxy is reached over plain http.
+        back = {"Cookie": f"mlhive_signin={token.group(1)}", "Origin": "https://hive.example.org"}
+        answer = http.post(
+            "/sign-in",
+            data={"api_key": alice.key, "form_token": token.group(1)},
+            headers=back,
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        cookie = next(
+            c for c in answer.headers.get_list("set-cookie") if c.startswith("mlhive_session=")
+        )
+        assert "Secure" in cookie
+        refused = http.post(
+            "/sign-in",
+            data={"api_key": alice.key, "form_token": token.group(1)},
+            headers={**back, "Origin": "http://testserver"},
+        )
+        assert refused.status_code == 403
+    app.state.hive.engine.dispose()

@@ -61,13 +61,22 @@ def viewer(request: Request, hive: HiveDep) -> Viewer:
 ViewerDep = Annotated[Viewer, Depends(viewer)]
 
 
+def site_origin(request: Request) -> tuple[str, str]:
+    """This site's scheme and host: the configured public URL's, else the request's."""
+    public_url = request.app.state.hive.settings.public_url
+    if public_url:
+        parts = urlsplit(public_url)
+        return parts.scheme, parts.netloc
+    return request.url.scheme, request.url.netloc
+
+
 def check_origin(request: Request) -> None:
     """Refuse a post that a browser says came from another site (Origin, else Referer)."""
     source = request.headers.get("origin") or request.headers.get("referer")
     if source is None:
         return  # not from a browser that names its origin; the form token still has to match
     parts = urlsplit(source)
-    if parts.scheme != request.url.scheme or parts.netloc != request.url.netloc:
+    if (parts.scheme, parts.netloc) != site_origin(request):
         raise PermissionDenied("this form was posted from another site; reload the page and retry")
 
 
@@ -87,8 +96,8 @@ FormActor = Annotated[Actor, Depends(signed_in)]
 
 
 def secure_cookies(request: Request) -> bool:
-    """Cookies are marked Secure when the page was served over https."""
-    return request.url.scheme == "https"
+    """Cookies are marked Secure when the site is served over https (behind a proxy too)."""
+    return site_origin(request)[0] == "https"
 
 
 def new_sign_in_token() -> str:
