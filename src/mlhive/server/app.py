@@ -120,5 +120,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openml(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
+    errors.install_catch_all(app)
     app.add_middleware(SecurityHeaders)
     return app
