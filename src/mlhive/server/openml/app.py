@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mlhive.server.http.catchall import CatchAll
 from mlhive.server.openml import data, evaluations, files, flows, runs, setups, studies, tasks
-from mlhive.server.openml.common import caller, install_key_mask
+from mlhive.server.openml.common import caller
 from mlhive.server.openml.errors import HANDLERS, internal_error, log
 from mlhive.server.wiring import Hive
 
@@ -78,6 +78,5 @@ def install(app: FastAPI) -> None:
         app: the application built by :func:`mlhive.server.app.create_app`.
     """
     hive: Hive = app.state.hive
-    install_key_mask()
     app.mount(API_PREFIX, build_api(hive))
     app.mount(FILES_PREFIX, build_files(hive))
