@@ -1,9 +1,15 @@
-"""A real ``mlhive serve`` process on 127.0.0.1, started and killed by the tests."""
+"""A real ``mlhive serve`` process on 127.0.0.1, started and killed by the tests.
+
+Every server writes its output to ``server.log`` in its data folder; when the session ends,
+:func:`no_key_in_any_server_log` reads them all: no API key may be found in any, in clear or
+percent-encoded.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,11 +18,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import httpx
 import pytest
 
 from mlhive.server.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+_KEY_SHAPED = re.compile(r"mlh_[A-Za-z0-9_-]{16,}")
 
 
 def free_port() -> int:
@@ -50,23 +60,30 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log(self) -> Path:
+        """Everything the server processes printed (appended across restarts)."""
+        return self.data_dir / "server.log"
+
     def start(self, *extra: str) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mlhive.cli.main",
-                "serve",
-                "--port",
-                str(self.port),
-                "--data-dir",
-                str(self.data_dir),
-                *extra,
-            ],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        """``mlhive serve`` with ``extra`` options."""
+        serve = ["mlhive.cli.main", "serve", "--port", str(self.port)]
+        self._run([*serve, "--data-dir", str(self.data_dir), *extra])
+
+    def start_factory(self, factory: str) -> None:
+        """uvicorn serving the application ``factory`` builds (``module:function``)."""
+        self._run(["uvicorn", factory, "--factory", "--port", str(self.port)])
+
+    def _run(self, module_and_args: list[str]) -> None:
+        _SERVED.append(self)
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", *module_and_args],
+                env={**self.env, "MLHIVE_DATA_DIR": str(self.data_dir)},
+                cwd=ROOT,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -74,7 +91,7 @@ class LiveServer:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError("mlhive serve did not come up")
+        raise RuntimeError(f"the server did not come up:\n{self.log.read_text()[-4000:]}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, as in a power cut."""
@@ -92,6 +109,20 @@ class LiveServer:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.admin_key}"}
+
+
+_SERVED: list[LiveServer] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_key_in_any_server_log() -> Iterator[None]:
+    """After the session: no server's log holds a key, in clear or percent-encoded."""
+    yield
+    leaks = []
+    for log in dict.fromkeys(server.log for server in _SERVED):
+        text = log.read_text(errors="replace") if log.exists() else ""
+        leaks += [f"{log}: {found}" for found in _KEY_SHAPED.findall(unquote_plus(text))]
+    assert not leaks, "API keys in the servers' logs:\n" + "\n".join(leaks)
 
 
 @pytest.fixture

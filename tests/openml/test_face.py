@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 
-from mlhive.server.openml.common import ApiKeyMask, mask_key
 from tests.conftest import UserKey
 
 API = "/api/v1/xml"
@@ -149,15 +147,3 @@ def test_uploaded_xml_with_a_doctype_is_refused(http: TestClient, alice: UserKey
     )
     assert _code(response) == 131
     assert "document type" in response.text
-
-
-def test_the_api_key_is_masked_in_access_logs() -> None:
-    assert mask_key("GET /api/v1/xml/data/1?api_key=mlh_secret&x=1") == (
-        "GET /api/v1/xml/data/1?api_key=***&x=1"
-    )
-    record = logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1", "GET", "/api/v1/xml/data/list?api_key=mlh_secret", "1.1", 200), None,
-    )  # fmt: skip
-    assert ApiKeyMask().filter(record)
-    assert "mlh_secret" not in record.getMessage()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
+import logging.config
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,12 +47,18 @@ def serve(
     import uvicorn
 
     from mlhive.server.app import create_app
+    from mlhive.server.http.logs import logging_config
 
     settings = _settings(data_dir, **({} if workers else {"worker": "off"}))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_config = logging_config()  # every handler masks API keys
+    logging.config.dictConfig(log_config)
     typer.echo(f"mlhive serving http://{host}:{port}/  (data: {settings.data_dir})", err=True)
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=log_config,
+        timeout_graceful_shutdown=10,
     )
 
 
@@ -60,10 +66,11 @@ def worker(data_dir: DataDir = None) -> None:
     """Run a job worker in the foreground (any number may run beside the server)."""
     from mlhive.server.app import build_hive
     from mlhive.server.db.migrate import upgrade
+    from mlhive.server.http.logs import logging_config
 
     hive = build_hive(_settings(data_dir))
     upgrade(hive.engine)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.config.dictConfig(logging_config())
     typer.echo(f"mlhive worker {hive.worker.name} polling {hive.settings.data_dir}", err=True)
     with contextlib.suppress(KeyboardInterrupt):
         hive.worker.run_forever()

@@ -33,7 +33,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.types as pat
 
-from mlhive.formats.types import FormatError, nominal_column, normalize_table, open_sink
+from mlhive.formats.types import (
+    FormatError,
+    nominal_column,
+    normalize_table,
+    open_sink,
+    parse_errors,
+)
 
 Kind = Literal["numeric", "integer", "nominal", "string", "date"]
 _BOOL_CATEGORIES = ("False", "True")
@@ -93,6 +99,11 @@ def read_arff(source: str | os.PathLike[str] | BinaryIO) -> pa.Table:
             line number.
     """
     raw = Path(source).read_bytes() if isinstance(source, str | os.PathLike) else source.read()
+    with parse_errors("ARFF"):
+        return _read_arff(raw)
+
+
+def _read_arff(raw: bytes) -> pa.Table:
     if not raw.strip():
         raise FormatError("empty_file", "the ARFF file is empty")
     header = _parse_header(raw)
@@ -113,7 +124,7 @@ def _parse_header(raw: bytes) -> _Header:
         end = len(raw) if end == -1 else end
         line_no += 1
         text = _decode(raw[pos:end], line_no).strip()
-        pos = end + 1
+        pos = min(end + 1, len(raw))  # a file may end right after "@DATA", without a newline
         if not text or text.startswith("%"):
             continue
         keyword = _KEYWORD.match(text)
@@ -511,7 +522,8 @@ def _tokens(column: pa.Array, layout: _Layout) -> pa.Array:
     elif layout.kind == "number":
         text = column.cast(pa.string())
     elif layout.kind == "date":
-        moments = column.cast(pa.timestamp(layout.unit))
+        # ARFF dates stop at milliseconds: finer digits are cut off (the Parquet file keeps them).
+        moments = column.cast(pa.timestamp(layout.unit), safe=False)
         text = pc.strftime(moments, format=layout.strftime)
     else:
         text = _quote_strings(column.cast(pa.string()))

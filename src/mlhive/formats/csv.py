@@ -33,9 +33,11 @@ from mlhive.formats.types import (
     FormatError,
     check_column_names,
     check_override_names,
+    column_names,
     nominal_column,
     normalize_table,
     open_sink,
+    parse_errors,
     sorted_categories,
 )
 
@@ -75,6 +77,13 @@ def read_csv(
             ``malformed_file`` (blank column name, a row with the wrong number of values, bad
             UTF-8; with the line number where known).
     """
+    with parse_errors("CSV"):
+        return _read_csv(source, nominal, string, delimiter)
+
+
+def _read_csv(
+    source: Source, nominal: Sequence[str], string: Sequence[str], delimiter: str | None
+) -> pa.Table:
     with _seekable(source) as (handle, start):
         head = handle.read(_SNIFF_BYTES)
         handle.seek(start)
@@ -88,19 +97,19 @@ def read_csv(
         if table is None:
             handle.seek(start)
             raise _locate_parse_error(handle, sep)
-    check_column_names(table.column_names, line=1)
-    check_override_names(table.column_names, nominal, string)
+    names = column_names(table, line=1)
+    check_column_names(names, line=1)
+    check_override_names(names, nominal, string)
     if table.num_rows == 0:
         raise FormatError("empty_file", "the CSV file has a header but no data rows")
-    for name, column in zip(table.column_names, table.columns, strict=True):
+    for name, column in zip(names, table.columns, strict=True):
         kind = column.type.value_type if pat.is_dictionary(column.type) else column.type
         if pat.is_binary(kind) or pat.is_large_binary(kind):
             raise FormatError("malformed_file", f"column {name!r} holds text that is not UTF-8")
     columns = [
-        _refine(table.column(i), name in nominal, name in string)
-        for i, name in enumerate(table.column_names)
+        _refine(table.column(i), name in nominal, name in string) for i, name in enumerate(names)
     ]
-    return normalize_table(pa.table(columns, names=table.column_names))
+    return normalize_table(pa.table(columns, names=names))
 
 
 def write_csv(table: pa.Table, sink: str | os.PathLike[str] | BinaryIO) -> None:

@@ -26,9 +26,11 @@ from mlhive.formats.csv import read_csv, write_csv
 from mlhive.formats.types import (
     FormatError,
     check_column_names,
+    column_names,
     force_types,
     normalize_table,
     open_sink,
+    parse_errors,
     to_nominal,
 )
 
@@ -156,8 +158,15 @@ def read_parquet(source: Source) -> pa.Table:
         table = pq.read_table(path_or_file)
     except (pa.ArrowException, OSError) as exc:
         raise FormatError("malformed_file", f"not a readable Parquet file: {exc}") from None
+    with parse_errors("Parquet"):
+        return _canonical_parquet(table)
+
+
+def _canonical_parquet(table: pa.Table) -> pa.Table:
+    names = column_names(table)
+    _check_values(table, names)
     categorical = _pandas_categoricals(table.schema)
-    keep = [name for name in table.column_names if not _PANDAS_INDEX.fullmatch(name)]
+    keep = [i for i, name in enumerate(names) if not _PANDAS_INDEX.fullmatch(name)]
     table = table.select(keep).replace_schema_metadata(None)
     for index, name in enumerate(table.column_names):
         if name in categorical and not pat.is_dictionary(table.column(index).type):
@@ -169,13 +178,31 @@ def read_parquet(source: Source) -> pa.Table:
     return normalize_table(table)
 
 
+def _check_values(table: pa.Table, names: list[str]) -> None:
+    """Parquet readers trust the writer: text need not be UTF-8, nor offsets in bounds."""
+    for name, column in zip(names, table.columns, strict=True):
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            problem = str(exc).rsplit("Invalid: ", 1)[-1]
+            message = f"column {name!r} holds invalid data: {problem}"
+            raise FormatError("malformed_file", message) from None
+
+
 def _pandas_categoricals(schema: pa.Schema) -> set[str]:
     try:
         metadata = schema.pandas_metadata or {}
     except ValueError:
         return set()
-    columns = metadata.get("columns", [])
-    return {c.get("name") for c in columns if c.get("pandas_type") == "categorical"}
+    # The metadata is the writer's JSON: a file may hold anything there.
+    columns = metadata.get("columns") if isinstance(metadata, dict) else None
+    return {
+        c["name"]
+        for c in (columns if isinstance(columns, list) else [])
+        if isinstance(c, dict)
+        and c.get("pandas_type") == "categorical"
+        and isinstance(c.get("name"), str)
+    }
 
 
 def write_parquet(table: pa.Table, sink: str | os.PathLike[str] | BinaryIO) -> None:

@@ -49,6 +49,47 @@ class FormatError(ValueError):
         super().__init__(f"line {line}: {message}" if line is not None else message)
 
 
+@contextmanager
+def parse_errors(what: str) -> Iterator[None]:
+    """Let only :class:`FormatError` out of a reader: turn what pyarrow and the codecs raise
+    on bytes they cannot read (a name that is not UTF-8, a truncated buffer) into
+    ``malformed_file`` naming the problem.
+
+    Args:
+        what: the kind of file, for the message (``"CSV"``, ``"Parquet"``, ``"ARFF"``).
+    """
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            "malformed_file", f"the {what} file holds text that is not UTF-8 ({exc.reason})"
+        ) from None
+    except pa.ArrowMemoryError:
+        raise  # the server's trouble, not the file's
+    except pa.ArrowException as exc:
+        raise FormatError("malformed_file", f"the {what} file cannot be read: {exc}") from None
+
+
+def column_names(table: pa.Table, line: int | None = None) -> list[str]:
+    """A table's column names; a name that is not UTF-8 is ``malformed_file`` naming it.
+
+    Raises:
+        FormatError: ``malformed_file`` naming the first column whose name is not UTF-8.
+    """
+    names: list[str] = []
+    for position in range(table.num_columns):
+        try:
+            names.append(table.schema.field(position).name)
+        except UnicodeDecodeError:
+            raise FormatError(
+                "malformed_file",
+                f"the name of column {position + 1} is not valid UTF-8 text; save the file "
+                "with UTF-8 column names",
+                line,
+            ) from None
+    return names
+
+
 def feature_type(dtype: pa.DataType) -> FeatureType:
     """Return OpenML's feature type for an Arrow column type.
 

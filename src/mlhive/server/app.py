@@ -16,6 +16,7 @@ from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.http.headers import SecurityHeaders
 from mlhive.server.http.limits import BodyLimit
+from mlhive.server.http.logs import install_key_mask
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.worker import Worker
 from mlhive.server.openml import install as install_openml
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hive = hive
+    install_key_mask()
     errors.install(app)
     api = APIRouter(prefix="/api")
     for router in (
@@ -131,5 +133,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
+    errors.install_catch_all(app)
     app.add_middleware(SecurityHeaders)
     return app

@@ -94,6 +94,18 @@ def test_sub_second_timestamps_keep_milliseconds() -> None:
     assert back.column("t").to_pylist() == moments
 
 
+def test_microseconds_are_cut_to_the_milliseconds_arff_holds() -> None:
+    moment = datetime(2020, 1, 2, 0, 0, 0, 1)  # one microsecond past midnight
+    table = pa.table({"t": pa.array([moment, datetime(2020, 1, 2, 3, 4, 5, 678901)])})
+
+    back = read_arff(io.BytesIO(arff_bytes(table)))
+
+    assert back.column("t").to_pylist() == [
+        datetime(2020, 1, 2),
+        datetime(2020, 1, 2, 3, 4, 5, 678000),
+    ]
+
+
 def test_time_zone_aware_timestamps_are_written_as_utc_wall_time() -> None:
     moment = datetime(2020, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     table = pa.table({"t": pa.array([moment], pa.timestamp("us", "Europe/Zurich"))})

@@ -8,8 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from mlhive.server.domain.errors import DomainError
+from mlhive.server.http.catchall import CatchAll
 from mlhive.server.http.status import STATUS
 from mlhive.wire.errors import ErrorCode
 
@@ -77,14 +79,25 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(ErrorCode.INTERNAL, "internal server error", request)
+def internal_error(scope: Scope) -> JSONResponse:
+    """The problem document of an unexpected failure (its traceback is only in the log)."""
+    return problem(ErrorCode.INTERNAL, "internal server error", Request(scope))
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app``.
+
+    Unexpected failures are not among them: :func:`install_catch_all` answers those.
+    """
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
-    app.add_exception_handler(Exception, _unexpected)
+
+
+def install_catch_all(app: FastAPI) -> None:
+    """Answer unexpected failures with a problem+json 500, keeping the connection usable.
+
+    Added after the other middleware (so it guards them too) and before the one that sets
+    the headers every response carries.
+    """
+    app.add_middleware(CatchAll, answer=internal_error, logger=log)

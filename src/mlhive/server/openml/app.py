@@ -17,9 +17,10 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mlhive.server.http.catchall import CatchAll
 from mlhive.server.openml import data, evaluations, files, flows, runs, setups, studies, tasks
-from mlhive.server.openml.common import caller, install_key_mask
-from mlhive.server.openml.errors import HANDLERS, CatchAll
+from mlhive.server.openml.common import caller
+from mlhive.server.openml.errors import HANDLERS, internal_error, log
 from mlhive.server.wiring import Hive
 
 API_PREFIX = "/api/v1/xml"
@@ -48,7 +49,7 @@ def _sub_app(hive: Hive, router: APIRouter) -> FastAPI:
     for kind, handler in HANDLERS.items():
         app.add_exception_handler(kind, handler)
     app.include_router(router)
-    app.add_middleware(CatchAll)
+    app.add_middleware(CatchAll, answer=internal_error, logger=log)
     app.add_middleware(GZipMiddleware, minimum_size=1)
     app.add_middleware(NormalizePath)
     return app
@@ -77,6 +78,5 @@ def install(app: FastAPI) -> None:
         app: the application built by :func:`mlhive.server.app.create_app`.
     """
     hive: Hive = app.state.hive
-    install_key_mask()
     app.mount(API_PREFIX, build_api(hive))
     app.mount(FILES_PREFIX, build_files(hive))

@@ -7,8 +7,6 @@ is given must be valid, whatever the method (103).
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -23,7 +21,7 @@ from mlhive.server.http.deps import actor_for_key, read, write
 from mlhive.server.openml.errors import OpenMLError
 from mlhive.server.wiring import Hive
 
-__all__ = ["ApiKeyMask", "Filters", "caller", "form_text", "hive", "read", "write"]
+__all__ = ["Filters", "caller", "form_text", "hive", "read", "write"]
 
 T = TypeVar("T")
 # Form fields are small; files (descriptions, data) arrive as file parts.
@@ -141,33 +139,4 @@ class Filters:
         return min(limit if limit is not None else default_limit, 10_000), offset
 
 
-_KEY = re.compile(r"(api_key=)[^&\s\"']*", re.IGNORECASE)
-
-
-def mask_key(text: str) -> str:
-    """Replace the value of every ``api_key=`` in a text."""
-    return _KEY.sub(r"\1***", text)
-
-
-class ApiKeyMask(logging.Filter):
-    """Log filter: hide ``api_key`` query values (uvicorn's access log prints query strings)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                mask_key(arg) if isinstance(arg, str) else arg for arg in record.args
-            )
-        elif isinstance(record.msg, str):
-            record.msg = mask_key(record.msg)
-        return True
-
-
-def install_key_mask(logger_names: Sequence[str] = ("uvicorn.access", "uvicorn.error")) -> None:
-    """Attach :class:`ApiKeyMask` once to the loggers that print request lines."""
-    for name in logger_names:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, ApiKeyMask) for f in logger.filters):
-            logger.addFilter(ApiKeyMask())
-
-
-__all__ += ["actor", "install_key_mask", "mask_key", "required", "threaded"]
+__all__ += ["actor", "required", "threaded"]

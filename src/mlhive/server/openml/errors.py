@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from mlhive.server.domain.errors import (
     Conflict,
@@ -264,29 +264,6 @@ HANDLERS = {
 }
 
 
-class CatchAll:
-    """Answer unexpected failures with an ``oml:error`` (500) and log them once.
-
-    An ``Exception`` handler would not do: Starlette re-raises after answering, and the main
-    application would log (and try to answer) the same failure a second time.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            if started:
-                raise
-            response = OpenMLError(0, "internal server error", status=500).response()
-            await response(scope, receive, send)
+def internal_error(scope: Scope) -> Response:
+    """The ``oml:error`` document of an unexpected failure (500; the traceback is logged)."""
+    return OpenMLError(0, "internal server error", status=500).response()

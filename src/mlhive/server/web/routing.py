@@ -38,6 +38,9 @@ class PageRoute(APIRoute):
                 return render_error(request, 422, _first_problem(exc))
             except HTTPException as exc:
                 return render_error(request, exc.status_code, str(exc.detail))
+            except Exception:
+                log.exception("unhandled error on page %s %s", request.method, request.url.path)
+                return render_error(request, 500, "The server failed to build this page.")
 
         return page_handler
 

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
+from mlhive.server.domain.datasets.qualities import compute_qualities
 
 
 def _nominal(values: list[str | None], categories: list[str]) -> pa.DictionaryArray:
@@ -163,3 +164,21 @@ def test_infinite_values_give_no_mean() -> None:
 def test_unknown_attribute_names_are_rejected(table: pa.Table) -> None:
     with pytest.raises(ValueError, match="nope"):
         summarize_features(table, target="nope")
+
+
+def test_ids_beyond_float_precision_and_microsecond_times_are_summarised() -> None:
+    # Snowflake-style ids and pandas' microsecond timestamps are ordinary data.
+    table = pa.table(
+        {
+            "id": pa.array([1945555039024054273, 3, 5], pa.int64()),
+            "seen": pa.array([dt.datetime(2020, 1, 2, 0, 0, 0, 1), dt.datetime(2021, 1, 1), None]),
+            "label": ["a", "b", "a"],
+        }
+    )
+
+    ids, seen, _ = summarize_features(table, target="label")
+
+    assert ids.maximum == pytest.approx(1.945555039024054e18)
+    assert (seen.data_type, seen.number_of_missing_values) == ("date", 1)
+    qualities = compute_qualities(table, target="label")
+    assert qualities["NumberOfInstances"] == 3

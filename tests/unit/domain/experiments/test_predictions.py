@@ -474,6 +474,9 @@ def test_parquet_predictions_are_read(tmp_path: Path) -> None:
         ("@relation x\n@attribute repeat numeric\n@data\n0\n", r"no column 'fold', 'row_id'"),
         (OPENML_ARFF.replace("0,1,3,", "0,1.5,3,"), r"'fold' must hold whole numbers.*file row 4"),
         (OPENML_ARFF.replace("@DATA", "@DATA\n1,2"), r"line \d+"),
+        # 2**32 would wrap round to repeat 0; 1e20 does not fit any integer.
+        (OPENML_ARFF.replace("\n0,0,0,", "\n4294967296,0,0,"), r"'repeat'.*beyond 2147483647"),
+        (OPENML_ARFF.replace("\n0,0,0,", "\n0,0,1e20,"), r"'row_id'.*beyond"),
         ("", r"empty"),
     ],
 )

@@ -74,9 +74,11 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     dtype = column.type
+    # Statistics need no more than float precision: ids beyond 2**53 and microseconds are
+    # rounded off rather than refused.
     if pat.is_date(dtype) or pat.is_timestamp(dtype):
-        column = column.cast(pa.timestamp("ms")).cast(pa.int64())
-    values = column.cast(pa.float64())
+        column = column.cast(pa.timestamp("ms"), safe=False).cast(pa.int64())
+    values = column.cast(pa.float64(), safe=False)
     nan_mask = pc.is_nan(values)
     if pc.any(nan_mask).as_py():
         values = pc.if_else(nan_mask, pa.scalar(None, pa.float64()), values)

@@ -11,6 +11,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.types as pat
 
 from mlhive.formats.tables import read_table
@@ -106,23 +107,34 @@ def _malformed(message: str) -> InvalidInput:
 
 
 def integer_column(table: pa.Table, name: str, code: ErrorCode, where: str) -> Int64Array:
+    """A key column as int64; every value must be a whole number its canonical type holds
+    (a repeat of 2**32 must not wrap round to repeat 0)."""
     column = table.column(name)
-    if pat.is_integer(column.type) and not column.null_count:
-        return ints(column)
     if not is_number(column.type):
         raise InvalidInput(
             f"column {name!r} must hold integers, got {column.type}", code=code, field=_FIELD
         )
+    bounds = np.iinfo(ID_COLUMNS.get(name, pa.int64()).to_pandas_dtype())
+    if pat.is_integer(column.type) and not column.null_count and _within(column, bounds):
+        return ints(column)
     values = floats(column)
-    bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)))
+    with np.errstate(invalid="ignore"):
+        outside = (values < bounds.min) | (values >= float(bounds.max) + 1)
+    bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)) | outside)
     if len(bad):
         raise InvalidInput(
-            f"column {name!r} must hold whole numbers: {len(bad)} values are missing or not "
-            f"(first: {where} {bad[0]} is {shown(values[bad[0]])})",
+            f"column {name!r} must hold whole numbers: {len(bad)} values are missing, not "
+            f"whole or beyond {bounds.max} (first: {where} {bad[0]} is {shown(values[bad[0]])})",
             code=code,
             field=_FIELD,
         )
     return values.astype(np.int64)
+
+
+def _within(column: pa.ChunkedArray, bounds: np.iinfo) -> bool:
+    extremes = pc.min_max(column)
+    low, high = extremes["min"].as_py(), extremes["max"].as_py()
+    return low is None or (bounds.min <= low and high <= bounds.max)
 
 
 def is_number(dtype: pa.DataType) -> bool:

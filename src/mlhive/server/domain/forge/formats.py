@@ -321,6 +321,28 @@ def _graphs(graph: Any) -> Iterator[Any]:
                 yield from _graphs(sub)
 
 
+def _check_text(message: Any) -> None:
+    """Refuse a model whose names, operator types or other texts are not UTF-8.
+
+    protobuf hands such a string field over as bytes, and the checker fails on it while
+    building its message; tensor payloads (bytes fields) are not read.
+    """
+    for spec in message.DESCRIPTOR.fields:
+        repeated = bool(getattr(spec, "is_repeated", False)) or getattr(spec, "label", 0) == 3
+        if spec.type == spec.TYPE_STRING:
+            value = getattr(message, spec.name)
+            texts = value if repeated else [value]
+            if any(isinstance(text, bytes) for text in texts):
+                where = f"{message.DESCRIPTOR.name}.{spec.name}"
+                raise _malformed(f"the ONNX model holds text that is not UTF-8 (in {where})")
+        elif spec.type == spec.TYPE_MESSAGE:
+            if repeated:
+                for child in getattr(message, spec.name):
+                    _check_text(child)
+            elif message.HasField(spec.name):
+                _check_text(getattr(message, spec.name))
+
+
 def _check_external(model: Any, graphs: list[Any]) -> None:
     import onnx
 
@@ -370,6 +392,7 @@ def inspect_onnx(path: Path) -> OnnxInfo:
         raise _malformed(f"not a readable ONNX model: {type(exc).__name__}") from None
     if model.ir_version <= 0 or not model.graph.node:
         raise _malformed("not an ONNX model (no IR version or an empty graph)")
+    _check_text(model)
     graphs = list(_graphs(model.graph))
     _check_external(model, graphs)
     _check_operators(model, graphs)
@@ -377,6 +400,8 @@ def inspect_onnx(path: Path) -> OnnxInfo:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
         raise _malformed(f"the ONNX model is invalid: {str(exc).splitlines()[0]}") from None
+    except UnicodeDecodeError:  # the checker's own message could not be built
+        raise _malformed("the ONNX model is invalid and holds text that is not UTF-8") from None
     return OnnxInfo(
         ir_version=int(model.ir_version),
         opsets={o.domain or "ai.onnx": int(o.version) for o in model.opset_import},
