@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from mlhive.server.web.render import as_json, markdown, short_name
+from mlhive.server.web.routing import pages
 
 
 def test_pages_carry_a_policy_that_forbids_inline_and_foreign_scripts(http: TestClient) -> None:
@@ -58,3 +63,23 @@ def test_flow_names_lose_their_module_paths_on_pages() -> None:
     )
     assert short_name(name) == "Pipeline(scale=StandardScaler,model=LogisticRegression)"
     assert short_name("weka.J48") == "J48"
+
+
+def test_a_page_that_breaks_answers_an_error_page_and_logs_it(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = pages()
+
+    @broken.get("/broken-page")
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    app.include_router(broken)
+    with TestClient(app) as http, caplog.at_level(logging.ERROR, logger="mlhive.web"):
+        answer = http.get("/broken-page")
+        assert answer.status_code == 500
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "The server failed to build this page." in answer.text
+        assert "boom" not in answer.text  # internals stay in the log
+        assert http.get("/").status_code == 200  # and the server goes on
+    assert any("unhandled error on page GET /broken-page" in r.message for r in caplog.records)
