@@ -1,7 +1,9 @@
 """Blob bookkeeping every capability shares: put content in the store, then record its row.
 
 Blobs are written (durably) before the rows that point at them; a row is recorded once per
-content hash, so identical content is stored and counted once.
+content hash, so identical content is stored and counted once. Content can be written before
+the transaction that records it even opens (a crash then leaves an unrecorded blob, never a
+row without its blob): a collector of unrecorded blobs must spare recent ones.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mlhive.formats.tables import write_parquet
@@ -38,6 +41,28 @@ def remember_blob(session: Session, info: BlobInfo) -> None:
     if session.get(Blob, info.sha256) is None:
         session.add(Blob(sha256=info.sha256, size=info.size))
         session.flush()
+
+
+ROWS_PER_QUERY = 500
+"""Hashes per ``IN (...)`` lookup: well inside every database's bound-parameter limit."""
+
+
+def remember_blobs(session: Session, infos: Iterable[BlobInfo]) -> int:
+    """Record the rows of many blobs at once: one lookup per 500 hashes, one bulk insert.
+
+    Returns:
+        How many rows were new.
+    """
+    wanted = {info.sha256: info.size for info in infos}
+    hashes = list(wanted)
+    known: set[str] = set()
+    for start in range(0, len(hashes), ROWS_PER_QUERY):
+        batch = hashes[start : start + ROWS_PER_QUERY]
+        known.update(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(batch))))
+    new = [{"sha256": sha, "size": size} for sha, size in wanted.items() if sha not in known]
+    if new:
+        session.execute(insert(Blob), new)
+    return len(new)
 
 
 def keep_upload(store: BlobStore, source: BinaryIO | Path) -> tuple[BlobInfo, str]:
