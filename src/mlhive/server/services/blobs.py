@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 from typing import BinaryIO
 
 import pyarrow as pa
@@ -41,6 +44,61 @@ def remember_blob(session: Session, info: BlobInfo) -> None:
     if session.get(Blob, info.sha256) is None:
         session.add(Blob(sha256=info.sha256, size=info.size))
         session.flush()
+
+
+WRITERS = 4
+"""Blobs :class:`Writes` stores at once. Their fsyncs overlap, and a disk flushes overlapping
+fsyncs together: many small blobs are stored several times faster where flushes are slow.
+At most this many pieces wait in memory."""
+
+
+def put_missing(store: BlobStore, sha256: str, data: bytes) -> None:
+    """Store ``data``, whose sha256 the caller computed, unless the store holds it already."""
+    if not store.exists(sha256):
+        store.put(data)
+
+
+class Writes:
+    """Blobs stored on a few threads while the caller goes on reading its file.
+
+    Leaving the ``with`` block waits for every write; the first failed write is raised there
+    (or by the next :meth:`put`).
+
+    Example:
+        >>> with Writes(store) as writes:  # doctest: +SKIP
+        ...     writes.put(hashlib.sha256(b"x").hexdigest(), b"x")
+    """
+
+    def __init__(self, store: BlobStore, writers: int = WRITERS) -> None:
+        self._store = store
+        self._pool = ThreadPoolExecutor(writers, thread_name_prefix="mlhive-blob-put")
+        self._slots = threading.BoundedSemaphore(writers)
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> Writes:
+        return self
+
+    def put(self, sha256: str, data: bytes) -> None:
+        """Queue a :func:`put_missing`; waits while ``writers`` pieces are in flight."""
+        if self._error is not None:
+            raise self._error
+        self._slots.acquire()
+        self._pool.submit(put_missing, self._store, sha256, data).add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        self._slots.release()
+        if self._error is None:
+            self._error = future.exception()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(wait=True)
+        if kind is None and self._error is not None:
+            raise self._error
 
 
 ROWS_PER_QUERY = 500

@@ -34,7 +34,7 @@ from mlhive.server.domain.forge.tensors import (
     safetensors_header,
     to_numpy,
 )
-from mlhive.server.services.blobs import remember_blob
+from mlhive.server.services.blobs import Writes, put_missing, remember_blob
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.models import FeatureSpec, ModelFormat
 
@@ -70,11 +70,10 @@ def put_bytes(session: Session, store: BlobStore, data: bytes) -> str:
     return info.sha256
 
 
-def _put_new(store: BlobStore, data: bytes, sha: str | None = None) -> BlobInfo:
-    """Store bytes (whose sha256 may be known) unless already present; no row. Their info."""
-    sha = sha or hashlib.sha256(data).hexdigest()
-    if not store.exists(sha):
-        store.put(data)
+def _put_new(store: BlobStore, data: bytes) -> BlobInfo:
+    """Store bytes unless already present; no row. Their info."""
+    sha = hashlib.sha256(data).hexdigest()
+    put_missing(store, sha, data)
     return BlobInfo(sha, len(data))
 
 
@@ -101,14 +100,15 @@ def ingest_safetensors(
     """
     size = path.stat().st_size
     records, blobs = [], {}
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, Writes(store) as writes:
         header = formats.read_safetensors_header(handle, size, max_tensors)
         for tensor in header.tensors:
             chunks = []
             for piece in formats.iter_chunks(handle, tensor, chunk_bytes):
                 sha = hashlib.sha256(piece).hexdigest()
                 if sha not in blobs:  # a file may repeat content (zeros, tied weights)
-                    blobs[sha] = _put_new(store, piece, sha)
+                    blobs[sha] = BlobInfo(sha, len(piece))
+                    writes.put(sha, piece)
                 chunks.append(sha)
             records.append(
                 TensorRecord(tensor.name, tensor.dtype, tensor.shape, tensor.size, tuple(chunks))
