@@ -4,8 +4,9 @@ per version, committed through the forge's storage path vs kept as plain full co
 Both sides start from the checkpoint file on local disk (as the server has it after the upload)
 and make their copy durable (fsync), in the same data folder:
 
-- forge: ``ingest_safetensors`` (header parsed, tensors chunked and hashed, new chunks written
-  to the content-addressed blob store) + the manifest + the commit row (SQLite, one transaction);
+- forge: ``ingest_safetensors`` (header parsed, tensors chunked and hashed, new chunks and the
+  manifest written to the content-addressed blob store) + the blob and commit rows (SQLite, one
+  transaction);
 - full copy: ``copyfile`` of the whole checkpoint to ``versions/v<N>.safetensors`` + fsync.
 
 Checkout rebuilds a version's safetensors file (forge: header + chunks; full copy: copyfile).
@@ -38,6 +39,7 @@ from mlhive.server.db.tables.forge import ModelRepo
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.forge.tensors import Manifest
 from mlhive.server.services import accounts
+from mlhive.server.services.blobs import remember_blobs
 from mlhive.server.services.forge import content, repos
 from mlhive.server.storage import open_blob_store
 from mlhive.wire.models import RepoCreate
@@ -111,17 +113,18 @@ def run(root: Path, versions: int, n_tensors: int, total_mb: int) -> None:
         save_file(tensors, str(source))
         logical += source.stat().st_size
         start = time.perf_counter()
+        ingested = content.ingest_safetensors(store, source)
         with transaction(sessions) as session:
             repo = session.get(ModelRepo, repo_id)
             assert repo is not None
-            ingested = content.ingest_safetensors(session, store, source)
+            remember_blobs(session, ingested.blobs)
             parents = [commits[-1][1]] if commits else []
-            commit = content.record_commit(
+            commit = content.insert_commit(
                 session,
-                store,
                 repo,
                 actor,
                 ingested.manifest,
+                ingested.manifest_sha,
                 parents=parents,
                 card={},
                 message=f"v{version}",

@@ -114,11 +114,11 @@ def push_tensors(
     with tempfile.NamedTemporaryFile(dir=scratch, suffix=".safetensors", delete=False) as tmp:
         tmp.write(data)
     path = Path(tmp.name)
+    meta = CommitCreate(branch=branch, message=f"weights {seed}")
     try:
-        with transaction(hive.sessions) as session:
-            repo = repos.get_by_full_name(session, actor, full_name)
-            meta = CommitCreate(branch=branch, message=f"weights {seed}")
-            commit = commits.push(session, hive.store, actor, repo, path, "model.safetensors", meta)
-            return commit.sha
+        ingested = commits.ingest(hive.store, path, "model.safetensors", meta, 10_000)
     finally:
         path.unlink(missing_ok=True)
+    with transaction(hive.sessions) as session:
+        repo = repos.get_by_full_name(session, actor, full_name)
+        return commits.push(session, actor, repo, ingested, meta).sha

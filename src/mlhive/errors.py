@@ -105,7 +105,8 @@ class InvalidInputError(APIError, ValueError):
 
 
 class PayloadTooLargeError(InvalidInputError):
-    """413: the upload exceeds the server's ``max_upload_bytes``."""
+    """413: the upload exceeds a server limit: ``max_upload_bytes``, or ``max_tensors_per_file``
+    for a model file (code ``too_many_tensors``)."""
 
 
 class ServerError(APIError):
@@ -151,6 +152,7 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.UNKNOWN_COLUMN: InvalidInputError,
     ErrorCode.UNSUPPORTED_FORMAT: InvalidInputError,
     ErrorCode.PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+    ErrorCode.TOO_MANY_TENSORS: PayloadTooLargeError,
     ErrorCode.INTERNAL: ServerError,
     ErrorCode.STORAGE_CORRUPT: ServerError,
 }

@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from mlhive import Client
 from mlhive.client.models import UnsafeModelError, load_skops_safely
-from mlhive.errors import ConflictError, InvalidInputError, JobFailedError
+from mlhive.errors import ConflictError, InvalidInputError, JobFailedError, PayloadTooLargeError
 from mlhive.server.wiring import Hive
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
 from tests.conftest import UserKey
@@ -123,3 +123,12 @@ def test_merge_requests_from_the_client(
     note = client.models.comment("alice/clf", opened.number, "accuracy too low")
     assert client.models.merge_request("alice/clf", opened.number).comments[0].id == note.id
     assert [r.number for r in client.models.merge_requests("alice/clf", state="open")] == [1]
+
+
+def test_a_file_with_more_tensors_than_the_server_takes_is_refused(client: Client) -> None:
+    client.models.create("many")
+    tensors = {f"t{i:05d}": np.zeros(1, np.float32) for i in range(10_001)}
+    with pytest.raises(PayloadTooLargeError, match="10001 tensors, more than the 10000") as caught:
+        client.models.push("alice/many", tensors)
+    assert caught.value.code == "too_many_tensors"
+    assert client.models.get("alice/many").refs == []

@@ -32,13 +32,14 @@ def push_file(
     with tempfile.NamedTemporaryFile(dir=scratch, suffix=Path(filename).suffix, delete=False) as f:
         f.write(data)
     path = Path(f.name)
+    body = CommitCreate.model_validate(meta)
     try:
-        with transaction(hive.sessions) as session:
-            repo = repos.get_by_full_name(session, actor, full_name)
-            body = CommitCreate.model_validate(meta)
-            return commits.push(session, hive.store, actor, repo, path, filename, body).sha
+        ingested = commits.ingest(hive.store, path, filename, body, 10_000)
     finally:
         path.unlink(missing_ok=True)
+    with transaction(hive.sessions) as session:
+        repo = repos.get_by_full_name(session, actor, full_name)
+        return commits.push(session, actor, repo, ingested, body).sha
 
 
 def push_arrays(

@@ -204,6 +204,8 @@ class ModelsAPI:
         Raises:
             InvalidInputError: an unsafe or malformed file, or an invalid card (the message
                 names the field).
+            PayloadTooLargeError: the file exceeds the server's upload limit, or holds more
+                tensors than its ``max_tensors_per_file`` (code ``too_many_tensors``).
             PermissionDeniedError: you may not push to that branch.
             ConflictError: ``expected_head`` is stale.
             TypeError: ``model`` is none of the accepted kinds.

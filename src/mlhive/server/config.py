@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     )
     storage_options: dict[str, object] = Field(default_factory=dict)
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
+    max_tensors_per_file: int = Field(
+        default=10_000,
+        ge=1,
+        description="Tensors one pushed safetensors file may hold (each becomes a blob).",
+    )
     worker: Literal["inline", "off"] = Field(
         default="inline", description="inline: jobs run in a thread of the server process."
     )

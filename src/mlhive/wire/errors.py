@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     DUPLICATE_COLUMNS = "duplicate_columns"
     UNKNOWN_COLUMN = "unknown_column"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    TOO_MANY_TENSORS = "too_many_tensors"
     # 5xx
     INTERNAL = "internal"
     STORAGE_CORRUPT = "storage_corrupt"

@@ -136,11 +136,20 @@ def push(
     actor: RequiredActor,
     hive: HiveDep,
 ) -> CommitOut:
-    """Commit a model file on a branch; unsafe formats are refused without being loaded."""
+    """Commit a model file on a branch; unsafe formats are refused without being loaded.
+
+    The file is stored before the write transaction opens, which then only records rows.
+    """
     meta = parse_form_json(CommitCreate, metadata, "metadata")
-    with local_copy(hive, file) as path, write(hive) as session:
+    with local_copy(hive, file) as path:
+        with read(hive) as session:
+            repo = repos.get_repo(session, actor, owner, name)
+            models_commits.check_push(session, actor, repo, meta)
+        limit = hive.settings.max_tensors_per_file
+        ingested = models_commits.ingest(hive.store, path, file.filename, meta, limit)
+    with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
-        commit = models_commits.push(session, hive.store, actor, repo, path, file.filename, meta)
+        commit = models_commits.push(session, actor, repo, ingested, meta)
         return models_commits.describe_commit(session, hive.store, repo, commit)
 
 

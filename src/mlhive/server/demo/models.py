@@ -106,11 +106,13 @@ def _push(
         f.write(data)
     path = Path(f.name)
     try:
-        with transaction(hive.sessions) as session:
-            repo = repos.get_repo(session, actor, actor.name, repo_name)
-            return commits.push(session, hive.store, actor, repo, path, filename, meta).sha
+        limit = hive.settings.max_tensors_per_file
+        ingested = commits.ingest(hive.store, path, filename, meta, limit)
     finally:
         path.unlink(missing_ok=True)
+    with transaction(hive.sessions) as session:
+        repo = repos.get_repo(session, actor, actor.name, repo_name)
+        return commits.push(session, actor, repo, ingested, meta).sha
 
 
 def _pipeline(model: Any, x: pd.DataFrame, y: pd.Series) -> bytes:

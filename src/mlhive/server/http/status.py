@@ -19,6 +19,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_COLUMN: 422,
     ErrorCode.UNSUPPORTED_FORMAT: 415,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.TOO_MANY_TENSORS: 413,
     ErrorCode.INTERNAL: 500,
     ErrorCode.STORAGE_CORRUPT: 500,
 }

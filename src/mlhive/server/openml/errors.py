@@ -214,6 +214,7 @@ GENERIC: dict[ErrorCode, tuple[int, int]] = {
     ErrorCode.DUPLICATE_COLUMNS: (100, ERROR_STATUS),
     ErrorCode.UNKNOWN_COLUMN: (100, ERROR_STATUS),
     ErrorCode.PAYLOAD_TOO_LARGE: (100, ERROR_STATUS),
+    ErrorCode.TOO_MANY_TENSORS: (100, ERROR_STATUS),
     ErrorCode.INTERNAL: (100, ERROR_STATUS),
     ErrorCode.STORAGE_CORRUPT: (0, 500),
 }

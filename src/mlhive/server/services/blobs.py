@@ -1,7 +1,9 @@
 """Blob bookkeeping every capability shares: put content in the store, then record its row.
 
 Blobs are written (durably) before the rows that point at them; a row is recorded once per
-content hash, so identical content is stored and counted once.
+content hash, so identical content is stored and counted once. Content can be written before
+the transaction that records it even opens (a crash then leaves an unrecorded blob, never a
+row without its blob): a collector of unrecorded blobs must spare recent ones.
 """
 
 from __future__ import annotations
@@ -9,11 +11,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 from typing import BinaryIO
 
 import pyarrow as pa
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mlhive.formats.tables import write_parquet
@@ -38,6 +44,83 @@ def remember_blob(session: Session, info: BlobInfo) -> None:
     if session.get(Blob, info.sha256) is None:
         session.add(Blob(sha256=info.sha256, size=info.size))
         session.flush()
+
+
+WRITERS = 4
+"""Blobs :class:`Writes` stores at once. Their fsyncs overlap, and a disk flushes overlapping
+fsyncs together: many small blobs are stored several times faster where flushes are slow.
+At most this many pieces wait in memory."""
+
+
+def put_missing(store: BlobStore, sha256: str, data: bytes) -> None:
+    """Store ``data``, whose sha256 the caller computed, unless the store holds it already."""
+    if not store.exists(sha256):
+        store.put(data)
+
+
+class Writes:
+    """Blobs stored on a few threads while the caller goes on reading its file.
+
+    Leaving the ``with`` block waits for every write; the first failed write is raised there
+    (or by the next :meth:`put`).
+
+    Example:
+        >>> with Writes(store) as writes:  # doctest: +SKIP
+        ...     writes.put(hashlib.sha256(b"x").hexdigest(), b"x")
+    """
+
+    def __init__(self, store: BlobStore, writers: int = WRITERS) -> None:
+        self._store = store
+        self._pool = ThreadPoolExecutor(writers, thread_name_prefix="mlhive-blob-put")
+        self._slots = threading.BoundedSemaphore(writers)
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> Writes:
+        return self
+
+    def put(self, sha256: str, data: bytes) -> None:
+        """Queue a :func:`put_missing`; waits while ``writers`` pieces are in flight."""
+        if self._error is not None:
+            raise self._error
+        self._slots.acquire()
+        self._pool.submit(put_missing, self._store, sha256, data).add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        self._slots.release()
+        if self._error is None:
+            self._error = future.exception()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(wait=True)
+        if kind is None and self._error is not None:
+            raise self._error
+
+
+ROWS_PER_QUERY = 500
+"""Hashes per ``IN (...)`` lookup: well inside every database's bound-parameter limit."""
+
+
+def remember_blobs(session: Session, infos: Iterable[BlobInfo]) -> int:
+    """Record the rows of many blobs at once: one lookup per 500 hashes, one bulk insert.
+
+    Returns:
+        How many rows were new.
+    """
+    wanted = {info.sha256: info.size for info in infos}
+    hashes = list(wanted)
+    known: set[str] = set()
+    for start in range(0, len(hashes), ROWS_PER_QUERY):
+        batch = hashes[start : start + ROWS_PER_QUERY]
+        known.update(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(batch))))
+    new = [{"sha256": sha, "size": size} for sha, size in wanted.items() if sha not in known]
+    if new:
+        session.execute(insert(Blob), new)
+    return len(new)
 
 
 def keep_upload(store: BlobStore, source: BinaryIO | Path) -> tuple[BlobInfo, str]:

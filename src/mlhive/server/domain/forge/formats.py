@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, BinaryIO
 
-from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.errors import InvalidInput, PayloadTooLarge
 from mlhive.wire.errors import ErrorCode
 from mlhive.wire.models import ModelFormat, untrusted_skops_types
 
@@ -52,6 +52,20 @@ def _refuse_code(what: str) -> InvalidInput:
 
 def _malformed(detail: str) -> InvalidInput:
     return InvalidInput(f"file: {detail}", code=ErrorCode.MALFORMED_FILE, field="file")
+
+
+def too_many_tensors(count: int, limit: int) -> PayloadTooLarge:
+    """The refusal of a file holding more tensors than the server's ``max_tensors_per_file``."""
+    return PayloadTooLarge(
+        f"file: {count} tensors, more than the {limit} this server accepts in one file "
+        "(setting max_tensors_per_file, MLHIVE_MAX_TENSORS_PER_FILE); pack small tensors into "
+        "fewer, larger ones, or ask the server's operator to raise the limit",
+        code=ErrorCode.TOO_MANY_TENSORS,
+        field="file",
+        tensors=count,
+        limit=limit,
+        setting="max_tensors_per_file",
+    )
 
 
 def _is_pickle(head: bytes) -> bool:
@@ -160,17 +174,21 @@ def _tensor_slice(name: str, spec: Any, base: int) -> TensorSlice:
     return TensorSlice(name, dtype, tuple(shape), base + offsets[0], base + offsets[1])
 
 
-def read_safetensors_header(handle: BinaryIO, file_size: int) -> SafetensorsHeader:
+def read_safetensors_header(
+    handle: BinaryIO, file_size: int, max_tensors: int | None = None
+) -> SafetensorsHeader:
     """Parse and check a safetensors header; no tensor data is read.
 
     Args:
         handle: the file, positioned anywhere (it is rewound).
         file_size: its size in bytes.
+        max_tensors: refuse a header naming more tensors than this (None: no limit).
 
     Returns:
         The tensors in file order and the free-form ``__metadata__``.
 
     Raises:
+        PayloadTooLarge: more than ``max_tensors`` tensors (code ``too_many_tensors``).
         InvalidInput: a header that is too large, not JSON, or whose offsets overlap, leave
             gaps or run past the end of the file.
     """
@@ -192,6 +210,8 @@ def read_safetensors_header(handle: BinaryIO, file_size: int) -> SafetensorsHead
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
     ):
         raise _malformed("__metadata__ must map strings to strings")
+    if max_tensors is not None and len(header) > max_tensors:
+        raise too_many_tensors(len(header), max_tensors)
     base = 8 + length
     tensors = sorted(
         (_tensor_slice(name, spec, base) for name, spec in header.items()),

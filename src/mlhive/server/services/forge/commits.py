@@ -1,4 +1,10 @@
-"""Commits: push (inspect, store, validate the card), history, descriptions and diffs."""
+"""Commits: push (inspect, store, validate the card), history, descriptions and diffs.
+
+A push runs in three phases so that SQLite's write lock is held for milliseconds, not for as
+long as the upload takes to store: :func:`check_push` refuses what cannot succeed (reads only),
+:func:`ingest` parses and stores the file's blobs outside any transaction, and :func:`push`
+records the blob rows, the commit and the branch in one short write transaction.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from mlhive.server.domain.forge import formats
 from mlhive.server.domain.forge.sklearn import estimator_diff
 from mlhive.server.domain.forge.tensors import change_stats, diff_manifests
 from mlhive.server.jobs import queue
+from mlhive.server.services.blobs import remember_blobs
 from mlhive.server.services.datasets import catalog
 from mlhive.server.services.experiments import runs, tasks
 from mlhive.server.services.forge import content, repos
@@ -130,29 +137,12 @@ def build_card(session: Session, actor: Actor, card: ModelCard, facts: dict[str,
     return ModelCard.model_validate(data)
 
 
-def push(
-    session: Session,
-    store: BlobStore,
-    actor: Actor,
-    repo: ModelRepo,
-    path: Path,
-    filename: str | None,
-    meta: CommitCreate,
-) -> ModelCommit:
-    """Inspect, store and commit an uploaded model on a branch.
-
-    A new branch starts from the default branch's head. A scikit-learn commit is queued for
-    ONNX export.
+def _parent(session: Session, repo: ModelRepo, meta: CommitCreate) -> ModelCommit | None:
+    """The commit a push builds on: the branch's head, else the default branch's.
 
     Raises:
-        PermissionDenied: the actor may not push to the branch.
-        InvalidInput: an unsafe or malformed file, or an invalid card.
         Conflict: ``expected_head`` is not the branch's head any more.
     """
-    repos.require_push(actor, repo, meta.branch)
-    fmt = formats.sniff(path, filename, meta.format)
-    ingested = content.ingest(session, store, fmt, path)
-    card = build_card(session, actor, meta.card, ingested.facts)
     head_ref = repos.find_ref(session, repo, "branch", meta.branch)
     start = head_ref or repos.find_ref(session, repo, "branch", repo.default_branch)
     head = session.get(ModelCommit, start.commit_id) if start else None
@@ -160,18 +150,66 @@ def push(
         head_ref is None or head is None or not head.sha.startswith(meta.expected_head)
     ):
         raise Conflict(f"branch {meta.branch!r} has moved; pull and push again")
-    commit = content.record_commit(
+    return head
+
+
+def check_push(session: Session, actor: Actor, repo: ModelRepo, meta: CommitCreate) -> None:
+    """Refuse, before the file is stored, a push that cannot succeed (reads only).
+
+    Raises:
+        PermissionDenied: the actor may not push to the branch.
+        Conflict: ``expected_head`` is not the branch's head any more.
+        InvalidInput: the card names lineage or base models this server does not know.
+    """
+    repos.require_push(actor, repo, meta.branch)
+    _parent(session, repo, meta)
+    build_card(session, actor, meta.card, {})
+
+
+def ingest(
+    store: BlobStore, path: Path, filename: str | None, meta: CommitCreate, max_tensors: int
+) -> content.Ingested:
+    """Inspect an upload and store its blobs; no database is touched.
+
+    Raises:
+        PayloadTooLarge: a safetensors file with more than ``max_tensors`` tensors (code
+            ``too_many_tensors``), refused before anything is stored.
+        InvalidInput: an unsafe or malformed file.
+    """
+    fmt = formats.sniff(path, filename, meta.format)
+    return content.ingest(store, fmt, path, max_tensors=max_tensors)
+
+
+def push(
+    session: Session, actor: Actor, repo: ModelRepo, ingested: content.Ingested, meta: CommitCreate
+) -> ModelCommit:
+    """Commit an ingested upload on a branch: the blob rows in bulk, the commit, the branch.
+
+    A new branch starts from the default branch's head. A scikit-learn commit is queued for
+    ONNX export. Everything slow happened in :func:`ingest`, so this holds the write lock
+    briefly; the checks of :func:`check_push` are repeated, as the repository may have changed.
+
+    Raises:
+        PermissionDenied: the actor may not push to the branch.
+        InvalidInput: an invalid card.
+        Conflict: ``expected_head`` is not the branch's head any more.
+    """
+    repos.require_push(actor, repo, meta.branch)
+    card = build_card(session, actor, meta.card, ingested.facts)
+    head = _parent(session, repo, meta)
+    remember_blobs(session, ingested.blobs)
+    commit = content.insert_commit(
         session,
-        store,
         repo,
         actor,
         ingested.manifest,
+        ingested.manifest_sha,
         parents=[head.sha] if head else [],
         card=card.model_dump(mode="json"),
         message=meta.message,
     )
     repos.move_branch(session, repo, meta.branch, commit)
-    if fmt == "skops":
+    if ingested.manifest.format == "skops":
         queue_export(session, commit)
     return commit
 

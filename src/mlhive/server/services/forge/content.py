@@ -2,6 +2,10 @@
 
 Tensor chunks are hashed in memory first and only written when the store does not hold them
 yet, so re-committing 90 unchanged tensors costs their hashing, not their writing.
+
+:func:`ingest` needs no database session: a push parses, hashes and writes every blob (the
+slow, fsyncing part) before its write transaction opens, and that transaction then records
+the blob rows in bulk next to the commit (:func:`insert_commit`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from mlhive.server.domain.forge.tensors import (
     safetensors_header,
     to_numpy,
 )
-from mlhive.server.services.blobs import remember_blob
+from mlhive.server.services.blobs import Writes, put_missing, remember_blob
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.models import FeatureSpec, ModelFormat
 
@@ -44,64 +48,100 @@ EXPORT_NAME = "model.export.onnx"
 
 @dataclass
 class Ingested:
-    """An upload, stored: its manifest and what the file says about the model."""
+    """An upload whose content (manifest included) is in the blob store, not yet recorded.
+
+    Attributes:
+        manifest: the commit's content, tensor by tensor or file by file.
+        manifest_sha: the stored manifest blob.
+        blobs: every blob the commit points at (chunks or file, and the manifest), once each.
+        facts: what the file says about the model (library, schemas …).
+    """
 
     manifest: Manifest
+    manifest_sha: str
+    blobs: list[BlobInfo]
     facts: dict[str, Any] = field(default_factory=dict)
 
 
 def put_bytes(session: Session, store: BlobStore, data: bytes) -> str:
     """Store bytes unless already present; record the blob row. Returns the sha256."""
-    sha = hashlib.sha256(data).hexdigest()
-    if not store.exists(sha):
-        store.put(data)
-    remember_blob(session, BlobInfo(sha, len(data)))
-    return sha
-
-
-def _put_file(session: Session, store: BlobStore, path: Path) -> FileRecord:
-    info = store.put_file(path)
+    info = _put_new(store, data)
     remember_blob(session, info)
-    return FileRecord(info.sha256, info.size)
+    return info.sha256
+
+
+def _put_new(store: BlobStore, data: bytes) -> BlobInfo:
+    """Store bytes unless already present; no row. Their info."""
+    sha = hashlib.sha256(data).hexdigest()
+    put_missing(store, sha, data)
+    return BlobInfo(sha, len(data))
+
+
+def _stored(
+    store: BlobStore, manifest: Manifest, blobs: dict[str, BlobInfo], facts: dict[str, Any]
+) -> Ingested:
+    """Store the manifest blob last: it names only content that is stored already."""
+    info = _put_new(store, manifest.to_json())
+    return Ingested(manifest, info.sha256, [*blobs.values(), info], facts)
 
 
 def ingest_safetensors(
-    session: Session, store: BlobStore, path: Path, chunk_bytes: int = CHUNK_BYTES
+    store: BlobStore,
+    path: Path,
+    *,
+    max_tensors: int | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> Ingested:
-    """Store a safetensors file tensor by tensor (chunked), returning its manifest."""
-    size = path.stat().st_size
-    records = []
-    with path.open("rb") as handle:
-        header = formats.read_safetensors_header(handle, size)
-        for tensor in header.tensors:
-            chunks = tuple(
-                put_bytes(session, store, piece)
-                for piece in formats.iter_chunks(handle, tensor, chunk_bytes)
-            )
-            records.append(
-                TensorRecord(tensor.name, tensor.dtype, tensor.shape, tensor.size, chunks)
-            )
-    manifest = Manifest(format="safetensors", tensors=records, metadata=header.metadata)
-    return Ingested(manifest, {"library": "safetensors"})
-
-
-def ingest(session: Session, store: BlobStore, fmt: ModelFormat, path: Path) -> Ingested:
-    """Inspect an upload in ``fmt`` (refusing unsafe content) and store it.
+    """Store a safetensors file tensor by tensor (chunked) and its manifest.
 
     Raises:
-        InvalidInput: the file fails inspection; nothing is recorded in that case (blobs
-            already written are unreferenced and collectable).
+        PayloadTooLarge: more than ``max_tensors`` tensors; refused before anything is stored.
+        InvalidInput: a malformed file.
+    """
+    size = path.stat().st_size
+    records, blobs = [], {}
+    with path.open("rb") as handle, Writes(store) as writes:
+        header = formats.read_safetensors_header(handle, size, max_tensors)
+        for tensor in header.tensors:
+            chunks = []
+            for piece in formats.iter_chunks(handle, tensor, chunk_bytes):
+                sha = hashlib.sha256(piece).hexdigest()
+                if sha not in blobs:  # a file may repeat content (zeros, tied weights)
+                    blobs[sha] = BlobInfo(sha, len(piece))
+                    writes.put(sha, piece)
+                chunks.append(sha)
+            records.append(
+                TensorRecord(tensor.name, tensor.dtype, tensor.shape, tensor.size, tuple(chunks))
+            )
+    manifest = Manifest(format="safetensors", tensors=records, metadata=header.metadata)
+    return _stored(store, manifest, blobs, {"library": "safetensors"})
+
+
+def _ingest_file(store: BlobStore, fmt: str, path: Path, facts: dict[str, Any]) -> Ingested:
+    info = store.put_file(path)
+    manifest = Manifest(fmt, files={FILE_NAMES[fmt]: FileRecord(info.sha256, info.size)})
+    return _stored(store, manifest, {info.sha256: info}, facts)
+
+
+def ingest(
+    store: BlobStore, fmt: ModelFormat, path: Path, *, max_tensors: int | None = None
+) -> Ingested:
+    """Inspect an upload in ``fmt`` (refusing unsafe content) and store its blobs.
+
+    Needs no database: call it before the transaction that records the commit.
+
+    Raises:
+        PayloadTooLarge: a safetensors file with more than ``max_tensors`` tensors.
+        InvalidInput: the file fails inspection. Blobs written before a failure are
+            unrecorded: nothing points at them.
     """
     if fmt == "safetensors":
-        return ingest_safetensors(session, store, path)
+        return ingest_safetensors(store, path, max_tensors=max_tensors)
     if fmt == "skops":
         from mlhive.server.domain.forge.sklearn import card_facts
 
         formats.check_skops(path)
-        facts = card_facts(formats.load_skops(path))
-        return Ingested(
-            Manifest("skops", files={FILE_NAMES["skops"]: _put_file(session, store, path)}), facts
-        )
+        return _ingest_file(store, "skops", path, card_facts(formats.load_skops(path)))
     info = formats.inspect_onnx(path)
     facts = {
         "library": "onnx",
@@ -109,9 +149,7 @@ def ingest(session: Session, store: BlobStore, fmt: ModelFormat, path: Path) -> 
         "model_type": "onnx:" + ",".join(f"{d}={v}" for d, v in sorted(info.opsets.items())),
         "input_schema": [FeatureSpec(name=n) for n in info.inputs],
     }
-    return Ingested(
-        Manifest("onnx", files={FILE_NAMES["onnx"]: _put_file(session, store, path)}), facts
-    )
+    return _ingest_file(store, "onnx", path, facts)
 
 
 def store_manifest(session: Session, store: BlobStore, manifest: Manifest) -> str:
@@ -130,8 +168,28 @@ def record_commit(
     card: dict[str, Any],
     message: str,
 ) -> ModelCommit:
-    """Write a commit row. Its id hashes parents, content, card, message, author and time."""
+    """Store the manifest and write a commit row (see :func:`insert_commit`)."""
     manifest_sha = store_manifest(session, store, manifest)
+    return insert_commit(
+        session, repo, actor, manifest, manifest_sha, parents=parents, card=card, message=message
+    )
+
+
+def insert_commit(
+    session: Session,
+    repo: ModelRepo,
+    actor: Actor,
+    manifest: Manifest,
+    manifest_sha: str,
+    *,
+    parents: list[str],
+    card: dict[str, Any],
+    message: str,
+) -> ModelCommit:
+    """Write a commit row for a stored manifest.
+
+    Its id hashes parents, content, card, message, author and time.
+    """
     created = utcnow()
     identity = {
         "parents": parents,
