@@ -8,6 +8,7 @@ records the blob rows, the commit and the branch in one short write transaction.
 
 from __future__ import annotations
 
+import heapq
 from pathlib import Path
 from typing import Any
 
@@ -249,21 +250,38 @@ def describe_commit(
 
 
 def log(session: Session, repo: ModelRepo, ref: str, limit: int) -> list[ModelCommit]:
-    """The commits reachable from ``ref``, newest first."""
+    """The newest ``limit`` commits reachable from ``ref``, newest first.
+
+    A walk from the head that always takes the newest commit not yet shown: parents are loaded
+    as the walk reaches them, so a page costs about ``limit`` small lookups whatever the length
+    of the history.
+    """
     start = repos.resolve(session, repo, ref)
-    by_sha = {
-        c.sha: c for c in session.scalars(select(ModelCommit).where(ModelCommit.repo_id == repo.id))
-    }
-    seen: dict[str, ModelCommit] = {}
-    pending = [start]
-    while pending:
-        commit = pending.pop()
-        if commit.sha in seen:
-            continue
-        seen[commit.sha] = commit
-        pending += [by_sha[p] for p in commit.parents if p in by_sha]
-    ordered = sorted(seen.values(), key=lambda c: (c.created_at, c.id), reverse=True)
-    return ordered[:limit]
+    frontier: list[tuple[float, int, str]] = []
+    waiting: dict[str, ModelCommit] = {}
+    seen: set[str] = set()
+
+    def reach(found: list[ModelCommit]) -> None:
+        for commit in found:
+            if commit.sha not in seen:
+                seen.add(commit.sha)
+                waiting[commit.sha] = commit
+                # Newest first: a max-heap on (created_at, id) through negated keys.
+                key = (-commit.created_at.timestamp(), -commit.id, commit.sha)
+                heapq.heappush(frontier, key)
+
+    reach([start])
+    ordered: list[ModelCommit] = []
+    while frontier and len(ordered) < limit:
+        commit = waiting.pop(heapq.heappop(frontier)[2])
+        ordered.append(commit)
+        unseen = [sha for sha in commit.parents if sha not in seen]
+        if unseen:
+            stmt = select(ModelCommit).where(
+                ModelCommit.repo_id == repo.id, ModelCommit.sha.in_(unseen)
+            )
+            reach(list(session.scalars(stmt)))
+    return ordered
 
 
 def diff(store: BlobStore, a: ModelCommit, b: ModelCommit) -> DiffOut:
