@@ -30,7 +30,7 @@ from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Quality
 QUALITIES = ("NumberOfInstances", "NumberOfFeatures", "NumberOfClasses", "NumberOfMissingValues")
 
 
-def fill(url: str, count: int, seed: int = 0) -> None:
+def fill(url: str, count: int, seed: int = 0, uploader: str = "filler") -> None:
     """Insert ``count`` active public datasets with four qualities each and some tags."""
     rng = random.Random(seed)
     engine = make_engine(url)
@@ -38,11 +38,14 @@ def fill(url: str, count: int, seed: int = 0) -> None:
     now = utcnow()
     with engine.begin() as conn:
         conn.execute(
-            User.__table__.insert(), [{"name": "filler", "is_admin": False, "created_at": now}]
+            User.__table__.insert(), [{"name": uploader, "is_admin": False, "created_at": now}]
         )
-        user_id = conn.execute(User.__table__.select().where(User.name == "filler")).first()
+        user_id = conn.execute(User.__table__.select().where(User.name == uploader)).first()
         assert user_id is not None
-        conn.execute(Blob.__table__.insert(), [{"sha256": "0" * 64, "size": 1, "created_at": now}])
+        if conn.execute(Blob.__table__.select().where(Blob.sha256 == "0" * 64)).first() is None:
+            conn.execute(
+                Blob.__table__.insert(), [{"sha256": "0" * 64, "size": 1, "created_at": now}]
+            )
         start = (
             conn.execute(Dataset.__table__.select().order_by(Dataset.id.desc())).first() or [0]
         )[0]
