@@ -15,6 +15,7 @@ from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.http.headers import SecurityHeaders
+from mlhive.server.http.hosts import TrustedHosts
 from mlhive.server.http.limits import BodyLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.jobs.context import Handler, JobContext
@@ -134,5 +135,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
     errors.install_catch_all(app)
+    app.add_middleware(
+        TrustedHosts,
+        trusted=hive.settings.trusted_host_names,
+        public_url=hive.settings.public_url,
+    )
     app.add_middleware(SecurityHeaders)
     return app
