@@ -12,6 +12,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from mlhive._version import __version__
 from mlhive.server.api import datasets, errors, flows, models, runs, studies, system, tasks, users
 from mlhive.server.config import Settings
+from mlhive.server.db import durability
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.http.headers import SecurityHeaders
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if hive.settings.migrate_on_start:
             upgrade(hive.engine)
         optimize(hive.engine)
+        log.info("database durability: %s", durability.describe(hive.engine))
         hive.store.cleanup_staging(older_than_s=3600)
         if hive.settings.worker == "inline":
             hive.worker.start()
