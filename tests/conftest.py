@@ -86,6 +86,7 @@ def settings(tmp_path: Path, database_template: str) -> Settings:
         worker="off",
         migrate_on_start=False,
         max_upload_bytes=50 * 1024**2,
+        trusted_hosts="testserver",  # the host Starlette's TestClient sends
     )
 
 

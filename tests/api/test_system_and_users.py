@@ -68,3 +68,15 @@ def test_someone_elses_key_cannot_be_revoked(
     key_id = http.get("/api/users/me/keys", headers=alice.headers).json()[0]["id"]
     assert http.delete(f"/api/users/me/keys/{key_id}", headers=bob.headers).status_code == 404
     assert http.get("/api/users/me", headers=alice.headers).status_code == 200
+
+
+def test_a_profile_tells_who_is_an_admin_only_to_them_and_to_admins(
+    http: TestClient, admin: UserKey, alice: UserKey
+) -> None:
+    anonymous = http.get("/api/users/admin").json()
+    assert anonymous["name"] == "admin" and "is_admin" not in anonymous
+    assert "is_admin" not in http.get("/api/users/admin", headers=alice.headers).json()
+    assert http.get("/api/users/admin", headers=admin.headers).json()["is_admin"] is True
+    assert http.get("/api/users/alice", headers=alice.headers).json()["is_admin"] is False
+    assert http.get("/api/users/alice", headers=admin.headers).json()["is_admin"] is False
+    assert http.get("/api/users/me", headers=admin.headers).json()["is_admin"] is True

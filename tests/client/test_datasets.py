@@ -269,3 +269,14 @@ def test_jobs_wait_reports_the_processing_job(client: Client, run_jobs: Callable
     assert client.jobs.wait(dataset.job_id, timeout=1).state == "done"
     with pytest.raises(mlhive.NotFoundError):
         client.jobs.get(999_999)
+
+
+def test_the_owner_waits_for_a_private_datasets_job_others_cannot_see_it(
+    client: Client, make_client: MakeClient, run_jobs: Callable[[], int]
+) -> None:
+    dataset = client.datasets.publish(small_frame(4), name="hidden", visibility="private")
+    assert dataset.job_id is not None
+    run_jobs()
+    assert client.jobs.wait(dataset.job_id, timeout=1).state == "done"
+    with pytest.raises(mlhive.NotFoundError):
+        make_client().jobs.get(dataset.job_id)

@@ -52,3 +52,16 @@ def test_private_work_stays_off_profiles_for_others(
     html = http.get("/people/alice").text
     assert "alice-secret" in html
     assert "committed to alice/hidden-net" in html
+
+
+def test_only_admins_and_the_person_see_the_administrator_badge(
+    http: TestClient, admin: UserKey, make_user: Callable[..., UserKey], bob: UserKey
+) -> None:
+    other_admin = make_user("root", admin=True)
+    shown = []
+    for viewer in (None, bob, other_admin, admin):
+        http.cookies.clear()
+        if viewer:
+            sign_in(http, viewer)
+        shown.append("administrator" in http.get("/people/admin").text)
+    assert shown == [False, False, True, True]

@@ -111,6 +111,26 @@ def test_the_api_ignores_the_session_cookie(
     assert http.get("/api/users/me").status_code == 401
 
 
+def test_a_cross_site_post_with_only_the_session_cookie_changes_nothing(
+    http: TestClient, alice: UserKey, signed_in: SignIn
+) -> None:
+    """What a page on another site can make a signed-in browser send: the cookie, no key."""
+    signed_in(alice)
+    assert http.cookies, "the browser holds a session cookie"
+    evil = {"Origin": "https://evil.example"}
+    posted = [
+        http.post("/api/suites", json={"name": "planted"}, headers=evil),
+        http.post("/api/users/me/keys", json={"label": "stolen"}, headers=evil),
+        http.post("/api/models", json={"name": "planted"}, headers=evil),
+    ]
+    assert [r.status_code for r in posted] == [401, 401, 401]
+    assert {r.json()["code"] for r in posted} == {"unauthenticated"}
+    openml = http.post("/api/v1/xml/study", data={"description": "<x/>"}, headers=evil)
+    assert "<oml:code>102</oml:code>" in openml.text  # OpenML: "no authentication"
+    assert http.get("/api/suites").json() == []
+    assert len(http.get("/api/users/me/keys", headers=alice.headers).json()) == 1
+
+
 def test_behind_an_https_proxy_the_cookie_is_secure_and_origins_are_the_public_ones(
     settings: Settings, alice: UserKey
 ) -> None:

@@ -26,6 +26,10 @@ DataDir = Annotated[
 ]
 
 
+# Listening on every interface names no host; MLHIVE_TRUSTED_HOSTS or MLHIVE_PUBLIC_URL must.
+WILDCARDS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not a bind
+
+
 def _settings(data_dir: Path | None, **overrides: Any) -> Any:
     try:
         from mlhive.server.config import Settings
@@ -50,6 +54,9 @@ def serve(
     from mlhive.server.http.logs import logging_config
 
     settings = _settings(data_dir, **({} if workers else {"worker": "off"}))
+    if host not in WILDCARDS:  # the bound name is one clients use: trust it
+        trusted = f"{settings.trusted_hosts},{host}"
+        settings = settings.model_copy(update={"trusted_hosts": trusted})
     log_config = logging_config()  # every handler masks API keys
     logging.config.dictConfig(log_config)
     typer.echo(f"mlhive serving http://{host}:{port}/  (data: {settings.data_dir})", err=True)

@@ -12,9 +12,11 @@ from fastapi.middleware.gzip import GZipMiddleware
 from mlhive._version import __version__
 from mlhive.server.api import datasets, errors, flows, models, runs, studies, system, tasks, users
 from mlhive.server.config import Settings
+from mlhive.server.db import durability
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.http.headers import SecurityHeaders
+from mlhive.server.http.hosts import TrustedHosts
 from mlhive.server.http.limits import BodyLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.jobs.context import Handler, JobContext
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if hive.settings.migrate_on_start:
             upgrade(hive.engine)
         optimize(hive.engine)
+        log.info("database durability: %s", durability.describe(hive.engine))
         hive.store.cleanup_staging(older_than_s=3600)
         if hive.settings.worker == "inline":
             hive.worker.start()
@@ -134,5 +137,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
     errors.install_catch_all(app)
+    app.add_middleware(
+        TrustedHosts,
+        trusted=hive.settings.trusted_host_names,
+        public_url=hive.settings.public_url,
+    )
     app.add_middleware(SecurityHeaders)
     return app

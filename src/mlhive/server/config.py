@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
 
 class Settings(BaseSettings):
     """Everything the server needs to know about its environment.
@@ -41,10 +43,25 @@ class Settings(BaseSettings):
         default=True, description="Processed datasets become active without an admin's review."
     )
     landmarker_sample_rows: int = Field(default=5000, ge=50)
-    public_url: str = Field(default="", description="Base URL the server is reached at.")
+    public_url: str = Field(
+        default="",
+        description="Base URL the server is reached at; absolute URLs in pages and OpenML "
+        "documents are built from it (and the Host header is then not checked).",
+    )
+    trusted_hosts: str = Field(
+        default=",".join(LOOPBACK_HOSTS),
+        description="Without public_url: the Host names (comma-separated) the server answers; "
+        "any other gets 400. `mlhive serve --host NAME` adds NAME; '*' trusts any host.",
+    )
     session_days: float = Field(
         default=14.0, gt=0, le=366, description="How long a browser stays signed in."
     )
+
+    @property
+    def trusted_host_names(self) -> frozenset[str]:
+        """:attr:`trusted_hosts` as a set of lower-case names."""
+        names = (name.strip().lower() for name in self.trusted_hosts.split(","))
+        return frozenset(name for name in names if name)
 
     @property
     def resolved_database_url(self) -> str:

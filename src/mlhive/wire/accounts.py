@@ -9,11 +9,18 @@ from pydantic import Field
 from mlhive.wire.common import WireModel
 
 
-class UserOut(WireModel):
+class ProfileOut(WireModel):
+    """A user as anyone sees them: whether they administer the server is not public."""
+
     id: int
     name: str
-    is_admin: bool
     created_at: datetime
+
+
+class UserOut(ProfileOut):
+    """A user as they themselves and administrators see them."""
+
+    is_admin: bool
 
 
 class UserCreate(WireModel):

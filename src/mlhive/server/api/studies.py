@@ -25,7 +25,7 @@ def build_router(kind: Kind, prefix: str) -> APIRouter:
     @router.post("", status_code=status.HTTP_201_CREATED, name=f"create_{kind}")
     def create(body: CollectionCreate, actor: RequiredActor, hive: HiveDep) -> CollectionOut:
         with write(hive) as session:
-            return studies.describe(session, studies.create(session, actor, kind, body))
+            return studies.describe(session, studies.create(session, actor, kind, body), actor)
 
     @router.get("", name=f"list_{kind}")
     def list_all(
@@ -35,27 +35,31 @@ def build_router(kind: Kind, prefix: str) -> APIRouter:
     ) -> list[CollectionOut]:
         with read(hive) as session:
             rows = studies.list_all(session, actor, kind, status)
-            return [studies.describe(session, row) for row in rows]
+            return [studies.describe(session, row, actor) for row in rows]
 
     @router.get("/{ref}", name=f"get_{kind}")
     def get(ref: str, actor: MaybeActor, hive: HiveDep) -> CollectionOut:
         """By id or alias."""
         with read(hive) as session:
-            return studies.describe(session, studies.get(session, actor, kind, ref))
+            return studies.describe(session, studies.get(session, actor, kind, ref), actor)
 
     @router.post("/{ref}/attach", name=f"attach_{kind}")
     def attach(
         ref: str, body: CollectionMembers, actor: RequiredActor, hive: HiveDep
     ) -> CollectionOut:
         with write(hive) as session:
-            return studies.describe(session, studies.attach(session, actor, kind, ref, body.ids))
+            return studies.describe(
+                session, studies.attach(session, actor, kind, ref, body.ids), actor
+            )
 
     @router.post("/{ref}/detach", name=f"detach_{kind}")
     def detach(
         ref: str, body: CollectionMembers, actor: RequiredActor, hive: HiveDep
     ) -> CollectionOut:
         with write(hive) as session:
-            return studies.describe(session, studies.detach(session, actor, kind, ref, body.ids))
+            return studies.describe(
+                session, studies.detach(session, actor, kind, ref, body.ids), actor
+            )
 
     @router.post("/{ref}/status", name=f"status_{kind}")
     def set_status(
@@ -63,7 +67,7 @@ def build_router(kind: Kind, prefix: str) -> APIRouter:
     ) -> CollectionOut:
         with write(hive) as session:
             collection = studies.set_status(session, actor, kind, ref, body.status)
-            return studies.describe(session, collection)
+            return studies.describe(session, collection, actor)
 
     @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT, name=f"delete_{kind}")
     def delete(ref: str, actor: RequiredActor, hive: HiveDep) -> Response:

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from mlhive._version import __version__
 from mlhive.server.http.deps import HiveDep, MaybeActor, read
 from mlhive.server.http.params import ObjectId
-from mlhive.server.jobs import queue
+from mlhive.server.services import subjects
 from mlhive.wire.common import Health, JobOut
 
 router = APIRouter(tags=["system"])
@@ -31,7 +31,8 @@ def health(hive: HiveDep, actor: MaybeActor) -> Health:
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: ObjectId, hive: HiveDep) -> JobOut:
-    """The state of a background job (e.g. a dataset's processing)."""
+def get_job(job_id: ObjectId, hive: HiveDep, actor: MaybeActor) -> JobOut:
+    """The state of a background job (e.g. a dataset's processing), for those who may see
+    the object it works on (404 for others, as for the object itself)."""
     with read(hive) as session:
-        return JobOut.model_validate(queue.get_job(session, job_id))
+        return JobOut.model_validate(subjects.find_job(session, actor, job_id))

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from mlhive.server.http.deps import HiveDep, RequiredActor, read, write
+from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services import accounts
-from mlhive.wire.accounts import ApiKeyCreate, ApiKeyOut, NewApiKey, UserCreate, UserOut
+from mlhive.wire.accounts import (
+    ApiKeyCreate,
+    ApiKeyOut,
+    NewApiKey,
+    ProfileOut,
+    UserCreate,
+    UserOut,
+)
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -58,7 +65,7 @@ def revoke_key(key_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> ApiKeyO
 
 
 @router.get("/{name}")
-def get_user(name: str, hive: HiveDep) -> UserOut:
-    """A user's public profile."""
+def get_user(name: str, hive: HiveDep, actor: MaybeActor) -> UserOut | ProfileOut:
+    """A user's public profile; ``is_admin`` only for the user themselves and administrators."""
     with read(hive) as session:
-        return UserOut.model_validate(accounts.get_user(session, name))
+        return accounts.profile(session, actor, name)

@@ -39,7 +39,7 @@ def find(session: Session, who: Actor | None, ref: str, missing: int) -> Collect
     """A suite or study by id or alias (OpenML does not say which kind it expects)."""
     for kind in ("suite", "study"):
         try:
-            return studies.describe(session, studies.get(session, who, kind, ref))
+            return studies.describe(session, studies.get(session, who, kind, ref), who)
         except NotFound:
             continue
     raise OpenMLError(missing, f"no suite or study {ref!r}")
@@ -173,7 +173,7 @@ def _members(request: Request, study_id: int, ids: list[int], action: str) -> Re
         change = studies.attach if action == "attach" else studies.detach
         with codes(not_found=1045, denied=1053):
             changed = change(session, required(request), row.kind, row.id, ids)
-        count = len(studies.members(session, changed))
+        count = len(studies.members(session, changed, required(request)))
     element = xmlio.root(f"study_{action}")
     xmlio.add(element, "id", row.id)
     xmlio.add(element, "main_entity_type", ENTITY[row.kind])

@@ -19,6 +19,7 @@ from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import ApiKey, BrowserSession, User
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
+from mlhive.wire.accounts import ProfileOut, UserOut
 from mlhive.wire.errors import ErrorCode
 
 KEY_PREFIX = "mlh_"
@@ -112,6 +113,21 @@ def get_user(session: Session, name: str) -> User:
     if user is None:
         raise NotFound(f"user {name!r} not found")
     return user
+
+
+def sees_role(actor: Actor | None, user: User) -> bool:
+    """Whether ``actor`` may know if ``user`` is an administrator: themselves and admins.
+
+    Who administers a server tells an attacker whose key is worth stealing.
+    """
+    return actor is not None and (actor.is_admin or actor.id == user.id)
+
+
+def profile(session: Session, actor: Actor | None, name: str) -> UserOut | ProfileOut:
+    """A user's public profile, with their role for those who may see it."""
+    user = get_user(session, name)
+    model = UserOut if sees_role(actor, user) else ProfileOut
+    return model.model_validate(user)
 
 
 def count_users(session: Session) -> int:

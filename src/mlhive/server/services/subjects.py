@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import Collection, Flow, Run, Task
-from mlhive.server.db.tables.forge import ModelRepo
+from mlhive.server.db.tables.forge import MergeRequest, ModelCommit, ModelMerge, ModelRepo
+from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.errors import NotFound
+from mlhive.server.jobs import queue
 
 Kind = Literal["dataset", "task", "flow", "run", "suite", "study", "model"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -121,3 +123,46 @@ def exists(session: Session, kind: Kind, object_id: int) -> bool:
     """Whether the object exists at all, visible or not (for faces that must tell the two
     apart, as OpenML's "no access" error does)."""
     return session.execute(_QUERIES[kind](object_id)).first() is not None
+
+
+# A job's subject (``kind:id``) names the object it works on; forge jobs name a part of a
+# model repository, which decides who may see them.
+_FORGE_PARTS: dict[str, type[ModelCommit] | type[MergeRequest] | type[ModelMerge]] = {
+    "model_commit": ModelCommit,
+    "model_mr": MergeRequest,
+    "model_merge": ModelMerge,
+}
+
+
+def _job_subject(session: Session, ref: str) -> Subject | None:
+    name, _, raw_id = ref.partition(":")
+    if not raw_id.isdigit():
+        return None
+    object_id = int(raw_id)
+    part = _FORGE_PARTS.get(name)
+    if part is not None:
+        object_id = session.scalar(select(part.repo_id).where(part.id == object_id)) or 0
+        name = "model"
+    kind = next((k for k in KINDS if k == name), None)
+    if kind is None:
+        return None
+    row = session.execute(_QUERIES[kind](object_id)).first()
+    return None if row is None else Subject(kind, object_id, row[0], row[1], row[2])
+
+
+def find_job(session: Session, actor: Actor | None, job_id: int) -> Job:
+    """The background job ``job_id``, for those who may see the object it works on.
+
+    A job tells its object's state and its errors, so it is as private as that object;
+    administrators see every job, and nobody else one without a known subject.
+
+    Raises:
+        NotFound: no such job, or one about an object the actor may not see.
+    """
+    job = queue.get_job(session, job_id)
+    if actor is not None and actor.is_admin:
+        return job
+    subject = _job_subject(session, job.subject)
+    if subject is None or not subject.visible_to(actor):
+        raise NotFound(f"job {job_id} not found")
+    return job

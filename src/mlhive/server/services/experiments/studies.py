@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables.experiments import Collection, CollectionRun, CollectionTask
+from mlhive.server.db.tables.datasets import Dataset
+from mlhive.server.db.tables.experiments import (
+    Collection,
+    CollectionRun,
+    CollectionTask,
+    Run,
+    Task,
+)
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets.lifecycle import TRANSITIONS
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
@@ -83,16 +90,29 @@ def get(session: Session, actor: Actor | None, kind: str, ref: str | int) -> Col
     return collection
 
 
-def members(session: Session, collection: Collection) -> list[int]:
-    """Task or run ids of a collection, in id order."""
+def _visible_members(kind: str, actor: Actor | None) -> Select[int]:
+    if kind == "suite":
+        joined = select(Task.id).join(Dataset, Dataset.id == Task.dataset_id)
+        return joined.where(tasks.visible_tasks(actor))
+    return select(Run.id).where(runs.visible_runs(actor))
+
+
+def members(session: Session, collection: Collection, actor: Actor | None) -> list[int]:
+    """Task or run ids of a collection that ``actor`` may see, in id order.
+
+    A public suite may hold a task whose dataset is (or became) private: its id is left out
+    for those who may not see the task, as every list of tasks or runs leaves it out.
+    """
     table, column = MEMBER[collection.kind]
     stmt = select(column).where(table.collection_id == collection.id).order_by(column)
+    if actor is None or not actor.is_admin:
+        stmt = stmt.where(column.in_(_visible_members(collection.kind, actor)))
     return list(session.scalars(stmt))
 
 
-def describe(session: Session, collection: Collection) -> CollectionOut:
-    """The wire form, with its member ids."""
-    ids = members(session, collection)
+def describe(session: Session, collection: Collection, actor: Actor | None) -> CollectionOut:
+    """The wire form, with the member ids ``actor`` may see."""
+    ids = members(session, collection, actor)
     return CollectionOut(
         id=collection.id,
         kind=collection.kind,

@@ -280,7 +280,8 @@ def _views(session: Session, rows: list[Task]) -> list[TaskView]:
     ]
 
 
-def _visible(actor: Actor | None) -> ColumnElement[bool]:
+def visible_tasks(actor: Actor | None) -> ColumnElement[bool]:
+    """Tasks over datasets the actor may see (as SQL, on a join of Task and Dataset)."""
     if actor is not None and actor.is_admin:
         return true()
     public = Dataset.visibility == "public"
@@ -289,7 +290,7 @@ def _visible(actor: Actor | None) -> ColumnElement[bool]:
 
 def query(q: TaskQuery, actor: Actor | None) -> Select[Task]:
     """The SELECT of one page of tasks (keyset on id)."""
-    stmt = select(Task).join(Dataset, Dataset.id == Task.dataset_id).where(_visible(actor))
+    stmt = select(Task).join(Dataset, Dataset.id == Task.dataset_id).where(visible_tasks(actor))
     if q.task_type is not None:
         stmt = stmt.where(Task.task_type == q.task_type)
     if q.dataset_id is not None:

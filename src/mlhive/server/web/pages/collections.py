@@ -29,7 +29,7 @@ def _listing(
 ) -> HTMLResponse:
     with read(hive) as session:
         listed = studies.list_all(session, who.actor, kind, None)[:LISTED]
-        found = [studies.describe(session, c) for c in listed]
+        found = [studies.describe(session, c, who.actor) for c in listed]
     title = "Benchmark suites" if kind == "suite" else "Studies"
     context = {"title": title, "kind": kind, "items": found, "listed": LISTED}
     return page(request, "experiments/collections.html", context)
@@ -58,7 +58,7 @@ def suite_page(
 ) -> HTMLResponse:
     """A suite: the best score of every flow on every task, as a heat map and a table."""
     with read(hive) as session:
-        suite = studies.describe(session, studies.get(session, who.actor, "suite", ref))
+        suite = studies.describe(session, studies.get(session, who.actor, "suite", ref), who.actor)
         ids = tuple(suite.task_ids[:SUITE_TASKS])
         query = tasks.TaskQuery(ids=ids, status=None, limit=max(len(ids), 1))
         shown = [tasks.describe(t, []) for t in tasks.list_page(session, query, who.actor)[0]]
@@ -151,7 +151,7 @@ def study_page(
     """A study: what it is about and its runs, a page at a time."""
     with read(hive) as session:
         collection = studies.get(session, who.actor, "study", ref)
-        study = studies.describe(session, collection)
+        study = studies.describe(session, collection, who.actor)
         found = runs.summaries(
             session,
             runs.RunQuery(study_id=collection.id, limit=PAGE_SIZE, cursor=after),

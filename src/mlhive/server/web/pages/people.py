@@ -80,7 +80,11 @@ def profile(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLR
         commits = forge_overview.latest_commits(session, who.actor, ACTIVITY, author_id=user.id)
         context = {
             "title": user.name,
-            "person": {"name": user.name, "since": user.created_at, "is_admin": user.is_admin},
+            "person": {
+                "name": user.name,
+                "since": user.created_at,
+                "is_admin": user.is_admin and accounts.sees_role(who.actor, user),
+            },
             "datasets": datasets,
             "tasks": tasks,
             "models": models,
