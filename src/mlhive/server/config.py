@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         default="", description="Blob store: empty = data_dir/storage, or s3://…"
     )
     storage_options: dict[str, object] = Field(default_factory=dict)
+    request_busy_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a request waits for SQLite's write lock before it answers 503 "
+        "(background jobs wait up to 30 s).",
+    )
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     max_tensors_per_file: int = Field(
         default=10_000,
