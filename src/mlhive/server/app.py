@@ -18,6 +18,7 @@ from mlhive.server.http.headers import SecurityHeaders
 from mlhive.server.http.limits import BodyLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.jobs.context import Handler, JobContext
+from mlhive.server.jobs.sweep import sweep_leftovers
 from mlhive.server.jobs.worker import Worker
 from mlhive.server.openml import install as install_openml
 from mlhive.server.services.datasets import jobs as dataset_jobs
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if hive.settings.migrate_on_start:
             upgrade(hive.engine)
         optimize(hive.engine)
-        hive.store.cleanup_staging(older_than_s=3600)
+        sweep_leftovers(hive.job_context)
         if hive.settings.worker == "inline":
             hive.worker.start()
         try:

@@ -23,6 +23,7 @@ from mlhive.server.domain.errors import DomainError
 from mlhive.server.jobs import queue
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.executors import Executor, InlineExecutor
+from mlhive.server.jobs.sweep import SWEEP_EVERY_SECONDS, sweep_leftovers
 
 log = logging.getLogger("mlhive.worker")
 OPTIMIZE_EVERY_SECONDS = 3600.0
@@ -105,8 +106,9 @@ class Worker:
         return count
 
     def run_forever(self) -> None:
-        """Poll for jobs until :meth:`stop` is called; keep planner statistics fresh when idle."""
-        last_optimized = 0.0
+        """Poll for jobs until :meth:`stop` is called; when idle, keep planner statistics
+        fresh and remove files that killed processes left (see :mod:`mlhive.server.jobs.sweep`)."""
+        last_optimized = last_swept = 0.0  # both at the first idle moment
         while not self._stop.is_set():
             try:
                 ran = self.run_once()
@@ -117,7 +119,16 @@ class Worker:
                 if time.monotonic() - last_optimized > OPTIMIZE_EVERY_SECONDS:
                     last_optimized = time.monotonic()
                     self._optimize()
+                if time.monotonic() - last_swept > SWEEP_EVERY_SECONDS:
+                    last_swept = time.monotonic()
+                    self._sweep()
                 self._stop.wait(self.context.settings.worker_poll_seconds)
+
+    def _sweep(self) -> None:
+        try:
+            sweep_leftovers(self.context)
+        except Exception:  # a sweep only tidies up: never stop the worker for it
+            log.exception("could not remove leftover files")
 
     def _optimize(self) -> None:
         try:
