@@ -40,7 +40,12 @@ class Settings(BaseSettings):
         default="inline", description="inline: jobs run in a thread of the server process."
     )
     worker_poll_seconds: float = Field(default=0.5, gt=0)
-    job_lease_seconds: float = Field(default=600.0, gt=0)
+    job_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A running job's lease, renewed by its worker every third of it: a killed "
+        "worker's job runs again about this long after.",
+    )
     job_max_attempts: int = Field(default=3, ge=1)
     migrate_on_start: bool = True
     auto_activate: bool = Field(
