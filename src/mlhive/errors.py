@@ -155,6 +155,8 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.TOO_MANY_TENSORS: PayloadTooLargeError,
     ErrorCode.INTERNAL: ServerError,
     ErrorCode.STORAGE_CORRUPT: ServerError,
+    ErrorCode.DATABASE_BUSY: ServerError,
+    ErrorCode.INSUFFICIENT_STORAGE: ServerError,
 }
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -80,6 +80,8 @@ def test_each_domain_error_category_has_a_status_of_its_kind() -> None:
         domain_errors.PayloadTooLarge: 413,
         domain_errors.InvalidInput: 422,
         domain_errors.StorageCorrupt: 500,
+        domain_errors.Unavailable: 503,
+        domain_errors.InsufficientStorage: 507,
     }
     assert {kind: STATUS[kind.default_code] for kind in expected} == expected
 
@@ -87,6 +89,8 @@ def test_each_domain_error_category_has_a_status_of_its_kind() -> None:
 def test_openml_errors_are_412_except_the_server_s_own_failures() -> None:
     statuses = {code: status for code, (_, status) in GENERIC.items()}
     assert {code for code, status in statuses.items() if status != ERROR_STATUS} == {
-        ErrorCode.STORAGE_CORRUPT
+        ErrorCode.STORAGE_CORRUPT,
+        ErrorCode.DATABASE_BUSY,
+        ErrorCode.INSUFFICIENT_STORAGE,
     }
     assert GENERIC[ErrorCode.UNAUTHENTICATED][0] == GENERIC[ErrorCode.INVALID_API_KEY][0] == 103

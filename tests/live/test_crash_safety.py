@@ -16,7 +16,7 @@ from mlhive.server.db.engine import make_engine, make_session_factory
 from mlhive.server.db.tables.blobs import Blob
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.storage import LocalBlobStore
-from tests.live.conftest import LiveServer, cli
+from tests.live.conftest import ROOT, LiveServer, cli
 
 pytestmark = pytest.mark.live
 
@@ -166,3 +166,57 @@ def test_a_separate_worker_process_runs_the_jobs(live: LiveServer) -> None:
         worker.wait(timeout=30)
     assert state == "done"
     assert cli("--help", env=live.env).returncode == 0
+
+
+def _job_state(server: LiveServer, job_id: int, until: set[str]) -> dict[str, object]:
+    """Poll a job until its state is one of ``until`` (60 s at most); returns the job."""
+    deadline = time.monotonic() + 60
+    while True:
+        job: dict[str, object] = httpx.get(f"{server.url}/api/jobs/{job_id}").json()
+        if job["state"] in until or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
+def test_a_killed_workers_job_is_run_again_by_another_worker_within_a_lease(
+    live: LiveServer,
+) -> None:
+    """While its worker lives, a job keeps its lease however long it runs; once the worker is
+    killed, another takes the job over about one lease later (seconds, not ten minutes)."""
+    import subprocess
+    import sys
+
+    lease = 1.0
+    env = {**live.env, "MLHIVE_DATA_DIR": str(live.data_dir), "MLHIVE_JOB_LEASE_SECONDS": "1"}
+    live.start("--workers", "0")
+    created = httpx.post(
+        f"{live.url}/api/datasets",
+        headers=live.headers,
+        files={"file": ("d.csv", _csv(300))},
+        data={"metadata": json.dumps({"name": "orphan", "default_target_attribute": "group"})},
+    ).json()
+    stalled = subprocess.Popen(
+        [sys.executable, "-m", "tests.live.stalling_worker"], env=env, cwd=ROOT
+    )
+    healthy = None
+    try:
+        assert _job_state(live, created["job_id"], {"running"})["state"] == "running"
+        healthy = subprocess.Popen(
+            [sys.executable, "-m", "mlhive.cli.main", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(3 * lease)  # three leases: the stalled worker's heartbeats keep the job
+        job = httpx.get(f"{live.url}/api/jobs/{created['job_id']}").json()
+        assert (job["state"], job["attempts"]) == ("running", 1)
+        stalled.kill()  # SIGKILL, mid-job
+        stalled.wait(timeout=30)
+        job = _job_state(live, created["job_id"], {"done", "failed"})
+        assert (job["state"], job["attempts"]) == ("done", 2), job
+    finally:
+        for process in (stalled, healthy):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+    assert httpx.get(f"{live.url}/api/datasets/{created['id']}").json()["status"] == "active"

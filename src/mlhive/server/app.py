@@ -20,6 +20,7 @@ from mlhive.server.http.hosts import TrustedHosts
 from mlhive.server.http.limits import BodyLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.jobs.context import Handler, JobContext
+from mlhive.server.jobs.sweep import sweep_leftovers
 from mlhive.server.jobs.worker import Worker
 from mlhive.server.openml import install as install_openml
 from mlhive.server.services.datasets import jobs as dataset_jobs
@@ -63,18 +64,20 @@ def build_hive(settings: Settings) -> Hive:
     """Create the engine, session factories, blob store and worker (nothing is started)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    sessions = make_session_factory(engine)
+    busy = settings.request_busy_seconds
     store = open_blob_store(
         settings.resolved_storage_url,
         data_dir=settings.data_dir,
         storage_options=dict(settings.storage_options),
     )
-    worker = Worker(JobContext(sessions=sessions, store=store, settings=settings), HANDLERS)
+    # Jobs wait for locks as long as SQLite lets them; requests answer 503 sooner.
+    jobs = JobContext(sessions=make_session_factory(engine), store=store, settings=settings)
+    worker = Worker(jobs, HANDLERS)
     return Hive(
         settings=settings,
         engine=engine,
-        sessions=sessions,
-        read_sessions=make_session_factory(engine, readonly=True),
+        sessions=make_session_factory(engine, busy_seconds=busy),
+        read_sessions=make_session_factory(engine, readonly=True, busy_seconds=busy),
         store=store,
         worker=worker,
     )
@@ -97,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             upgrade(hive.engine)
         optimize(hive.engine)
         log.info("database durability: %s", durability.describe(hive.engine))
-        hive.store.cleanup_staging(older_than_s=3600)
+        sweep_leftovers(hive.job_context)
         if hive.settings.worker == "inline":
             hive.worker.start()
         try:

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         default="", description="Blob store: empty = data_dir/storage, or s3://…"
     )
     storage_options: dict[str, object] = Field(default_factory=dict)
+    request_busy_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a request waits for SQLite's write lock before it answers 503 "
+        "(background jobs wait up to 30 s).",
+    )
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     max_tensors_per_file: int = Field(
         default=10_000,
@@ -36,7 +42,12 @@ class Settings(BaseSettings):
         default="inline", description="inline: jobs run in a thread of the server process."
     )
     worker_poll_seconds: float = Field(default=0.5, gt=0)
-    job_lease_seconds: float = Field(default=600.0, gt=0)
+    job_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A running job's lease, renewed by its worker every third of it: a killed "
+        "worker's job runs again about this long after.",
+    )
     job_max_attempts: int = Field(default=3, ge=1)
     migrate_on_start: bool = True
     auto_activate: bool = Field(

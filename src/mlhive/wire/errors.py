@@ -35,3 +35,5 @@ class ErrorCode(StrEnum):
     # 5xx
     INTERNAL = "internal"
     STORAGE_CORRUPT = "storage_corrupt"
+    DATABASE_BUSY = "database_busy"
+    INSUFFICIENT_STORAGE = "insufficient_storage"

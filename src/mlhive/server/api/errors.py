@@ -12,7 +12,8 @@ from starlette.types import Scope
 
 from mlhive.server.domain.errors import DomainError
 from mlhive.server.http.catchall import CatchAll
-from mlhive.server.http.status import STATUS
+from mlhive.server.http.failures import FAILURES, translate
+from mlhive.server.http.status import STATUS, headers_for
 from mlhive.wire.errors import ErrorCode
 
 log = logging.getLogger("mlhive.api")
@@ -31,9 +32,13 @@ HTTP_CODES = {
 
 
 def problem(
-    code: ErrorCode, detail: str, request: Request, errors: list[dict[str, object]] | None = None
+    code: ErrorCode,
+    detail: str,
+    request: Request,
+    errors: list[dict[str, object]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """A problem+json response for ``code``."""
+    """A problem+json response for ``code`` (with ``headers``, e.g. ``Retry-After``)."""
     status = STATUS[code]
     body: dict[str, object] = {
         "type": f"urn:mlhive:error:{code.value}",
@@ -45,7 +50,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(
         body, status_code=status, media_type="application/problem+json", headers=headers
     )
@@ -55,7 +60,16 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, DomainError):  # registered for DomainError only
         raise exc
     extra = [{k: v for k, v in exc.extra.items() if v is not None}] if exc.extra else None
-    return problem(exc.code, exc.detail, request, extra)
+    return problem(exc.code, exc.detail, request, extra, headers_for(exc))
+
+
+async def _failure(request: Request, exc: Exception) -> JSONResponse:
+    """A busy database or a full disk as 503/507; any other such failure stays a 500."""
+    known = translate(exc)
+    if known is None:
+        raise exc
+    log.warning("%s %s: %s (%s)", request.method, request.url.path, known.detail, exc)
+    return await _domain(request, known)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -92,6 +106,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
+    for kind in FAILURES:
+        app.add_exception_handler(kind, _failure)
 
 
 def install_catch_all(app: FastAPI) -> None:

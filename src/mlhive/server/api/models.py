@@ -63,9 +63,10 @@ def local_copy(hive: Hive, upload: UploadFile) -> Iterator[Path]:
     scratch = hive.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=scratch, prefix="model-", delete=False) as tmp:
-        shutil.copyfileobj(upload.file, tmp, 1 << 20)
         path = Path(tmp.name)
-    try:
+    try:  # also when copying fails (a full disk): no partial copy stays behind
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out, 1 << 20)
         yield path
     finally:
         path.unlink(missing_ok=True)

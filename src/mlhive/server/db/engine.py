@@ -10,6 +10,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 READONLY_OPTION = "mlhive_readonly"
+BUSY_OPTION = "mlhive_busy_ms"
+DEFAULT_BUSY_MS = 30_000
+"""How long SQLite waits for a lock before failing with "database is locked"."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -37,13 +40,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={DEFAULT_BUSY_MS}")
     cursor.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
-    readonly = conn.get_execution_options().get(READONLY_OPTION, False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    options = conn.get_execution_options()
+    # Pooled connections serve requests (short wait) and jobs (long wait) in turn.
+    busy_ms = int(options.get(BUSY_OPTION, DEFAULT_BUSY_MS))
+    if conn.info.get(BUSY_OPTION, DEFAULT_BUSY_MS) != busy_ms:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+        conn.info[BUSY_OPTION] = busy_ms
+    conn.exec_driver_sql("BEGIN" if options.get(READONLY_OPTION, False) else "BEGIN IMMEDIATE")
 
 
 def optimize(engine: Engine) -> None:
@@ -60,14 +68,23 @@ def optimize(engine: Engine) -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
-def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+def make_session_factory(
+    engine: Engine, *, readonly: bool = False, busy_seconds: float | None = None
+) -> sessionmaker[Session]:
     """A session factory whose sessions keep loaded objects usable after commit.
 
     ``readonly`` sessions start SQLite transactions without the write lock, so readers
     never queue behind a writer (WAL lets them read the last committed state).
+    ``busy_seconds`` bounds how long a SQLite transaction waits for a lock held elsewhere
+    (30 s when omitted) before failing with "database is locked".
     """
+    options: dict[str, Any] = {}
     if readonly:
-        engine = engine.execution_options(**{READONLY_OPTION: True})
+        options[READONLY_OPTION] = True
+    if busy_seconds is not None:
+        options[BUSY_OPTION] = max(1, round(busy_seconds * 1000))
+    if options:
+        engine = engine.execution_options(**options)
     return sessionmaker(engine, expire_on_commit=False)
 
 

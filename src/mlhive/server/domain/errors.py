@@ -10,7 +10,9 @@ OpenML face as ``oml:error`` documents, each from one table keyed by :class:`Err
     ├── Conflict               the object's state forbids the change
     ├── InvalidInput           the request itself is wrong (field, file, format)
     │   └── PayloadTooLarge    the upload exceeds a configured limit (bytes, tensors)
-    └── StorageCorrupt         a stored object fails verification
+    ├── StorageCorrupt         a stored object fails verification
+    ├── Unavailable            the database is busy (a lock held too long): retry later
+    └── InsufficientStorage    the disk is full (or a quota is spent): nothing was kept
 """
 
 from __future__ import annotations
@@ -58,3 +60,17 @@ class PayloadTooLarge(InvalidInput):
 
 class StorageCorrupt(DomainError):
     default_code = ErrorCode.STORAGE_CORRUPT
+
+
+class Unavailable(DomainError):
+    """A transient failure: the same request is likely to succeed ``retry_after`` s later."""
+
+    default_code = ErrorCode.DATABASE_BUSY
+
+    def __init__(self, detail: str, *, retry_after: int = 5, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
+class InsufficientStorage(DomainError):
+    default_code = ErrorCode.INSUFFICIENT_STORAGE

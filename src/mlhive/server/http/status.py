@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlhive.server.domain.errors import DomainError, Unavailable
 from mlhive.wire.errors import ErrorCode
 
 STATUS: dict[ErrorCode, int] = {
@@ -22,4 +23,13 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOO_MANY_TENSORS: 413,
     ErrorCode.INTERNAL: 500,
     ErrorCode.STORAGE_CORRUPT: 500,
+    ErrorCode.DATABASE_BUSY: 503,
+    ErrorCode.INSUFFICIENT_STORAGE: 507,
 }
+
+
+def headers_for(exc: DomainError) -> dict[str, str]:
+    """Headers an error's answer carries on every face: ``Retry-After`` for a transient one."""
+    if isinstance(exc, Unavailable):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}

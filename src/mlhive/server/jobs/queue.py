@@ -1,8 +1,9 @@
 """A durable job queue in the metadata database.
 
 Jobs are rows. A worker claims one with a conditional UPDATE (so two workers never run the
-same job, on SQLite or PostgreSQL alike) and holds it under a lease; a job whose worker died
-is claimed again once its lease expires, until ``max_attempts`` is spent.
+same job, on SQLite or PostgreSQL alike) and holds it under a short lease that it renews
+(:func:`heartbeat`) while the handler runs; a job whose worker died is claimed again once its
+lease expires, until ``max_attempts`` is spent.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ def claim(session: Session, worker: str, lease_seconds: float) -> Job | None:
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
             return session.get_one(Job, job_id, populate_existing=True)
     return None
+
+
+def heartbeat(session: Session, job_id: int, worker: str, lease_seconds: float) -> bool:
+    """Extend a running job's lease; False if ``worker`` no longer holds it."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.worker == worker, Job.state == "running")
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def finish(session: Session, job_id: int, worker: str, error: str | None = None) -> bool:

@@ -23,9 +23,12 @@ from mlhive.server.domain.errors import DomainError
 from mlhive.server.jobs import queue
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.executors import Executor, InlineExecutor
+from mlhive.server.jobs.sweep import SWEEP_EVERY_SECONDS, sweep_leftovers
 
 log = logging.getLogger("mlhive.worker")
 OPTIMIZE_EVERY_SECONDS = 3600.0
+BEATS_PER_LEASE = 3
+"""How often a running job's lease is renewed: a late beat or two still keeps it."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ class Worker:
         if handler is None:
             return f"no handler for job kind {job.kind!r}", False
         try:
-            self.executor.submit(handler, job.payload).result()
+            with _Heartbeat(self, job.id):
+                self.executor.submit(handler, job.payload).result()
         except DomainError as exc:  # a verdict on the input: retrying cannot help
             return exc.detail, False
         except Exception as exc:
@@ -105,8 +109,9 @@ class Worker:
         return count
 
     def run_forever(self) -> None:
-        """Poll for jobs until :meth:`stop` is called; keep planner statistics fresh when idle."""
-        last_optimized = 0.0
+        """Poll for jobs until :meth:`stop` is called; when idle, keep planner statistics
+        fresh and remove files that killed processes left (see :mod:`mlhive.server.jobs.sweep`)."""
+        last_optimized = last_swept = 0.0  # both at the first idle moment
         while not self._stop.is_set():
             try:
                 ran = self.run_once()
@@ -117,7 +122,16 @@ class Worker:
                 if time.monotonic() - last_optimized > OPTIMIZE_EVERY_SECONDS:
                     last_optimized = time.monotonic()
                     self._optimize()
+                if time.monotonic() - last_swept > SWEEP_EVERY_SECONDS:
+                    last_swept = time.monotonic()
+                    self._sweep()
                 self._stop.wait(self.context.settings.worker_poll_seconds)
+
+    def _sweep(self) -> None:
+        try:
+            sweep_leftovers(self.context)
+        except Exception:  # a sweep only tidies up: never stop the worker for it
+            log.exception("could not remove leftover files")
 
     def _optimize(self) -> None:
         try:
@@ -143,3 +157,34 @@ class Worker:
         """Stop the loop (see :meth:`stop`), then release the executor."""
         self.stop(timeout)
         self.executor.close()
+
+
+class _Heartbeat:
+    """Renews a job's lease on a thread while its handler runs, so the lease can be short."""
+
+    def __init__(self, worker: Worker, job_id: int) -> None:
+        self._worker = worker
+        self._job_id = job_id
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="mlhive-heartbeat", daemon=True)
+
+    def __enter__(self) -> None:
+        self._thread.start()
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        context, name = self._worker.context, self._worker.name
+        lease = context.settings.job_lease_seconds
+        while not self._done.wait(lease / BEATS_PER_LEASE):
+            try:
+                with transaction(context.sessions) as session:
+                    held = queue.heartbeat(session, self._job_id, name, lease)
+            except Exception:  # the database may be briefly busy: the next beat tries again
+                log.exception("could not renew the lease of job %s", self._job_id)
+                continue
+            if not held:
+                log.warning("job %s: the lease was lost to another worker", self._job_id)
+                return

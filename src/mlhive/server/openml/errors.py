@@ -26,6 +26,8 @@ from mlhive.server.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from mlhive.server.http.failures import FAILURES, translate
+from mlhive.server.http.status import headers_for
 from mlhive.server.openml import xmlio
 from mlhive.wire.errors import ErrorCode
 
@@ -155,12 +157,18 @@ class OpenMLError(Exception):
     """A failure answered with an ``oml:error`` document."""
 
     def __init__(
-        self, code: int, additional: str | None = None, *, status: int = ERROR_STATUS
+        self,
+        code: int,
+        additional: str | None = None,
+        *,
+        status: int = ERROR_STATUS,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(f"{code}: {MESSAGES.get(code, '')}")
         self.code = code
         self.additional = additional
         self.status = status
+        self.headers = headers or {}
 
     def response(self) -> Response:
         """The ``oml:error`` document."""
@@ -169,7 +177,9 @@ class OpenMLError(Exception):
         xmlio.add(element, "message", MESSAGES.get(self.code, "Error"))
         if self.additional:
             xmlio.add(element, "additional_information", self.additional)
-        return xmlio.document(element, self.status)
+        response = xmlio.document(element, self.status)
+        response.headers.update(self.headers)
+        return response
 
 
 @contextmanager
@@ -217,6 +227,8 @@ GENERIC: dict[ErrorCode, tuple[int, int]] = {
     ErrorCode.TOO_MANY_TENSORS: (100, ERROR_STATUS),
     ErrorCode.INTERNAL: (100, ERROR_STATUS),
     ErrorCode.STORAGE_CORRUPT: (0, 500),
+    ErrorCode.DATABASE_BUSY: (0, 503),
+    ErrorCode.INSUFFICIENT_STORAGE: (0, 507),
 }
 """OpenML code and HTTP status of an error no route mapped, by mlhive's code (rare: a route
 maps what it expects with :func:`codes`). OpenML's clients read 103 as "authenticate"."""
@@ -225,7 +237,7 @@ maps what it expects with :func:`codes`). OpenML's clients read 103 as "authenti
 def generic(exc: DomainError) -> OpenMLError:
     """The translation of an error no route mapped."""
     code, status = GENERIC[exc.code]
-    return OpenMLError(code, exc.detail, status=status)
+    return OpenMLError(code, exc.detail, status=status, headers=headers_for(exc))
 
 
 async def _openml(request: Request, exc: Exception) -> Response:
@@ -238,6 +250,14 @@ async def _domain(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, DomainError):  # registered for DomainError only
         raise exc
     return generic(exc).response()
+
+
+async def _failure(request: Request, exc: Exception) -> Response:
+    known = translate(exc)  # a busy database, a full disk: 503/507; anything else stays a 500
+    if known is None:
+        raise exc
+    log.warning("%s %s: %s (%s)", request.method, request.url.path, known.detail, exc)
+    return generic(known).response()
 
 
 async def _validation(request: Request, exc: Exception) -> Response:
@@ -262,6 +282,7 @@ HANDLERS = {
     DomainError: _domain,
     RequestValidationError: _validation,
     HTTPException: _http,
+    **dict.fromkeys(FAILURES, _failure),
 }
 
 

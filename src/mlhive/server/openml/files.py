@@ -76,8 +76,14 @@ def _render(h: Hive, sha256: str, name: str, description: str) -> Path:
     scratch = h.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=scratch, suffix=".arff", delete=False) as sink:
-        write_arff(table, sink, relation=name, description=description or None, dates="string")
-    return Path(sink.name)
+        path = Path(sink.name)
+    try:
+        with path.open("wb") as out:
+            write_arff(table, out, relation=name, description=description or None, dates="string")
+    except BaseException:  # a full disk: no partial rendition stays behind
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _s3_error(status: int, code: str, message: str, method: str) -> Response:

@@ -241,6 +241,27 @@ def cleanup_staging_dir(staging_dir: Path, older_than_s: float = 0) -> int:
     return removed
 
 
+def cleanup_scratch_dir(scratch_dir: Path, older_than_s: float) -> int:
+    """Remove every file in a scratch folder (one only the server writes to) not modified for
+    ``older_than_s`` seconds: what a killed process left between writing and deleting it.
+
+    Returns:
+        How many files were removed.
+    """
+    if not scratch_dir.is_dir():
+        return 0
+    cutoff = time.time() - older_than_s
+    removed = 0
+    for entry in os.scandir(scratch_dir):
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime <= cutoff:
+                Path(entry.path).unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # its writer finished or another cleaner got there first
+    return removed
+
+
 def fsync_dir(path: Path) -> None:
     """Flush a directory's entries to disk so a rename into it survives a crash."""
     if os.name == "nt":  # Windows cannot open directories; NTFS journals renames itself

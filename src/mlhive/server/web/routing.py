@@ -17,7 +17,8 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from mlhive.server.domain.errors import DomainError
-from mlhive.server.http.status import STATUS
+from mlhive.server.http.failures import translate
+from mlhive.server.http.status import STATUS, headers_for
 from mlhive.server.web.render import render_error
 
 log = logging.getLogger("mlhive.web")
@@ -38,7 +39,12 @@ class PageRoute(APIRoute):
                 return render_error(request, 422, _first_problem(exc))
             except HTTPException as exc:
                 return render_error(request, exc.status_code, str(exc.detail))
-            except Exception:
+            except Exception as exc:
+                known = translate(exc)  # a busy database, a full disk: 503/507
+                if known is not None:
+                    page = render_error(request, STATUS[known.code], known.detail)
+                    page.headers.update(headers_for(known))
+                    return page
                 log.exception("unhandled error on page %s %s", request.method, request.url.path)
                 return render_error(request, 500, "The server failed to build this page.")
 

@@ -114,5 +114,9 @@ def render_csv(store: BlobStore, item: Download, scratch: Path) -> Path:
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=scratch, suffix=".csv", delete=False) as tmp:
         path = Path(tmp.name)
-    write_csv(table, path)
+    try:
+        write_csv(table, path)
+    except BaseException:  # a full disk: no partial rendition stays behind
+        path.unlink(missing_ok=True)
+        raise
     return path
