@@ -18,7 +18,7 @@ from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.http.headers import SecurityHeaders
-from mlhive.server.http.limits import BodyLimit
+from mlhive.server.http.limits import BodyLimit, FormPartsLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.http.ratelimit import Answer, RateLimit, RateLimits
 from mlhive.server.jobs.context import Handler, JobContext
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openml(app)
     install_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(FormPartsLimit, limit=hive.settings.max_form_parts)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
     # Outside the body limit: a request over budget is answered before its body is read.
     app.state.rate_limits = rate_limits(hive.settings)

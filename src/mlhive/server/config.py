@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     )
     storage_options: dict[str, object] = Field(default_factory=dict)
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
+    max_form_parts: int = Field(
+        default=100,
+        ge=1,
+        description="Parts (fields and files) one multipart request may have.",
+    )
     max_tensors_per_file: int = Field(
         default=10_000,
         ge=1,
