@@ -24,6 +24,7 @@ from mlhive.errors import (
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    RateLimitedError,
     ServerError,
     WaitTimeoutError,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "RateLimitedError",
     "Run",
     "RunFailedError",
     "ServerError",

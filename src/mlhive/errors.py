@@ -10,6 +10,7 @@ The tree::
     │   ├── ConflictError             409: state forbids it (not processed yet, has forks, ...)
     │   ├── InvalidInputError         4xx on input (also a ValueError)
     │   │   └── PayloadTooLargeError  413: the upload exceeds the server's limit
+    │   ├── RateLimitedError          429: too many requests; ``retry_after`` says how long to wait
     │   └── ServerError               5xx
     ├── ConnectionFailedError         the server could not be reached (transport error)
     ├── CorruptDownloadError          downloaded bytes do not match the announced sha256
@@ -49,6 +50,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "RateLimitedError",
     "ServerError",
     "WaitTimeoutError",
     "raise_for_status",
@@ -109,6 +111,22 @@ class PayloadTooLargeError(InvalidInputError):
     for a model file (code ``too_many_tensors``)."""
 
 
+class RateLimitedError(APIError):
+    """429: the key or address sent more requests than the server's budget allows.
+
+    The client already waited and retried (within bounds) before raising this.
+
+    Attributes:
+        retry_after: the seconds the server asked to wait (its ``Retry-After``), or None.
+    """
+
+    @property
+    def retry_after(self) -> int | None:
+        """The server's ``Retry-After`` in seconds, when it sent one."""
+        value = self.problem.get("retry_after")
+        return value if isinstance(value, int) else None
+
+
 class ServerError(APIError):
     """5xx: the server failed; retrying later may help."""
 
@@ -153,6 +171,7 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.UNSUPPORTED_FORMAT: InvalidInputError,
     ErrorCode.PAYLOAD_TOO_LARGE: PayloadTooLargeError,
     ErrorCode.TOO_MANY_TENSORS: PayloadTooLargeError,
+    ErrorCode.RATE_LIMITED: RateLimitedError,
     ErrorCode.INTERNAL: ServerError,
     ErrorCode.STORAGE_CORRUPT: ServerError,
     ErrorCode.DATABASE_BUSY: ServerError,
@@ -165,6 +184,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     404: NotFoundError,
     409: ConflictError,
     413: PayloadTooLargeError,
+    429: RateLimitedError,
 }
 
 

@@ -74,3 +74,10 @@ def test_suites_collect_tasks_and_studies_collect_runs(client: Client, task: Tas
     client.suites.delete("bench")
     with pytest.raises(NotFoundError):
         client.suites.get("bench")
+
+
+def test_the_collection_lists_follow_the_server_s_pages(client: Client) -> None:
+    made = [client.studies.create(f"study {i}").id for i in range(5)]
+    client.studies.page_size = 2  # three requests
+    assert client.studies.list()["id"].tolist() == made
+    assert client.studies.list(limit=3)["id"].tolist() == made[:3]

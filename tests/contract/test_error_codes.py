@@ -31,6 +31,7 @@ CLIENT_STATUS: dict[type[client_errors.APIError], range] = {
     client_errors.NotFoundError: range(404, 405),
     client_errors.ConflictError: range(409, 410),
     client_errors.PayloadTooLargeError: range(413, 414),
+    client_errors.RateLimitedError: range(429, 430),
     client_errors.InvalidInputError: range(400, 500),
     client_errors.ServerError: range(500, 600),
 }
@@ -86,11 +87,12 @@ def test_each_domain_error_category_has_a_status_of_its_kind() -> None:
     assert {kind: STATUS[kind.default_code] for kind in expected} == expected
 
 
-def test_openml_errors_are_412_except_the_server_s_own_failures() -> None:
+def test_openml_errors_are_412_except_the_server_s_own_failures_and_rate_limits() -> None:
     statuses = {code: status for code, (_, status) in GENERIC.items()}
     assert {code for code, status in statuses.items() if status != ERROR_STATUS} == {
         ErrorCode.STORAGE_CORRUPT,
         ErrorCode.DATABASE_BUSY,
         ErrorCode.INSUFFICIENT_STORAGE,
+        ErrorCode.RATE_LIMITED,  # 429, so that proxies and clients see it; code 107 is retried
     }
     assert GENERIC[ErrorCode.UNAUTHENTICATED][0] == GENERIC[ErrorCode.INVALID_API_KEY][0] == 103

@@ -3,14 +3,16 @@
 Every resource module goes through :class:`HttpCore`; none of them touches httpx errors or
 status codes directly. Idempotent requests (GET, HEAD, PUT, DELETE) are retried with exponential
 back-off on transport errors and on 502/503/504; uploads (POST) are never retried because their
-body may already be consumed.
+body may already be consumed. A 429 (rate limited) is answered before the server reads anything,
+so every request whose body can be sent again (no file or stream) is retried after the server's
+``Retry-After``, when that is at most ``max_retry_after`` seconds.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -20,6 +22,19 @@ from mlhive.errors import ConnectionFailedError, raise_for_status
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
+RATE_LIMITED = 429
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds a 429 asks to wait (``Retry-After`` in seconds; dates are not used)."""
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.strip().isdigit() else None
+
+
+def _replayable(kwargs: Mapping[str, Any]) -> bool:
+    """Whether a request's body can be sent a second time (no files, no stream)."""
+    content = kwargs.get("content")
+    return "files" not in kwargs and (content is None or isinstance(content, bytes | str))
 
 
 class HttpCore:
@@ -28,8 +43,10 @@ class HttpCore:
     Args:
         http: the httpx client; paths are relative to its ``base_url``.
         api_key: sent as ``Authorization: Bearer <key>`` when given.
-        retries: how many times an idempotent request is retried.
+        retries: how many times an idempotent request is retried (and a rate-limited one).
         backoff: seconds before the first retry (doubled each time).
+        max_retry_after: the longest ``Retry-After`` of a 429 waited for; a longer one raises
+            :class:`~mlhive.errors.RateLimitedError` at once.
         sleep: waits the given seconds between attempts (tests pass one that returns at once).
         owns_client: close ``http`` in :meth:`close` (only when this object created it).
     """
@@ -41,12 +58,14 @@ class HttpCore:
         *,
         retries: int = 2,
         backoff: float = 0.5,
+        max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         owns_client: bool = False,
     ) -> None:
         self.http = http
         self.retries = retries
         self.backoff = backoff
+        self.max_retry_after = max_retry_after
         self.sleep = sleep
         self._owns_client = owns_client
         self._headers = {"User-Agent": f"mlhive-python/{__version__}"}
@@ -87,18 +106,37 @@ class HttpCore:
             # A new request per attempt: the previous one's body stream may be consumed.
             return self.http.send(self._build(method, path, headers, **kwargs), stream=stream)
 
-        retries = self.retries if method.upper() in IDEMPOTENT else 0
-        for attempt in range(retries):
-            with suppress(httpx.TransportError):
+        idempotent = method.upper() in IDEMPOTENT
+        replayable = idempotent or _replayable(kwargs)
+        for attempt in range(self.retries if replayable else 0):
+            backoff = self.backoff * 2**attempt
+            try:
                 response = send()
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-                response.close()
-            self.sleep(self.backoff * 2**attempt)
+            except httpx.TransportError as exc:
+                if not idempotent:  # the server may have acted on it: never send it twice
+                    raise self._failed(exc) from exc
+                self.sleep(backoff)
+                continue
+            wait = self._wait(response, idempotent=idempotent)
+            if wait is None:
+                return response
+            response.close()
+            self.sleep(wait or backoff)
         try:
             return send()
         except httpx.TransportError as exc:
             raise self._failed(exc) from exc
+
+    def _wait(self, response: httpx.Response, *, idempotent: bool) -> float | None:
+        """None to keep ``response``; else seconds to wait before a retry (0: the back-off)."""
+        if response.status_code == RATE_LIMITED:
+            seconds = _retry_after(response)
+            if seconds is None or seconds > self.max_retry_after:
+                return None
+            return seconds
+        if idempotent and response.status_code in RETRY_STATUSES:
+            return 0.0
+        return None
 
     def request(
         self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any

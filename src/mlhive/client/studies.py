@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from mlhive.client._fetch import checked, frame
+from mlhive.client._fetch import checked, frame, paginate
 from mlhive.client._http import HttpCore
 from mlhive.wire.studies import CollectionCreate, CollectionKind, CollectionOut, CollectionStatus
 
@@ -21,6 +21,7 @@ class _CollectionsAPI:
 
     kind: CollectionKind
     prefix: str
+    page_size = 1000  # the server's largest page
 
     def __init__(self, core: HttpCore) -> None:
         self._core = core
@@ -85,18 +86,20 @@ class _CollectionsAPI:
         self._core.request("DELETE", self._path(ref))
 
     # Defined last: inside the class body ``list`` would shadow the builtin in annotations.
-    def list(self, status: CollectionStatus | None = None) -> pd.DataFrame:
-        """The collections you may see, as a table.
+    def list(self, status: CollectionStatus | None = None, *, limit: int = 10_000) -> pd.DataFrame:
+        """The collections you may see, as a table (fetched a page at a time).
 
         Args:
             status: only collections with this status.
+            limit: the most collections to return (the oldest first).
 
         Returns:
             One row per collection: ``id``, ``kind``, ``name``, ``alias``, ``description``,
             ``status``, ``visibility``, ``creator``, ``created_at``, ``task_ids``, ``run_ids``.
         """
-        params = {"status": status} if status else None
-        rows = self._core.get_json(self.prefix, params)
+        rows = paginate(
+            self._core, self.prefix, {"status": status}, limit=limit, page_size=self.page_size
+        )
         items = (self._collection(row).model_dump() for row in rows)
         return frame(items, COLLECTION_COLUMNS)
 

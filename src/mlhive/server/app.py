@@ -8,21 +8,27 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
+from starlette.types import Scope
 
 from mlhive._version import __version__
-from mlhive.server.api import datasets, errors, flows, models, runs, studies, system, tasks, users
+from mlhive.server.api import datasets, flows, models, runs, studies, system, tasks, users
+from mlhive.server.api import errors as api_errors
 from mlhive.server.config import Settings
 from mlhive.server.db import durability
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.http.headers import SecurityHeaders
 from mlhive.server.http.hosts import TrustedHosts
-from mlhive.server.http.limits import BodyLimit
+from mlhive.server.http.limits import BodyLimit, FormPartsLimit
 from mlhive.server.http.logs import install_key_mask
+from mlhive.server.http.ratelimit import Answer, RateLimit, RateLimits
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.sweep import sweep_leftovers
 from mlhive.server.jobs.worker import Worker
+from mlhive.server.openml import errors as openml_errors
 from mlhive.server.openml import install as install_openml
+from mlhive.server.openml.app import API_PREFIX, FILES_PREFIX
 from mlhive.server.services.datasets import jobs as dataset_jobs
 from mlhive.server.services.experiments import jobs as experiment_jobs
 from mlhive.server.services.forge import jobs as forge_jobs
@@ -58,6 +64,37 @@ def install_pages(app: FastAPI) -> None:
         log.warning("web pages are off: %s is not installed (pip install 'mlhive[web]')", exc.name)
         return
     web.install(app)
+
+
+def rate_limit_answer() -> Answer:
+    """The 429 in each face's format, chosen by path: ``oml:error``, problem+json, HTML page."""
+    page: Answer = api_errors.rate_limited
+    try:
+        from mlhive.server.web.render import rate_limited_page  # optional extra
+    except ModuleNotFoundError:
+        pass
+    else:
+        page = rate_limited_page
+
+    def answer(scope: Scope, detail: str, retry_after: int) -> Response:
+        path: str = scope["path"]
+        if path.startswith((API_PREFIX, FILES_PREFIX)):
+            return openml_errors.rate_limited(scope, detail, retry_after)
+        face = api_errors.rate_limited if path.startswith("/api/") else page
+        return face(scope, detail, retry_after)
+
+    return answer
+
+
+def rate_limits(settings: Settings) -> RateLimits:
+    """The request budgets the settings ask for (in memory, this process only)."""
+    return RateLimits.of(
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        writes_per_minute=settings.rate_limit_writes_per_minute,
+        writes_burst=settings.rate_limit_writes_burst,
+        address_factor=settings.rate_limit_address_factor,
+    )
 
 
 def build_hive(settings: Settings) -> Hive:
@@ -120,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.hive = hive
     install_key_mask()
-    errors.install(app)
+    api_errors.install(app)
     api = APIRouter(prefix="/api")
     for router in (
         system.router,
@@ -138,8 +175,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openml(app)
     install_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(FormPartsLimit, limit=hive.settings.max_form_parts)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
-    errors.install_catch_all(app)
+    # Outside the body limit: a request over budget is answered before its body is read.
+    app.state.rate_limits = rate_limits(hive.settings)
+    app.add_middleware(RateLimit, limits=app.state.rate_limits, answer=rate_limit_answer())
+    api_errors.install_catch_all(app)
     app.add_middleware(
         TrustedHosts,
         trusted=hive.settings.trusted_host_names,

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         "(background jobs wait up to 30 s).",
     )
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
+    max_form_parts: int = Field(
+        default=100,
+        ge=1,
+        description="Parts (fields and files) one multipart request may have.",
+    )
     max_tensors_per_file: int = Field(
         default=10_000,
         ge=1,
@@ -66,6 +71,21 @@ class Settings(BaseSettings):
     )
     session_days: float = Field(
         default=14.0, gt=0, le=366, description="How long a browser stays signed in."
+    )
+    # Budgets per API key (an address gets rate_limit_address_factor times as much), counted
+    # in memory by each server process; 0 requests a minute = no limit.
+    rate_limit_per_minute: int = Field(
+        default=1200, ge=0, description="Reads (GET/HEAD) a key may send a minute; 0 = off."
+    )
+    rate_limit_burst: int = Field(default=300, ge=1, description="Reads a key may send at once.")
+    rate_limit_writes_per_minute: int = Field(
+        default=300, ge=0, description="Writes (POST/PUT/PATCH/DELETE) a key may send a minute."
+    )
+    rate_limit_writes_burst: int = Field(default=100, ge=1)
+    rate_limit_address_factor: int = Field(
+        default=10,
+        ge=1,
+        description="An address's budget in keys' budgets: people behind one NAT share it.",
     )
 
     @property

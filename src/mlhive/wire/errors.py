@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_COLUMN = "unknown_column"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     TOO_MANY_TENSORS = "too_many_tensors"
+    # 429
+    RATE_LIMITED = "rate_limited"
     # 5xx
     INTERNAL = "internal"
     STORAGE_CORRUPT = "storage_corrupt"

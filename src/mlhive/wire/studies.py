@@ -43,3 +43,8 @@ class CollectionOut(WireModel):
     created_at: datetime
     task_ids: list[int]
     run_ids: list[int]
+
+
+class CollectionPage(WireModel):
+    items: list[CollectionOut]
+    next_cursor: str | None

@@ -37,8 +37,10 @@ def problem(
     request: Request,
     errors: list[dict[str, object]] | None = None,
     headers: dict[str, str] | None = None,
+    **members: object,
 ) -> JSONResponse:
-    """A problem+json response for ``code`` (with ``headers``, e.g. ``Retry-After``)."""
+    """A problem+json response for ``code`` (with ``headers``, e.g. ``Retry-After``;
+    ``members`` are extension members)."""
     status = STATUS[code]
     body: dict[str, object] = {
         "type": f"urn:mlhive:error:{code.value}",
@@ -50,6 +52,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    body.update(members)
     headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(
         body, status_code=status, media_type="application/problem+json", headers=headers
@@ -96,6 +99,13 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 def internal_error(scope: Scope) -> JSONResponse:
     """The problem document of an unexpected failure (its traceback is only in the log)."""
     return problem(ErrorCode.INTERNAL, "internal server error", Request(scope))
+
+
+def rate_limited(scope: Scope, detail: str, retry_after: int) -> JSONResponse:
+    """The 429 problem document of a request over its budget (``retry_after`` in seconds)."""
+    response = problem(ErrorCode.RATE_LIMITED, detail, Request(scope), retry_after=retry_after)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def install(app: FastAPI) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
+from mlhive.server.http.params import ObjectId
 from mlhive.server.services.experiments import studies
 from mlhive.wire.studies import (
     CollectionCreate,
     CollectionMembers,
     CollectionOut,
+    CollectionPage,
     CollectionStatusUpdate,
 )
 
@@ -32,10 +34,16 @@ def build_router(kind: Kind, prefix: str) -> APIRouter:
         actor: MaybeActor,
         hive: HiveDep,
         status: Literal["in_preparation", "active", "deactivated"] | None = None,
-    ) -> list[CollectionOut]:
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: ObjectId | None = None,
+    ) -> CollectionPage:
+        """One page, by id; pass ``next_cursor`` as ``cursor`` for the next one."""
         with read(hive) as session:
-            rows = studies.list_all(session, actor, kind, status)
-            return [studies.describe(session, row, actor) for row in rows]
+            rows, next_cursor = studies.list_page(
+                session, actor, kind, status, limit=limit, cursor=cursor
+            )
+            items = [studies.describe(session, row, actor) for row in rows]
+        return CollectionPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
 
     @router.get("/{ref}", name=f"get_{kind}")
     def get(ref: str, actor: MaybeActor, hive: HiveDep) -> CollectionOut:

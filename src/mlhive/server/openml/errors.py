@@ -225,6 +225,8 @@ GENERIC: dict[ErrorCode, tuple[int, int]] = {
     ErrorCode.UNKNOWN_COLUMN: (100, ERROR_STATUS),
     ErrorCode.PAYLOAD_TOO_LARGE: (100, ERROR_STATUS),
     ErrorCode.TOO_MANY_TENSORS: (100, ERROR_STATUS),
+    # 107 ("high server load") is the one code openml-python retries, with back-off.
+    ErrorCode.RATE_LIMITED: (107, 429),
     ErrorCode.INTERNAL: (100, ERROR_STATUS),
     ErrorCode.STORAGE_CORRUPT: (0, 500),
     ErrorCode.DATABASE_BUSY: (0, 503),
@@ -284,6 +286,14 @@ HANDLERS = {
     HTTPException: _http,
     **dict.fromkeys(FAILURES, _failure),
 }
+
+
+def rate_limited(scope: Scope, detail: str, retry_after: int) -> Response:
+    """The ``oml:error`` (107, 429) of a request over its budget, with ``Retry-After``."""
+    code, status = GENERIC[ErrorCode.RATE_LIMITED]
+    response = OpenMLError(code, detail, status=status).response()
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def internal_error(scope: Scope) -> Response:

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from starlette.types import Scope
 
 from mlhive._version import __version__
 
@@ -144,8 +145,16 @@ TITLES = {
     413: "Too large",
     415: "Unsupported format",
     422: "Cannot do that",
+    429: "Slow down",
     500: "Something broke",
 }
+
+
+def rate_limited_page(scope: Scope, detail: str, retry_after: int) -> HTMLResponse:
+    """The 429 page of a browser over its budget (``retry_after`` in seconds)."""
+    response = render_error(Request(scope), 429, detail)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def render_error(request: Request, status: int, detail: str) -> HTMLResponse:

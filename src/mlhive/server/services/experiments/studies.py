@@ -182,10 +182,33 @@ def visible(actor: Actor | None) -> ColumnElement[bool]:
 
 
 def list_all(
-    session: Session, actor: Actor | None, kind: str, status: str | None
+    session: Session,
+    actor: Actor | None,
+    kind: str,
+    status: str | None,
+    *,
+    limit: int | None = None,
+    after: int | None = None,
 ) -> list[Collection]:
-    """Every visible suite or study, optionally of one status."""
+    """The visible suites or studies, optionally of one status, by id: at most ``limit``,
+    those with an id above ``after`` (a keyset cursor)."""
     stmt = select(Collection).where(Collection.kind == kind, visible(actor))
     if status is not None:
         stmt = stmt.where(Collection.status == status)
-    return list(session.scalars(stmt.order_by(Collection.id)))
+    if after is not None:
+        stmt = stmt.where(Collection.id > after)
+    return list(session.scalars(stmt.order_by(Collection.id).limit(limit)))
+
+
+def list_page(
+    session: Session,
+    actor: Actor | None,
+    kind: str,
+    status: str | None,
+    *,
+    limit: int,
+    cursor: int | None = None,
+) -> tuple[list[Collection], int | None]:
+    """One page of suites or studies and the cursor (last id) of the next page, if any."""
+    rows = list_all(session, actor, kind, status, limit=limit, after=cursor)
+    return rows, rows[-1].id if len(rows) == limit else None

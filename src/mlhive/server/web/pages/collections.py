@@ -28,7 +28,7 @@ def _listing(
     request: Request, hive: Hive, who: Viewer, kind: Literal["suite", "study"]
 ) -> HTMLResponse:
     with read(hive) as session:
-        listed = studies.list_all(session, who.actor, kind, None)[:LISTED]
+        listed = studies.list_all(session, who.actor, kind, None, limit=LISTED)
         found = [studies.describe(session, c, who.actor) for c in listed]
     title = "Benchmark suites" if kind == "suite" else "Studies"
     context = {"title": title, "kind": kind, "items": found, "listed": LISTED}
