@@ -60,7 +60,7 @@ def test_a_public_suite_hides_a_private_task_from_others(
     assert http.get(path).json()["task_ids"] == [public["id"]]
     assert http.get(path, headers=bob.headers).json()["task_ids"] == [public["id"]]
     assert http.get(path, headers=admin.headers).json()["task_ids"] == [public["id"], secret["id"]]
-    listed = http.get("/api/suites").json()
+    listed = http.get("/api/suites").json()["items"]
     assert [s["task_ids"] for s in listed] == [[public["id"]]]
 
     document = http.get(f"/api/v1/xml/study/{suite['id']}")

@@ -127,7 +127,7 @@ def test_a_cross_site_post_with_only_the_session_cookie_changes_nothing(
     assert {r.json()["code"] for r in posted} == {"unauthenticated"}
     openml = http.post("/api/v1/xml/study", data={"description": "<x/>"}, headers=evil)
     assert "<oml:code>102</oml:code>" in openml.text  # OpenML: "no authentication"
-    assert http.get("/api/suites").json() == []
+    assert http.get("/api/suites").json()["items"] == []
     assert len(http.get("/api/users/me/keys", headers=alice.headers).json()) == 1
 
 
