@@ -18,6 +18,12 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.()\-]*$"
 TAG_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 # A tag as every object takes it: letters, digits, '_', '-', '.'.
 Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=TAG_PATTERN)]
+# Bounds on list fields, so that one request cannot store megabytes in a name list.
+Person = Annotated[str, Field(max_length=1024)]
+Column = Annotated[str, Field(max_length=1024)]
+MAX_PEOPLE = 256
+MAX_COLUMNS = 100_000
+MAX_TAGS = 256
 
 
 class DatasetEditable(WireModel):
@@ -25,8 +31,8 @@ class DatasetEditable(WireModel):
 
     description: str = Field(default="", max_length=100_000)
     licence: str = Field(default="", max_length=128)
-    creator: list[str] = Field(default_factory=list)
-    contributor: list[str] = Field(default_factory=list)
+    creator: list[Person] = Field(default_factory=list, max_length=MAX_PEOPLE)
+    contributor: list[Person] = Field(default_factory=list, max_length=MAX_PEOPLE)
     citation: str = Field(default="", max_length=10_000)
     collection_date: str = Field(default="", max_length=64)
     language: str = Field(default="", max_length=64)
@@ -34,7 +40,7 @@ class DatasetEditable(WireModel):
     paper_url: str = Field(default="", max_length=1024)
     default_target_attribute: str | None = Field(default=None, max_length=256)
     row_id_attribute: str | None = Field(default=None, max_length=256)
-    ignore_attributes: list[str] = Field(default_factory=list)
+    ignore_attributes: list[Column] = Field(default_factory=list, max_length=MAX_COLUMNS)
 
     @field_validator("creator", "contributor", "ignore_attributes")
     @classmethod
@@ -48,14 +54,18 @@ class DatasetCreate(DatasetEditable):
     """Metadata sent with an upload (the ``metadata`` part of the multipart request)."""
 
     name: str = Field(min_length=1, max_length=128, pattern=NAME_PATTERN)
-    tags: list[Tag] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     visibility: Visibility = "public"
     format: DataFormat | None = None
-    nominal_attributes: list[str] = Field(
-        default_factory=list, description="CSV only: columns to read as nominal."
+    nominal_attributes: list[Column] = Field(
+        default_factory=list,
+        max_length=MAX_COLUMNS,
+        description="CSV only: columns to read as nominal.",
     )
-    string_attributes: list[str] = Field(
-        default_factory=list, description="CSV only: columns to keep as free text."
+    string_attributes: list[Column] = Field(
+        default_factory=list,
+        max_length=MAX_COLUMNS,
+        description="CSV only: columns to keep as free text.",
     )
 
 
@@ -64,8 +74,8 @@ class DatasetUpdate(WireModel):
 
     description: str | None = Field(default=None, max_length=100_000)
     licence: str | None = Field(default=None, max_length=128)
-    creator: list[str] | None = None
-    contributor: list[str] | None = None
+    creator: list[Person] | None = Field(default=None, max_length=MAX_PEOPLE)
+    contributor: list[Person] | None = Field(default=None, max_length=MAX_PEOPLE)
     citation: str | None = Field(default=None, max_length=10_000)
     collection_date: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=64)
@@ -73,7 +83,7 @@ class DatasetUpdate(WireModel):
     paper_url: str | None = Field(default=None, max_length=1024)
     default_target_attribute: str | None = Field(default=None, max_length=256)
     row_id_attribute: str | None = Field(default=None, max_length=256)
-    ignore_attributes: list[str] | None = None
+    ignore_attributes: list[Column] | None = Field(default=None, max_length=MAX_COLUMNS)
 
 
 class DatasetOut(DatasetEditable):

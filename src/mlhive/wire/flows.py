@@ -7,7 +7,10 @@ from datetime import datetime
 from pydantic import Field
 
 from mlhive.wire.common import WireModel
-from mlhive.wire.datasets import Tag
+from mlhive.wire.datasets import MAX_TAGS, Tag
+
+MAX_PARAMETERS = 10_000
+MAX_COMPONENTS = 1000
 
 
 class FlowParameter(WireModel):
@@ -35,9 +38,9 @@ class FlowCreate(WireModel):
     language: str = Field(default="English", max_length=128)
     dependencies: str = Field(default="", max_length=10_000)
     installation_notes: str = Field(default="", max_length=10_000)
-    parameters: list[FlowParameter] = Field(default_factory=list)
-    components: list[FlowComponentCreate] = Field(default_factory=list)
-    tags: list[Tag] = Field(default_factory=list)
+    parameters: list[FlowParameter] = Field(default_factory=list, max_length=MAX_PARAMETERS)
+    components: list[FlowComponentCreate] = Field(default_factory=list, max_length=MAX_COMPONENTS)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
 
 
 class FlowComponentOut(WireModel):

@@ -8,13 +8,15 @@ classification, one ``confidence.<class label>`` column per class (probabilities
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from mlhive.wire.common import StoredId, WireModel
-from mlhive.wire.datasets import Tag
-from mlhive.wire.flows import ParameterSetting
+from mlhive.wire.datasets import MAX_TAGS, Tag
+from mlhive.wire.flows import MAX_PARAMETERS, ParameterSetting
+
+MeasureName = Annotated[str, Field(min_length=1, max_length=256)]
 
 
 class FoldTiming(WireModel):
@@ -30,15 +32,19 @@ class RunCreate(WireModel):
 
     task_id: StoredId
     flow_id: StoredId
-    parameter_settings: list[ParameterSetting] = Field(default_factory=list)
-    tags: list[Tag] = Field(default_factory=list)
+    parameter_settings: list[ParameterSetting] = Field(
+        default_factory=list, max_length=MAX_PARAMETERS
+    )
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     error_message: str | None = Field(
         default=None, max_length=100_000, description="Set for a run that failed: no predictions."
     )
-    fold_timings: list[FoldTiming] = Field(default_factory=list)
+    fold_timings: list[FoldTiming] = Field(default_factory=list, max_length=100_000)
     setup_string: str = Field(default="", max_length=10_000)
-    client_measures: dict[str, float] = Field(
-        default_factory=dict, description="The uploader's own measures: kept apart, never used."
+    client_measures: dict[MeasureName, float] = Field(
+        default_factory=dict,
+        max_length=1000,
+        description="The uploader's own measures: kept apart, never used.",
     )
 
 
