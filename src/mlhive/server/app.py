@@ -66,15 +66,18 @@ def install_pages(app: FastAPI) -> None:
     web.install(app)
 
 
-def rate_limit_answer() -> Answer:
-    """The 429 in each face's format, chosen by path: ``oml:error``, problem+json, HTML page."""
-    page: Answer = api_errors.rate_limited
+def _page_answer() -> Answer:
+    """The pages' 429 (an HTML page), or the API's when the ``web`` extra is missing."""
     try:
         from mlhive.server.web.render import rate_limited_page  # optional extra
     except ModuleNotFoundError:
-        pass
-    else:
-        page = rate_limited_page
+        return api_errors.rate_limited
+    return rate_limited_page
+
+
+def rate_limit_answer() -> Answer:
+    """The 429 in each face's format, chosen by path: ``oml:error``, problem+json, HTML page."""
+    page = _page_answer()
 
     def answer(scope: Scope, detail: str, retry_after: int) -> Response:
         path: str = scope["path"]
