@@ -30,11 +30,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mlhive.wire.errors import ErrorCode
+
+if TYPE_CHECKING:  # httpx is imported by whoever holds a response; the CLI starts without it
+    import httpx
 
 __all__ = [
     "APIError",
@@ -245,6 +246,7 @@ def raise_for_status(response: httpx.Response) -> None:
         falling back on the status; APIError for anything else (e.g. an unexpected 3xx).
 
     Example:
+        >>> import httpx
         >>> raise_for_status(httpx.Response(200))
         >>> raise_for_status(httpx.Response(404, json={"code": "not_found", "detail": "gone"}))
         Traceback (most recent call last):

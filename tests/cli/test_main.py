@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -56,3 +57,20 @@ def test_main_turns_an_error_into_one_line_and_exit_code_1(
     assert captured.out == ""
     assert captured.err.startswith("error: ") and "dataset 999 not found" in captured.err
     assert captured.err.count("\n") == 1
+
+
+def test_help_and_version_start_without_the_heavy_libraries() -> None:
+    """`mlhive --help` answers at once: pandas, pyarrow and httpx load on first use."""
+    probe = (
+        "import sys\n"
+        "from mlhive.cli.main import app\n"
+        "from typer.testing import CliRunner\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "assert CliRunner().invoke(app, ['dataset', 'ls', '--help']).exit_code == 0\n"
+        "heavy = {'pandas', 'pyarrow', 'numpy', 'httpx', 'sklearn'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "[]"

@@ -14,15 +14,18 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, Concatenate
+from typing import TYPE_CHECKING, Annotated, Any, Concatenate
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from mlhive.client import Client
 from mlhive.errors import CachedDataWarning, MlhiveError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from mlhive.client import Client
 
 UrlOption = Annotated[
     str | None,
@@ -43,12 +46,16 @@ ApiKeyOption = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", metavar="", help="Print JSON instead of a table.")
+]
 
-ClientFactory = Callable[[str | None, str | None], Client]
+ClientFactory = Callable[[str | None, str | None], "Client"]
 
 
 def _default_factory(url: str | None, api_key: str | None) -> Client:
+    from mlhive.client import Client  # pandas and pyarrow load only when a command needs them
+
     return Client(url, api_key)
 
 
@@ -93,12 +100,15 @@ def with_client(command: Callable[Concatenate[Client, ...], None]) -> Callable[.
         ... def get(client: Client, dataset_id: int) -> None:
         ...     typer.echo(client.datasets.get(dataset_id).name)
     """
-    signature = inspect.signature(command, eval_str=True)
+    signature = inspect.signature(command)
     connection = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
         for name, option in (("url", UrlOption), ("api_key", ApiKeyOption))
     ]
-    parameters = [*list(signature.parameters.values())[1:], *connection]
+    # The client parameter's annotation is left unevaluated: Client is imported only for type
+    # checking, so that `--help` never loads pandas.
+    options = [_evaluated(p, command) for p in list(signature.parameters.values())[1:]]
+    parameters = [*options, *connection]
 
     @functools.wraps(command)
     def run(*args: Any, url: str | None = None, api_key: str | None = None, **kwargs: Any) -> None:
@@ -109,6 +119,15 @@ def with_client(command: Callable[Concatenate[Client, ...], None]) -> Callable[.
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}
     return run
+
+
+def _evaluated(parameter: inspect.Parameter, command: Callable[..., Any]) -> inspect.Parameter:
+    """``parameter`` with its string annotation evaluated in the command's module."""
+    if not isinstance(parameter.annotation, str):
+        return parameter
+    namespace = vars(inspect.getmodule(command))
+    annotation = eval(parameter.annotation, namespace)  # noqa: S307 - our own source's annotation
+    return parameter.replace(annotation=annotation)
 
 
 def _show_warning(
@@ -139,6 +158,8 @@ def cli_errors() -> Iterator[None]:
         warnings.showwarning = _show_warning
         try:
             yield
+        except BrokenPipeError:
+            raise  # the reader closed the pipe: main() ends quietly
         except (MlhiveError, OSError, ValueError) as exc:
             # OSError: unreadable input or unwritable output; ValueError: a bad config file.
             # Plain echo, not rich: the message must stay one line whatever the terminal width.

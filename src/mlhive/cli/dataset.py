@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,9 +16,10 @@ from mlhive.cli._common import (
     show_progress,
     with_client,
 )
-from mlhive.client import Client
-from mlhive.client.datasets import QualityBounds
-from mlhive.wire.datasets import parse_quality_range
+
+if TYPE_CHECKING:
+    from mlhive.client import Client
+    from mlhive.client.datasets import QualityBounds
 
 EXAMPLES = """Examples:
 
@@ -71,6 +72,8 @@ def parse_quality(text: str) -> tuple[str, QualityBounds]:
         >>> parse_quality("NumberOfInstances:100..")
         ('NumberOfInstances', (100.0, None))
     """
+    from mlhive.wire.datasets import parse_quality_range  # pydantic: only when the option is used
+
     try:
         name, low, high = parse_quality_range(text)
     except ValueError as exc:

@@ -6,12 +6,15 @@ Errors are displayed in one place: the top-level group runs every command inside
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import sys
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from mlhive.cli import server
+from mlhive._version import __version__
+from mlhive.cli import account, server
 from mlhive.cli._common import cli_errors
 from mlhive.cli.dataset import app as dataset_app
 from mlhive.cli.model import app as model_app
@@ -35,21 +38,53 @@ class _Mlhive(TyperGroup):
 app = typer.Typer(
     cls=_Mlhive,
     name="mlhive",
-    help="mlhive: a self-hosted ML commons (datasets, tasks, runs, models).",
+    help="mlhive: a self-hosted ML commons (datasets, tasks, runs, models).\n\n"
+    "Commands talk to the server at --url, else MLHIVE_URL, else the config file that "
+    "`mlhive login` writes (`mlhive config path` prints where it is).",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(dataset_app, name="dataset")
-app.add_typer(task_app, name="task")
-app.add_typer(run_app, name="run")
-app.command("leaderboard")(leaderboard)
-app.add_typer(model_app, name="model")
-app.add_typer(server.db_app, name="db")
-app.add_typer(server.user_app, name="user")
-app.command("serve")(server.serve)
-app.command("worker")(server.worker)
-app.command("demo")(server.demo)
+
+WORK, ACCOUNT, SERVER = "Work with a hive", "Your account", "Run a hive"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlhive {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            metavar="",
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """The options of ``mlhive`` itself (its help is the Typer's)."""
+
+
+app.add_typer(dataset_app, name="dataset", rich_help_panel=WORK)
+app.add_typer(task_app, name="task", rich_help_panel=WORK)
+app.add_typer(run_app, name="run", rich_help_panel=WORK)
+app.command("leaderboard", rich_help_panel=WORK)(leaderboard)
+app.add_typer(model_app, name="model", rich_help_panel=WORK)
+app.command("login", rich_help_panel=ACCOUNT)(account.login)
+app.command("logout", rich_help_panel=ACCOUNT)(account.logout)
+app.command("whoami", rich_help_panel=ACCOUNT)(account.whoami)
+app.add_typer(account.config_app, name="config", rich_help_panel=ACCOUNT)
+app.add_typer(account.key_app, name="key", rich_help_panel=ACCOUNT)
+app.command("serve", rich_help_panel=SERVER)(server.serve)
+app.command("worker", rich_help_panel=SERVER)(server.worker)
+app.command("demo", rich_help_panel=SERVER)(server.demo)
+app.add_typer(server.db_app, name="db", rich_help_panel=SERVER)
+app.add_typer(server.user_app, name="user", rich_help_panel=SERVER)
 
 
 def main() -> None:
@@ -58,7 +93,17 @@ def main() -> None:
     A failing command prints one line, ``error: ...``, on stderr and exits with code 1; a usage
     error exits with code 2, after click's message.
     """
-    app()
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+    except BrokenPipeError:
+        # The reader went away (`mlhive dataset ls --json | head -1`): stop quietly, as a Unix
+        # tool killed by SIGPIPE does, and keep the interpreter from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
 
 
 if __name__ == "__main__":  # pragma: no cover

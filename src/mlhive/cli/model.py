@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,7 +16,9 @@ from mlhive.cli._common import (
     show_progress,
     with_client,
 )
-from mlhive.client import Client
+
+if TYPE_CHECKING:
+    from mlhive.client import Client
 
 EXAMPLES = """Examples:
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,9 @@ from mlhive.cli._common import (
     print_pairs,
     with_client,
 )
-from mlhive.client import Client
+
+if TYPE_CHECKING:
+    from mlhive.client import Client
 
 EXAMPLES = """Examples:
 

@@ -102,9 +102,11 @@ def db_upgrade(
 @user_app.command("create")
 def user_create(
     name: Annotated[str, typer.Argument(help="User name.")],
-    admin: Annotated[bool, typer.Option("--admin", help="Grant administrator rights.")] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", metavar="", help="Grant administrator rights.")
+    ] = False,
     data_dir: DataDir = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print JSON.")] = False,
 ) -> None:
     """Create a user and print its first API key (shown only once)."""
     from mlhive.server.app import build_hive
@@ -134,7 +136,9 @@ def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Data folder.")] = Path(
         "mlhive-demo"
     ),
-    load_only: Annotated[bool, typer.Option("--load-only", help="Load, then exit.")] = False,
+    load_only: Annotated[
+        bool, typer.Option("--load-only", metavar="", help="Load, then exit.")
+    ] = False,
 ) -> None:
     """Load demo content (real datasets shipped in installed packages) and serve it."""
     from mlhive.server.demo.datasets import load_demo

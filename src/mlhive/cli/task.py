@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +14,9 @@ from mlhive.cli._common import (
     with_client,
 )
 from mlhive.cli.dataset import parse_quality
-from mlhive.client import Client
+
+if TYPE_CHECKING:
+    from mlhive.client import Client
 
 EXAMPLES = """Examples:
 

@@ -16,6 +16,7 @@ from mlhive.client.datasets import DatasetsAPI
 from mlhive.client.evaluations import EvaluationsAPI
 from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.jobs import JobsAPI
+from mlhive.client.keys import KeysAPI
 from mlhive.client.models import ModelsAPI
 from mlhive.client.run import LocalRun, Run
 from mlhive.client.runs import RunsAPI
@@ -55,6 +56,7 @@ class Client:
         suites: collections of tasks (:class:`~mlhive.client.studies.SuitesAPI`).
         studies: collections of runs (:class:`~mlhive.client.studies.StudiesAPI`).
         models: the model forge (:class:`~mlhive.client.models.ModelsAPI`).
+        keys: your API keys (:class:`~mlhive.client.keys.KeysAPI`).
         config: the resolved settings.
 
     Raises:
@@ -86,6 +88,7 @@ class Client:
         self.cache = Cache(self.config.cache_dir, self._core.base_url)
         self.datasets = DatasetsAPI(self._core, self.cache)
         self.jobs = JobsAPI(self._core)
+        self.keys = KeysAPI(self._core)
         self.tasks = TasksAPI(self._core, self.cache, self.datasets)
         self.setups = SetupsAPI(self._core)
         self.flows = FlowsAPI(self._core, self.setups)

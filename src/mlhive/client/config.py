@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+import tomli_w
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 ENV_URL = "MLHIVE_URL"
@@ -79,6 +80,53 @@ def read_config_file(path: Path) -> dict[str, str]:
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"invalid mlhive config file {path}: {exc}") from None
     return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+SETTINGS = ("url", "api_key", "cache_dir")
+
+
+def save_config_file(path: Path, **values: str | None) -> Path:
+    """Set (a string) or remove (None) settings in a config file, keeping the others.
+
+    The file is written whole to a temporary file beside it, then renamed over it, readable by
+    its owner only (it holds an API key); missing parent folders are created.
+
+    Args:
+        path: the config file (see :func:`config_file`).
+        **values: ``url``, ``api_key`` or ``cache_dir``.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ValueError: a setting that is not one of :data:`SETTINGS`, or an existing file that is
+            not valid TOML.
+
+    Example:
+        >>> save_config_file(tmp / "config.toml", url="http://hive:8000")  # doctest: +SKIP
+    """
+    unknown = sorted(set(values) - set(SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown setting(s) {unknown}: a config file holds {list(SETTINGS)}")
+    settings: dict[str, str] = dict(read_config_file(path))
+    for key, value in values.items():
+        if value is None:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            tomli_w.dump(settings, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def resolve(
