@@ -125,3 +125,47 @@ def test_merge_prints_the_merge_commit(
     out = tmp_path / "merged.safetensors"
     cli(alice, "pull", "alice/soup", "--ref", commit, "-o", str(out))
     np.testing.assert_array_equal(load(out.read_bytes())["w"], [1.75] * 3)
+
+
+def test_ls_search_show_branch_tag_fork_and_card(
+    cli: Cli, alice: UserKey, bob: UserKey, tmp_path: Path
+) -> None:
+    cli(alice, "create", "iris-net", "--description", "Classifies irises")
+    cli(alice, "create", "secret-net", "--private")
+    path = tmp_path / "m.safetensors"
+    save_file({"w": np.zeros(2, np.float32)}, str(path))
+    head = cli(alice, "push", "alice/iris-net", str(path), "-m", "first").stdout.strip()
+    found = cli(bob, "ls", "--search", "IRIS", "--json").stdout.splitlines()
+    assert [json.loads(line)["full_name"] for line in found] == ["alice/iris-net"]
+    listed = cli(bob, "ls").stdout
+    assert "alice/iris-net" in listed and "secret-net" not in listed  # private stays private
+    assert "secret-net" in cli(alice, "ls", "--owner", "alice").stdout
+    assert cli(alice, "branch", "alice/iris-net", "dev").stdout.strip() == head
+    assert cli(alice, "tag", "alice/iris-net", "v1", "main").stdout.strip() == head
+    shown = cli(bob, "show", "alice/iris-net").stdout
+    assert "Classifies irises" in shown and "dev" in shown and "v1" in shown
+    assert cli(bob, "fork", "alice/iris-net").stdout.strip() == "bob/iris-net"
+    forked = json.loads(cli(bob, "show", "bob/iris-net", "--json").stdout)
+    assert forked["forked_from"] == "alice/iris-net"
+    card = cli(bob, "card", "alice/iris-net", "--ref", "v1").stdout
+    assert card.startswith("---")  # Markdown with YAML front matter
+    assert json.loads(cli(bob, "card", "alice/iris-net", "--json").stdout)["library"]
+    moved = cli(alice, "tag", "alice/iris-net", "v1", "dev")
+    assert moved.exit_code == 1 and moved.stderr.startswith("error:")  # tags never move
+
+
+def test_mr_close_by_its_author_and_not_by_a_stranger(
+    cli: Cli, alice: UserKey, bob: UserKey, make_user: Callable[..., UserKey], tmp_path: Path
+) -> None:
+    cli(alice, "create", "net")
+    for user, branch, value in ((alice, "main", 0.0), (bob, "bob/try", 1.0)):
+        path = tmp_path / f"{value}.safetensors"
+        save_file({"w": np.full(2, value, np.float32)}, str(path))
+        cli(user, "push", "alice/net", str(path), "--branch", branch)
+    number = cli(bob, "mr", "open", "alice/net", "bob/try", "--title", "try").stdout.strip()
+    carol = make_user("carol")
+    refused = cli(carol, "mr", "close", "alice/net", number)
+    assert refused.exit_code == 1 and "error:" in refused.stderr
+    closed = cli(bob, "mr", "close", "alice/net", number)
+    assert closed.exit_code == 0 and closed.stdout.strip() == f"#{number} try: closed"
+    assert "closed" in cli(alice, "mr", "ls", "alice/net").stdout

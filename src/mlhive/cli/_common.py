@@ -68,9 +68,18 @@ def show_progress() -> bool:
     return sys.stderr.isatty()
 
 
+#: The width of tables written to a pipe or a file: wide enough that no cell is ever folded.
+PIPE_WIDTH = 100_000
+
+
 def stdout() -> Console:
-    """A rich console on the current stdout (looked up per call, so test runners capture it)."""
-    return Console(highlight=False, soft_wrap=False)
+    """A rich console on the current stdout (looked up per call, so test runners capture it).
+
+    On a terminal, tables fit its width; into a pipe or a file they keep their natural width, so
+    that ``grep``, ``cut`` and ``awk`` see every cell whole on one line.
+    """
+    width = None if sys.stdout.isatty() else PIPE_WIDTH
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 @contextmanager

@@ -27,6 +27,8 @@ EXAMPLES = """Examples:
   mlhive dataset ls --tag uci --quality NumberOfInstances:100..1000
   mlhive dataset get 1 --json
   mlhive dataset pull 1 --format csv -o iris.csv
+  mlhive dataset edit 1 --description "Fisher's irises" --licence CC0-1.0
+  mlhive dataset status 1 deactivated
 """
 
 app = typer.Typer(
@@ -192,3 +194,94 @@ def get(
         return
     print_pairs(info, title=f"dataset {dataset_id}: {dataset.name}")
     print_pairs(qualities, ("quality", "value"))
+
+
+Id = Annotated[int, typer.Argument(metavar="ID", help="Dataset id.")]
+
+
+@app.command("edit")
+@with_client
+def edit(
+    client: Client,
+    dataset_id: Id,
+    description: Annotated[str | None, typer.Option(help="Free text (Markdown).")] = None,
+    licence: Annotated[str | None, typer.Option(help="e.g. CC-BY-4.0.")] = None,
+    citation: Annotated[str | None, typer.Option(help="How to cite it.")] = None,
+    language: Annotated[str | None, typer.Option(help="Language of the data.")] = None,
+    collection_date: Annotated[str | None, typer.Option("--collection-date")] = None,
+    original_url: Annotated[str | None, typer.Option("--original-url")] = None,
+    paper_url: Annotated[str | None, typer.Option("--paper-url")] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Default target column (the dataset is reprocessed).")
+    ] = None,
+    row_id: Annotated[str | None, typer.Option("--row-id", help="Row-id column.")] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="A column models must ignore (repeat).")
+    ] = None,
+    creator: Annotated[list[str] | None, typer.Option(help="A creator (repeat).")] = None,
+    contributor: Annotated[list[str] | None, typer.Option(help="A contributor (repeat).")] = None,
+) -> None:
+    """Change a dataset's description (owner or administrator); old values stay in history."""
+    given = {
+        "description": description, "licence": licence, "citation": citation,
+        "language": language, "collection_date": collection_date,
+        "original_url": original_url, "paper_url": paper_url,
+        "default_target_attribute": target, "row_id_attribute": row_id,
+        "ignore_attributes": ignore, "creator": creator, "contributor": contributor,
+    }  # fmt: skip
+    fields = {name: value for name, value in given.items() if value is not None}
+    if not fields:
+        raise typer.BadParameter("give at least one field to change, e.g. --description TEXT")
+    client.datasets.edit(dataset_id, **fields)
+    typer.echo(f"dataset {dataset_id}: changed {', '.join(sorted(fields))}")
+
+
+class NewStatus(StrEnum):
+    """A life-cycle status to set."""
+
+    active = "active"
+    in_preparation = "in_preparation"
+    deactivated = "deactivated"
+
+
+@app.command("status")
+@with_client
+def status(
+    client: Client,
+    dataset_id: Id,
+    new_status: Annotated[NewStatus, typer.Argument(metavar="STATUS", help="The new status.")],
+) -> None:
+    """Activate or deactivate a dataset (owner or administrator)."""
+    dataset = client.datasets.set_status(dataset_id, new_status.value)
+    typer.echo(f"dataset {dataset_id}: {dataset.status}")
+
+
+@app.command("delete")
+@with_client
+def delete(
+    client: Client,
+    dataset_id: Id,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
+) -> None:
+    """Delete a dataset for good (owner or administrator; not while others forked it)."""
+    name = client.datasets.get(dataset_id).name
+    if not yes:
+        typer.confirm(f"Delete dataset {dataset_id} ({name}) and its files?", abort=True)
+    client.datasets.delete(dataset_id)
+    typer.echo(f"dataset {dataset_id} ({name}) deleted")
+
+
+@app.command("tag")
+@with_client
+def tag(client: Client, dataset_id: Id, name: Annotated[str, typer.Argument()]) -> None:
+    """Tag a dataset; prints all its tags."""
+    typer.echo(", ".join(client.datasets.tag(dataset_id, name)))
+
+
+@app.command("untag")
+@with_client
+def untag(client: Client, dataset_id: Id, name: Annotated[str, typer.Argument()]) -> None:
+    """Remove a tag (its tagger, the owner or an administrator); prints the other tags."""
+    typer.echo(", ".join(client.datasets.untag(dataset_id, name)))

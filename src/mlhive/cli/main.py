@@ -16,7 +16,9 @@ from typer.core import TyperGroup
 from mlhive._version import __version__
 from mlhive.cli import account, server
 from mlhive.cli._common import cli_errors
+from mlhive.cli.collection import collection_app
 from mlhive.cli.dataset import app as dataset_app
+from mlhive.cli.flow import app as flow_app
 from mlhive.cli.model import app as model_app
 from mlhive.cli.run import app as run_app
 from mlhive.cli.run import leaderboard
@@ -74,6 +76,9 @@ app.add_typer(dataset_app, name="dataset", rich_help_panel=WORK)
 app.add_typer(task_app, name="task", rich_help_panel=WORK)
 app.add_typer(run_app, name="run", rich_help_panel=WORK)
 app.command("leaderboard", rich_help_panel=WORK)(leaderboard)
+app.add_typer(flow_app, name="flow", rich_help_panel=WORK)
+app.add_typer(collection_app("suite"), name="suite", rich_help_panel=WORK)
+app.add_typer(collection_app("study"), name="study", rich_help_panel=WORK)
 app.add_typer(model_app, name="model", rich_help_panel=WORK)
 app.command("login", rich_help_panel=ACCOUNT)(account.login)
 app.command("logout", rich_help_panel=ACCOUNT)(account.logout)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 EXAMPLES = """Examples:
 
+  mlhive model ls --search iris
   mlhive model create iris-clf --task 1 \\
       --rule '{"measure": "predictive_accuracy", "max_drop": 0.005}'
   mlhive model push alice/iris-clf model.skops -m "first" --card card.json
@@ -32,6 +33,8 @@ EXAMPLES = """Examples:
       --weight 0.5 --weight 0.5
   mlhive model mr open alice/iris-clf bob/tuned --title "tuned C"
   mlhive model mr show alice/iris-clf 1
+  mlhive model tag alice/iris-clf v1 main
+  mlhive model card alice/iris-clf --ref v1
 """
 
 app = typer.Typer(
@@ -54,6 +57,106 @@ def _json_file(path: Path | None) -> dict[str, Any]:
         return {}
     loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
+
+
+@app.command("ls")
+@with_client
+def ls(
+    client: Client,
+    owner: Annotated[str | None, typer.Option(help="Only this user's repositories.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Text in the name or the description (any case)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Show at most this many.")] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """List the model repositories you may see, oldest first."""
+    repos = client.models.list(owner, search=search, limit=limit)
+    print_models(
+        repos,
+        ["full_name", "visibility", "default_branch", "tasks", "forked_from", "description"],
+        as_json=as_json,
+        row=lambda r: {"tasks": r.task_ids, "description": _first_line(r.description)},
+    )
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+@app.command("show")
+@with_client
+def show(client: Client, repo: Repo, as_json: JsonOption = False) -> None:
+    """A repository: description, linked tasks, merge rules, branches and tags."""
+    found = client.models.get(repo)
+    if as_json:
+        print_json(found.model_dump(mode="json"))
+        return
+    typer.echo(
+        f"{found.full_name} ({found.visibility})"
+        + (f", forked from {found.forked_from}" if found.forked_from else "")
+    )
+    if found.description:
+        typer.echo(found.description)
+    typer.echo(f"tasks: {', '.join(map(str, found.task_ids)) or 'none'}")
+    for rule in found.rules:
+        typer.echo(f"merge rule: {rule.model_dump_json(exclude_none=True)}")
+    print_table(
+        [{"ref": r.name, "kind": r.kind, "commit": r.commit[:12]} for r in found.refs],
+        ["ref", "kind", "commit"],
+    )
+
+
+@app.command("branch")
+@with_client
+def branch(
+    client: Client,
+    repo: Repo,
+    name: Annotated[str, typer.Argument(help="The new branch.")],
+    ref: Annotated[str, typer.Argument(help="Branch, tag or commit it starts at.")] = "main",
+) -> None:
+    """Create a branch; prints the commit it points at."""
+    typer.echo(client.models.branch(repo, name, ref).commit)
+
+
+@app.command("tag")
+@with_client
+def tag(
+    client: Client,
+    repo: Repo,
+    name: Annotated[str, typer.Argument(help="The tag (tags never move).")],
+    ref: Annotated[str, typer.Argument(help="Branch, tag or commit to tag.")] = "main",
+) -> None:
+    """Tag a commit; prints the commit it points at."""
+    typer.echo(client.models.tag(repo, name, ref).commit)
+
+
+@app.command("fork")
+@with_client
+def fork(
+    client: Client,
+    repo: Repo,
+    name: Annotated[str | None, typer.Option(help="Name of the fork (else the same).")] = None,
+    private: Annotated[
+        bool, typer.Option("--private", metavar="", help="Only you can see the fork.")
+    ] = False,
+) -> None:
+    """Fork a repository into your namespace (its lineage is kept); prints OWNER/NAME."""
+    forked = client.models.fork(repo, name, "private" if private else None)
+    typer.echo(forked.full_name)
+
+
+@app.command("card")
+@with_client
+def card(client: Client, repo: Repo, ref: RefOption = "main", as_json: JsonOption = False) -> None:
+    """A commit's model card: Markdown with YAML front matter, or JSON with --json."""
+    found = client.models.card(repo, ref, markdown=not as_json)
+    if isinstance(found, str):
+        typer.echo(found.rstrip("\n"))
+    else:
+        print_json(found.model_dump(mode="json"))
 
 
 @app.command("create")
@@ -285,6 +388,18 @@ def mr_merge(
 ) -> None:
     """Merge a request the rules allow (owners only); prints the merge commit id."""
     typer.echo(client.models.accept_merge_request(repo, number).merged_commit)
+
+
+@mr_app.command("close")
+@with_client
+def mr_close(
+    client: Client,
+    repo: Repo,
+    number: Annotated[int, typer.Argument(help="Request number.")],
+) -> None:
+    """Close a request without merging it (its author or the repository's owner)."""
+    closed = client.models.close_merge_request(repo, number)
+    typer.echo(f"#{closed.number} {closed.title}: {closed.state}")
 
 
 @mr_app.command("comment")

@@ -130,6 +130,40 @@ def user_create(
         typer.echo(secret)
 
 
+@user_app.command("ls")
+def user_ls(
+    search: Annotated[
+        str, typer.Option("--search", "-s", help="Text in the user name (any case).")
+    ] = "",
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 1000,
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print JSON.")] = False,
+) -> None:
+    """List the users, by name (from the database: run it where the server's data is)."""
+    from mlhive.cli._common import print_json, print_table
+    from mlhive.server.app import build_hive
+    from mlhive.server.db.engine import transaction
+    from mlhive.server.db.migrate import upgrade
+    from mlhive.server.services import accounts
+
+    hive = build_hive(_settings(data_dir))
+    upgrade(hive.engine)
+    with transaction(hive.sessions) as session:
+        rows = [
+            {
+                "name": user.name,
+                "is_admin": user.is_admin,
+                "created_at": user.created_at.isoformat(timespec="seconds"),
+            }
+            for user in accounts.search_users(session, search, limit)
+        ]
+    if as_json:
+        for row in rows:
+            print_json(row)
+    else:
+        print_table(rows, ["name", "is_admin", "created_at"])
+
+
 def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,

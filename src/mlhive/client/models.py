@@ -429,6 +429,16 @@ class ModelsAPI:
             time.sleep(self.poll_interval)
         return request
 
+    def close_merge_request(self, repo: str, number: int) -> MergeRequestOut:
+        """Close a merge request without merging it (its author or the repository's owner).
+
+        Raises:
+            NotFoundError: no such request. PermissionDeniedError: neither author nor owner.
+            ConflictError: it is already merged or closed.
+        """
+        path = self._url(repo, f"/merge-requests/{number}/close")
+        return MergeRequestOut.model_validate(self._core.request("POST", path).json())
+
     def accept_merge_request(self, repo: str, number: int) -> MergeRequestOut:
         """Merge a request (owner only). Raises ConflictError when the rules forbid it."""
         response = self._core.request("POST", self._url(repo, f"/merge-requests/{number}/merge"))
@@ -451,7 +461,19 @@ class ModelsAPI:
         return CommentOut.model_validate(response.json())
 
     # Defined last: inside the class body ``list`` would shadow the builtin in annotations.
-    def list(self, owner: str | None = None) -> list[RepoOut]:
-        """Repositories you may see (optionally one owner's)."""
-        params = {"owner": owner} if owner else None
+    def list(
+        self, owner: str | None = None, *, search: str | None = None, limit: int = 100
+    ) -> list[RepoOut]:
+        """Repositories you may see, oldest first.
+
+        Args:
+            owner: only this user's repositories.
+            search: only those whose name or description contains this text (any case).
+            limit: the most repositories to return (at most 1 000).
+
+        Raises:
+            InvalidInputError: a bad filter. ConnectionFailedError: the server is unreachable.
+        """
+        params = {"owner": owner, "q": search, "limit": limit}
+        params = {key: value for key, value in params.items() if value is not None}
         return [RepoOut.model_validate(r) for r in self._core.get_json("/api/models", params)]

@@ -87,12 +87,15 @@ def list_repos(
     actor: MaybeActor,
     hive: HiveDep,
     owner: str | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in the name or the description.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[Offset, Query()] = 0,
 ) -> list[RepoOut]:
     """Repositories the caller may see."""
     with read(hive) as session:
-        rows = repos.list_repos(session, actor, owner, limit, offset)
+        rows = repos.list_repos(session, actor, owner, limit, offset, text=q)
         return [repos.describe_repo(session, r) for r in rows]
 
 

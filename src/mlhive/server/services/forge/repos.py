@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import ModelCommit, ModelRef, ModelRepo
 from mlhive.server.domain.access import Actor, can_see, require_owner
@@ -109,12 +110,21 @@ def visible_repos(actor: Actor | None) -> ColumnElement[bool]:
 
 
 def list_repos(
-    session: Session, actor: Actor | None, owner: str | None, limit: int, offset: int
+    session: Session,
+    actor: Actor | None,
+    owner: str | None,
+    limit: int,
+    offset: int,
+    text: str | None = None,
 ) -> list[ModelRepo]:
-    """Repositories the actor may see, by id."""
+    """Repositories the actor may see, by id; ``text``: in the name or the description."""
     stmt = select(ModelRepo).join(User, User.id == ModelRepo.owner_id).where(visible_repos(actor))
     if owner is not None:
         stmt = stmt.where(User.name == owner)
+    if text:
+        stmt = stmt.where(
+            or_(contains(ModelRepo.name, text), contains(ModelRepo.description, text))
+        )
     return list(session.scalars(stmt.order_by(ModelRepo.id).offset(offset).limit(limit)))
 
 
