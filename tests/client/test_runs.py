@@ -51,6 +51,17 @@ def test_a_run_uploads_predictions_for_every_row_and_waits_for_the_server(
     assert client.runs.get(run.id).state == "evaluated"
 
 
+def test_a_run_can_show_its_folds_progress_on_stderr(
+    client: Client, task: Task, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client.run(DummyClassifier(), task, n_jobs=1, progress=True)
+    shown = capsys.readouterr()
+    assert f"task {task.id} folds" in shown.err and "10/10" in shown.err
+    assert shown.out == ""  # stdout stays for the user's own output
+    client.run(DecisionTreeClassifier(max_depth=1), task, n_jobs=1)  # not a terminal: quiet
+    assert capsys.readouterr().err == ""
+
+
 def test_a_failing_estimator_is_recorded_as_a_failed_run_and_raised(
     client: Client, task: Task
 ) -> None:

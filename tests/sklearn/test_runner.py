@@ -83,6 +83,19 @@ def test_parallel_folds_give_the_same_table(iris: Data, backend: Any) -> None:
     assert len(timings) == 5
 
 
+@pytest.mark.parametrize(("n_jobs", "backend"), [(1, "loky"), (2, "threading"), (2, "loky")])
+def test_progress_is_reported_as_each_fold_finishes(iris: Data, n_jobs: int, backend: Any) -> None:
+    X, y = iris
+    folds = _folds(StratifiedKFold(4, shuffle=True, random_state=0), X, y)
+    seen: list[tuple[int, int]] = []
+    run_on_splits(
+        DecisionTreeClassifier(random_state=0), X, y, folds,
+        task_type="supervised_classification", class_labels=LABELS,
+        n_jobs=n_jobs, backend=backend, on_fold=lambda done, total: seen.append((done, total)),
+    )  # fmt: skip
+    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+
+
 def test_class_missing_from_training_gets_zero_confidence(iris: Data) -> None:
     X, y = iris
     seen = np.flatnonzero(y.to_numpy() != "virginica")

@@ -158,6 +158,7 @@ class Client:
         tags: Iterable[str] = ...,
         upload: Literal[True] = ...,
         avoid_duplicate: bool = ...,
+        progress: bool | None = ...,
     ) -> Run: ...
 
     @overload
@@ -170,6 +171,7 @@ class Client:
         tags: Iterable[str] = ...,
         upload: bool,
         avoid_duplicate: bool = ...,
+        progress: bool | None = ...,
     ) -> Run | LocalRun: ...
 
     def run(
@@ -181,6 +183,7 @@ class Client:
         tags: Iterable[str] = (),
         upload: bool = True,
         avoid_duplicate: bool = False,
+        progress: bool | None = None,
     ) -> Run | LocalRun:
         """Run a scikit-learn estimator on a task's fixed splits and upload the run.
 
@@ -198,6 +201,8 @@ class Client:
                 ``publish()`` uploads it later.
             avoid_duplicate: if a run with the same flow and parameter values exists on the
                 task, return it instead of running again.
+            progress: draw a bar of the folds done on stderr (default: when stderr is a
+                terminal).
 
         Returns:
             The uploaded (``pending``) or existing run; a ``LocalRun`` with ``upload=False``.
@@ -222,4 +227,5 @@ class Client:
             tags=tags,
             upload=upload,
             avoid_duplicate=avoid_duplicate,
+            progress=progress,
         )

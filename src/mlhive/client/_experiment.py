@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from mlhive.client._transfer import count_bar
 from mlhive.client.run import LocalRun
 from mlhive.client.task import Task
 from mlhive.formats.splits import iter_splits
@@ -30,7 +31,13 @@ def describe(estimator: Any) -> FlowCreate:
 
 
 def execute(
-    task: Task, estimator: Any, flow: FlowCreate, *, n_jobs: int, tags: list[str]
+    task: Task,
+    estimator: Any,
+    flow: FlowCreate,
+    *,
+    n_jobs: int,
+    tags: list[str],
+    progress: bool = False,
 ) -> LocalRun:
     """Fit ``estimator`` on every training set of ``task`` and predict its test rows.
 
@@ -40,6 +47,7 @@ def execute(
         flow: the estimator's flow description.
         n_jobs: parallel fold workers (joblib; -1: all cores).
         tags: tags for the run.
+        progress: draw a bar of the folds done on stderr.
 
     Returns:
         The local run; on a failing fold its ``error`` is the ``FoldError`` and it has no
@@ -52,15 +60,17 @@ def execute(
 
     X, y = task.get_X_and_y()  # noqa: N806 - scikit-learn style
     try:
-        table, timings = run_on_splits(
-            estimator,
-            X,
-            y,
-            iter_splits(task.splits_table),  # the runner skips unlabelled training rows
-            task_type=task.task_type,
-            class_labels=task.class_labels,
-            n_jobs=n_jobs,
-        )
+        with count_bar(progress, f"task {task.id} folds") as report:
+            table, timings = run_on_splits(
+                estimator,
+                X,
+                y,
+                iter_splits(task.splits_table),  # the runner skips unlabelled training rows
+                task_type=task.task_type,
+                class_labels=task.class_labels,
+                n_jobs=n_jobs,
+                on_fold=report,
+            )
     except FoldError as exc:
         return LocalRun(task, estimator, flow, None, [], error=exc, tags=tags)
     return LocalRun(task, estimator, flow, table, timings, tags=tags)

@@ -13,8 +13,10 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -49,6 +51,35 @@ def progress_bar(enabled: bool, description: str, total: int | None) -> Iterator
     with Progress(*columns, console=Console(stderr=True)) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+Report = Callable[[int, int], None]
+
+
+def _ignore_count(done: int, total: int) -> None:
+    """Count callback when no bar is shown."""
+
+
+@contextmanager
+def count_bar(enabled: bool, description: str) -> Iterator[Report]:
+    """Yield a ``(done, total)`` callback that moves a "3/10" progress bar on stderr.
+
+    Args:
+        enabled: draw the bar; when False the callback does nothing.
+        description: the text before the bar (e.g. ``folds``).
+    """
+    if not enabled:
+        yield _ignore_count
+        return
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 class ProgressFile(io.RawIOBase):

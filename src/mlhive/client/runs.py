@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,7 @@ class RunsAPI:
         tags: Iterable[str] = (),
         upload: bool = True,
         avoid_duplicate: bool = False,
+        progress: bool | None = None,
     ) -> Run | LocalRun:
         """Run an estimator on a task's splits and upload the run (see :meth:`Client.run`)."""
         task_obj = task if isinstance(task, Task) else self._tasks.get(task)
@@ -246,7 +248,11 @@ class RunsAPI:
             existing = self._duplicate(task_obj.id, flow, estimator)
             if existing is not None:
                 return existing
-        local = _experiment.execute(task_obj, estimator, flow, n_jobs=n_jobs, tags=list(tags))
+        if progress is None:  # a person watching a terminal gets a bar of the folds done
+            progress = sys.stderr.isatty()
+        local = _experiment.execute(
+            task_obj, estimator, flow, n_jobs=n_jobs, tags=list(tags), progress=progress
+        )
         local._api = self
         if not upload:
             if local.error is not None:

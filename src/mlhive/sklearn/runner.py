@@ -15,7 +15,7 @@ estimator.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -175,6 +175,10 @@ def _table(results: list[_FoldResult], task_type: TaskType, labels: tuple[str, .
     return pa.table(columns)
 
 
+def _no_report(done: int, total: int) -> None:
+    """The fold callback when nobody watches."""
+
+
 def _jobs(folds: Iterable[Fold], task_type: TaskType, labels: tuple[str, ...]) -> list[_Job]:
     jobs = []
     for repeat, fold, sample, train, test in folds:
@@ -196,6 +200,7 @@ def run_on_splits(
     class_labels: Sequence[str] | None,
     n_jobs: int = -1,
     backend: Literal["loky", "threading"] = "loky",
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> tuple[pa.Table, list[FoldTiming]]:
     """Fit and predict ``estimator`` on every fold and collect the run's predictions.
 
@@ -210,6 +215,8 @@ def run_on_splits(
             takes the sorted distinct values of ``y``. Ignored unless classifying.
         n_jobs: joblib workers for the folds (-1: all cores, 1: one after another).
         backend: ``"loky"`` (processes) or ``"threading"``.
+        on_fold: called with ``(folds done, folds in all)`` as each fold finishes (a progress
+            bar, say); first with ``(0, total)`` before any fold starts.
 
     Returns:
         The predictions table (folds in the given order, test rows in fold order) and the wall
@@ -227,11 +234,19 @@ def run_on_splits(
             tuple(class_labels) if class_labels is not None else tuple(sorted({str(v) for v in y}))
         )
     jobs = _jobs(folds, task_type, labels)
+    report = on_fold or _no_report
+    report(0, len(jobs))
     if n_jobs == 1 or len(jobs) <= 1:
-        results = [_run_fold(job, estimator, X, y) for job in jobs]
+        finished: Iterable[_FoldResult] = (_run_fold(job, estimator, X, y) for job in jobs)
     else:
-        parallel = Parallel(n_jobs=n_jobs, backend=backend)
-        results = list(parallel(delayed(_run_fold)(job, estimator, X, y) for job in jobs))
+        # A generator in submission order: each result arrives as soon as its fold (and the
+        # ones before it) finished, so the progress moves while the others still run.
+        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
+        finished = parallel(delayed(_run_fold)(job, estimator, X, y) for job in jobs)
+    results: list[_FoldResult] = []
+    for result in finished:
+        results.append(result)
+        report(len(results), len(jobs))
     timings = [
         FoldTiming(
             repeat=r.job.repeat,
