@@ -136,6 +136,7 @@ def test_push_wait_reports_processing_on_stderr(
         thread.join()
     assert result.exit_code == 0, result.output
     dataset_id = int(result.stdout)
+    assert f"waiting for dataset {dataset_id} to be processed…" in result.stderr
     assert f"dataset {dataset_id} processed: 6 rows, 3 columns, status active" in result.stderr
     info = json.loads(cli("get", str(dataset_id), "--json").stdout)
     assert info["processing"] == "done"

@@ -98,8 +98,9 @@ def test_merge_and_merge_requests(
         assert cli(user, "push", "alice/clf", str(path), "--branch", branch).exit_code == 0
     number = cli(bob, "mr", "open", "alice/clf", "bob/lr", "--title", "logistic").stdout.strip()
     run_jobs()
-    shown = cli(bob, "mr", "show", "alice/clf", number)
+    shown = cli(bob, "mr", "show", "alice/clf", number, "--wait")
     assert "mergeable" in shown.stdout and "predictive_accuracy" in shown.stdout
+    assert f"waiting for the evaluation of merge request {number}…" in shown.stderr
     merged = cli(alice, "mr", "merge", "alice/clf", number).stdout.strip()
     assert len(merged) == 64
     assert "merged" in cli(alice, "mr", "ls", "alice/clf").stdout

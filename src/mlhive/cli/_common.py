@@ -68,6 +68,21 @@ def show_progress() -> bool:
     return sys.stderr.isatty()
 
 
+@contextmanager
+def waiting(what: str) -> Iterator[None]:
+    """Tell, on stderr, what a command is waiting for: a spinner on a terminal, else one line.
+
+    Args:
+        what: e.g. ``"dataset 5 to be processed"``.
+    """
+    if not show_progress():
+        typer.echo(f"waiting for {what}…", err=True)
+        yield
+        return
+    with Console(stderr=True).status(f"waiting for {what}…"):
+        yield
+
+
 #: The width of tables written to a pipe or a file: wide enough that no cell is ever folded.
 PIPE_WIDTH = 100_000
 

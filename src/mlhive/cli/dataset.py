@@ -14,6 +14,7 @@ from mlhive.cli._common import (
     print_models,
     print_pairs,
     show_progress,
+    waiting,
     with_client,
 )
 
@@ -117,7 +118,8 @@ def push(
         progress=show_progress(),
     )
     if wait:
-        dataset = client.datasets.wait_processed(dataset.id, timeout=timeout)
+        with waiting(f"dataset {dataset.id} to be processed"):
+            dataset = client.datasets.wait_processed(dataset.id, timeout=timeout)
         typer.echo(
             f"dataset {dataset.id} processed: {dataset.number_of_rows} rows, "
             f"{dataset.number_of_columns} columns, status {dataset.status}",

@@ -14,6 +14,7 @@ from mlhive.cli._common import (
     print_models,
     print_table,
     show_progress,
+    waiting,
     with_client,
 )
 
@@ -356,11 +357,11 @@ def mr_show(
     as_json: JsonOption = False,
 ) -> None:
     """A request with its evaluation, the rules it breaks and its comments."""
-    request = (
-        client.models.wait_evaluated(repo, number)
-        if wait
-        else client.models.merge_request(repo, number)
-    )
+    if wait:
+        with waiting(f"the evaluation of merge request {number}"):
+            request = client.models.wait_evaluated(repo, number)
+    else:
+        request = client.models.merge_request(repo, number)
     _show_request(request, as_json)
 
 
