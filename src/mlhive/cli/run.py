@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +15,7 @@ from mlhive.cli._common import (
     print_json,
     print_models,
     print_pairs,
+    waiting,
     with_client,
 )
 
@@ -23,11 +26,15 @@ EXAMPLES = """Examples:
 
   mlhive run ls --task 1 --uploader alice
   mlhive run get 12 --json
+  mlhive run upload 1 predictions.csv --flow torch.MyNet --param lr=0.01 --wait
   mlhive leaderboard 1 --measure area_under_roc_curve
 """
 
 app = typer.Typer(
-    help="Find and inspect runs.", epilog=EXAMPLES, no_args_is_help=True, add_completion=False
+    help="Find, inspect and upload runs.",
+    epilog=EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
 )
 
 LIST_COLUMNS = ["id", "task", "flow", "setup", "uploader", "state", "tags"]
@@ -126,3 +133,63 @@ def leaderboard(
         },
         title=f"task {task_id}: {measure} ({direction} is better)",
     )
+
+
+app.command("show", help="Same as `get`: a run's description, then its evaluations.")(get)
+
+
+HEADLINE = ("predictive_accuracy", "area_under_roc_curve", "root_mean_squared_error")
+
+
+def _headline(scores: dict[str, float | None]) -> str:
+    """The scores a person looks at first (the rest: `mlhive run get`)."""
+    shown = [m for m in HEADLINE if m in scores] or sorted(scores)[:3]
+    return ", ".join(f"{m} {_value(scores[m], None)}" for m in shown)
+
+
+def _parameter(text: str) -> tuple[str, object]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise typer.BadParameter(f"{text!r}: write a parameter as NAME=VALUE, e.g. lr=0.01")
+    try:
+        value: object = json.loads(raw)  # numbers, true/false, null, [lists], {objects}
+    except ValueError:
+        value = raw  # anything else is text: --param optimiser=adam
+    return name.strip(), value
+
+
+@app.command("upload")
+@with_client
+def upload(
+    client: Client,
+    task_id: Annotated[int, typer.Argument(metavar="TASK", help="Task id.")],
+    predictions: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, help="Predictions: .parquet, .csv or OpenML .arff."
+        ),
+    ],
+    flow: Annotated[str, typer.Option(help="Name of the method, e.g. torch.ResNet18.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="A parameter value NAME=VALUE (JSON or text; repeat)."),
+    ] = None,
+    flow_version: Annotated[
+        str | None, typer.Option(help="Flow version (default: from the parameter names).")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="A tag (repeat).")] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", metavar="", help="Wait for the server's scores.")
+    ] = False,
+) -> None:
+    """Upload predictions made by any tool as a run; the server scores it. Prints the run id."""
+    parameters = dict(_parameter(text) for text in param or [])
+    run = client.runs.upload(
+        task_id, predictions, flow=flow, parameters=parameters,
+        flow_version=flow_version, tags=tag or [],
+    )  # fmt: skip
+    if wait:
+        with waiting(f"run {run.id} to be scored"):
+            run.wait()
+        typer.echo(f"run {run.id} {run.state}: {_headline(run.scores)}", err=True)
+    typer.echo(run.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -12,9 +12,10 @@ from urllib.parse import quote
 import pandas as pd
 import pyarrow.parquet as pq
 
-from mlhive.client import _experiment
+from mlhive.client import _experiment, _predictions
 from mlhive.client._fetch import cached_blob, frame, ids, paginate
 from mlhive.client._http import HttpCore
+from mlhive.client._predictions import Predictions
 from mlhive.client.cache import Cache
 from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.run import LocalRun, Run, RunFailedError
@@ -269,6 +270,62 @@ class RunsAPI:
                 run.id,
             ) from error
         return run
+
+    def upload(
+        self,
+        task: int | Task,
+        predictions: Predictions,
+        *,
+        flow: str,
+        parameters: Mapping[str, Any] | None = None,
+        flow_version: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> Run:
+        """Upload predictions made by any tool (PyTorch, XGBoost, R, ...) as a run on a task.
+
+        The server scores them like any run: they reach the task's leaderboard under ``flow``.
+
+        Args:
+            task: the task or its id.
+            predictions: a DataFrame or pyarrow Table, or a ``.parquet``, ``.csv`` or OpenML
+                ``.arff`` file, with ``repeat``, ``fold``, [``sample``,] ``row_id`` and
+                ``prediction`` (and ``confidence.<class>`` per class for classification) for
+                every test row of every fold (see :meth:`Task.iter_folds`).
+            flow: the method's name, e.g. ``"torch.ResNet18"`` (created on first use).
+            parameters: the method's parameter values (JSON-able), recorded as the run's setup.
+            flow_version: the flow's external version (default: derived from the parameter
+                names, so a new parameter makes a new flow version).
+            tags: tags for the run.
+
+        Returns:
+            The uploaded run (``pending`` until the server has scored it: ``run.wait()``).
+
+        Raises:
+            InvalidInputError: predictions that do not cover the task's folds (``detail`` says
+                which rows or columns). ValueError: a parameter JSON cannot hold, or a file that
+                is not Parquet, CSV or ARFF. AuthenticationError: no or an invalid API key.
+
+        Example:
+            >>> run = client.runs.upload(task, frame, flow="xgboost.XGBClassifier",
+            ...                          parameters={"max_depth": 6})  # doctest: +SKIP
+        """
+        values = _predictions.encoded(parameters or {})  # refused before anything is sent
+        task_obj = task if isinstance(task, Task) else self._tasks.get(task)
+        classification = task_obj.task_type in ("supervised_classification", "learning_curve")
+        files = {
+            "predictions": _predictions.predictions_file(predictions, classification=classification)
+        }
+        described = self._flows.publish(_predictions.flow_for(flow, values, flow_version))
+        description = RunCreate(
+            task_id=task_obj.id,
+            flow_id=described.id,
+            parameter_settings=_predictions.settings_for(described, values),
+            tags=list(tags),
+        )
+        response = self._core.request(
+            "POST", "/api/runs", data={"description": description.model_dump_json()}, files=files
+        )
+        return Run._of(self, RunOut.model_validate(response.json()))
 
     # Defined last: inside the class body ``list`` would shadow the builtin in annotations.
     def list(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,21 @@ if TYPE_CHECKING:
     from mlhive.client.tasks import TasksAPI
 
 IntArray = npt.NDArray[np.int64]
+
+
+class Fold(NamedTuple):
+    """One train/test split with its numbers: what each predicted row of a run names.
+
+    Attributes:
+        repeat, fold, sample: the split's numbers (``sample`` is 0 but for learning curves).
+        train, test: int64 arrays of 0-based dataset rows, ready for ``X.iloc``.
+    """
+
+    repeat: int
+    fold: int
+    sample: int
+    train: IntArray
+    test: IntArray
 
 
 class Task(TaskOut, Entity):
@@ -111,6 +126,23 @@ class Task(TaskOut, Entity):
                 yield train, test
         if not found and repeat is not None:
             raise ValueError(f"task {self.id} has no repeat {repeat} (it has {self.shape[0]})")
+
+    def iter_folds(self) -> Iterator[Fold]:
+        """Every split with its numbers, in OpenML's order: for predictions made by any tool.
+
+        Yields:
+            :class:`Fold` tuples ``(repeat, fold, sample, train, test)``.
+
+        Example:
+            >>> rows = []  # doctest: +SKIP
+            >>> for f in task.iter_folds():  # doctest: +SKIP
+            ...     predicted = my_model(X.iloc[f.train], y.iloc[f.train]).predict(X.iloc[f.test])
+            ...     rows.append(pd.DataFrame({"repeat": f.repeat, "fold": f.fold,
+            ...                               "row_id": f.test, "prediction": predicted}))
+            >>> client.runs.upload(task, pd.concat(rows), flow="my.Model")  # doctest: +SKIP
+        """
+        for repeat, fold, sample, train, test in iter_splits(self.splits_table):
+            yield Fold(repeat, fold, sample, train, test)
 
     def get_train_test_split_indices(
         self, fold: int = 0, repeat: int = 0, sample: int = 0
