@@ -132,3 +132,37 @@ def test_a_file_with_more_tensors_than_the_server_takes_is_refused(client: Clien
         client.models.push("alice/many", tensors)
     assert caught.value.code == "too_many_tensors"
     assert client.models.get("alice/many").refs == []
+
+
+@pytest.mark.parametrize(
+    ("tensors", "message"),
+    [
+        ({"lr": 1}, "tensor 'lr' is of type int, not a numpy array.*np.asarray\\(1\\)"),
+        ({"w": [0.5, 1.5]}, "tensor 'w' is of type list, not a numpy array"),
+        ({"o": np.array([{}, 1], dtype=object)}, "tensor 'o' has dtype object"),
+    ],
+)
+def test_a_dict_of_anything_but_arrays_is_refused_before_upload(
+    client: Client, tensors: dict[str, Any], message: str
+) -> None:
+    client.models.create("net")
+    with pytest.raises(TypeError, match=message):
+        client.models.push("alice/net", tensors)
+    assert client.models.get("alice/net").refs == []
+
+
+def test_an_unfitted_estimator_is_refused_with_what_to_do(client: Client) -> None:
+    client.models.create("clf")
+    with pytest.raises(ValueError, match="LogisticRegression is not fitted: call fit"):
+        client.models.push("alice/clf", LogisticRegression())
+    assert client.models.get("alice/clf").refs == []
+
+
+def test_a_format_switch_needs_to_be_asked_for(client: Client) -> None:
+    client.models.create("net")
+    client.models.push("alice/net", {"w": np.zeros(3, np.float32)})
+    model = LogisticRegression().fit(X, Y)
+    with pytest.raises(ConflictError, match="allow_format_change"):
+        client.models.push("alice/net", model)
+    switched = client.models.push("alice/net", model, allow_format_change=True)
+    assert switched.format == "skops"

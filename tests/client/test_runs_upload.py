@@ -29,18 +29,10 @@ def threshold_predictions(task: Task, cut: float) -> pd.DataFrame:
     parts = []
     for f in task.iter_folds():
         up = (X["x1"].to_numpy()[f.test] > cut).astype(float)
+        columns = {"repeat": f.repeat, "fold": f.fold, "sample": f.sample, "row_id": f.test}
+        labels = {"prediction": np.where(up == 1, "up", "down")}
         parts.append(
-            pd.DataFrame(
-                {
-                    "repeat": f.repeat,
-                    "fold": f.fold,
-                    "sample": f.sample,
-                    "row_id": f.test,
-                    "prediction": np.where(up == 1, "up", "down"),
-                    "confidence.down": 1 - up,
-                    "confidence.up": up,
-                }
-            )  # fmt: skip
+            pd.DataFrame({**columns, **labels, "confidence.down": 1 - up, "confidence.up": up})
         )
     return pd.concat(parts, ignore_index=True)
 
@@ -97,7 +89,7 @@ def test_predictions_missing_a_fold_are_refused_and_nothing_is_stored(
 def test_a_parameter_json_cannot_hold_is_refused_before_anything_is_sent(
     client: Client, task: Task
 ) -> None:
-    with pytest.raises(ValueError, match="parameter 'fn'.*cannot be stored as JSON"):
+    with pytest.raises(ValueError, match=r"parameter 'fn'.*cannot be stored as JSON"):
         client.runs.upload(
             task, threshold_predictions(task, 0), flow="handmade.Fn", parameters={"fn": print}
         )

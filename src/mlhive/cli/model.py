@@ -194,6 +194,12 @@ def push(
     message: Annotated[str, typer.Option("--message", "-m", help="Commit message.")] = "",
     branch: Annotated[str, typer.Option(help="Branch to commit on.")] = "main",
     card: Annotated[Path | None, typer.Option(help="Model card as a JSON file.")] = None,
+    allow_format_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-format-change", metavar="", help="Commit another format than the parent's."
+        ),
+    ] = False,
 ) -> None:
     """Commit a model file; prints the new commit id."""
     commit = client.models.push(
@@ -202,6 +208,7 @@ def push(
         message=message,
         branch=branch,
         card=_json_file(card),
+        allow_format_change=allow_format_change,
         progress=show_progress(),
     )
     typer.echo(commit.id)
@@ -309,11 +316,18 @@ def merge(
     typer.echo(result.commit)
 
 
+def _verdict(request: Any) -> str:
+    """What a person needs to know first: merged, closed, or whether it may be merged."""
+    if request.state != "open":
+        return str(request.state)
+    return "mergeable" if request.mergeable else "blocked"
+
+
 def _show_request(request: Any, as_json: bool) -> None:
     if as_json:
         print_json(request.model_dump(mode="json"))
         return
-    verdict = "mergeable" if request.mergeable else "blocked"
+    verdict = _verdict(request)
     typer.echo(
         f"#{request.number} {request.title} [{request.state}, "
         f"evaluation {request.evaluation_state}, {verdict}] "
@@ -374,7 +388,7 @@ def mr_ls(
 ) -> None:
     """A repository's merge requests."""
     rows = [
-        {**r.model_dump(), "verdict": "mergeable" if r.mergeable else "blocked"}
+        {**r.model_dump(), "verdict": _verdict(r)}
         for r in client.models.merge_requests(repo, state)
     ]
     print_table(rows, ["number", "title", "author", "state", "evaluation_state", "verdict"])

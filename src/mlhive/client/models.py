@@ -61,6 +61,7 @@ def _serialize(model: Any, folder: Path) -> Path:
     if _is_estimator(model):
         import skops.io as sio  # type: ignore[import-untyped]
 
+        _require_fitted(model)
         path = folder / FILE_FOR["skops"]
         sio.dump(model, path)
         return path
@@ -68,7 +69,7 @@ def _serialize(model: Any, folder: Path) -> Path:
         from safetensors.numpy import save_file
 
         path = folder / FILE_FOR["safetensors"]
-        save_file({str(k): np.ascontiguousarray(v) for k, v in model.items()}, str(path))
+        save_file({str(k): _tensor(str(k), v) for k, v in model.items()}, str(path))
         return path
     if hasattr(model, "SerializeToString") and hasattr(model, "graph"):
         path = folder / FILE_FOR["onnx"]
@@ -78,6 +79,32 @@ def _serialize(model: Any, folder: Path) -> Path:
         "push a scikit-learn estimator, a dict of numpy arrays, an onnx.ModelProto or a file "
         f"path, not {type(model).__name__}"
     )
+
+
+def _tensor(name: str, value: Any) -> np.ndarray[Any, Any]:
+    """A dict entry as a tensor: numpy arrays only, so that nothing is guessed."""
+    if not isinstance(value, np.ndarray):
+        hint = f"np.asarray({value!r})" if isinstance(value, int | float | bool) else "an array"
+        raise TypeError(
+            f"tensor {name!r} is of type {type(value).__name__}, not a numpy array: safetensors "
+            f"files hold arrays (pass {hint}; a PyTorch tensor: .numpy())"
+        )
+    if value.dtype == object:
+        raise TypeError(f"tensor {name!r} has dtype object: tensors hold numbers only")
+    return np.ascontiguousarray(value)
+
+
+def _require_fitted(estimator: Any) -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise ValueError(
+            f"{type(estimator).__name__} is not fitted: call fit() before pushing (the forge "
+            "stores trained models; to share an untrained pipeline, client.flows.publish it)"
+        ) from None
 
 
 def load_skops_safely(data: bytes) -> Any:
@@ -183,6 +210,7 @@ class ModelsAPI:
         card: ModelCard | Mapping[str, Any] | None = None,
         branch: str = "main",
         expected_head: str | None = None,
+        allow_format_change: bool = False,
         progress: bool = False,
     ) -> CommitOut:
         """Commit a model on a branch.
@@ -196,6 +224,8 @@ class ModelsAPI:
             card: the model card (fields the server reads from the file are filled in).
             branch: the branch to commit on (others' repositories: ``<you>/...``).
             expected_head: refuse if the branch has moved past this commit.
+            allow_format_change: commit a format other than the parent commit's (e.g. ONNX
+                after safetensors); refused without it.
             progress: draw an upload progress bar on stderr.
 
         Returns:
@@ -207,8 +237,11 @@ class ModelsAPI:
             PayloadTooLargeError: the file exceeds the server's upload limit, or holds more
                 tensors than its ``max_tensors_per_file`` (code ``too_many_tensors``).
             PermissionDeniedError: you may not push to that branch.
-            ConflictError: ``expected_head`` is stale.
-            TypeError: ``model`` is none of the accepted kinds.
+            ConflictError: ``expected_head`` is stale, or the format differs from the parent
+                commit's without ``allow_format_change``.
+            TypeError: ``model`` is none of the accepted kinds, or a dict holds something
+                other than numpy arrays.
+            ValueError: an unfitted scikit-learn estimator.
         """
         meta = CommitCreate.model_validate(
             {
@@ -216,6 +249,7 @@ class ModelsAPI:
                 "branch": branch,
                 "card": ModelCard.model_validate(card or {}),
                 "expected_head": expected_head,
+                "allow_format_change": allow_format_change,
             }
         )
         with tempfile.TemporaryDirectory(prefix="mlhive-model-") as scratch:

@@ -255,6 +255,11 @@ class CommitCreate(WireModel):
     expected_head: str | None = Field(
         default=None, description="refuse (409) if the branch has moved past this commit"
     )
+    allow_format_change: bool = Field(
+        default=False,
+        description="commit a file whose format differs from the branch head's (refused, 409, "
+        "without it: a branch's history stays comparable commit by commit)",
+    )
 
 
 class TensorEntry(WireModel):

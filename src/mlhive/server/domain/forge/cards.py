@@ -95,6 +95,51 @@ def front_matter(card: ModelCard, repo: str, commit: str) -> dict[str, Any]:
     return {k: v for k, v in document.items() if not _is_empty(v)}
 
 
+_TASK_WORDS = {
+    "supervised_classification": "classification",
+    "supervised_regression": "regression",
+    "learning_curve": "classification (learning curve)",
+    "clustering": "clustering",
+}
+
+
+def summary(card: ModelCard) -> str:
+    """What the hive knows of a model, in sentences: what it is, what it learnt from.
+
+    Example:
+        >>> summary(ModelCard(model_type="sklearn.svm.SVC", task_type="supervised_regression"))
+        'A sklearn.svm.SVC for regression.'
+    """
+    library = " ".join(p for p in (card.library, card.library_version) if p)
+    kind = card.model_type or "model"
+    made = f"A {kind}" + (f" ({library})" if library else "")
+    if card.task_type in _TASK_WORDS:
+        made += f" for {_TASK_WORDS[card.task_type]}"
+    sentences = [made + "."]
+    lineage = card.lineage
+    if lineage.task_id is not None or lineage.dataset_id is not None:
+        where = [f"task {lineage.task_id}"] if lineage.task_id is not None else []
+        if lineage.dataset_id is not None:
+            version = f" version {lineage.dataset_version}" if lineage.dataset_version else ""
+            where.append(f"dataset {lineage.dataset_id}{version}")
+        run = f", as run {lineage.run_id}" if lineage.run_id is not None else ""
+        sentences.append(f"Trained on {' of '.join(where)}{run}.")
+    if card.base_models:
+        method = f" by {card.merge.method}" if card.merge else ""
+        bases = ", ".join(
+            f"{b.repo}" + (f"@{b.commit[:12]}" if b.commit else "")
+            + (f" (weight {b.coefficient:g})" if b.coefficient is not None else "")
+            for b in card.base_models
+        )  # fmt: skip
+        sentences.append(f"Made{method} from {bases}.")
+    if card.input_schema:
+        sentences.append(f"Takes {len(card.input_schema)} input columns.")
+    labels = card.output_schema.class_labels
+    if labels:
+        sentences.append(f"Predicts one of {len(labels)} classes: {', '.join(labels[:10])}.")
+    return " ".join(sentences)
+
+
 def card_markdown(card: ModelCard, repo: str, commit: str) -> str:
     """The model card as Markdown with YAML front matter.
 
@@ -108,6 +153,7 @@ def card_markdown(card: ModelCard, repo: str, commit: str) -> str:
     """
     parts = ["---\n", to_yaml(front_matter(card, repo, commit)), "---\n\n", f"# {repo}\n"]
     for title, body in (
+        ("Model", summary(card)),
         ("Intended use", card.intended_use),
         ("Limitations", card.limitations),
         ("", card.text),

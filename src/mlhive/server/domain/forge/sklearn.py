@@ -90,6 +90,39 @@ def _same(a: Any, b: Any) -> bool:
         return repr(a) == repr(b)
 
 
+def _text(name: str, params: dict[str, Any]) -> str | None:
+    return repr(params[name]) if name in params else None
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _composition(value: Any) -> str | None:
+    """``"scale: StandardScaler, clf: SVC"`` for a list of named estimators, else None.
+
+    The lists of scikit-learn's composites (``Pipeline.steps``, ``ColumnTransformer.
+    transformers``, ``VotingClassifier.estimators`` ...) hold ``(name, estimator[, columns])``;
+    ``"drop"`` and ``"passthrough"`` stand for themselves.
+    """
+    if not isinstance(value, list | tuple) or not value:
+        return None
+    parts = []
+    for member in value:
+        if not (isinstance(member, tuple) and len(member) >= 2 and isinstance(member[0], str)):
+            return None
+        step = member[1]
+        if isinstance(step, str):
+            label = step
+        elif hasattr(step, "get_params"):
+            label = type(step).__name__
+        else:
+            return None
+        columns = f" on {_short(repr(member[2]))}" if len(member) > 2 else ""
+        parts.append(f"{member[0]}: {label}{columns}")
+    return ", ".join(parts)
+
+
 def estimator_diff(a: Any, b: Any) -> tuple[dict[str, tuple[str | None, str | None]], list[str]]:
     """Hyper-parameters and fitted attributes that differ between two estimators.
 
@@ -104,11 +137,18 @@ def estimator_diff(a: Any, b: Any) -> tuple[dict[str, tuple[str | None, str | No
         nested = hasattr(left, "get_params") or hasattr(right, "get_params")
         if nested and type(left) is type(right):
             continue  # compared through their own nested parameters
+        shape_left, shape_right = _composition(left), _composition(right)
+        if shape_left is not None or shape_right is not None:
+            # steps, transformers, estimators ...: the members' settings are nested parameters
+            # of their own; only a change of the composition itself is worth a line.
+            if shape_left != shape_right:
+                changed[name] = (
+                    shape_left or _text(name, params_a),
+                    shape_right or _text(name, params_b),
+                )
+            continue
         if name not in params_a or name not in params_b or repr(left) != repr(right):
-            changed[name] = (
-                repr(left) if name in params_a else None,
-                repr(right) if name in params_b else None,
-            )
+            changed[name] = (_text(name, params_a), _text(name, params_b))
     attrs_a, attrs_b = fitted_attributes(a), fitted_attributes(b)
     attributes = [
         name

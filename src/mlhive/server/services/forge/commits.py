@@ -109,17 +109,27 @@ def _base_models(session: Session, actor: Actor, refs: list[BaseModelRef]) -> li
     return resolved
 
 
-def build_card(session: Session, actor: Actor, card: ModelCard, facts: dict[str, Any]) -> ModelCard:
-    """Validate a pushed card against this server and complete it from the file.
+def build_card(
+    session: Session,
+    actor: Actor,
+    card: ModelCard,
+    facts: dict[str, Any],
+    repo: ModelRepo | None = None,
+) -> ModelCard:
+    """Validate a pushed card against this server and complete it from the file and the hive.
 
     What the file says (library, model type, task type, schemas when missing) wins over the
-    uploader; lineage ids must exist and agree; uploaded metrics are marked ``uploader`` and the
-    server's evaluations of the lineage run are added as ``server`` metrics.
+    uploader; lineage ids must exist and agree; a card without lineage in a repository that
+    links exactly one task gets that task (and its dataset); uploaded metrics are marked
+    ``uploader`` and the server's evaluations of the lineage run are added as ``server`` metrics.
 
     Raises:
         InvalidInput: naming the card field (``card.lineage.task_id`` ...).
     """
     data = card.model_dump(mode="json")
+    lineage = data["lineage"]
+    if repo is not None and len(repo.task_ids) == 1 and not any(lineage.values()):
+        lineage["task_id"] = repo.task_ids[0]
     for key in ("library", "library_version", "model_type"):
         if facts.get(key):
             data[key] = facts[key]
@@ -164,7 +174,7 @@ def check_push(session: Session, actor: Actor, repo: ModelRepo, meta: CommitCrea
     """
     repos.require_push(actor, repo, meta.branch)
     _parent(session, repo, meta)
-    build_card(session, actor, meta.card, {})
+    build_card(session, actor, meta.card, {}, repo)
 
 
 def ingest(
@@ -193,11 +203,20 @@ def push(
     Raises:
         PermissionDenied: the actor may not push to the branch.
         InvalidInput: an invalid card.
-        Conflict: ``expected_head`` is not the branch's head any more.
+        Conflict: ``expected_head`` is not the branch's head any more, or the file's format
+            differs from the head's without ``allow_format_change``.
     """
     repos.require_push(actor, repo, meta.branch)
-    card = build_card(session, actor, meta.card, ingested.facts)
+    card = build_card(session, actor, meta.card, ingested.facts, repo)
     head = _parent(session, repo, meta)
+    fmt = ingested.manifest.format
+    if head is not None and head.format != fmt and not meta.allow_format_change:
+        raise Conflict(
+            f"this commit would follow {head.sha[:12]}, a {head.format} model, with a {fmt} "
+            "file: the commits of a history stay comparable. Push it to another repository, "
+            "or set allow_format_change (mlhive model push --allow-format-change) to switch "
+            "formats on purpose"
+        )
     remember_blobs(session, ingested.blobs)
     commit = content.insert_commit(
         session,
