@@ -166,3 +166,27 @@ def test_a_format_switch_needs_to_be_asked_for(client: Client) -> None:
         client.models.push("alice/net", model)
     switched = client.models.push("alice/net", model, allow_format_change=True)
     assert switched.format == "skops"
+
+
+def test_repositories_commits_diffs_and_requests_read_in_one_line(client: Client) -> None:
+    repo = client.models.create("net", description="A <tiny> net\nsecond line")
+    first = client.models.push("alice/net", {"w": np.zeros(3, np.float32)}, message="start")
+    second = client.models.push("alice/net", {"w": np.ones(3, np.float32)}, message="ones")
+    client.models.branch("alice/net", "alice/try", "main")
+    client.models.push("alice/net", {"w": np.full(3, 2, np.float32)}, branch="alice/try")
+    request = client.models.open_merge_request("alice/net", "alice/try", title="twos")
+    repo = client.models.get("alice/net")
+    faces = {
+        "repo": repr(repo),
+        "commit": repr(second),
+        "diff": repr(client.models.diff("alice/net", first.id, second.id)),
+        "request": repr(request),
+    }
+    assert faces["repo"] == "<RepoOut alice/net (public, 2 refs)>"
+    assert faces["commit"] == f"<CommitOut alice/net@{second.id[:12]} safetensors by alice: ones>"
+    assert faces["diff"].endswith(": 1 changed, 0 added, 0 removed, 0 unchanged>")
+    assert faces["request"].startswith("<MergeRequestOut alice/net!1 'twos' [")
+    assert all(len(face) < 120 and "\n" not in face for face in faces.values())
+    page = repo._repr_html_()
+    assert "<table>" in page and "A &lt;tiny&gt; net" in page and "<tiny>" not in page
+    assert "second line" not in page  # the first line only

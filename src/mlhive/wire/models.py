@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from mlhive.wire.common import StoredId, WireModel
+from mlhive.wire.display import Displayed, first_line
 
 Visibility = Literal["public", "private"]
 ModelFormat = Literal["safetensors", "skops", "onnx"]
@@ -230,7 +231,7 @@ class RefOut(WireModel):
     commit: str
 
 
-class RepoOut(WireModel):
+class RepoOut(Displayed, WireModel):
     id: int
     owner: str
     name: str
@@ -243,6 +244,18 @@ class RepoOut(WireModel):
     forked_from: str | None
     created_at: datetime
     refs: list[RefOut] = Field(default_factory=list)
+
+    def _headline(self) -> str:
+        return f"{self.full_name} ({self.visibility}, {len(self.refs)} refs)"
+
+    def _facts(self) -> list[tuple[str, object]]:
+        return [
+            ("description", first_line(self.description)),
+            ("tasks", self.task_ids),
+            ("default branch", self.default_branch),
+            ("refs", [f"{r.name} → {r.commit[:12]}" for r in self.refs]),
+            ("forked from", self.forked_from),
+        ]
 
 
 class CommitCreate(WireModel):
@@ -279,7 +292,7 @@ class OnnxExport(WireModel):
     max_abs_diff: float | None = None
 
 
-class CommitOut(WireModel):
+class CommitOut(Displayed, WireModel):
     id: str
     repo: str
     parents: list[str]
@@ -291,6 +304,23 @@ class CommitOut(WireModel):
     files: dict[str, int] = Field(description="downloadable file name -> size in bytes")
     tensors: int = Field(default=0, description="number of tensors (safetensors)")
     onnx_export: OnnxExport | None = None
+
+    def _headline(self) -> str:
+        message = first_line(self.message, 50)
+        return f"{self.repo}@{self.id[:12]} {self.format} by {self.author}" + (
+            f": {message}" if message else ""
+        )
+
+    def _facts(self) -> list[tuple[str, object]]:
+        export = self.onnx_export.state if self.onnx_export else None
+        return [
+            ("commit", self.id),
+            ("parents", [p[:12] for p in self.parents]),
+            ("created", self.created_at.isoformat(timespec="seconds")),
+            ("model", self.card.model_type or self.format),
+            ("files", [f"{name} ({size:,} bytes)" for name, size in self.files.items()]),
+            ("ONNX export", export),
+        ]
 
 
 # -- diffs and merges -------------------------------------------------------------------------
@@ -306,7 +336,7 @@ class TensorChange(WireModel):
     fraction_changed: float | None = None
 
 
-class DiffOut(WireModel):
+class DiffOut(Displayed, WireModel):
     a: str
     b: str
     format: ModelFormat | Literal["mixed"]
@@ -316,6 +346,28 @@ class DiffOut(WireModel):
     unchanged: int = 0
     changed_parameters: dict[str, tuple[str | None, str | None]] = Field(default_factory=dict)
     changed_attributes: list[str] = Field(default_factory=list)
+
+    def _headline(self) -> str:
+        if self.format == "skops":
+            return (
+                f"{self.a[:12]}..{self.b[:12]}: {len(self.changed_parameters)} parameters, "
+                f"{len(self.changed_attributes)} fitted attributes changed"
+            )
+        return (
+            f"{self.a[:12]}..{self.b[:12]}: {len(self.changed)} changed, {len(self.added)} "
+            f"added, {len(self.removed)} removed, {self.unchanged} unchanged"
+        )
+
+    def _facts(self) -> list[tuple[str, object]]:
+        rows: list[tuple[str, object]] = [
+            (name, f"{before} → {after}")
+            for name, (before, after) in self.changed_parameters.items()
+        ]
+        rows += [(c.name, f"changed (L2 {c.norm_of_difference:.4g})" if c.norm_of_difference
+                  is not None else "changed") for c in self.changed]  # fmt: skip
+        rows += [(name, "added") for name in self.added]
+        rows += [(name, "removed") for name in self.removed]
+        return rows
 
 
 class MergeSource(WireModel):
@@ -392,7 +444,7 @@ class MeasureComparison(WireModel):
     candidate_run_id: int | None = None
 
 
-class MergeRequestOut(WireModel):
+class MergeRequestOut(Displayed, WireModel):
     number: int
     repo: str
     title: str
@@ -413,3 +465,22 @@ class MergeRequestOut(WireModel):
     created_at: datetime
     comments: list[CommentOut] = Field(default_factory=list)
     job_id: int | None = None
+
+    def _headline(self) -> str:
+        verdict: str
+        if self.state != "open":
+            verdict = self.state
+        else:
+            verdict = "mergeable" if self.mergeable else f"evaluation {self.evaluation_state}"
+        return f"{self.repo}!{self.number} {first_line(self.title, 50)!r} [{verdict}]"
+
+    def _facts(self) -> list[tuple[str, object]]:
+        return [
+            ("author", self.author),
+            ("from", f"{self.source}:{self.source_branch} ({self.source_commit[:12]})"),
+            ("into", f"{self.target_branch} ({self.target_commit[:12]})"),
+            ("evaluation", self.evaluation_state),
+            ("rules broken", self.violations),
+            ("merged as", self.merged_commit),
+            ("comments", len(self.comments)),
+        ]
