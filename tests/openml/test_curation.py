@@ -256,3 +256,15 @@ def test_an_over_long_uri_gets_414(http: TestClient) -> None:
     error = ET.fromstring(response.text)
     assert "limit and offset" in (error.findtext("oml:additional_information", namespaces=NS) or "")
     assert http.get(f"{API}/data/list/data_id/{ids[:2000]}").status_code != 414
+
+
+def test_a_dataset_with_topics_and_ontologies_can_still_be_deleted(
+    http: TestClient, alice: UserKey, admin: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    dataset_id = publish(http, alice, run_jobs, CLASSIFICATION_CSV, "label")
+    _post(http, "data/topicadd", admin, data_id=dataset_id, topic="Medicine")
+    url = "https://schema.org/Person"
+    _post(http, "data/feature/ontology/add", alice, data_id=dataset_id, index=1, ontology=url)
+    response = http.delete(f"{API}/data/{dataset_id}", params={"api_key": alice.key})
+    assert response.status_code == 200, response.text
+    assert http.get(f"/api/datasets/{dataset_id}").status_code == 404

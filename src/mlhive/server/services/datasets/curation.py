@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.datasets import DatasetTopic, FeatureOntology
@@ -129,13 +129,7 @@ def remove_ontology(
         raise NotFound(f"column {index} of dataset {dataset_id} has no ontology {ontology}")
     if row.user_id != actor.id and not actor.is_admin:
         raise PermissionDenied("only who attached an ontology, or an administrator, may remove it")
-    session.execute(
-        delete(FeatureOntology).where(
-            FeatureOntology.dataset_id == found,
-            FeatureOntology.index == index,
-            FeatureOntology.ontology == ontology,
-        )
-    )
+    session.delete(row)
     session.flush()
     return ontologies_of(session, found).get(index, [])
 
