@@ -105,6 +105,9 @@ class DatasetOut(DatasetEditable):
     upload_date: datetime
     processing_date: datetime | None
     job_id: int | None = None
+    topics: list[str] = Field(
+        default_factory=list, description="subjects an administrator filed the dataset under"
+    )
 
 
 class DatasetSummary(WireModel):

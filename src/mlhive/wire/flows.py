@@ -52,6 +52,7 @@ class FlowOut(WireModel):
     id: int
     name: str
     external_version: str
+    version: int = Field(1, description="1 for a name's first flow, +1 per new external version")
     class_name: str
     custom_name: str
     description: str

@@ -18,24 +18,49 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mlhive.server.http.catchall import CatchAll
-from mlhive.server.openml import data, evaluations, files, flows, runs, setups, studies, tasks
+from mlhive.server.openml import (
+    data,
+    data_curation,
+    evaluations,
+    files,
+    flows,
+    runs,
+    setups,
+    studies,
+    tasks,
+)
 from mlhive.server.openml.common import caller
-from mlhive.server.openml.errors import HANDLERS, internal_error, log
+from mlhive.server.openml.errors import HANDLERS, OpenMLError, internal_error, log
 from mlhive.server.wiring import Hive
 
 API_PREFIX = "/api/v1/xml"
 FILES_PREFIX = "/data/v1"
 _SLASHES = re.compile(r"/{2,}")
+# The request-line limit of common front ends (Apache's LimitRequestLine is 8190 bytes):
+# OpenML's list calls put their filters in the path, so a long id list must fail clearly.
+MAX_URI_BYTES = 8190
 
 
 class NormalizePath:
-    """Collapse repeated slashes and drop a trailing slash before routing."""
+    """Refuse over-long URIs (414), collapse repeated slashes and drop a trailing slash
+    before routing."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            length = len(scope.get("raw_path") or scope["path"].encode())
+            length += len(scope.get("query_string", b""))
+            if length > MAX_URI_BYTES:
+                error = OpenMLError(
+                    100,
+                    f"the request URI is {length} bytes long, more than the {MAX_URI_BYTES} "
+                    "this server reads: ask for fewer ids per call (use limit and offset)",
+                    status=414,
+                )
+                await error.response()(scope, receive, send)
+                return
             path = _SLASHES.sub("/", scope["path"])
             if len(path) > 1:
                 path = path.rstrip("/") or "/"
@@ -58,7 +83,7 @@ def _sub_app(hive: Hive, router: APIRouter) -> FastAPI:
 def build_api(hive: Hive) -> FastAPI:
     """The ``/api/v1/xml`` application."""
     router = APIRouter(dependencies=[Depends(caller)])
-    for module in (data, tasks, flows, setups, runs, evaluations, studies):
+    for module in (data_curation, data, tasks, flows, setups, runs, evaluations, studies):
         router.include_router(module.router)
     return _sub_app(hive, router)
 

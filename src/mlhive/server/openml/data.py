@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import NotFound
+from mlhive.server.domain.limits import storable_id
 from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import descriptions, xmlio
 from mlhive.server.openml.common import (
@@ -27,7 +28,7 @@ from mlhive.server.openml.common import (
 from mlhive.server.openml.errors import OpenMLError, codes
 from mlhive.server.openml.tagging import tag_routes
 from mlhive.server.services import accounts
-from mlhive.server.services.datasets import catalog, files, listing
+from mlhive.server.services.datasets import catalog, curation, files, listing
 from mlhive.server.services.datasets.listing import DatasetEntry
 from mlhive.server.wiring import Hive
 from mlhive.wire.datasets import DatasetOut, parse_quality_range
@@ -153,12 +154,11 @@ def _listing(rows: list[DatasetEntry]) -> ET.Element:
 
 @router.get("/data/qualities/list")
 def quality_names(request: Request) -> Response:
-    """``data/qualities/list``: the names of the qualities mlhive computes."""
+    """``data/qualities/list``: the names of every quality mlhive computes (known before any
+    dataset is processed, so never OpenML's "no results", 641)."""
     h = hive(request)
     with read(h) as session:
         names = files.quality_names(session)
-    if not names:
-        raise OpenMLError(641)
     element = xmlio.root("data_qualities_list")
     xmlio.add_all(element, "quality", names)
     return xmlio.document(element)
@@ -210,11 +210,13 @@ def get_data(dataset_id: PositiveId, request: Request) -> Response:
 
 @router.get("/data/features/{dataset_id}")
 def get_features(dataset_id: PositiveId, request: Request) -> Response:
-    """``data/features/{id}``: per-column summaries (273 until processed)."""
+    """``data/features/{id}``: per-column summaries with their ontologies (273 until
+    processed)."""
     h = hive(request)
     with read(h) as session:
         dataset = visible_dataset(session, actor(request), dataset_id, 271)
         rows = files.features(session, actor(request), dataset_id)
+        ontologies = curation.ontologies_of(session, dataset_id)
     if not rows:
         raise OpenMLError(274 if dataset.processing == "failed" else 273)
     element = xmlio.root("data_features")
@@ -223,6 +225,7 @@ def get_features(dataset_id: PositiveId, request: Request) -> Response:
         xmlio.add(feature, "index", row.index)
         xmlio.add(feature, "name", row.name)
         xmlio.add(feature, "data_type", row.data_type)
+        xmlio.add_all(feature, "ontology", ontologies.get(row.index, []))
         xmlio.add_all(feature, "nominal_value", row.nominal_values or [])
         xmlio.add(feature, "is_target", row.is_target)
         xmlio.add(feature, "is_ignore", row.is_ignore)
@@ -292,25 +295,28 @@ def status_update(
 
 @router.post("/data/edit")
 async def edit(request: Request) -> Response:
-    """``POST data/edit``: change descriptive metadata (owner or admin)."""
+    """``POST data/edit``: change metadata under OpenML's rules: any signed-in user may edit
+    the descriptive fields; the critical ones (target, row id, ignored attributes) only the
+    owner or an admin (1065), and only while no task uses the dataset (1066). Every edit is
+    kept in the dataset's history."""
     form = await request.form()
-    data_id = await form_text(form, "data_id")
-    if not data_id or not data_id.isdigit():
-        raise OpenMLError(1062)
     text = await form_text(form, "edit_parameters")
     if text is None:
         raise OpenMLError(1061)
     with codes(invalid=1060):
         patch = descriptions.dataset_edit(xmlio.parse(text, "edit_parameters"))
-    if not patch.model_dump(exclude_unset=True):
-        raise OpenMLError(1064)
+    data_id = await form_text(form, "data_id")
+    if not data_id or not storable_id(data_id):
+        raise OpenMLError(1062)
     who, h = required(request), hive(request)
 
     def work() -> int:
         with write(h) as session:
             visible_dataset(session, who, int(data_id), 1063)
-            with codes(denied=1065, invalid=1060):
-                return catalog.update(session, h.store, who, int(data_id), patch).id
+            if not patch.model_dump(exclude_unset=True):
+                raise OpenMLError(1064)
+            with codes(denied=1065, conflict=1066, invalid=1060):
+                return catalog.community_edit(session, h.store, who, int(data_id), patch).id
 
     return xmlio.id_document("data_edit", await threaded(work))
 

@@ -148,8 +148,21 @@ MESSAGES: dict[int, str] = {
     1064: "Please provide at least one field to edit.",
     1065: "Critical features default_target_attribute, row_id_attribute and ignore_attribute "
     "can be edited only by the owner. Fork the dataset if changes are required.",
+    1066: "Critical features default_target_attribute, row_id_attribute and ignore_attribute "
+    "can only be edited for datasets without any tasks.",
     1070: "Data ID is required",
     1071: "Unknown dataset",
+    1080: "Please provide a dataset id and a topic.",
+    1081: "Unknown dataset.",
+    1082: "Topic can only be added/removed by admin.",
+    1083: "The topic you provided is already added for this dataset.",
+    1085: "Failed to find record in database.",
+    1100: "Please provide mandatory POST fields",
+    1101: "This description was already associated with this feature",
+    1103: "Could not find description in database",
+    1104: "Failure to write to the database",
+    1105: "Feature description too long",
+    1106: "Feature description meant as ontology, but is not a valid URL",
 }
 
 

@@ -38,21 +38,28 @@ TEXT_FIELDS = (
 MAX_DEPTH = 20
 
 
-def full_name(name: str) -> str:
-    """OpenML's ``full_name`` of a flow (mlhive keeps one version per name + external version)."""
-    return f"{name}(1)"
+def full_name(name: str, version: int) -> str:
+    """OpenML's ``full_name`` of a flow: its name and version, ``name(2)``."""
+    return f"{name}({version})"
 
 
 def flow_element(parent: ET.Element | None, flow: FlowOut, user_ids: dict[str, int]) -> ET.Element:
     """``oml:flow`` (recursively), as a root or inside a component; OpenML names uploaders
-    by id (``user_ids`` maps names to ids)."""
-    element = xmlio.root("flow") if parent is None else xmlio.add(parent, "flow")
+    by id (``user_ids`` maps names to ids).
+
+    The elements come in the order openml-python writes them, and a component's flow declares
+    the namespace again, as the client's nested documents do: its re-serialisation of a
+    downloaded flow is then the document it downloaded.
+    """
+    element = xmlio.root("flow")
+    if parent is not None:
+        parent.append(element)
     xmlio.add(element, "id", flow.id)
     xmlio.add(element, "uploader", user_ids[flow.uploader])
     xmlio.add(element, "name", flow.name)
     xmlio.add_optional(element, "custom_name", flow.custom_name)
     xmlio.add_optional(element, "class_name", flow.class_name)
-    xmlio.add(element, "version", 1)
+    xmlio.add(element, "version", flow.version)
     xmlio.add(element, "external_version", flow.external_version)
     xmlio.add_optional(element, "description", flow.description)
     xmlio.add(element, "upload_date", flow.upload_date.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -185,9 +192,9 @@ def list_flows(filters: str, request: Request) -> Response:
         for flow in rows:
             entry = xmlio.add(element, "flow")
             xmlio.add(entry, "id", flow.id)
-            xmlio.add(entry, "full_name", full_name(flow.name))
+            xmlio.add(entry, "full_name", full_name(flow.name, flow.version))
             xmlio.add(entry, "name", flow.name)
-            xmlio.add(entry, "version", 1)
+            xmlio.add(entry, "version", flow.version)
             xmlio.add(entry, "external_version", flow.external_version)
             xmlio.add(entry, "uploader", flow.uploader_id)
     return xmlio.document(element)
@@ -199,7 +206,7 @@ def get_flow(flow_id: PositiveId, request: Request) -> Response:
     with read(hive(request)) as session, codes(not_found=181):
         flow = flows.describe(session, flows.get(session, flow_id))
         element = flow_element(None, flow, uploaders(session, flow))
-    return xmlio.document(element)
+    return xmlio.pretty_document(element)
 
 
 router.include_router(tag_routes("flow", "flow"))

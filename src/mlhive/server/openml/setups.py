@@ -49,7 +49,9 @@ def add_parameters(parent: ET.Element, setup: SetupView) -> None:
         xmlio.add(entry, "id", value.flow_id * PARAMETERS_PER_FLOW + value.position)
         xmlio.add(entry, "flow_id", value.flow_id)
         xmlio.add(entry, "flow_name", value.flow_name)
-        xmlio.add(entry, "full_name", f"{full_name(value.flow_name)}_{value.name}")
+        xmlio.add(
+            entry, "full_name", f"{full_name(value.flow_name, value.flow_version)}_{value.name}"
+        )
         xmlio.add(entry, "parameter_name", value.name)
         xmlio.add(entry, "name", value.name)
         xmlio.add(entry, "data_type", value.data_type)

@@ -171,7 +171,7 @@ def _members(request: Request, study_id: int, ids: list[int], action: str) -> Re
     with write(hive(request)) as session:
         row = find(session, actor(request), str(study_id), 1041)
         change = studies.attach if action == "attach" else studies.detach
-        with codes(not_found=1045, denied=1053):
+        with codes(not_found=1045, denied=1053, conflict=1045):
             changed = change(session, required(request), row.kind, row.id, ids)
         count = len(studies.members(session, changed, required(request)))
     element = xmlio.root(f"study_{action}")

@@ -77,6 +77,15 @@ def render(element: ET.Element) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
 
 
+def pretty_document(element: ET.Element) -> Response:
+    """An XML response laid out as openml-python writes XML (xmltodict's pretty print: one
+    element a line, tab-indented, ``<a></a>`` for empty elements, no declaration), so that
+    the client's re-serialisation of what it read is the very same text."""
+    ET.indent(element, space="\t")
+    body = ET.tostring(element, encoding="unicode", short_empty_elements=False)
+    return Response(body.encode("utf-8"), media_type=MEDIA_TYPE)
+
+
 def document(element: ET.Element, status_code: int = 200) -> Response:
     """An XML response."""
     return Response(render(element), status_code=status_code, media_type=MEDIA_TYPE)

@@ -141,3 +141,34 @@ class Quality(Base):
     )
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class DatasetTopic(Base):
+    """A topic an administrator filed a dataset under (OpenML's ``data/topicadd``)."""
+
+    __tablename__ = "dataset_topics"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(256), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeatureOntology(Base):
+    """An ontology URL attached to one column of a dataset (``data/feature/ontology/add``).
+
+    Keyed by the column's index rather than pointing at the feature row: features are
+    recomputed when a dataset is processed again, ontologies stay.
+    """
+
+    __tablename__ = "dataset_feature_ontologies"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ontology: Mapped[str] = mapped_column(String(256), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -55,11 +55,16 @@ class TaskTag(Base):
 
 class Flow(Base):
     __tablename__ = "flows"
-    __table_args__ = (UniqueConstraint("name", "external_version"),)
+    __table_args__ = (
+        UniqueConstraint("name", "external_version"),
+        UniqueConstraint("name", "version", name="uq_flows_name_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(1024))
     external_version: Mapped[str] = mapped_column(String(1024))
+    # OpenML's version: 1 for the first flow of a name, one more for each new external version.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     class_name: Mapped[str] = mapped_column(String(1024), default="")
     custom_name: Mapped[str] = mapped_column(String(1024), default="")
     description: Mapped[str] = mapped_column(Text, default="")

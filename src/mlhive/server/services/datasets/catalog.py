@@ -24,7 +24,9 @@ from mlhive.server.db.tables.datasets import (
     DatasetEdit,
     DatasetStatusChange,
     DatasetTag,
+    DatasetTopic,
     Feature,
+    FeatureOntology,
     Quality,
 )
 from mlhive.server.db.tables.experiments import Task
@@ -163,6 +165,7 @@ def describe(session: Session, dataset: Dataset) -> DatasetOut:
             **{k: getattr(dataset, k) for k in DatasetOut.model_fields if hasattr(dataset, k)},
             "uploader": dataset.uploader.name,
             "tags": tags,
+            "topics": topics_of(session, [dataset.id])[dataset.id],
             "job_id": job.id if job else None,
         }
     )
@@ -174,6 +177,32 @@ def update(
     """Edit descriptive metadata, keeping the previous values in the history."""
     dataset = get(session, actor, dataset_id)
     require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    return _apply_edit(session, store, actor, dataset, patch)
+
+
+def community_edit(
+    session: Session, store: BlobStore, actor: Actor, dataset_id: int, patch: DatasetUpdate
+) -> Dataset:
+    """Edit metadata under OpenML's rules (its ``data/edit``), keeping the history.
+
+    Anyone who can see the dataset may edit the descriptive fields. The critical ones (target,
+    row id, ignored attributes: they change features, qualities and tasks' meaning) only its
+    owner or an admin may (PermissionDenied), and only while no task uses the dataset
+    (Conflict): changing the target under a task would change the task.
+    """
+    dataset = get(session, actor, dataset_id)
+    critical = sorted(PROCESSING_FIELDS & patch.model_dump(exclude_unset=True).keys())
+    if critical:
+        what = f"{', '.join(critical)} of dataset {dataset_id}"
+        require_owner(actor, dataset.uploader_id, what)
+        if session.scalar(select(Task.id).where(Task.dataset_id == dataset.id).limit(1)):
+            raise Conflict(f"{what} cannot change: tasks use the dataset (fork it to change them)")
+    return _apply_edit(session, store, actor, dataset, patch)
+
+
+def _apply_edit(
+    session: Session, store: BlobStore, actor: Actor, dataset: Dataset, patch: DatasetUpdate
+) -> Dataset:
     changes = {
         key: value
         for key, value in patch.model_dump(exclude_unset=True).items()
@@ -260,6 +289,17 @@ def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     return DATASET_TAGS.of(session, ids)
 
 
+def topics_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
+    """The topics of many datasets, each list sorted."""
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    stmt = select(DatasetTopic.dataset_id, DatasetTopic.topic).where(
+        DatasetTopic.dataset_id.in_(list(found))
+    )
+    for dataset_id, topic in session.execute(stmt.order_by(DatasetTopic.topic)):
+        found[dataset_id].append(topic)
+    return found
+
+
 def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
     """Delete a dataset (owner or admin) unless a fork or a task depends on it."""
     dataset = get(session, actor, dataset_id)
@@ -268,7 +308,15 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
         raise Conflict(f"dataset {dataset_id} has forks and cannot be deleted")
     if session.scalar(select(Task.id).where(Task.dataset_id == dataset.id).limit(1)):
         raise Conflict(f"dataset {dataset_id} has tasks and cannot be deleted")
-    for table in (Feature, Quality, DatasetTag, DatasetEdit, DatasetStatusChange):
+    for table in (
+        Feature,
+        Quality,
+        DatasetTag,
+        DatasetEdit,
+        DatasetStatusChange,
+        DatasetTopic,
+        FeatureOntology,
+    ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
     session.delete(dataset)
     session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mlhive.formats.tables import write_csv
 from mlhive.server.db.tables.datasets import Feature, Quality
 from mlhive.server.domain.access import Actor
+from mlhive.server.domain.datasets.qualities import QUALITY_NAMES
 from mlhive.server.domain.errors import Conflict
 from mlhive.server.services.datasets.catalog import get
 from mlhive.server.services.datasets.processing import load_table
@@ -55,9 +56,10 @@ def qualities(session: Session, actor: Actor | None, dataset_id: int) -> dict[st
 
 
 def quality_names(session: Session) -> list[str]:
-    """The names of every quality computed so far, sorted."""
-    stmt = select(Quality.name).distinct().order_by(Quality.name)
-    return list(session.scalars(stmt))
+    """The names of every quality the server computes, whether or not a dataset has been
+    processed yet, plus any other name stored (e.g. by an older version), sorted."""
+    stored = set(session.scalars(select(Quality.name).distinct()))
+    return sorted(stored.union(QUALITY_NAMES))
 
 
 def has_date_features(session: Session, dataset_id: int) -> bool:

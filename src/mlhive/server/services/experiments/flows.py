@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mlhive.server.db.queries import numbering
 from mlhive.server.db.tables.experiments import (
     Flow,
     FlowComponent,
@@ -57,26 +58,11 @@ def upload(session: Session, actor: Actor, body: FlowCreate, depth: int = 0) -> 
     _check_unique([p.name for p in body.parameters], "parameters")
     _check_unique([c.identifier for c in body.components], "components")
     children = [upload(session, actor, c.flow, depth + 1)[0] for c in body.components]
-    flow = Flow(
-        name=body.name,
-        external_version=body.external_version,
-        class_name=body.class_name,
-        custom_name=body.custom_name,
-        description=body.description,
-        language=body.language,
-        dependencies=body.dependencies,
-        installation_notes=body.installation_notes,
-        parameters=[p.model_dump() for p in body.parameters],
-        uploader_id=actor.id,
-    )
-    try:
-        with session.begin_nested():
-            session.add(flow)
-            session.flush()
-    except IntegrityError:  # uploaded concurrently by someone else: theirs stands
+    flow = _insert_next_version(session, actor, body)
+    if flow is None:  # uploaded concurrently by someone else: theirs stands
         winner = find(session, body.name, body.external_version)
         if winner is None:
-            raise
+            raise Conflict(f"could not allocate a version for flow {body.name!r}; please retry")
         return winner, False
     for position, (component, child) in enumerate(zip(body.components, children, strict=True)):
         session.add(
@@ -91,6 +77,29 @@ def upload(session: Session, actor: Actor, body: FlowCreate, depth: int = 0) -> 
         session.add(FlowTag(flow_id=flow.id, tag=tag, tagger_id=actor.id))
     session.flush()
     return flow, True
+
+
+def _insert_next_version(session: Session, actor: Actor, body: FlowCreate) -> Flow | None:
+    """Insert the flow as the next version of its name (OpenML numbers a name's external
+    versions 1, 2, …); None when the identity was taken concurrently or every version
+    number tried was (the unique keys refuse both)."""
+
+    def build(version: int) -> Flow:
+        return Flow(
+            name=body.name,
+            external_version=body.external_version,
+            version=version,
+            class_name=body.class_name,
+            custom_name=body.custom_name,
+            description=body.description,
+            language=body.language,
+            dependencies=body.dependencies,
+            installation_notes=body.installation_notes,
+            parameters=[p.model_dump() for p in body.parameters],
+            uploader_id=actor.id,
+        )
+
+    return numbering.insert_next(session, Flow.version, Flow.name == body.name, build)
 
 
 def _check_unique(names: list[str], field: str) -> None:
@@ -187,6 +196,7 @@ def describe(session: Session, flow: Flow) -> FlowOut:
         id=flow.id,
         name=flow.name,
         external_version=flow.external_version,
+        version=flow.version,
         class_name=flow.class_name,
         custom_name=flow.custom_name,
         description=flow.description,
@@ -314,6 +324,7 @@ class SetupValue:
 
     flow_id: int
     flow_name: str
+    flow_version: int
     position: int  # of the parameter in its flow's list (0 for one the flow does not declare)
     name: str
     data_type: str | None
@@ -369,6 +380,7 @@ def _setup_view(session: Session, setup: Setup) -> SetupView:
             SetupValue(
                 flow_id=setting.flow_id,
                 flow_name=known[setting.flow_id].name,
+                flow_version=known[setting.flow_id].version,
                 position=index,
                 name=setting.name,
                 data_type=meta.get("data_type") or None,

@@ -133,7 +133,21 @@ def attach(session: Session, actor: Actor, kind: str, ref: str | int, ids: list[
     collection = get(session, actor, kind, ref)
     require_owner(actor, collection.creator_id, f"{kind} {ref}")
     _check_members(session, actor, kind, ids)
-    _attach(session, collection, ids)
+    table, column = MEMBER[kind]
+    present = sorted(
+        set(
+            session.scalars(
+                select(column).where(table.collection_id == collection.id, column.in_(ids))
+            )
+        )
+    )
+    if present:  # as OpenML: attaching a member twice is an error, not a silent no-op
+        noun = "tasks" if kind == "suite" else "runs"
+        raise Conflict(
+            f"{noun} {', '.join(map(str, present))} are in {kind} {ref} already; "
+            "attach only new ones"
+        )
+    _attach(session, collection, list(dict.fromkeys(ids)))
     return collection
 
 
