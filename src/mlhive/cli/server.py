@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging.config
+import threading
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -173,14 +177,50 @@ def demo(
     load_only: Annotated[
         bool, typer.Option("--load-only", metavar="", help="Load, then exit.")
     ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Load only this demo dataset (repeat), e.g. iris."),
+    ] = None,
 ) -> None:
-    """Load demo content (real datasets shipped in installed packages) and serve it."""
-    from mlhive.server.demo.datasets import load_demo
+    """Serve at once and load demo content (real datasets shipped in installed packages).
 
+    The content loads in the background, step by step on the terminal; what a previous start
+    loaded is kept as it is (nothing is fitted twice), and nothing the demo did not make is
+    touched.
+    """
+    from mlhive.server.demo.datasets import DEMO_DATASETS, load_content, prepare_demo
+
+    known = [spec.name for spec in DEMO_DATASETS]
+    unknown = sorted(set(only or []) - set(known))
+    if unknown:
+        raise typer.BadParameter(
+            f"no demo dataset {unknown}; the demo has {known}", param_hint="--only"
+        )
     settings = _settings(data_dir)
-    key = load_demo(settings)
-    typer.echo(f"\nmlhive demo: open http://{host}:{port}/ in a browser", err=True)
+    key = prepare_demo(settings)
+    url = f"http://{host}:{port}"
+    typer.echo(f"\nmlhive demo: open {url}/ in a browser", err=True)
     typer.echo(f"admin API key: {key}  (sign in with it; API docs at /api/docs)", err=True)
-    typer.echo(f"  export MLHIVE_URL=http://{host}:{port} MLHIVE_API_KEY={key}\n", err=True)
-    if not load_only:
-        serve(host=host, port=port, data_dir=data_dir, workers=1)
+    typer.echo(f"  mlhive login --url {url}    (paste the key when asked)\n", err=True)
+    load = functools.partial(load_content, settings, only or None, report=_demo_progress)
+    if load_only:
+        load()
+        return
+    loader = threading.Thread(target=_load_demo, args=(load,), name="demo-loader", daemon=True)
+    loader.start()
+    serve(host=host, port=port, data_dir=data_dir, workers=1)
+
+
+def _demo_progress(message: str) -> None:
+    typer.echo(f"[demo] {message}", err=True)
+
+
+def _load_demo(load: Callable[[], None]) -> None:
+    """Load the demo content beside the running server; a failure is reported, not raised."""
+    _demo_progress("loading the demo content in the background; the pages fill as it lands")
+    try:
+        load()
+    except Exception:  # the server keeps serving what has loaded
+        _demo_progress("loading stopped:\n" + traceback.format_exc())
+        return
+    _demo_progress("ready: every demo dataset, task, run and model is loaded")

@@ -3,13 +3,17 @@ suite and evaluated baseline runs so that leaderboards are not empty."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from mlhive.server.config import Settings
 from mlhive.server.db.engine import make_engine, make_session_factory
 from mlhive.server.db.tables.datasets import Dataset, Quality
 from mlhive.server.db.tables.experiments import Collection, CollectionTask, Run, Task
-from mlhive.server.demo.datasets import DEMO_DATASETS, load_demo
+from mlhive.server.demo.datasets import DEMO_DATASETS, load_demo, prepare_demo
 from mlhive.server.services.experiments import evaluations
 
 
@@ -46,3 +50,29 @@ def test_demo_loads_datasets_tasks_suite_and_baselines_once(settings: Settings) 
         assert len(board.entries) == 3
         assert board.entries[0].value > 0.9 > board.entries[-1].value  # a model beats dummy
     engine.dispose()
+
+
+def test_the_demo_never_touches_datasets_it_did_not_make(
+    settings: Settings, http: TestClient, run_jobs: Callable[[], int]
+) -> None:
+    key = prepare_demo(settings)
+    own = {}
+    for name in ("mine", "diabetes"):  # the admin's own work, one under a demo name
+        created = http.post(
+            "/api/datasets",
+            files={"file": ("d.csv", b"a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n" * 5)},
+            data={"metadata": json.dumps({"name": name, "default_target_attribute": "label"})},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert created.status_code == 201, created.text
+        own[name] = created.json()["id"]
+    run_jobs()
+    load_demo(settings, names=["diabetes"])
+    engine = make_engine(settings.resolved_database_url)
+    with make_session_factory(engine)() as session:
+        tasked = set(session.scalars(select(Task.dataset_id)))
+        diabetes = session.scalars(select(Dataset).where(Dataset.name == "diabetes")).all()
+    engine.dispose()
+    assert not tasked & set(own.values())  # no task, hence no run, on the admin's own data
+    assert [d.version for d in diabetes] == [1, 2]  # the demo's diabetes is a version of its own
+    assert len(tasked) == 1

@@ -16,7 +16,7 @@ from mlhive.server.config import Settings
 from mlhive.server.db.engine import transaction
 from mlhive.server.db.migrate import upgrade
 from mlhive.server.db.tables.accounts import User
-from mlhive.server.db.tables.datasets import Dataset
+from mlhive.server.db.tables.datasets import Dataset, DatasetTag
 from mlhive.server.demo.experiments import load_experiments
 from mlhive.server.demo.models import load_models
 from mlhive.server.domain.access import Actor
@@ -157,17 +157,17 @@ DEMO_DATASETS = [
 ]
 
 
-def load_demo(
-    settings: Settings, names: list[str] | None = None, *, experiments: bool = True
-) -> str:
-    """Migrate, create the ``admin`` user, publish and process the demo datasets, then
-    (``experiments``) create their tasks, the ``demo-cc`` suite, baseline runs and the demo
-    model repositories.
+Report = Callable[[str], None]
 
-    Idempotent: datasets already published by the demo are skipped.
 
-    Returns:
-        A new API key of the admin user.
+def _quiet(message: str) -> None:
+    """The progress callback when nobody watches."""
+
+
+def prepare_demo(settings: Settings) -> str:
+    """Migrate the database and create the ``admin`` user; returns a new API key of theirs.
+
+    Quick (no data is loaded), so that ``mlhive demo`` can print the key and serve at once.
     """
     hive = build_hive(settings)
     upgrade(hive.engine)
@@ -176,20 +176,82 @@ def load_demo(
         if user is None:
             user = accounts.create_user(session, "admin", is_admin=True)
         _, key = accounts.issue_key(session, user, "demo")
-        actor = Actor(user.id, user.name, user.is_admin)
-        existing = set(session.scalars(select(Dataset.name).where(Dataset.uploader_id == user.id)))
-    scratch = settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    for spec in DEMO_DATASETS:
-        if spec.name in existing or (names is not None and spec.name not in names):
-            continue
-        _publish(hive, actor, spec, scratch)
-    hive.worker.drain()
-    if experiments:
-        load_experiments(hive, actor)
-        load_models(hive, actor)
     hive.engine.dispose()
     return key
+
+
+def load_demo(
+    settings: Settings,
+    names: list[str] | None = None,
+    *,
+    experiments: bool = True,
+    report: Report = _quiet,
+) -> str:
+    """Prepare (:func:`prepare_demo`), then load the demo content (:func:`load_content`).
+
+    Returns:
+        A new API key of the admin user.
+    """
+    key = prepare_demo(settings)
+    load_content(settings, names, experiments=experiments, report=report)
+    return key
+
+
+def load_content(
+    settings: Settings,
+    names: list[str] | None = None,
+    *,
+    experiments: bool = True,
+    report: Report = _quiet,
+) -> None:
+    """Publish and process the demo datasets that are missing, then (``experiments``) their
+    tasks, the ``demo-cc`` suite, baseline runs and the demo model repositories.
+
+    Idempotent, and confined to what the demo made: a dataset counts as the demo's when the
+    admin uploaded it under a demo name with the ``demo`` tag; nothing else is ever touched, and
+    what exists (a dataset, a task with runs, a model repository) is never made again.
+
+    Args:
+        settings: the server's settings (``prepare_demo`` must have run).
+        names: only these demo datasets (default: all of them).
+        experiments: also make tasks, runs and models.
+        report: called with one line per step (``mlhive demo`` prints them).
+    """
+    hive = build_hive(settings)
+    with transaction(hive.sessions) as session:
+        user = session.scalars(select(User).where(User.name == "admin")).one()
+        actor = Actor(user.id, user.name, user.is_admin)
+    wanted = [s for s in DEMO_DATASETS if names is None or s.name in names]
+    missing = [s for s in wanted if s.name not in _demo_datasets(hive, actor)]
+    scratch = settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    for number, spec in enumerate(missing, 1):
+        _publish(hive, actor, spec, scratch)
+        report(f"dataset {spec.name} published ({number}/{len(missing)})")
+    hive.worker.drain()
+    if missing:
+        report(f"{len(missing)} datasets processed (features, qualities)")
+    if experiments:
+        ids = sorted(_demo_datasets(hive, actor).values())
+        load_experiments(hive, actor, ids, report)
+        load_models(hive, actor, ids, report)
+    hive.engine.dispose()
+
+
+def _demo_datasets(hive: Hive, actor: Actor) -> dict[str, int]:
+    """The demo's own datasets by name (the admin's, under a demo name, tagged ``demo``)."""
+    with transaction(hive.sessions) as session:
+        rows = session.execute(
+            select(Dataset.name, Dataset.id)
+            .join(DatasetTag, DatasetTag.dataset_id == Dataset.id)
+            .where(
+                Dataset.uploader_id == actor.id,
+                Dataset.name.in_([s.name for s in DEMO_DATASETS]),
+                DatasetTag.tag == DEMO_TAG,
+            )
+            .order_by(Dataset.id)
+        ).all()
+    return {row.name: row.id for row in rows}
 
 
 def _publish(hive: Hive, actor: Actor, spec: DemoDataset, scratch: Path) -> None:

@@ -7,6 +7,7 @@ Everything goes through the same services as the API, in-process, before the ser
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any, cast
 
 from sklearn.compose import ColumnTransformer, make_column_selector
@@ -75,13 +76,19 @@ def baselines(task_type: str) -> list[Any]:
     ]
 
 
-def load_experiments(hive: Hive, actor: Actor) -> None:
-    """Create tasks, the ``demo-cc`` suite and baseline runs (skipping what exists)."""
+def load_experiments(
+    hive: Hive,
+    actor: Actor,
+    dataset_ids: list[int],
+    report: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Create tasks on the demo's datasets, the ``demo-cc`` suite and baseline runs (a task
+    that has runs gets none: nothing that exists is fitted again)."""
     with transaction(hive.sessions) as session:
         demo = list(
             session.scalars(
                 select(Dataset)
-                .where(Dataset.uploader_id == actor.id, Dataset.processing == "done")
+                .where(Dataset.id.in_(dataset_ids), Dataset.processing == "done")
                 .order_by(Dataset.id)
             )
         )
@@ -121,9 +128,12 @@ def load_experiments(hive: Hive, actor: Actor) -> None:
             for t in made
             if session.scalar(select(Run.id).where(Run.task_id == t.id).limit(1)) is None
         ]
-    for task_id in todo:
+    for number, task_id in enumerate(todo, 1):
         _baseline_runs(hive, actor, task_id)
+        report(f"task {task_id}: baseline runs uploaded ({number}/{len(todo)} tasks)")
     hive.worker.drain()
+    if todo:
+        report("baseline runs evaluated: the leaderboards are filled")
 
 
 def _baseline_runs(hive: Hive, actor: Actor, task_id: int) -> None:
