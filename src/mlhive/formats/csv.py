@@ -106,8 +106,10 @@ def _read_csv(
         kind = column.type.value_type if pat.is_dictionary(column.type) else column.type
         if pat.is_binary(kind) or pat.is_large_binary(kind):
             raise FormatError("malformed_file", f"column {name!r} holds text that is not UTF-8")
+    as_nominal, as_string = set(nominal), set(string)  # sets: membership per column is O(1)
     columns = [
-        _refine(table.column(i), name in nominal, name in string) for i, name in enumerate(names)
+        _refine(table.column(i), name in as_nominal, name in as_string)
+        for i, name in enumerate(names)
     ]
     return normalize_table(pa.table(columns, names=names))
 
