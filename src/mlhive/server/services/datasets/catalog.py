@@ -30,6 +30,7 @@ from mlhive.server.db.tables.datasets import (
 from mlhive.server.db.tables.experiments import Task
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_transition
+from mlhive.server.domain.datasets.shape import check_shape
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.jobs import queue
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
@@ -85,6 +86,12 @@ def publish(
 ) -> Dataset:
     """Validate and store an uploaded dataset as the next version of its name."""
     table = read_upload(source, filename, meta)
+    check_shape(
+        table.num_rows,
+        table.num_columns,
+        max_columns=settings.max_columns,
+        max_cells=settings.max_cells,
+    )
     check_columns(table.column_names, meta)
     info = store_table(store, table, settings.data_dir / "tmp")
     remember_blob(session, info)
