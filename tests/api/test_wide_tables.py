@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 
 from mlhive.server.app import create_app
 from mlhive.server.config import Settings
+from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.blobs import Blob
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.jobs import Job
+from mlhive.server.jobs import queue
 from mlhive.server.wiring import Hive
 from tests.api.conftest import Upload
 from tests.api.wide import parquet, wide_arff, wide_csv
@@ -109,3 +111,20 @@ def test_small_caps_refuse_every_format_and_store_nothing(
 def test_a_table_at_the_caps_is_accepted(small_caps: TestClient, alice: UserKey) -> None:
     assert post(small_caps, alice, "cols.csv", wide_csv(50, rows=20)).status_code == 201
     assert post(small_caps, alice, "cells.parquet", parquet(10, 100)).status_code == 201
+
+
+def test_b_s_upload_is_processed_second_after_a_s_five(
+    upload: Upload, alice: UserKey, bob: UserKey, hive: Hive
+) -> None:
+    for user, count in ((alice, 5), (bob, 1)):
+        for n in range(count):
+            csv = f"x,y\n{n},1\n2,{user.id}\n"
+            assert upload(user, csv, name=f"d{n}", default_target_attribute=None).is_success
+    owners = []
+    for _ in range(6):
+        with transaction(hive.sessions) as session:
+            job = queue.claim(session, "w1", lease_seconds=600)
+            assert job is not None
+            owners.append(job.owner)
+            queue.finish(session, job.id, "w1")
+    assert owners == [alice.id, bob.id, *[alice.id] * 4]

@@ -119,9 +119,19 @@ def publish(
     for tag in dict.fromkeys(meta.tags):
         session.add(DatasetTag(dataset_id=dataset.id, tag=tag, tagger_id=actor.id))
     _record_status(session, dataset, actor)
-    queue.enqueue(session, PROCESS_JOB, {"dataset_id": dataset.id}, subject=f"dataset:{dataset.id}")
+    _queue_processing(session, dataset, actor)
     session.flush()
     return dataset
+
+
+def _queue_processing(session: Session, dataset: Dataset, actor: Actor) -> None:
+    queue.enqueue(
+        session,
+        PROCESS_JOB,
+        {"dataset_id": dataset.id},
+        subject=f"dataset:{dataset.id}",
+        owner=actor.id,
+    )
 
 
 def _insert_next_version(session: Session, *, name: str, **values: Any) -> Dataset:
@@ -196,7 +206,7 @@ def update(
     session.add(DatasetEdit(dataset_id=dataset.id, user_id=actor.id, before=before, after=changes))
     if PROCESSING_FIELDS & changes.keys():
         dataset.processing = "pending"
-        queue.enqueue(session, PROCESS_JOB, {"dataset_id": dataset.id}, f"dataset:{dataset.id}")
+        _queue_processing(session, dataset, actor)
     session.flush()
     return dataset
 
