@@ -128,3 +128,24 @@ def test_b_s_upload_is_processed_second_after_a_s_five(
             owners.append(job.owner)
             queue.finish(session, job.id, "w1")
     assert owners == [alice.id, bob.id, *[alice.id] * 4]
+
+
+def test_processing_over_the_time_limit_is_stopped_and_the_dataset_says_why(
+    settings: Settings, alice: UserKey
+) -> None:
+    # Summarising 5 000 attributes takes about a second: far beyond a 50 ms limit.
+    app = create_app(settings.model_copy(update={"job_time_limit_seconds": 0.05}))
+    with TestClient(app) as client:
+        created = post(client, alice, "wide.arff", wide_arff(5_000))
+        assert created.status_code == 201, created.text
+        dataset = created.json()
+        assert app.state.hive.worker.drain() == 1  # the worker is free again: nothing left
+        job = client.get(f"/api/jobs/{dataset['job_id']}").json()
+        described = client.get(f"/api/datasets/{dataset['id']}").json()
+    assert job["state"] == "failed" and job["attempts"] == 1  # a verdict: not retried
+    assert "job_time_limit_seconds" in job["error"]
+    assert described["processing"] == "failed"
+    assert described["processing_error"].startswith(
+        f"processing dataset {dataset['id']} took longer than the 0.05 s"
+    )
+    assert described["status"] == "in_preparation"

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         "worker's job runs again about this long after.",
     )
     job_max_attempts: int = Field(default=3, ge=1)
+    # The largest upload processes in minutes; a quarter of an hour is a backstop that only
+    # pathological inputs reach, and it frees the worker for everyone else's jobs.
+    job_time_limit_seconds: float = Field(
+        default=900.0,
+        ge=0,
+        description="How long a job's heavy phase (dataset processing, run scoring) may run "
+        "before its process is killed and the job fails; 0 = no limit (and no child process).",
+    )
     migrate_on_start: bool = True
     auto_activate: bool = Field(
         default=True, description="Processed datasets become active without an admin's review."
