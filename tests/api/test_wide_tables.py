@@ -149,3 +149,15 @@ def test_processing_over_the_time_limit_is_stopped_and_the_dataset_says_why(
         f"processing dataset {dataset['id']} took longer than the 0.05 s"
     )
     assert described["status"] == "in_preparation"
+
+
+def test_a_header_far_over_the_cap_is_refused_before_its_data_is_parsed(
+    upload: Upload, alice: UserKey, hive: Hive
+) -> None:
+    # Counting stops just past the cap: the answer says "at least", as the parse never ran.
+    response = upload(alice, wide_arff(200_000, rows=1), "huge.arff", default_target_attribute=None)
+    assert response.status_code == 413, response.text
+    problem = response.json()
+    assert problem["code"] == "too_many_columns"
+    assert "at least 10001 columns" in problem["detail"]
+    assert_nothing_stored(hive)

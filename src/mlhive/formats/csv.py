@@ -89,7 +89,7 @@ def _read_csv(
         handle.seek(start)
         if not head.strip(b"\xef\xbb\xbf \t\r\n"):
             raise FormatError("empty_file", "the CSV file is empty")
-        sep = delimiter or _sniff_delimiter(head, source)
+        sep = delimiter or sniff_delimiter(head, source)
         forced = {name: pa.string() for name in [*nominal, *string]}
         # In a one-column file an empty line is a missing value, not a line to skip.
         one_column = sep.encode() not in head.split(b"\n", 1)[0]
@@ -169,7 +169,9 @@ def _seekable(source: Source) -> Iterator[tuple[BinaryIO, int]]:
         yield io.BytesIO(source.read()), 0
 
 
-def _sniff_delimiter(head: bytes, source: Source) -> str:
+def sniff_delimiter(head: bytes, source: Source | None) -> str:
+    """The separator of a CSV whose first bytes are ``head``: tab for a ``.tsv`` path, else
+    the most frequent of ``,``, tab and ``;`` in the header line (``,`` on a tie)."""
     if isinstance(source, str | os.PathLike) and str(source).lower().endswith(".tsv"):
         return "\t"
     first_line = head.split(b"\n", 1)[0]

@@ -19,18 +19,7 @@ def check_shape(rows: int, columns: int, *, max_columns: int, max_cells: int) ->
         PayloadTooLarge: ``too_many_columns`` or ``too_many_cells``, naming the count, the
             limit and the setting that raises it.
     """
-    if columns > max_columns:
-        raise PayloadTooLarge(
-            f"file: {columns} columns, more than the {max_columns} this server accepts in one "
-            "dataset (setting max_columns, MLHIVE_MAX_COLUMNS); store very wide data in long "
-            "form (one row per observation and variable), or ask the server's operator to "
-            "raise the limit",
-            code=ErrorCode.TOO_MANY_COLUMNS,
-            field="file",
-            columns=columns,
-            limit=max_columns,
-            setting="max_columns",
-        )
+    check_width(columns, max_columns=max_columns)
     cells = rows * columns
     if cells > max_cells:
         raise PayloadTooLarge(
@@ -43,4 +32,26 @@ def check_shape(rows: int, columns: int, *, max_columns: int, max_cells: int) ->
             cells=cells,
             limit=max_cells,
             setting="max_cells",
+        )
+
+
+def check_width(columns: int, *, max_columns: int, at_least: bool = False) -> None:
+    """Refuse a table wider than ``max_columns`` (``at_least``: the count is a lower bound,
+    as read from a header that was not read to its end).
+
+    Raises:
+        PayloadTooLarge: ``too_many_columns``, naming the count, the limit and the setting.
+    """
+    if columns > max_columns:
+        counted = f"at least {columns}" if at_least else str(columns)
+        raise PayloadTooLarge(
+            f"file: {counted} columns, more than the {max_columns} this server accepts in one "
+            "dataset (setting max_columns, MLHIVE_MAX_COLUMNS); store very wide data in long "
+            "form (one row per observation and variable), or ask the server's operator to "
+            "raise the limit",
+            code=ErrorCode.TOO_MANY_COLUMNS,
+            field="file",
+            columns=columns,
+            limit=max_columns,
+            setting="max_columns",
         )
