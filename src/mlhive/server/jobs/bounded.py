@@ -10,7 +10,10 @@ records the failure (``TimeLimitExceeded``, naming the limit and the setting) li
 Children come from a fork server that has already imported the heavy libraries (pyarrow,
 numpy, the processing modules), so a job pays milliseconds to start, not an interpreter's
 import time, and never inherits the server's threads or open database connections. Where there
-is no fork server (Windows), children are spawned.
+is no fork server (Windows), children are spawned. As with any use of :mod:`multiprocessing`,
+a script that builds the app itself must guard its entry point with
+``if __name__ == "__main__":`` (the ``mlhive`` commands, uvicorn and pytest do), since each
+child imports the main module.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def run_bounded(fn: Callable[..., T], *args: Any, seconds: float, what: str) -> 
     sender.close()  # the child holds the only sending end: EOF here means it died
     try:
         if not receiver.poll(seconds):
+            log.warning("%s: stopped at the time limit of %g s", what, seconds)
             raise TimeLimitExceeded(
                 f"{what} took longer than the {seconds:g} s this server allows a job "
                 "(setting job_time_limit_seconds, MLHIVE_JOB_TIME_LIMIT_SECONDS) and was "
