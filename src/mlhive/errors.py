@@ -172,6 +172,8 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.UNSUPPORTED_FORMAT: InvalidInputError,
     ErrorCode.PAYLOAD_TOO_LARGE: PayloadTooLargeError,
     ErrorCode.TOO_MANY_TENSORS: PayloadTooLargeError,
+    ErrorCode.TOO_MANY_COLUMNS: PayloadTooLargeError,
+    ErrorCode.TOO_MANY_CELLS: PayloadTooLargeError,
     ErrorCode.RATE_LIMITED: RateLimitedError,
     ErrorCode.INTERNAL: ServerError,
     ErrorCode.STORAGE_CORRUPT: ServerError,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -203,12 +203,14 @@ def force_types(
     Raises:
         FormatError: ``malformed_file`` when a named column does not exist.
     """
-    check_override_names(table.column_names, nominal, string)
+    # ``column_names`` builds a list of every name on each read: look positions up once.
+    positions = {name: index for index, name in enumerate(table.column_names)}
+    check_override_names(positions.keys(), nominal, string)
     for name in nominal:
-        index = table.column_names.index(name)
+        index = positions[name]
         table = table.set_column(index, name, to_nominal(table.column(index)))
     for name in string:
-        index = table.column_names.index(name)
+        index = positions[name]
         column = table.column(index)
         if pat.is_dictionary(column.type):
             column = column.cast(pa.string())
@@ -217,15 +219,16 @@ def force_types(
 
 
 def check_override_names(
-    names: Sequence[str], nominal: Sequence[str], string: Sequence[str]
+    names: Collection[str], nominal: Sequence[str], string: Sequence[str]
 ) -> None:
     """Check that type overrides name existing columns and do not contradict each other.
 
     Raises:
         FormatError: ``malformed_file`` naming the unknown or doubly forced column.
     """
+    known = set(names)  # a set: thousands of overrides on thousands of columns stay linear
     for name in [*nominal, *string]:
-        if name not in names:
+        if name not in known:
             raise FormatError("malformed_file", f"there is no column {name!r} to force a type on")
     both = set(nominal) & set(string)
     if both:

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
         ge=1,
         description="Tensors one pushed safetensors file may hold (each becomes a blob).",
     )
+    # Each column becomes a feature row and a distribution; OpenML's catalogue has few datasets
+    # beyond a few thousand features, and 10 000 columns process in seconds. A 5 GiB upload of
+    # one-digit values is about 2.5 billion cells; a billion float cells is 8 GB in memory.
+    max_columns: int = Field(
+        default=10_000, ge=1, description="Columns (attributes) one dataset may have."
+    )
+    max_cells: int = Field(
+        default=1_000_000_000, ge=1, description="Values (rows x columns) one dataset may hold."
+    )
     worker: Literal["inline", "off"] = Field(
         default="inline", description="inline: jobs run in a thread of the server process."
     )
@@ -54,6 +63,14 @@ class Settings(BaseSettings):
         "worker's job runs again about this long after.",
     )
     job_max_attempts: int = Field(default=3, ge=1)
+    # The largest upload processes in minutes; a quarter of an hour is a backstop that only
+    # pathological inputs reach, and it frees the worker for everyone else's jobs.
+    job_time_limit_seconds: float = Field(
+        default=900.0,
+        ge=0,
+        description="How long a job's heavy phase (dataset processing, run scoring) may run "
+        "before its process is killed and the job fails; 0 = no limit (and no child process).",
+    )
     migrate_on_start: bool = True
     auto_activate: bool = Field(
         default=True, description="Processed datasets become active without an admin's review."

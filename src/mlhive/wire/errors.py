@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_COLUMN = "unknown_column"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     TOO_MANY_TENSORS = "too_many_tensors"
+    TOO_MANY_COLUMNS = "too_many_columns"
+    TOO_MANY_CELLS = "too_many_cells"
     # 429
     RATE_LIMITED = "rate_limited"
     # 5xx

@@ -18,7 +18,7 @@ FLOW = (
 
 def test_existing_flows_get_openml_versions(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    upgrade(engine, "0006")
+    upgrade(engine, "0007")
     with engine.begin() as conn:
         conn.execute(
             text(

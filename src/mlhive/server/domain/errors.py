@@ -9,7 +9,7 @@ OpenML face as ``oml:error`` documents, each from one table keyed by :class:`Err
     ├── NotFound               no such object, or one the caller may not see
     ├── Conflict               the object's state forbids the change
     ├── InvalidInput           the request itself is wrong (field, file, format)
-    │   └── PayloadTooLarge    the upload exceeds a configured limit (bytes, tensors)
+    │   └── PayloadTooLarge    the upload exceeds a configured limit (bytes, tensors, …)
     ├── StorageCorrupt         a stored object fails verification
     ├── Unavailable            the database is busy (a lock held too long): retry later
     └── InsufficientStorage    the disk is full (or a quota is spent): nothing was kept

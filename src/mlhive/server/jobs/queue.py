@@ -4,24 +4,41 @@ Jobs are rows. A worker claims one with a conditional UPDATE (so two workers nev
 same job, on SQLite or PostgreSQL alike) and holds it under a short lease that it renews
 (:func:`heartbeat`) while the handler runs; a job whose worker died is claimed again once its
 lease expires, until ``max_attempts`` is spent.
+
+Claims are fair between owners (the user whose request made a job): the next job is the oldest
+one of the waiting owner with the fewest jobs running, and among those, of the owner whose
+latest job started longest ago (or never). One user queueing a hundred uploads then delays
+another user's single upload by at most one job per worker, not by a hundred.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.errors import NotFound
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
-def enqueue(session: Session, kind: str, payload: dict[str, Any], subject: str = "") -> Job:
-    """Add a job in the caller's transaction: it exists iff the caller's work commits."""
-    job = Job(kind=kind, payload=payload, subject=subject, state="queued")
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    subject: str = "",
+    owner: int | None = None,
+) -> Job:
+    """Add a job in the caller's transaction: it exists iff the caller's work commits.
+
+    ``owner`` is the id of the user whose request made the job (None for the server's own
+    work); claims take turns between owners.
+    """
+    job = Job(kind=kind, payload=payload, subject=subject, state="queued", owner=owner)
     session.add(job)
     session.flush()
     return job
@@ -34,13 +51,49 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+def _fair_candidates(session: Session, now: datetime) -> list[int]:
+    """Each waiting owner's oldest runnable job, the owner who is owed a turn first.
+
+    Two grouped queries with one row per waiting owner (few), then each such owner's latest
+    start from the (owner, started_at) index; the ranking is done here, alike on SQLite and
+    PostgreSQL.
+    """
+    oldest = dict(
+        session.execute(
+            select(Job.owner, func.min(Job.id)).where(_claimable(now)).group_by(Job.owner)
+        ).all()
+    )
+    if not oldest:
+        return []
+    running = dict(
+        session.execute(
+            select(Job.owner, func.count())
+            .where(Job.state == "running", Job.lease_until >= now)
+            .group_by(Job.owner)
+        ).all()
+    )
+    last_started = {owner: _last_started(session, owner) for owner in oldest}
+
+    def turn(owner: int | None) -> tuple[int, datetime, int]:
+        return running.get(owner, 0), last_started[owner], oldest[owner]
+
+    return [oldest[owner] for owner in sorted(oldest, key=turn)]
+
+
+def _last_started(session: Session, owner: int | None) -> datetime:
+    """When ``owner``'s latest job started; the earliest time for an owner never served."""
+    mine = Job.owner.is_(None) if owner is None else Job.owner == owner
+    started = session.scalar(select(func.max(Job.started_at)).where(mine))
+    if started is None:
+        return _NEVER
+    return started if started.tzinfo else started.replace(tzinfo=UTC)
+
+
 def claim(session: Session, worker: str, lease_seconds: float) -> Job | None:
-    """Claim the oldest runnable job for ``worker``, or return None when there is none."""
+    """Claim a runnable job for ``worker`` (fairly between owners, see the module docstring),
+    or return None when there is none."""
     now = utcnow()
-    candidates = session.scalars(
-        select(Job.id).where(_claimable(now)).order_by(Job.id).limit(5)
-    ).all()
-    for job_id in candidates:
+    for job_id in _fair_candidates(session, now):
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, _claimable(now))

@@ -238,6 +238,8 @@ GENERIC: dict[ErrorCode, tuple[int, int]] = {
     ErrorCode.UNKNOWN_COLUMN: (100, ERROR_STATUS),
     ErrorCode.PAYLOAD_TOO_LARGE: (100, ERROR_STATUS),
     ErrorCode.TOO_MANY_TENSORS: (100, ERROR_STATUS),
+    ErrorCode.TOO_MANY_COLUMNS: (100, ERROR_STATUS),
+    ErrorCode.TOO_MANY_CELLS: (100, ERROR_STATUS),
     # 107 ("high server load") is the one code openml-python retries, with back-off.
     ErrorCode.RATE_LIMITED: (107, 429),
     ErrorCode.INTERNAL: (100, ERROR_STATUS),

@@ -134,8 +134,10 @@ def summarize_features(
     if unknown:
         raise ValueError(f"attributes not in the dataset: {sorted(unknown)}")
 
+    names = table.column_names  # builds a list each time it is read: once, not per column
+
     def summarize(index: int) -> FeatureSummary:
-        name = table.column_names[index]
+        name = names[index]
         return _summarize_column(
             index,
             name,

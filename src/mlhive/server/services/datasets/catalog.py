@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mlhive.formats.tables import FormatError, detect_format, read_table
+from mlhive.formats.width import count_columns
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
 from mlhive.server.db.tables.accounts import User
@@ -32,6 +33,7 @@ from mlhive.server.db.tables.datasets import (
 from mlhive.server.db.tables.experiments import Task
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_transition
+from mlhive.server.domain.datasets.shape import check_shape, check_width
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.jobs import queue
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
@@ -43,10 +45,23 @@ from mlhive.wire.errors import ErrorCode
 PROCESS_JOB = "process_dataset"
 
 
-def read_upload(source: BinaryIO | Path, filename: str | None, meta: DatasetCreate) -> pa.Table:
-    """Parse an uploaded file into the canonical table; bad files become InvalidInput."""
+def read_upload(
+    source: BinaryIO | Path,
+    filename: str | None,
+    meta: DatasetCreate,
+    max_columns: int | None = None,
+) -> pa.Table:
+    """Parse an uploaded file into the canonical table; bad files become InvalidInput.
+
+    A file whose header declares more than ``max_columns`` columns is refused before its data
+    is parsed (a million-column header takes seconds to read, minutes to parse).
+    """
     try:
         fmt = detect_format(filename, meta.format)
+        if max_columns is not None:
+            declared = count_columns(source, fmt, up_to=max_columns + 1)
+            if declared is not None:
+                check_width(declared, max_columns=max_columns, at_least=declared > max_columns)
         table = read_table(
             source, fmt, nominal=meta.nominal_attributes, string=meta.string_attributes
         )
@@ -86,7 +101,13 @@ def publish(
     meta: DatasetCreate,
 ) -> Dataset:
     """Validate and store an uploaded dataset as the next version of its name."""
-    table = read_upload(source, filename, meta)
+    table = read_upload(source, filename, meta, settings.max_columns)
+    check_shape(
+        table.num_rows,
+        table.num_columns,
+        max_columns=settings.max_columns,
+        max_cells=settings.max_cells,
+    )
     check_columns(table.column_names, meta)
     info = store_table(store, table, settings.data_dir / "tmp")
     remember_blob(session, info)
@@ -114,9 +135,19 @@ def publish(
     for tag in dict.fromkeys(meta.tags):
         session.add(DatasetTag(dataset_id=dataset.id, tag=tag, tagger_id=actor.id))
     _record_status(session, dataset, actor)
-    queue.enqueue(session, PROCESS_JOB, {"dataset_id": dataset.id}, subject=f"dataset:{dataset.id}")
+    _queue_processing(session, dataset, actor)
     session.flush()
     return dataset
+
+
+def _queue_processing(session: Session, dataset: Dataset, actor: Actor) -> None:
+    queue.enqueue(
+        session,
+        PROCESS_JOB,
+        {"dataset_id": dataset.id},
+        subject=f"dataset:{dataset.id}",
+        owner=actor.id,
+    )
 
 
 def _insert_next_version(session: Session, *, name: str, **values: Any) -> Dataset:
@@ -218,7 +249,7 @@ def _apply_edit(
     session.add(DatasetEdit(dataset_id=dataset.id, user_id=actor.id, before=before, after=changes))
     if PROCESSING_FIELDS & changes.keys():
         dataset.processing = "pending"
-        queue.enqueue(session, PROCESS_JOB, {"dataset_id": dataset.id}, f"dataset:{dataset.id}")
+        _queue_processing(session, dataset, actor)
     session.flush()
     return dataset
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlhive.server.db.engine import transaction
+from mlhive.server.jobs.bounded import run_bounded
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.services.experiments import scoring
 from mlhive.server.services.experiments.runs import EVALUATE_JOB
@@ -28,7 +29,13 @@ def evaluate_run(context: JobContext, payload: Mapping[str, Any]) -> None:
     if spec is None:
         return
     try:
-        results = scoring.compute(context.store, spec)
+        results = run_bounded(
+            scoring.compute,
+            context.store,
+            spec,
+            seconds=context.settings.job_time_limit_seconds,
+            what=f"scoring run {run_id}",
+        )
     except Exception as exc:
         with transaction(context.sessions) as session:
             scoring.mark_failed(session, run_id, exc)

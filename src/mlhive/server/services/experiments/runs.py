@@ -123,7 +123,9 @@ def submit(
     for tag in dict.fromkeys(body.tags):
         session.add(RunTag(run_id=run.id, tag=tag, tagger_id=actor.id))
     if run.state == "pending":
-        queue.enqueue(session, EVALUATE_JOB, {"run_id": run.id}, subject=f"run:{run.id}")
+        queue.enqueue(
+            session, EVALUATE_JOB, {"run_id": run.id}, subject=f"run:{run.id}", owner=actor.id
+        )
     session.flush()
     return run
 

@@ -238,7 +238,11 @@ def queue_export(session: Session, commit: ModelCommit) -> None:
     """Queue the ONNX export (and parity check) of a scikit-learn commit."""
     commit.onnx_state = "pending"
     queue.enqueue(
-        session, EXPORT_JOB, {"commit_id": commit.id}, subject=f"model_commit:{commit.id}"
+        session,
+        EXPORT_JOB,
+        {"commit_id": commit.id},
+        subject=f"model_commit:{commit.id}",
+        owner=commit.author_id,
     )
 
 

@@ -106,7 +106,13 @@ def request_merge(session: Session, actor: Actor, repo: ModelRepo, body: MergeCr
     )
     session.add(merge)
     session.flush()
-    queue.enqueue(session, MERGE_JOB, {"merge_id": merge.id}, subject=f"model_merge:{merge.id}")
+    queue.enqueue(
+        session,
+        MERGE_JOB,
+        {"merge_id": merge.id},
+        subject=f"model_merge:{merge.id}",
+        owner=actor.id,
+    )
     return merge
 
 

@@ -99,7 +99,11 @@ def queue_evaluation(session: Session, request: MergeRequest) -> None:
     request.evaluation_state, request.evaluation_error = "pending", None
     request.comparison, request.violations = [], []
     queue.enqueue(
-        session, EVALUATE_REQUEST_JOB, {"request_id": request.id}, subject=f"model_mr:{request.id}"
+        session,
+        EVALUATE_REQUEST_JOB,
+        {"request_id": request.id},
+        subject=f"model_mr:{request.id}",
+        owner=request.author_id,
     )
 
 
