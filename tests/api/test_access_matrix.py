@@ -217,7 +217,11 @@ PROBES: tuple[Probe, ...] = (
         others_may_write=True,
     ),
     Probe(
-        "dataset", "download", "download", oml("GET", "/data/v1/download/{dataset}/matrix.arff"), ok
+        "dataset",
+        "download",
+        "download",
+        oml("GET", "/data/v1/download/{dataset}/{dataset_name}.arff"),
+        ok,
     ),
     Probe(
         "dataset",
