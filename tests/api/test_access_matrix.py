@@ -56,7 +56,7 @@ class Probe:
 
     @property
     def id(self) -> str:
-        return f"{self.kind}-{self.face}-{self.verb}"
+        return f"{self.kind}-{self.verb}-{getattr(self.ask, 'where', self.face)}"
 
 
 # --- how to ask -----------------------------------------------------------------------------
@@ -72,6 +72,7 @@ def api(method: str, path: str, **body: object) -> Ask:
             method, url, headers=world.headers(actor), json=filled or None
         )
 
+    ask.where = f"{method} {path}"  # type: ignore[attr-defined]
     return ask
 
 
@@ -86,6 +87,7 @@ def oml(method: str, path: str, **form: str) -> Ask:
         fields = {k: v.format(**objects.ids, actor=actor) for k, v in form.items()}
         return world.shared.http.post(url, data={**fields, **key})
 
+    ask.where = f"{method} {path}"  # type: ignore[attr-defined]
     return ask
 
 
@@ -102,6 +104,7 @@ def page(path: str, **form: str) -> Ask:
         data = {**fields, "csrf": token.group(1) if token else ""}
         return browser.post(url, data=data, follow_redirects=False)
 
+    ask.where = f"{'POST' if form else 'GET'} {path}"  # type: ignore[attr-defined]
     return ask
 
 
