@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,11 +25,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class LiveProcess:
+    """A running ``mlhive serve``: where it answers, an admin key, and its process id."""
+
+    url: str
+    key: str
+    pid: int
+
+
 @contextmanager
 def live_server(
     data_dir: Path, *extra: str, env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, str]]:
     """Start ``mlhive serve`` on a fresh port; yields (url, admin api key)."""
+    with live_process(data_dir, *extra, env=env) as served:
+        yield served.url, served.key
+
+
+@contextmanager
+def live_process(
+    data_dir: Path, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[LiveProcess]:
+    """Start ``mlhive serve`` on a fresh port; yields the :class:`LiveProcess`."""
     env = {**os.environ, **(env or {})}
     created = subprocess.run(
         [
@@ -74,10 +93,22 @@ def live_server(
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield url, key
+        yield LiveProcess(url, key, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of process ``pid`` in MiB (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

@@ -51,6 +51,7 @@ def download_arff(dataset_id: PositiveId, filename: str, request: Request) -> Re
     with read(h) as session:
         source = _arff_source(session, actor(request), dataset_id)
     served = f"{source.name}.arff"
+    _require_name(filename, served)
     if source.arff_sha256 is not None and not source.has_dates:
         return send_blob(request, h.store, source.arff_sha256, served, ARFF_MEDIA)
     path = _render(h, source.data_sha256, source.name, source.description)
@@ -84,6 +85,13 @@ def _render(h: Hive, sha256: str, name: str, description: str) -> Path:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def _require_name(filename: str, expected: str) -> None:
+    """A file is served under the one name its description gives, not under any name at all
+    (a wrong name is a client's mistake worth telling, and never a path)."""
+    if filename != expected:
+        raise OpenMLError(100, f"no file {filename!r} here; this file is {expected!r}")
 
 
 def _s3_error(status: int, code: str, message: str, method: str) -> Response:
@@ -134,6 +142,7 @@ def _chunks(h: Hive, sha256: str) -> Iterator[bytes]:
 @router.get("/splits/{task_id}/{filename}")
 def splits(task_id: PositiveId, filename: str, request: Request) -> Response:
     """A task's splits as OpenML's ARFF."""
+    _require_name(filename, f"Task_{task_id}_splits.arff")
     h = hive(request)
     with read(h) as session, codes(not_found=151):
         sha, name = tasks.splits_file(session, actor(request), task_id, "arff")

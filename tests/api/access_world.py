@@ -1,0 +1,182 @@
+"""The objects the access matrix probes: one of each kind, public and private, all owned by
+one user, made once per module over the real API (as a client would make them)."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+from fastapi.testclient import TestClient
+
+from tests.api.experiments import (
+    CLASSIFICATION_CSV,
+    LABELS,
+    classification_predictions,
+    create_task,
+    submit_run,
+    upload_flow,
+)
+from tests.api.forge import tensors_bytes
+from tests.conftest import UserKey
+from tests.shared_app import SharedApp
+from tests.web.conftest import sign_in
+
+ACTORS = ("anonymous", "owner", "other", "admin")
+VISIBILITIES = ("public", "private")
+
+
+@dataclass
+class Objects:
+    """The ids (and names) of one visibility's objects."""
+
+    visibility: str
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.ids[key]
+
+
+@dataclass
+class World:
+    """The shared application, the actors (key, signed-in browser) and the objects."""
+
+    shared: SharedApp
+    keys: dict[str, UserKey | None]
+    browsers: dict[str, TestClient]
+    objects: dict[str, Objects]
+
+    def headers(self, actor: str) -> dict[str, str]:
+        """The actor's ``Authorization`` header (none for ``anonymous``)."""
+        key = self.keys[actor]
+        return key.headers if key else {}
+
+    def api_key(self, actor: str) -> dict[str, str]:
+        """The actor's OpenML ``api_key`` parameter (none for ``anonymous``)."""
+        key = self.keys[actor]
+        return {"api_key": key.key} if key else {}
+
+
+def _ok(response: Any, *statuses: int) -> Any:
+    assert response.status_code in (statuses or (200, 201)), response.text
+    return response.json()
+
+
+def _dataset(http: TestClient, owner: UserKey, visibility: str) -> tuple[int, int]:
+    meta = {"name": f"matrix-{visibility}", "default_target_attribute": "label"}
+    created = http.post(
+        "/api/datasets",
+        files={"file": ("d.csv", CLASSIFICATION_CSV.encode())},
+        data={"metadata": json.dumps({**meta, "visibility": visibility})},
+        headers=owner.headers,
+    )
+    body = _ok(created, 201)
+    return int(body["id"]), int(body["job_id"])
+
+
+def _forge(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any]:
+    name = f"net-{visibility}"
+    repo = f"{owner.name}/{name}"
+    _ok(
+        http.post(
+            "/api/models", json={"name": name, "visibility": visibility}, headers=owner.headers
+        ),
+        201,
+    )
+    weights = tensors_bytes({"w": np.arange(4, dtype=np.float32)})
+    pushed = http.post(
+        f"/api/models/{repo}/commits",
+        files={"file": ("model.safetensors", weights)},
+        data={"metadata": json.dumps({"message": "first"})},
+        headers=owner.headers,
+    )
+    sha = _ok(pushed, 201)["id"]
+    _ok(
+        http.post(
+            f"/api/models/{repo}/branches",
+            json={"name": "feature", "ref": sha},
+            headers=owner.headers,
+        ),
+        201,
+    )
+    better = tensors_bytes({"w": np.ones(4, dtype=np.float32)})
+    http.post(
+        f"/api/models/{repo}/commits",
+        files={"file": ("model.safetensors", better)},
+        data={"metadata": json.dumps({"message": "second", "branch": "feature"})},
+        headers=owner.headers,
+    )
+    request = http.post(
+        f"/api/models/{repo}/merge-requests",
+        json={"source_branch": "feature", "title": "better weights"},
+        headers=owner.headers,
+    )
+    number = _ok(request, 201)["number"]
+    return {"repo": repo, "owner": owner.name, "name": name, "commit": sha, "request": number}
+
+
+def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> Objects:
+    http = shared.http
+    dataset, job = _dataset(http, owner, visibility)
+    shared.hive.worker.drain()
+    task = create_task(http, owner, dataset, "supervised_classification", 1)
+    folds = http.get(f"/api/tasks/{task['id']}/splits", headers=owner.headers)
+    assert folds.status_code == 200, folds.text
+    table = pq.read_table(io.BytesIO(folds.content))
+    predictions = classification_predictions(table, task["class_labels"], LABELS)
+    run = _ok(submit_run(http, owner, task["id"], flow, predictions), 201)
+    suite = _ok(
+        http.post(
+            "/api/suites",
+            json={
+                "name": f"suite-{visibility}",
+                "task_ids": [task["id"]],
+                "visibility": visibility,
+            },
+            headers=owner.headers,
+        ),
+        201,
+    )
+    study = _ok(
+        http.post(
+            "/api/studies",
+            json={"name": f"study-{visibility}", "run_ids": [run["id"]], "visibility": visibility},
+            headers=owner.headers,
+        ),
+        201,
+    )
+    ids: dict[str, Any] = {
+        "dataset": dataset,
+        "dataset_name": f"matrix-{visibility}",
+        "job": job,
+        "task": task["id"],
+        "flow": flow,
+        "run": run["id"],
+        "suite": suite["id"],
+        "study": study["id"],
+    }
+    ids |= _forge(http, owner, visibility)
+    shared.hive.worker.drain()
+    return Objects(visibility, ids)
+
+
+def build_world(shared: SharedApp) -> World:
+    """Users, signed-in browsers and the public and private objects of ``owner``."""
+    keys: dict[str, UserKey | None] = {
+        "anonymous": None,
+        "owner": shared.user("owner"),
+        "other": shared.user("other"),
+        "admin": shared.user("root", admin=True),
+    }
+    owner = keys["owner"]
+    assert owner is not None
+    flow = upload_flow(shared.http, owner)["id"]
+    objects = {v: _objects(shared, owner, v, flow) for v in VISIBILITIES}
+    browsers = {}
+    for actor, key in keys.items():
+        browser = TestClient(shared.app)
+        browsers[actor] = sign_in(browser, key) if key else browser
+    return World(shared, keys, browsers, objects)
