@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import re
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -16,31 +16,29 @@ from mlhive.cli._common import (
     with_client,
 )
 from mlhive.client import Client
+from mlhive.wire.flows import short_flow_name
 
 EXAMPLES = """Examples:
 
   mlhive run ls --task 1 --uploader alice
   mlhive run get 12 --json
   mlhive leaderboard 1 --measure area_under_roc_curve
+  mlhive leaderboard 1 --by setup
 """
 
 app = typer.Typer(
     help="Find and inspect runs.", epilog=EXAMPLES, no_args_is_help=True, add_completion=False
 )
 
-LIST_COLUMNS = ["id", "task", "flow", "setup", "uploader", "state", "tags"]
-BOARD_COLUMNS = ["rank", "flow", "run", "value", "uploader"]
-_DOTTED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)")
+LIST_COLUMNS = ["id", "task", "flow", "setup", "uploader", "state", "value", "tags"]
+BOARD_COLUMNS = ["rank", "value", "flow", "setup", "run", "uploader"]
 
 
-def short_flow_name(name: str) -> str:
-    """A flow name without module paths, to keep tables readable (``--json`` has the full name).
+class Group(StrEnum):
+    """What a leaderboard ranks: the best run of each flow, or of each setup."""
 
-    Example:
-        >>> short_flow_name("sklearn.pipeline.Pipeline(clf=sklearn.svm._classes.SVC)")
-        'Pipeline(clf=SVC)'
-    """
-    return _DOTTED.sub(r"\1", name)
+    flow = "flow"
+    setup = "setup"
 
 
 @app.command("ls")
@@ -58,10 +56,16 @@ def ls(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 100,
     as_json: JsonOption = False,
 ) -> None:
-    """List runs, oldest first (a table, or one JSON object per line with --json)."""
-    runs = client.runs.iter_runs(
-        task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study, limit=limit
+    """List runs, oldest first, each with its score on its task's main measure (a table, or
+    one JSON object per line with --json)."""
+    runs = list(
+        client.runs.iter_runs(
+            task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study, limit=limit
+        )
     )
+    # One measure for all (the usual case) goes in the title, keeping the table narrow.
+    measures = {r.measure for r in runs if r.measure}
+    same = next(iter(measures)) if len(measures) == 1 else None
     print_models(
         runs,
         LIST_COLUMNS,
@@ -70,7 +74,10 @@ def ls(
             "task": r.task_id,
             "flow": f"{short_flow_name(r.flow_name)} ({r.flow_id})",
             "setup": r.setup_id,
+            "value": _value(r.value, None) + ("" if same or not r.measure else f" {r.measure}"),
         },
+        title=f"value: {same}" if same else "",
+        keep=("value",),
     )
 
 
@@ -106,12 +113,18 @@ def _value(value: float | None, stdev: float | None) -> str:
 def leaderboard(
     client: Client,
     task_id: Annotated[int, typer.Argument(metavar="TASK", help="Task id.")],
-    measure: Annotated[str, typer.Option(help="The measure to rank by.")] = "predictive_accuracy",
+    measure: Annotated[
+        str | None, typer.Option(help="The measure to rank by (default: the task's main one).")
+    ] = None,
+    by: Annotated[Group, typer.Option(help="Best run per flow or per setup.")] = Group.flow,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Show at most this many.")] = 100,
     as_json: JsonOption = False,
 ) -> None:
-    """Show the best run of each flow on a task, best first."""
-    board = client.tasks.get_leaderboard(task_id, measure=measure, limit=limit)
+    """Show the best run of each flow (or setup) on a task, best first.
+
+    An unknown measure is refused with the task's valid measures listed.
+    """
+    board = client.tasks.get_leaderboard(task_id, measure=measure, limit=limit, by=by.value)
     direction = "higher" if board.higher_is_better else "lower"
     print_models(
         board.entries,
@@ -119,8 +132,10 @@ def leaderboard(
         as_json=as_json,
         row=lambda e: {
             "flow": f"{short_flow_name(e.flow_name)} ({e.flow_id})",
+            "setup": e.setup_id,
             "run": e.run_id,
             "value": _value(e.value, e.stdev),
         },
-        title=f"task {task_id}: {measure} ({direction} is better)",
+        title=f"task {task_id}: best run per {board.by}, {board.measure} ({direction} is better)",
+        keep=("value",),
     )

@@ -112,6 +112,10 @@ class RunSummary(WireModel):
     upload_time: datetime
     state: RunState
     tags: list[str]
+    measure: str | None = Field(
+        default=None, description="the task's main measure (its first declared, else the default)"
+    )
+    value: float | None = Field(default=None, description="the run's score on that measure")
 
 
 class RunPage(WireModel):
@@ -124,6 +128,9 @@ class EvaluationPage(WireModel):
     next_cursor: str | None
 
 
+LeaderboardGroup = Literal["flow", "setup"]
+
+
 class LeaderboardEntry(WireModel):
     rank: int
     flow_id: int
@@ -133,13 +140,14 @@ class LeaderboardEntry(WireModel):
     uploader: str
     value: float
     stdev: float | None
-    runs_of_flow: int
+    runs_of_flow: int = Field(description="runs in this entry's group (its flow, or its setup)")
 
 
 class Leaderboard(WireModel):
     task_id: int
     measure: str
     higher_is_better: bool
+    by: LeaderboardGroup = Field(default="flow", description="best run per flow or per setup")
     entries: list[LeaderboardEntry]
 
 

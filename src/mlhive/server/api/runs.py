@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 from mlhive.server.api.params import parse_form_json
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.domain.experiments.measure_names import known_measure
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.http.params import ObjectId, Offset
@@ -17,6 +18,7 @@ from mlhive.server.services.experiments.runs import UploadedFile
 from mlhive.wire.runs import (
     EvaluationPage,
     Leaderboard,
+    LeaderboardGroup,
     RunComparison,
     RunCreate,
     RunOut,
@@ -87,6 +89,7 @@ def compare_runs(
     """Selected runs side by side: parameter values and per-fold scores of ``measure``."""
     if not 1 <= len(run) <= 50:
         raise InvalidInput("run: give between 1 and 50 run ids", field="run")
+    known_measure(measure)
     with read(hive) as session:
         described = [scoring.describe(session, runs.get(session, actor, r)) for r in run]
         per_fold = evaluations.per_fold_of(session, run, measure)
@@ -188,9 +191,13 @@ def leaderboard(
     task_id: ObjectId,
     actor: MaybeActor,
     hive: HiveDep,
-    measure: str = "predictive_accuracy",
+    measure: Annotated[
+        str | None, Query(description="a measure of the task's type (default: its main one)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    by: Annotated[LeaderboardGroup, Query(description="best run per flow or per setup")] = "flow",
 ) -> Leaderboard:
-    """The best run of each flow on the task for ``measure``."""
+    """The best run of each flow (or setup) on the task for ``measure``; an unknown measure is
+    refused (422) with the task type's measures named."""
     with read(hive) as session:
-        return evaluations.leaderboard(session, actor, task_id, measure, limit)
+        return evaluations.leaderboard(session, actor, task_id, measure, limit, by)
