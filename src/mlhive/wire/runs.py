@@ -156,5 +156,11 @@ class RunComparison(WireModel):
 
     measure: str
     runs: list[RunOut]
-    parameters: dict[str, dict[int, str | None]]
+    parameters: dict[str, dict[int, str | None]] = Field(
+        description="'<flow id>:<parameter>' -> run id -> JSON-encoded value"
+    )
+    parameter_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="'<flow id>:<parameter>' -> a readable name, e.g. 'SVC.C'",
+    )
     per_fold: dict[int, list[list[float | None]]]

@@ -8,12 +8,11 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 
 from mlhive.server.api.params import parse_form_json
 from mlhive.server.api.tagging import tag_routes
-from mlhive.server.domain.errors import InvalidInput, NotFound
-from mlhive.server.domain.experiments.measure_names import known_measure
+from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.http.params import ObjectId, Offset
-from mlhive.server.services.experiments import evaluations, runs, scoring
+from mlhive.server.services.experiments import comparison, evaluations, runs, scoring
 from mlhive.server.services.experiments.runs import UploadedFile
 from mlhive.wire.runs import (
     EvaluationPage,
@@ -86,18 +85,10 @@ def list_runs(
 def compare_runs(
     actor: MaybeActor, hive: HiveDep, run: Ids, measure: str = "predictive_accuracy"
 ) -> RunComparison:
-    """Selected runs side by side: parameter values and per-fold scores of ``measure``."""
-    if not 1 <= len(run) <= 50:
-        raise InvalidInput("run: give between 1 and 50 run ids", field="run")
-    known_measure(measure)
+    """Selected runs side by side: parameter values (with readable names) and per-fold scores
+    of ``measure``."""
     with read(hive) as session:
-        described = [scoring.describe(session, runs.get(session, actor, r)) for r in run]
-        per_fold = evaluations.per_fold_of(session, run, measure)
-    parameters: dict[str, dict[int, str | None]] = {}
-    for item in described:
-        for setting in item.parameter_settings:
-            parameters.setdefault(f"{setting.flow_id}:{setting.name}", {})[item.id] = setting.value
-    return RunComparison(measure=measure, runs=described, parameters=parameters, per_fold=per_fold)
+        return comparison.compare(session, actor, run, measure)
 
 
 @router.get("/runs/{run_id}")
