@@ -236,3 +236,27 @@ def test_bad_quality_option_is_a_usage_error(cli: Cli) -> None:
     assert "bounds must be numbers" in flat
     assert parse_quality("NumberOfClasses:2") == ("NumberOfClasses", (2.0, 2.0))
     assert parse_quality("NumberOfInstances:..500") == ("NumberOfInstances", (None, 500.0))
+
+
+def test_pull_refuses_a_missing_output_folder_unless_told_to_create_it(
+    cli: Cli,
+    penguins_csv: Path,
+    alice: UserKey,
+    run_jobs: Callable[[], int],
+    tmp_path: Path,
+) -> None:
+    dataset_id = push(cli, penguins_csv, alice.key)
+    run_jobs()
+    target = tmp_path / "typo" / "nested" / "out.csv"
+
+    refused = cli("pull", str(dataset_id), "--format", "csv", "-o", str(target))
+    assert refused.exit_code == 1
+    assert f"folder '{target.parent}' does not exist" in refused.stderr
+    assert "--parents" in refused.stderr
+    assert not (tmp_path / "typo").exists()  # nothing was created on the way
+
+    created = cli("pull", str(dataset_id), "--format", "csv", "-o", str(target), "--parents")
+    assert created.exit_code == 0, created.output
+    assert f"creating folder '{target.parent}'" in created.stderr
+    assert Path(created.stdout.strip()) == target
+    assert len(pd.read_csv(target)) == len(pd.read_csv(penguins_csv))

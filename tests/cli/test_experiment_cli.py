@@ -30,8 +30,8 @@ class Cli:
     def factory(self, url: str | None, api_key: str | None) -> Client:
         return Client(url, api_key, http_client=self.http, cache_dir=self.cache_dir, retries=0)
 
-    def __call__(self, *args: str) -> Result:
-        return self.runner.invoke(app, list(args), catch_exceptions=False)
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        return self.runner.invoke(app, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_run_ls_get_and_leaderboard(
         json.loads(line)["id"]
         for line in cli("run", "ls", "--flow", str(dummy.flow_id), "--json").stdout.splitlines()
     ] == [dummy.id]
-    assert "DecisionTreeClassifier" in cli("run", "ls", "--uploader", "alice").stdout
+    assert "DummyClassifier" in cli("run", "ls", "--uploader", "alice").stdout
 
     info = json.loads(cli("run", "get", str(tree.id), "--json").stdout)
     assert info["state"] == "evaluated"
@@ -121,3 +121,60 @@ def test_errors_exit_1_with_one_line_on_stderr(cli: Cli, dataset_id: int) -> Non
     assert bad_type.exit_code == 1 and "unknown task type 'ranking'" in bad_type.stderr
     unknown_measure = cli("leaderboard", "1", "--measure", "nope")
     assert unknown_measure.exit_code == 1 and unknown_measure.stderr.startswith("error: ")
+
+
+def _accuracy(run: Run) -> float:
+    scores = run.refresh().evaluations.set_index("measure")["value"]
+    return float(scores["predictive_accuracy"])
+
+
+def test_run_ls_shows_each_runs_score_on_the_tasks_main_measure(
+    cli: Cli, client: Client, dataset_id: int, run_jobs: Callable[[], int]
+) -> None:
+    task = client.tasks.create(dataset_id)
+    tree: Run = client.run(DecisionTreeClassifier(max_depth=3, random_state=0), task, n_jobs=1)
+    dummy: Run = client.run(DummyClassifier(), task, n_jobs=1)
+    run_jobs()
+    lines = cli("run", "ls", "--task", str(task.id), "--json").stdout.splitlines()
+    listed = {row["id"]: row for row in map(json.loads, lines)}
+    assert listed[tree.id]["measure"] == "predictive_accuracy"
+    assert listed[tree.id]["value"] == _accuracy(tree)
+    table = cli("run", "ls", "--task", str(task.id), env={"COLUMNS": "60"}).stdout
+    assert "value: predictive_accuracy" in table
+    assert f"{_accuracy(tree):.4f}" in table and f"{_accuracy(dummy):.4f}" in table
+
+
+def test_leaderboard_per_setup_with_short_flow_names_and_the_value_on_a_narrow_terminal(
+    cli: Cli, client: Client, dataset_id: int, run_jobs: Callable[[], int]
+) -> None:
+    task = client.tasks.create(dataset_id)
+    shallow: Run = client.run(DecisionTreeClassifier(max_depth=1, random_state=0), task, n_jobs=1)
+    deep: Run = client.run(DecisionTreeClassifier(max_depth=3, random_state=0), task, n_jobs=1)
+    run_jobs()
+    per_flow = [
+        json.loads(x) for x in cli("leaderboard", str(task.id), "--json").stdout.splitlines()
+    ]
+    ranked = sorted((shallow, deep), key=lambda r: (-_accuracy(r), r.id))
+    assert [e["run_id"] for e in per_flow] == [ranked[0].id]  # one flow: its best run only
+    per_setup = cli("leaderboard", str(task.id), "--by", "setup", "--json").stdout.splitlines()
+    entries = [json.loads(x) for x in per_setup]
+    assert {e["setup_id"] for e in entries} == {shallow.setup_id, deep.setup_id}
+    assert [e["run_id"] for e in entries] == [r.id for r in ranked]  # best first
+
+    table = cli("leaderboard", str(task.id), "--by", "setup", env={"COLUMNS": "40"}).stdout
+    assert "best run per setup, predictive_accuracy" in " ".join(table.split())
+    assert "sklearn.tree" not in table  # the short name, not the class path
+    for run in (deep, shallow):
+        assert f"{_accuracy(run):.4f}" in table  # never folded into 0.98/33 or dropped
+
+
+def test_unknown_measures_are_refused_with_the_valid_ones_listed(
+    cli: Cli, client: Client, dataset_id: int, alice: UserKey
+) -> None:
+    task = client.tasks.create(dataset_id)
+    created = cli("task", "create", str(dataset_id), "--measure", "nope", "--api-key", alice.key)
+    assert created.exit_code == 1 and created.stdout == ""
+    assert "nope cannot evaluate" in created.stderr and "predictive_accuracy" in created.stderr
+    board = cli("leaderboard", str(task.id), "--measure", "nope")
+    assert board.exit_code == 1 and board.stdout == ""
+    assert "'nope' is not a measure" in board.stderr and "area_under_roc_curve" in board.stderr

@@ -252,6 +252,19 @@ def test_download_in_each_format(
     assert arff.read_text(encoding="utf-8").lower().lstrip().startswith(("@relation", "%"))
 
 
+def test_download_refuses_a_missing_folder_unless_parents_is_set(
+    client: Client, run_jobs: Callable[[], int], tmp_path: Path
+) -> None:
+    dataset = client.datasets.publish(small_frame(6), name="files", target="y")
+    run_jobs()
+    target = tmp_path / "no" / "such" / "out.parquet"
+    with pytest.raises(FileNotFoundError, match=r"folder .*such' does not exist.*parents=True"):
+        client.datasets.download(dataset.id, target)
+    assert not (tmp_path / "no").exists()
+    assert client.datasets.download(dataset.id, target, parents=True) == target
+    assert read_table(target, "parquet").num_rows == 6
+
+
 def test_health_and_whoami(client: Client, make_client: MakeClient) -> None:
     assert client.health().version == mlhive.__version__
     assert client.whoami().name == "alice"

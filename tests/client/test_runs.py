@@ -11,6 +11,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from mlhive import (
     Client,
+    InvalidInputError,
     JobFailedError,
     LocalRun,
     PermissionDeniedError,
@@ -132,15 +133,18 @@ def test_list_filter_tag_compare_and_delete_runs(
     assert client.runs.untag(deep.id, "best") == []
 
     compared = client.runs.compare([shallow.id, deep.id])
-    assert compared["run_id"].tolist() == [shallow.id, deep.id]
-    depth = f"{shallow.flow_id}:max_depth"
-    assert compared[depth].tolist() == ["1", "4"]
-    assert f"{shallow.flow_id}:criterion" not in compared.columns  # equal values are left out
-    assert all(len(folds[0]) == 10 for folds in compared["per_fold"])
-    assert (
-        f"{shallow.flow_id}:criterion"
-        in client.runs.compare([shallow.id, deep.id], all_parameters=True).columns
-    )
+    assert compared.columns.tolist() == [shallow.id, deep.id]  # one column per run
+    assert compared.loc["flow"].tolist() == ["DecisionTreeClassifier"] * 2
+    assert compared.loc["DecisionTreeClassifier.max_depth"].tolist() == [1, 4]  # plain ints
+    assert "DecisionTreeClassifier.criterion" not in compared.index  # equal values left out
+    scores = shallow.refresh().evaluations.set_index("measure")["value"]
+    assert compared.loc["measure", shallow.id] == scores["predictive_accuracy"]
+    assert all(len(folds[0]) == 10 for folds in compared.attrs["per_fold"].values())
+    everything = client.runs.compare([shallow.id, deep.id], all_parameters=True)
+    assert everything.loc["DecisionTreeClassifier.criterion"].tolist() == ["gini", "gini"]
+    assert everything.loc["DecisionTreeClassifier.max_features"].tolist() == [None, None]
+    with pytest.raises(InvalidInputError, match=r"'nope' is not a measure.*predictive_accuracy"):
+        client.runs.compare([shallow.id], measure="nope")
 
     with pytest.raises(PermissionDeniedError):
         client.runs.delete(dummy.id)

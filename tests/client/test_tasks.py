@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import httpx
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sklearn.tree import DecisionTreeClassifier
 
 from mlhive import Client, InvalidInputError, NotFoundError, Task
 from tests.client.experiment_data import ROWS, publish_classification, publish_regression
@@ -118,3 +120,23 @@ def test_custom_holdout_picks_the_custom_procedure(client: Client, task: Task) -
     assert custom.estimation_procedure.kind == "custom_holdout"
     train, test = custom.get_train_test_split_indices()
     assert test.tolist() == [0, 1, 2, 3] and len(train) == ROWS - 4
+
+
+def test_the_leaderboard_per_flow_or_setup_keeps_its_value_in_view(
+    client: Client, task: Task, run_jobs: Callable[[], int]
+) -> None:
+    for depth in (1, 3):
+        client.run(DecisionTreeClassifier(max_depth=depth, random_state=0), task, n_jobs=1)
+    run_jobs()
+    per_flow = client.tasks.leaderboard(task.id)
+    assert len(per_flow) == 1 and per_flow.attrs["measure"] == "predictive_accuracy"
+    per_setup = task.leaderboard(by="setup")
+    assert len(per_setup) == 2 and per_setup.attrs["by"] == "setup"
+    assert per_setup["flow"].tolist() == ["DecisionTreeClassifier"] * 2  # not the class path
+    assert per_setup["flow_name"].str.startswith("sklearn.tree").all()  # the full name stays
+    assert per_setup["value"].is_monotonic_decreasing
+    with pd.option_context("display.max_columns", 4, "display.width", 40):
+        shown = repr(per_setup)  # what print() shows: pandas elides the middle columns
+    assert "value" in shown and f"{per_setup['value'].iloc[0]:.6f}"[:6] in shown
+    with pytest.raises(InvalidInputError, match=r"'nope' is not a measure.*log_loss"):
+        client.tasks.leaderboard(task.id, measure="nope")

@@ -207,19 +207,31 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(jsonable(value), ensure_ascii=False, default=str) + "\n")
 
 
-def print_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:
+def print_table(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    title: str = "",
+    keep: Sequence[str] = (),
+) -> None:
     """Print rows as a rich table to stdout.
 
     Args:
         rows: one mapping per row.
         columns: the keys to show, in order (missing keys show empty).
         title: an optional caption above the table.
+        keep: columns printed whole however narrow the terminal (the others fold), e.g. a
+            score that must never be squeezed into ``0.8…``.
     """
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     table = Table(title=title or None, show_lines=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(column)) for column in columns))
+    for index, column in enumerate(columns):
+        if column in keep:
+            width = max([len(column), *(len(line[index]) for line in cells)])
+            table.add_column(column, no_wrap=True, min_width=width)
+        else:
+            table.add_column(column, overflow="fold")
+    for line in cells:
+        table.add_row(*line)
     stdout().print(table)
 
 
@@ -230,6 +242,7 @@ def print_models(
     as_json: bool,
     row: Callable[[Any], Mapping[str, Any]] | None = None,
     title: str = "",
+    keep: Sequence[str] = (),
 ) -> None:
     """Print wire objects: one JSON object per line with ``--json``, else a table.
 
@@ -239,13 +252,14 @@ def print_models(
         as_json: the ``--json`` flag.
         row: extra or reshaped cells of an item's table row (its fields are always there).
         title: the table's caption (not printed with ``--json``).
+        keep: columns never folded (see :func:`print_table`).
     """
     if as_json:
         for item in items:
             print_json(item.model_dump(mode="json"))
         return
     rows = [{**item.model_dump(), **(row(item) if row else {})} for item in items]
-    print_table(rows, columns, title=title)
+    print_table(rows, columns, title=title, keep=keep)
 
 
 def print_pairs(

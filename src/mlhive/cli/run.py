@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-import re
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +18,7 @@ from mlhive.cli._common import (
     waiting,
     with_client,
 )
+from mlhive.wire.flows import short_flow_name
 
 if TYPE_CHECKING:
     from mlhive.client import Client
@@ -28,6 +29,7 @@ EXAMPLES = """Examples:
   mlhive run get 12 --json
   mlhive run upload 1 predictions.csv --flow torch.MyNet --param lr=0.01 --wait
   mlhive leaderboard 1 --measure area_under_roc_curve
+  mlhive leaderboard 1 --by setup
 """
 
 app = typer.Typer(
@@ -37,19 +39,15 @@ app = typer.Typer(
     add_completion=False,
 )
 
-LIST_COLUMNS = ["id", "task", "flow", "setup", "uploader", "state", "tags"]
-BOARD_COLUMNS = ["rank", "flow", "run", "value", "uploader"]
-_DOTTED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)")
+LIST_COLUMNS = ["id", "task", "flow", "setup", "uploader", "state", "value", "tags"]
+BOARD_COLUMNS = ["rank", "value", "flow", "setup", "run", "uploader"]
 
 
-def short_flow_name(name: str) -> str:
-    """A flow name without module paths, to keep tables readable (``--json`` has the full name).
+class Group(StrEnum):
+    """What a leaderboard ranks: the best run of each flow, or of each setup."""
 
-    Example:
-        >>> short_flow_name("sklearn.pipeline.Pipeline(clf=sklearn.svm._classes.SVC)")
-        'Pipeline(clf=SVC)'
-    """
-    return _DOTTED.sub(r"\1", name)
+    flow = "flow"
+    setup = "setup"
 
 
 @app.command("ls")
@@ -67,10 +65,16 @@ def ls(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 100,
     as_json: JsonOption = False,
 ) -> None:
-    """List runs, oldest first (a table, or one JSON object per line with --json)."""
-    runs = client.runs.iter_runs(
-        task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study, limit=limit
+    """List runs, oldest first, each with its score on its task's main measure (a table, or
+    one JSON object per line with --json)."""
+    runs = list(
+        client.runs.iter_runs(
+            task=task, flow=flow, setup=setup, uploader=uploader, tag=tag, study=study, limit=limit
+        )
     )
+    # One measure for all (the usual case) goes in the title, keeping the table narrow.
+    measures = {r.measure for r in runs if r.measure}
+    same = next(iter(measures)) if len(measures) == 1 else None
     print_models(
         runs,
         LIST_COLUMNS,
@@ -79,7 +83,10 @@ def ls(
             "task": r.task_id,
             "flow": f"{short_flow_name(r.flow_name)} ({r.flow_id})",
             "setup": r.setup_id,
+            "value": _value(r.value, None) + ("" if same or not r.measure else f" {r.measure}"),
         },
+        title=f"value: {same}" if same else "",
+        keep=("value",),
     )
 
 
@@ -115,12 +122,18 @@ def _value(value: float | None, stdev: float | None) -> str:
 def leaderboard(
     client: Client,
     task_id: Annotated[int, typer.Argument(metavar="TASK", help="Task id.")],
-    measure: Annotated[str, typer.Option(help="The measure to rank by.")] = "predictive_accuracy",
+    measure: Annotated[
+        str | None, typer.Option(help="The measure to rank by (default: the task's main one).")
+    ] = None,
+    by: Annotated[Group, typer.Option(help="Best run per flow or per setup.")] = Group.flow,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Show at most this many.")] = 100,
     as_json: JsonOption = False,
 ) -> None:
-    """Show the best run of each flow on a task, best first."""
-    board = client.tasks.get_leaderboard(task_id, measure=measure, limit=limit)
+    """Show the best run of each flow (or setup) on a task, best first.
+
+    An unknown measure is refused with the task's valid measures listed.
+    """
+    board = client.tasks.get_leaderboard(task_id, measure=measure, limit=limit, by=by.value)
     direction = "higher" if board.higher_is_better else "lower"
     print_models(
         board.entries,
@@ -128,10 +141,12 @@ def leaderboard(
         as_json=as_json,
         row=lambda e: {
             "flow": f"{short_flow_name(e.flow_name)} ({e.flow_id})",
+            "setup": e.setup_id,
             "run": e.run_id,
             "value": _value(e.value, e.stdev),
         },
-        title=f"task {task_id}: {measure} ({direction} is better)",
+        title=f"task {task_id}: best run per {board.by}, {board.measure} ({direction} is better)",
+        keep=("value",),
     )
 
 

@@ -399,6 +399,7 @@ class DatasetsAPI:
         format: DownloadFormat = "parquet",
         *,
         progress: bool = False,
+        parents: bool = False,
     ) -> Path:
         """Save a dataset's data to a file.
 
@@ -409,11 +410,14 @@ class DatasetsAPI:
             format: ``parquet`` (the canonical form, served from the local cache when there),
                 ``csv`` or ``arff``.
             progress: draw a progress bar on stderr.
+            parents: create the file's missing folders (like ``mkdir -p``); by default a
+                missing folder is refused, so a typo never scatters folders around.
 
         Returns:
             The path written.
 
         Raises:
+            FileNotFoundError: the file's folder does not exist and ``parents`` is False.
             ConflictError: ``arff`` before the server has processed the dataset.
             NotFoundError: no such dataset. ConnectionFailedError: the server is unreachable.
             CorruptDownloadError: the Parquet bytes do not match the dataset's hash.
@@ -426,6 +430,13 @@ class DatasetsAPI:
         target = Path(path) if path is not None else Path.cwd()
         if target.is_dir():
             target = target / f"{meta.name}-v{meta.version}.{format}"
+        if not target.parent.is_dir():
+            if not parents:
+                raise FileNotFoundError(
+                    f"folder {str(target.parent)!r} does not exist: create it first, or pass "
+                    "parents=True to create it"
+                )
+            target.parent.mkdir(parents=True, exist_ok=True)
         if format == "parquet":
             blob = self._blob(meta, progress=progress)
             with blob.open("rb") as source, atomic_writer(target) as out:

@@ -298,11 +298,18 @@ class ModelsAPI:
             (safetensors), or an ``onnxruntime.InferenceSession`` (ONNX).
 
         Raises:
-            NotFoundError: no such repository/ref, or no ONNX export for ``onnx=True``.
+            NotFoundError: no such repository/ref, or no ONNX export (yet) for ``onnx=True``.
+            JobFailedError: ``onnx=True`` and the export failed or is unsupported (the
+                message gives the server's reason).
             UnsafeModelError: the file names types outside the allowlist.
         """
         commit = self.commit(repo, ref)
         if onnx and commit.format == "skops":
+            export = commit.onnx_export
+            if export is not None and export.state in ("failed", "unsupported"):
+                raise JobFailedError(
+                    f"commit {commit.id[:12]} has no ONNX export ({export.state}): {export.detail}"
+                )
             return onnx_session(self.download(repo, commit.id, EXPORT))
         data = self.download(repo, commit.id, FILE_FOR[commit.format])
         if commit.format == "skops":

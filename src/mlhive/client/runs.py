@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -21,12 +22,22 @@ from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.run import LocalRun, Run, RunFailedError
 from mlhive.client.task import Task
 from mlhive.client.tasks import TasksAPI
-from mlhive.wire.flows import FlowCreate
+from mlhive.wire.flows import FlowCreate, short_flow_name
 from mlhive.wire.runs import RunComparison, RunCreate, RunOut, RunSummary
 
 RUN_COLUMNS = list(RunSummary.model_fields)
-COMPARE_COLUMNS = ["run_id", "flow_id", "flow_name", "setup_id", "uploader", "state"]
 IdFilter = int | Iterable[int] | None
+
+
+def _plain(value: str | None) -> Any:
+    """A parameter value as Python (``"4"`` -> 4, ``'"gini"'`` -> ``"gini"``); text that is
+    not JSON stays as it is."""
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 class RunsAPI:
@@ -102,7 +113,7 @@ class RunsAPI:
         *,
         all_parameters: bool = False,
     ) -> pd.DataFrame:
-        """Runs side by side: their score on ``measure`` and the parameters they differ in.
+        """Runs side by side: one column per run, one row per parameter they differ in.
 
         Args:
             run_ids: 1 to 50 runs.
@@ -110,38 +121,47 @@ class RunsAPI:
             all_parameters: show every parameter, not only those whose values differ.
 
         Returns:
-            One row per run: ``run_id``, ``flow_id``, ``flow_name``, ``setup_id``,
-            ``uploader``, ``state``, ``value``, ``stdev``, ``per_fold`` (``[repeat][fold]``),
-            then one column per parameter named ``<flow id>:<parameter>`` (JSON-encoded values).
+            A frame whose columns are the run ids and whose rows are ``flow`` (the short
+            flow name), ``measure`` (the run's mean score), then one row per parameter under
+            a readable name (``DecisionTreeClassifier.max_depth``) with plain values
+            (``4``, ``"gini"``, ``None``; not JSON text). ``attrs`` holds ``measure``,
+            ``stdev`` and ``per_fold`` (``{run id: [repeat][fold]}``).
 
         Raises:
-            InvalidInputError: no runs or more than 50. NotFoundError: an unknown run.
+            InvalidInputError: no runs, more than 50, or an unknown measure (the valid ones
+                are named). NotFoundError: an unknown run.
 
         Example:
-            >>> client.runs.compare([10, 11])[["run_id", "value"]]  # doctest: +SKIP
+            >>> client.runs.compare([10, 11])  # doctest: +SKIP
+                                              10                      11
+            flow              DecisionTreeClassifier  DecisionTreeClassifier
+            measure                         0.8733                  0.9167
+            DecisionTreeClassifier.max_depth       1                       4
         """
         wanted = ids(run_ids)
         raw = self._core.get_json("/api/runs/compare", {"run": wanted, "measure": measure})
         comparison = RunComparison.model_validate(raw)
-        rows: list[dict[str, Any]] = []
-        for run in comparison.runs:
-            score = next((e for e in run.evaluations if e.measure == measure), None)
-            row = {
-                "run_id": run.id, **run.model_dump(include=set(COMPARE_COLUMNS[1:])),
-                "value": score.value if score else None,
-                "stdev": score.stdev if score else None,
-                "per_fold": comparison.per_fold.get(run.id),
-            }  # fmt: skip
-            rows.append(row)
-        columns = [*COMPARE_COLUMNS, "value", "stdev", "per_fold"]
+        order = [run.id for run in comparison.runs]
+        scores = {
+            run.id: next((e for e in run.evaluations if e.measure == measure), None)
+            for run in comparison.runs
+        }
+        rows: dict[str, list[Any]] = {
+            "flow": [short_flow_name(run.flow_name) for run in comparison.runs],
+            "measure": [score.value if score else None for score in scores.values()],
+        }
         for key, values in comparison.parameters.items():
-            per_run = [values.get(row["run_id"]) for row in rows]
-            if all_parameters or len(rows) < 2 or len(set(per_run)) > 1:
-                columns.append(key)
-                for row, value in zip(rows, per_run, strict=True):
-                    row[key] = value
-        df = frame(rows, columns)
-        df.attrs["measure"] = measure
+            per_run = [values.get(run_id) for run_id in order]
+            if all_parameters or len(order) < 2 or len(set(per_run)) > 1:
+                label = comparison.parameter_names.get(key, key)
+                rows[label] = [_plain(value) for value in per_run]
+        df = pd.DataFrame.from_dict(rows, orient="index", columns=order, dtype=object)
+        df.columns.name, df.index.name = "run", "parameter"
+        df.attrs.update(
+            measure=measure,
+            stdev={run_id: s.stdev if s else None for run_id, s in scores.items()},
+            per_fold=dict(comparison.per_fold),
+        )
         return df
 
     # -- changing -----------------------------------------------------------------------------

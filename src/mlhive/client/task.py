@@ -14,6 +14,7 @@ from pydantic import PrivateAttr
 from mlhive.client._entity import Entity
 from mlhive.client.dataset import Dataset
 from mlhive.formats.splits import iter_splits, read_splits, split_indices, splits_shape
+from mlhive.wire.runs import LeaderboardGroup
 from mlhive.wire.tasks import TaskOut
 
 if TYPE_CHECKING:
@@ -182,9 +183,11 @@ class Task(TaskOut, Entity):
             raise ValueError(f"task {self.id}: target {self.target!r} is not one column")
         return X, y
 
-    def leaderboard(self, measure: str = "predictive_accuracy", limit: int = 100) -> pd.DataFrame:
-        """The best run of each flow on this task (see :meth:`TasksAPI.leaderboard`)."""
-        return self._api.leaderboard(self.id, measure=measure, limit=limit)
+    def leaderboard(
+        self, measure: str | None = None, limit: int = 100, by: LeaderboardGroup = "flow"
+    ) -> pd.DataFrame:
+        """The best run of each flow (or setup) on this task (see :meth:`TasksAPI.leaderboard`)."""
+        return self._api.leaderboard(self.id, measure=measure, limit=limit, by=by)
 
     def refresh(self) -> Task:
         """Fetch the description again (e.g. after tagging); returns this object, updated.

@@ -15,7 +15,8 @@ from mlhive.client._upload import input_error
 from mlhive.client.cache import Cache
 from mlhive.client.datasets import DatasetsAPI, QualityBounds, _quality_params
 from mlhive.client.task import Task
-from mlhive.wire.runs import Leaderboard
+from mlhive.wire.flows import short_flow_name
+from mlhive.wire.runs import Leaderboard, LeaderboardGroup
 from mlhive.wire.tasks import EstimationProcedureOut, TaskCreate, TaskOut, TaskType
 
 #: Short names accepted for ``task_type``.
@@ -39,9 +40,10 @@ TASK_COLUMNS = [
     "estimation_procedure", "number_of_rows", "status", "uploader", "tags",
 ]  # fmt: skip
 PROCEDURE_COLUMNS = list(EstimationProcedureOut.model_fields)
+# The value comes right after the rank: pandas elides middle columns on a narrow terminal.
 LEADERBOARD_COLUMNS = [
-    "rank", "flow_id", "flow_name", "run_id", "setup_id", "uploader", "value", "stdev",
-    "runs_of_flow",
+    "rank", "value", "stdev", "flow", "setup_id", "run_id", "uploader", "runs_of_flow",
+    "flow_id", "flow_name",
 ]  # fmt: skip
 
 
@@ -249,43 +251,59 @@ class TasksAPI:
         return frame(items, PROCEDURE_COLUMNS)
 
     def get_leaderboard(
-        self, task_id: int, measure: str = "predictive_accuracy", limit: int = 100
+        self,
+        task_id: int,
+        measure: str | None = None,
+        limit: int = 100,
+        by: LeaderboardGroup = "flow",
     ) -> Leaderboard:
         """The leaderboard as a wire model (see :meth:`leaderboard`).
 
         Raises:
-            NotFoundError: no such task. InvalidInputError: an unknown measure.
+            NotFoundError: no such task. InvalidInputError: a measure the task does not have
+                (the message lists the valid ones).
         """
-        raw = self._core.get_json(
-            f"/api/tasks/{task_id}/leaderboard", {"measure": measure, "limit": limit}
-        )
+        params: dict[str, Any] = {"limit": limit, "by": by}
+        if measure is not None:
+            params["measure"] = measure
+        raw = self._core.get_json(f"/api/tasks/{task_id}/leaderboard", params)
         return Leaderboard.model_validate(raw)
 
     def leaderboard(
-        self, task_id: int, measure: str = "predictive_accuracy", limit: int = 100
+        self,
+        task_id: int,
+        measure: str | None = None,
+        limit: int = 100,
+        by: LeaderboardGroup = "flow",
     ) -> pd.DataFrame:
-        """The best run of each flow on a task, best first.
+        """The best run of each flow (or of each setup) on a task, best first.
 
         Args:
             task_id: the task.
-            measure: the measure to rank by (its direction is the server's: e.g. lower is
-                better for ``root_mean_squared_error``).
-            limit: the most flows to show.
+            measure: the measure to rank by (default: the task's main measure); its direction
+                is the server's, e.g. lower is better for ``root_mean_squared_error``.
+            limit: the most entries to show.
+            by: ``"flow"`` (the best run of each flow) or ``"setup"`` (of each setup, i.e.
+                each flow with particular parameter values).
 
         Returns:
-            One row per flow: ``rank``, ``flow_id``, ``flow_name``, ``run_id``, ``setup_id``,
-            ``uploader``, ``value``, ``stdev``, ``runs_of_flow``; ``attrs["higher_is_better"]``
-            tells the direction.
+            One row per flow or setup: ``rank``, ``value``, ``stdev``, ``flow`` (the short
+            name), ``setup_id``, ``run_id``, ``uploader``, ``runs_of_flow`` (runs in the
+            group), ``flow_id``, ``flow_name`` (the full name); ``attrs`` holds ``measure``,
+            ``higher_is_better`` and ``by``.
 
         Raises:
-            NotFoundError: no such task. InvalidInputError: an unknown measure.
+            NotFoundError: no such task. InvalidInputError: a measure the task does not have
+                (the message lists the valid ones).
 
         Example:
             >>> client.tasks.leaderboard(1, measure="area_under_roc_curve")  # doctest: +SKIP
+            >>> client.tasks.leaderboard(1, by="setup")  # doctest: +SKIP
         """
-        board = self.get_leaderboard(task_id, measure, limit)
-        df = frame((entry.model_dump() for entry in board.entries), LEADERBOARD_COLUMNS)
-        df.attrs.update(measure=board.measure, higher_is_better=board.higher_is_better)
+        board = self.get_leaderboard(task_id, measure, limit, by)
+        rows = ({**e.model_dump(), "flow": short_flow_name(e.flow_name)} for e in board.entries)
+        df = frame(rows, LEADERBOARD_COLUMNS)
+        df.attrs.update(measure=board.measure, higher_is_better=board.higher_is_better, by=by)
         return df
 
     # Defined last: inside the class body ``list`` would shadow the builtin in annotations.

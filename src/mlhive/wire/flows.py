@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import Field
@@ -11,6 +12,17 @@ from mlhive.wire.datasets import MAX_TAGS, Tag
 
 MAX_PARAMETERS = 10_000
 MAX_COMPONENTS = 1000
+_MODULE_PATH = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*)")
+
+
+def short_flow_name(name: str) -> str:
+    """A flow name without module paths, for tables and pages (the full name stays on the wire).
+
+    Example:
+        >>> short_flow_name("sklearn.pipeline.Pipeline(clf=sklearn.svm._classes.SVC)")
+        'Pipeline(clf=SVC)'
+    """
+    return _MODULE_PATH.sub("", name)
 
 
 class FlowParameter(WireModel):

@@ -112,6 +112,10 @@ class RunSummary(WireModel):
     upload_time: datetime
     state: RunState
     tags: list[str]
+    measure: str | None = Field(
+        default=None, description="the task's main measure (its first declared, else the default)"
+    )
+    value: float | None = Field(default=None, description="the run's score on that measure")
 
 
 class RunPage(WireModel):
@@ -124,6 +128,9 @@ class EvaluationPage(WireModel):
     next_cursor: str | None
 
 
+LeaderboardGroup = Literal["flow", "setup"]
+
+
 class LeaderboardEntry(WireModel):
     rank: int
     flow_id: int
@@ -133,13 +140,14 @@ class LeaderboardEntry(WireModel):
     uploader: str
     value: float
     stdev: float | None
-    runs_of_flow: int
+    runs_of_flow: int = Field(description="runs in this entry's group (its flow, or its setup)")
 
 
 class Leaderboard(WireModel):
     task_id: int
     measure: str
     higher_is_better: bool
+    by: LeaderboardGroup = Field(default="flow", description="best run per flow or per setup")
     entries: list[LeaderboardEntry]
 
 
@@ -148,5 +156,11 @@ class RunComparison(WireModel):
 
     measure: str
     runs: list[RunOut]
-    parameters: dict[str, dict[int, str | None]]
+    parameters: dict[str, dict[int, str | None]] = Field(
+        description="'<flow id>:<parameter>' -> run id -> JSON-encoded value"
+    )
+    parameter_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="'<flow id>:<parameter>' -> a readable name, e.g. 'SVC.C'",
+    )
     per_fold: dict[int, list[list[float | None]]]

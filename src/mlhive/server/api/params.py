@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from mlhive.server.domain.datasets.qualities import QUALITY_NAMES
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.wire.datasets import parse_quality_range
 
@@ -32,9 +33,18 @@ def quality_ranges(items: Iterable[str]) -> tuple[tuple[str, float | None, float
     """``quality`` query values (``NAME:LOW..HIGH``, ``NAME:VALUE``) as ``(name, low, high)``.
 
     Raises:
-        InvalidInput: a value of another form (``field`` is ``quality``).
+        InvalidInput: a value of another form, or a quality the server does not compute (the
+            valid names are listed: a typo must not look like "no datasets").
     """
     try:
-        return tuple(parse_quality_range(item) for item in items)
+        ranges = tuple(parse_quality_range(item) for item in items)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="quality") from None
+    for name, _, _ in ranges:
+        if name not in QUALITY_NAMES:
+            raise InvalidInput(
+                f"quality: {name!r} is not a quality this server computes; use one of "
+                + ", ".join(sorted(QUALITY_NAMES)),
+                field="quality",
+            )
+    return ranges

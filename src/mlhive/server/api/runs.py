@@ -8,15 +8,16 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 
 from mlhive.server.api.params import parse_form_json
 from mlhive.server.api.tagging import tag_routes
-from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.http.params import ObjectId, Offset
-from mlhive.server.services.experiments import evaluations, runs, scoring
+from mlhive.server.services.experiments import comparison, evaluations, runs, scoring
 from mlhive.server.services.experiments.runs import UploadedFile
 from mlhive.wire.runs import (
     EvaluationPage,
     Leaderboard,
+    LeaderboardGroup,
     RunComparison,
     RunCreate,
     RunOut,
@@ -84,17 +85,10 @@ def list_runs(
 def compare_runs(
     actor: MaybeActor, hive: HiveDep, run: Ids, measure: str = "predictive_accuracy"
 ) -> RunComparison:
-    """Selected runs side by side: parameter values and per-fold scores of ``measure``."""
-    if not 1 <= len(run) <= 50:
-        raise InvalidInput("run: give between 1 and 50 run ids", field="run")
+    """Selected runs side by side: parameter values (with readable names) and per-fold scores
+    of ``measure``."""
     with read(hive) as session:
-        described = [scoring.describe(session, runs.get(session, actor, r)) for r in run]
-        per_fold = evaluations.per_fold_of(session, run, measure)
-    parameters: dict[str, dict[int, str | None]] = {}
-    for item in described:
-        for setting in item.parameter_settings:
-            parameters.setdefault(f"{setting.flow_id}:{setting.name}", {})[item.id] = setting.value
-    return RunComparison(measure=measure, runs=described, parameters=parameters, per_fold=per_fold)
+        return comparison.compare(session, actor, run, measure)
 
 
 @router.get("/runs/{run_id}")
@@ -188,9 +182,13 @@ def leaderboard(
     task_id: ObjectId,
     actor: MaybeActor,
     hive: HiveDep,
-    measure: str = "predictive_accuracy",
+    measure: Annotated[
+        str | None, Query(description="a measure of the task's type (default: its main one)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    by: Annotated[LeaderboardGroup, Query(description="best run per flow or per setup")] = "flow",
 ) -> Leaderboard:
-    """The best run of each flow on the task for ``measure``."""
+    """The best run of each flow (or setup) on the task for ``measure``; an unknown measure is
+    refused (422) with the task type's measures named."""
     with read(hive) as session:
-        return evaluations.leaderboard(session, actor, task_id, measure, limit)
+        return evaluations.leaderboard(session, actor, task_id, measure, limit, by)

@@ -8,7 +8,6 @@ disabled and then cleaned by nh3 (an allow-list sanitiser), so a ``<script>`` st
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -23,6 +22,7 @@ from markupsafe import Markup
 from starlette.types import Scope
 
 from mlhive._version import __version__
+from mlhive.wire.flows import short_flow_name
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
@@ -83,12 +83,9 @@ def as_json(value: Any) -> Markup:
     return Markup(safe)  # noqa: S704 - every character that could end the script is escaped
 
 
-_MODULE_PATH = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*)")
-
-
 def short_name(flow_name: str) -> str:
     """A flow's name without module paths: ``Pipeline(model=RandomForestClassifier)``."""
-    return _MODULE_PATH.sub("", flow_name)
+    return short_flow_name(flow_name)
 
 
 def when(value: datetime | None) -> str:

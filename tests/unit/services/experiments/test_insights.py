@@ -14,6 +14,7 @@ from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.experiments import Evaluation
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.domain.experiments import measure_names
 from mlhive.server.services.experiments import insights
 from mlhive.server.wiring import Hive
 from tests.conftest import UserKey
@@ -95,8 +96,8 @@ def test_bad_comparisons_say_what_to_fix(
 
 def test_an_unknown_measure_lists_the_valid_ones() -> None:
     with pytest.raises(InvalidInput, match="r_squared"):
-        insights.checked_measure("supervised_regression", "predictive_accuracy")
-    assert insights.checked_measure("supervised_regression", None) == "root_mean_squared_error"
+        measure_names.checked_measure("supervised_regression", "predictive_accuracy")
+    assert measure_names.checked_measure("supervised_regression", None) == "root_mean_squared_error"
 
 
 def test_best_scores_per_task_and_flow_respect_visibility(

@@ -15,9 +15,10 @@ from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.experiments import CollectionRun, Evaluation, Flow, Run, Task
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.experiments.measure_names import checked_measure, known_measure
 from mlhive.server.domain.experiments.metrics import MEASURES
 from mlhive.server.services.experiments import runs, tasks
-from mlhive.wire.runs import EvaluationOut, Leaderboard, LeaderboardEntry
+from mlhive.wire.runs import EvaluationOut, Leaderboard, LeaderboardEntry, LeaderboardGroup
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _filtered(q: EvaluationQuery, actor: Actor | None) -> Select[Evaluation]:
         exists().where(Run.id == Evaluation.run_id, runs.visible_runs(actor))
     )
     if q.measure is not None:
-        stmt = stmt.where(Evaluation.measure == q.measure)
+        stmt = stmt.where(Evaluation.measure == known_measure(q.measure))
     for column, values in (
         (Evaluation.task_id, q.task_ids),
         (Evaluation.flow_id, q.flow_ids),
@@ -161,46 +162,59 @@ def higher_is_better(measure: str) -> bool:
 
 
 def leaderboard(
-    session: Session, actor: Actor | None, task_id: int, measure: str, limit: int = 100
+    session: Session,
+    actor: Actor | None,
+    task_id: int,
+    measure: str | None,
+    limit: int = 100,
+    by: LeaderboardGroup = "flow",
 ) -> Leaderboard:
-    """The best run of each flow on a task for ``measure`` (ties: the earliest run).
+    """The best run of each flow (or setup) on a task for ``measure`` (ties: the earliest run).
 
-    Every run of a task the actor may see is visible to them, so no per-run check is needed.
-    Both steps read only the (task, measure, flow, value, run) index.
+    ``measure`` None is the task type's main measure. Every run of a task the actor may see is
+    visible to them, so no per-run check is needed.
+
+    Raises:
+        InvalidInput: a measure the task type does not have (the valid ones are named).
     """
     task = tasks.get(session, actor, task_id)
+    measure = checked_measure(task.task_type, measure)
     better = higher_is_better(measure)
+    group = Evaluation.flow_id if by == "flow" else Evaluation.setup_id
     on_task = (Evaluation.task_id == task.id, Evaluation.measure == measure)
     best = (
         select(
-            Evaluation.flow_id,
+            group.label("key"),
             (func.max if better else func.min)(Evaluation.value).label("best"),
-            func.count().label("runs_of_flow"),
+            func.count().label("runs_of_group"),
         )
         .where(*on_task, Evaluation.value.is_not(None))
-        .group_by(Evaluation.flow_id)
+        .group_by(group)
         .subquery()
     )
     winners = (
         select(
-            best.c.flow_id,
+            best.c.key,
             best.c.best,
-            best.c.runs_of_flow,
+            best.c.runs_of_group,
             func.min(Evaluation.run_id).label("run_id"),
         )
-        .join(
-            Evaluation, (Evaluation.flow_id == best.c.flow_id) & (Evaluation.value == best.c.best)
-        )
+        .join(Evaluation, (group == best.c.key) & (Evaluation.value == best.c.best))
         .where(*on_task)
-        .group_by(best.c.flow_id, best.c.best, best.c.runs_of_flow)
+        .group_by(best.c.key, best.c.best, best.c.runs_of_group)
         .subquery()
     )
     rows = session.execute(
         select(
-            winners, Evaluation.setup_id, Evaluation.stdev, Flow.name, User.name.label("uploader")
+            winners,
+            Evaluation.flow_id,
+            Evaluation.setup_id,
+            Evaluation.stdev,
+            Flow.name,
+            User.name.label("uploader"),
         )
         .join(Evaluation, (Evaluation.run_id == winners.c.run_id) & (Evaluation.measure == measure))
-        .join(Flow, Flow.id == winners.c.flow_id)
+        .join(Flow, Flow.id == Evaluation.flow_id)
         .join(Run, Run.id == winners.c.run_id)
         .join(User, User.id == Run.uploader_id)
         .order_by(winners.c.best.desc() if better else winners.c.best.asc(), winners.c.run_id)
@@ -216,11 +230,13 @@ def leaderboard(
             uploader=row.uploader,
             value=row.best,
             stdev=row.stdev,
-            runs_of_flow=row.runs_of_flow,
+            runs_of_flow=row.runs_of_group,
         )
         for rank, row in enumerate(rows, start=1)
     ]
-    return Leaderboard(task_id=task.id, measure=measure, higher_is_better=better, entries=entries)
+    return Leaderboard(
+        task_id=task.id, measure=measure, higher_is_better=better, by=by, entries=entries
+    )
 
 
 def per_fold_of(

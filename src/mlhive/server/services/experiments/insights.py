@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session
 from mlhive.server.db.tables.experiments import Evaluation, Flow, Task
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
-from mlhive.server.domain.experiments.metrics import MEASURES, measures_for
+from mlhive.server.domain.experiments.measure_names import (
+    DEFAULT_MEASURE,
+    default_measure,
+    scalar_measures,
+)
 from mlhive.server.services.experiments import evaluations, flows, runs, scoring, tasks
 from mlhive.server.storage import BlobStore
 from mlhive.wire.runs import RunOut
@@ -28,37 +32,6 @@ SPLIT_ROWS_READ = 2_000_000
 SPLIT_GROUPS_SHOWN = 100
 SCATTER_POINTS = 2_000
 COMPARE_MIN, COMPARE_MAX = 2, 10
-DEFAULT_MEASURE = {
-    "supervised_classification": "predictive_accuracy",
-    "learning_curve": "predictive_accuracy",
-    "supervised_regression": "root_mean_squared_error",
-    "clustering": "adjusted_rand_index",
-}
-
-
-def scalar_measures(task_type: str) -> list[str]:
-    """The measures of a task type that are single numbers (what leaderboards can sort by)."""
-    return [m for m in measures_for(task_type) if not MEASURES[m].is_array]
-
-
-def default_measure(task_type: str) -> str:
-    """The measure a task's leaderboard shows first."""
-    return DEFAULT_MEASURE[task_type]
-
-
-def checked_measure(task_type: str, measure: str | None) -> str:
-    """``measure`` if a task of this type has it (None: the default); InvalidInput naming the
-    valid ones otherwise."""
-    if measure is None:
-        return default_measure(task_type)
-    valid = scalar_measures(task_type)
-    if measure not in valid:
-        raise InvalidInput(
-            f"measure: {measure!r} is not a measure of {task_type} tasks; use one of "
-            + ", ".join(valid),
-            field="measure",
-        )
-    return measure
 
 
 @dataclass(frozen=True)

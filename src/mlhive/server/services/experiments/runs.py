@@ -4,7 +4,7 @@ from the uploader."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -19,6 +19,7 @@ from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import CollectionRun, Evaluation, Run, RunTag, Task
 from mlhive.server.domain.access import Actor, require_owner
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
+from mlhive.server.domain.experiments.measure_names import main_measure
 from mlhive.server.domain.experiments.predictions import read_predictions, validate_predictions
 from mlhive.server.jobs import queue
 from mlhive.server.services import blobs
@@ -225,6 +226,7 @@ def summaries(session: Session, q: RunQuery, actor: Actor | None) -> RunPage:
     """One page of runs as wire summaries, with their tags."""
     rows, next_cursor = list_page(session, q, actor)
     tags = tags_of(session, [r.id for r in rows])
+    scores = main_scores(session, rows)
     items = [
         RunSummary(
             id=r.id,
@@ -236,10 +238,29 @@ def summaries(session: Session, q: RunQuery, actor: Actor | None) -> RunPage:
             upload_time=r.upload_time,
             state=r.state,
             tags=tags[r.id],
+            measure=scores[r.id][0],
+            value=scores[r.id][1],
         )
         for r in rows
     ]
     return RunPage(items=items, next_cursor=str(next_cursor) if next_cursor else None)
+
+
+def main_scores(session: Session, rows: Sequence[Run]) -> dict[int, tuple[str, float | None]]:
+    """Each run's main measure (its task's, see ``main_measure``) and value, in one query."""
+    task_ids = {r.task_id for r in rows}
+    kinds = session.execute(
+        select(Task.id, Task.task_type, Task.evaluation_measures).where(Task.id.in_(task_ids))
+    )
+    main = {tid: main_measure(kind, list(declared or [])) for tid, kind, declared in kinds}
+    values = session.execute(
+        select(Evaluation.run_id, Evaluation.measure, Evaluation.value).where(
+            Evaluation.run_id.in_([r.id for r in rows]),
+            Evaluation.measure.in_(set(main.values())),
+        )
+    )
+    found = {(run_id, measure): value for run_id, measure, value in values}
+    return {r.id: (main[r.task_id], found.get((r.id, main[r.task_id]))) for r in rows}
 
 
 def tags_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:

@@ -165,15 +165,18 @@ def create(
         "procedure_id": procedure.id,
         "custom_key": _custom_key(body.test_row_ids),
     }
+    # Checked before looking for an identical task: that one must not let a typo through.
+    valid = measures_for(body.task_type)
+    unknown = sorted(set(body.evaluation_measures) - set(valid))
+    if unknown:
+        raise InvalidInput(
+            f"evaluation_measures: {', '.join(unknown)} cannot evaluate {body.task_type} tasks; "
+            f"use any of {', '.join(valid)}",
+            field="evaluation_measures",
+        )
     existing = session.scalar(select(Task).filter_by(**key))
     if existing is not None:
         return existing, False
-    unknown = sorted(set(body.evaluation_measures) - set(measures_for(body.task_type)))
-    if unknown:
-        raise InvalidInput(
-            f"evaluation_measures: {', '.join(unknown)} cannot evaluate {body.task_type} tasks",
-            field="evaluation_measures",
-        )
     class_labels = feature.nominal_values if feature and feature.data_type == "nominal" else None
     table = load_table(store, dataset.data_sha256)
     seed = secrets.randbelow(2**31 - 1)

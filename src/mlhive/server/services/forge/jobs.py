@@ -23,15 +23,24 @@ from mlhive.server.services.forge.requests import EVALUATE_REQUEST_JOB
 
 
 def export_onnx(context: JobContext, payload: Mapping[str, Any]) -> None:
-    """Job handler: export a scikit-learn commit to ONNX and check its parity."""
+    """Job handler: export a scikit-learn commit to ONNX and check its parity.
+
+    Raises:
+        Exception: whatever the export raised, after the commit's export was marked failed.
+    """
     commit_id = int(payload["commit_id"])
-    with transaction(context.sessions) as session:
-        prepared = export.prepare(session, context.store, commit_id)
-    if prepared is None:
-        return
-    outcome = export.check(context.store, prepared)
-    with transaction(context.sessions) as session:
-        export.record(session, commit_id, outcome)
+    try:
+        with transaction(context.sessions) as session:
+            prepared = export.prepare(session, context.store, commit_id)
+        if prepared is None:
+            return
+        outcome = export.check(context.store, prepared)
+        with transaction(context.sessions) as session:
+            export.record(session, commit_id, outcome)
+    except Exception as exc:
+        with transaction(context.sessions) as session:
+            export.mark_failed(session, commit_id, exc)
+        raise
 
 
 def run_merge(context: JobContext, payload: Mapping[str, Any]) -> None:

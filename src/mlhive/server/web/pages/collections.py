@@ -8,6 +8,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.experiments import measure_names
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.experiments import evaluations, insights, runs, studies, tasks
@@ -101,7 +102,7 @@ def suite_page(
         "flow_label": flow_label,
         "grid": grid,
         "measure": chosen,
-        "measures": sorted({m for t in shown for m in insights.scalar_measures(t.task_type)}),
+        "measures": sorted({m for t in shown for m in measure_names.scalar_measures(t.task_type)}),
         "better": better,
         "sort": sort or "task",
         "chart": spec if chart_rows else None,
@@ -129,8 +130,8 @@ def _suite_measure(task_types: list[str], measure: str | None) -> str:
     if not task_types:
         return measure or "predictive_accuracy"
     if measure is None:
-        return insights.default_measure(task_types[0])
-    valid = sorted({m for t in task_types for m in insights.scalar_measures(t)})
+        return measure_names.default_measure(task_types[0])
+    valid = sorted({m for t in task_types for m in measure_names.scalar_measures(t)})
     if measure not in valid:
         raise InvalidInput(
             f"measure: {measure!r} is not a measure of this suite's tasks; use one of "

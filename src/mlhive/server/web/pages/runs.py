@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
+from mlhive.server.domain.experiments import measure_names
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.experiments import flows, insights, runs, scoring, tasks
@@ -115,7 +116,7 @@ def run_page(run_id: ObjectId, request: Request, hive: HiveDep, who: ViewerDep) 
         setup = flows.setup_view(session, out.setup_id)
         matrix = insights.confusion(session, hive.store, who.actor, run_id)
         pairs = insights.scatter(session, hive.store, who.actor, run_id)
-    headline = insights.default_measure(task.task_type)
+    headline = measure_names.default_measure(task.task_type)
     context: dict[str, Any] = {
         "title": f"Run {out.id}",
         "run": out,

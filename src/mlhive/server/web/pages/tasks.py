@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
+from mlhive.server.domain.experiments import measure_names
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.experiments import evaluations, insights, tasks
@@ -75,7 +76,7 @@ def task_page(
     with read(hive) as session:
         task = tasks.get(session, who.actor, task_id)
         out = tasks.describe(task, tasks.tags_of(session, [task.id])[task.id])
-        chosen = insights.checked_measure(task.task_type, measure)
+        chosen = measure_names.checked_measure(task.task_type, measure)
         board = evaluations.leaderboard(session, who.actor, task.id, chosen, limit=100)
         scored, _ = evaluations.list_page(
             session,
@@ -106,7 +107,7 @@ def task_page(
         "title": f"Task {out.id}: {out.dataset_name}",
         "task": out,
         "measure": chosen,
-        "measures": insights.scalar_measures(task.task_type),
+        "measures": measure_names.scalar_measures(task.task_type),
         "board": board,
         "names": {e.flow_id: readable_flow(e.flow_name) for e in board.entries},
         "chart": spec if rows else None,
