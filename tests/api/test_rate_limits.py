@@ -113,6 +113,18 @@ def test_the_openml_face_answers_oml_error_107_which_openml_python_retries(
     assert "too many reads from this address" in response.text
 
 
+def test_the_v2_face_answers_server_apis_problem_document(http: TestClient) -> None:
+    for _ in range(15):
+        http.get("/api/v2/tasktype/list")
+    response = http.get("/api/v2/tasktype/list")
+    assert response.status_code == 429
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "4"
+    body = response.json()
+    assert body["type"] == "https://openml.org/problems/rate-limited" and body["status"] == 429
+    assert "too many reads from this address" in body["detail"]
+
+
 def test_a_web_page_answers_an_html_429_page(http: TestClient) -> None:
     for _ in range(15):
         http.get("/")

@@ -29,6 +29,9 @@ from mlhive.server.jobs.worker import Worker
 from mlhive.server.openml import errors as openml_errors
 from mlhive.server.openml import install as install_openml
 from mlhive.server.openml.app import API_PREFIX, FILES_PREFIX
+from mlhive.server.openml.v2 import PREFIX as V2_PREFIX
+from mlhive.server.openml.v2 import errors as v2_errors
+from mlhive.server.openml.v2 import install as install_openml_v2
 from mlhive.server.services.datasets import jobs as dataset_jobs
 from mlhive.server.services.experiments import jobs as experiment_jobs
 from mlhive.server.services.forge import jobs as forge_jobs
@@ -76,13 +79,16 @@ def _page_answer() -> Answer:
 
 
 def rate_limit_answer() -> Answer:
-    """The 429 in each face's format, chosen by path: ``oml:error``, problem+json, HTML page."""
+    """The 429 in each face's format, chosen by path: ``oml:error``, problem+json (the native
+    API's or server-api's), HTML page."""
     page = _page_answer()
 
     def answer(scope: Scope, detail: str, retry_after: int) -> Response:
         path: str = scope["path"]
         if path.startswith((API_PREFIX, FILES_PREFIX)):
             return openml_errors.rate_limited(scope, detail, retry_after)
+        if path.startswith(V2_PREFIX + "/"):
+            return v2_errors.rate_limited(scope, detail, retry_after)
         face = api_errors.rate_limited if path.startswith("/api/") else page
         return face(scope, detail, retry_after)
 
@@ -176,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     install_openml(app)
+    install_openml_v2(app)
     install_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(FormPartsLimit, limit=hive.settings.max_form_parts)

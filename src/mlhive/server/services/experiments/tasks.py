@@ -54,6 +54,7 @@ class TaskQuery:
     status: str | None = "active"
     qualities: tuple[tuple[str, float | None, float | None], ...] = ()
     ids: tuple[int, ...] = ()
+    dataset_ids: tuple[int, ...] = ()
     data_name: str | None = None
     data_tag: str | None = None
     limit: int = 100
@@ -304,6 +305,8 @@ def query(q: TaskQuery, actor: Actor | None) -> Select[Task]:
         stmt = stmt.where(exists().where(TaskTag.task_id == Task.id, TaskTag.tag == q.tag))
     if q.ids:
         stmt = stmt.where(Task.id.in_(q.ids))
+    if q.dataset_ids:
+        stmt = stmt.where(Task.dataset_id.in_(q.dataset_ids))
     if q.data_name is not None:
         stmt = stmt.where(Dataset.name == q.data_name)
     if q.data_tag is not None:
