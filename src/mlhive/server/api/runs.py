@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
+from mlhive.server.api.openapi import file_responses
 from mlhive.server.api.params import parse_form_json
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.errors import InvalidInput, NotFound
@@ -23,6 +24,7 @@ from mlhive.wire.runs import (
     RunPage,
 )
 
+PARQUET = "application/vnd.apache.parquet"
 router = APIRouter(tags=["runs"])
 Ids = Annotated[list[ObjectId], Query()]
 
@@ -104,7 +106,9 @@ def get_run(run_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> RunOut:
         return scoring.describe(session, runs.get(session, actor, run_id))
 
 
-@router.get("/runs/{run_id}/predictions", response_model=None)
+@router.get(
+    "/runs/{run_id}/predictions", response_class=Response, responses=file_responses(PARQUET)
+)
 def get_predictions(
     run_id: ObjectId, request: Request, actor: MaybeActor, hive: HiveDep
 ) -> Response:
@@ -119,20 +123,18 @@ def get_predictions(
         hive.store,
         sha,
         f"run-{run_id}-predictions.parquet",
-        "application/vnd.apache.parquet",
+        PARQUET,
     )
 
 
-@router.get("/runs/{run_id}/trace", response_model=None)
+@router.get("/runs/{run_id}/trace", response_class=Response, responses=file_responses(PARQUET))
 def get_trace(run_id: ObjectId, request: Request, actor: MaybeActor, hive: HiveDep) -> Response:
     """The run's hyper-parameter optimisation trace as Parquet."""
     with read(hive) as session:
         sha = runs.get(session, actor, run_id).trace_sha256
     if sha is None:
         raise NotFound(f"run {run_id} has no trace")
-    return send_blob(
-        request, hive.store, sha, f"run-{run_id}-trace.parquet", "application/vnd.apache.parquet"
-    )
+    return send_blob(request, hive.store, sha, f"run-{run_id}-trace.parquet", PARQUET)
 
 
 router.include_router(tag_routes("run", "/runs"))
