@@ -165,3 +165,11 @@ def test_a_merge_rule_number_is_not_a_boolean(http: TestClient, alice: UserKey) 
     assert "max_drop" in response.json()["detail"]
     body["rules"][0]["max_drop"] = 0
     assert http.post("/api/models", json=body, headers=alice.headers).status_code == 201
+
+
+def test_a_word_beside_a_run_id_is_no_run_id(http: TestClient, alice: UserKey) -> None:
+    response = http.delete("/api/runs/compare", headers=alice.headers)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert http.delete("/api/runs/12", headers=alice.headers).status_code == 404
+    assert "/api/runs/{run_id}" in http.get("/api/openapi.json").json()["paths"]

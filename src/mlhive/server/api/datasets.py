@@ -30,7 +30,7 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 @router.post("", status_code=status.HTTP_201_CREATED)
 def publish(
     file: Annotated[UploadFile, File(description="CSV, Parquet or ARFF")],
-    metadata: Annotated[str, Form(description="JSON object: see DatasetCreate")],
+    metadata: Annotated[str, Form(min_length=1, description="JSON object: see DatasetCreate")],
     actor: RequiredActor,
     hive: HiveDep,
 ) -> DatasetOut:

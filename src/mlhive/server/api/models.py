@@ -134,7 +134,7 @@ def push(
     owner: str,
     name: str,
     file: Annotated[UploadFile, File(description="safetensors, skops or ONNX")],
-    metadata: Annotated[str, Form(description="JSON object: see CommitCreate")],
+    metadata: Annotated[str, Form(min_length=1, description="JSON object: see CommitCreate")],
     actor: RequiredActor,
     hive: HiveDep,
 ) -> CommitOut:

@@ -31,7 +31,7 @@ Ids = Annotated[list[ObjectId], Query()]
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED)
 def submit_run(
-    description: Annotated[str, Form(description="JSON object: see RunCreate")],
+    description: Annotated[str, Form(min_length=1, description="JSON object: see RunCreate")],
     actor: RequiredActor,
     hive: HiveDep,
     predictions: Annotated[UploadFile | None, File(description="Parquet or ARFF")] = None,
@@ -99,7 +99,12 @@ def compare_runs(
     return RunComparison(measure=measure, runs=described, parameters=parameters, per_fold=per_fold)
 
 
-@router.get("/runs/{run_id}")
+# ``:int``: ``/runs/compare`` is no run id, so ``DELETE /api/runs/compare`` answers 405 (the
+# path takes GET only) instead of reaching ``delete_run`` with a 422.
+RUN = "/runs/{run_id:int}"
+
+
+@router.get(RUN)
 def get_run(run_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> RunOut:
     """A run with its parameter values, timings and the server's evaluations."""
     with read(hive) as session:
@@ -140,7 +145,7 @@ def get_trace(run_id: ObjectId, request: Request, actor: MaybeActor, hive: HiveD
 router.include_router(tag_routes("run", "/runs"))
 
 
-@router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(RUN, status_code=status.HTTP_204_NO_CONTENT)
 def delete_run(run_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> Response:
     """Delete a run (uploader or admin)."""
     with write(hive) as session:
