@@ -173,3 +173,16 @@ def test_a_word_beside_a_run_id_is_no_run_id(http: TestClient, alice: UserKey) -
     assert response.headers["allow"] == "GET"
     assert http.delete("/api/runs/12", headers=alice.headers).status_code == 404
     assert "/api/runs/{run_id}" in http.get("/api/openapi.json").json()["paths"]
+
+
+def test_form_json_that_is_no_json_names_the_field_once(http: TestClient, alice: UserKey) -> None:
+    response = http.post(
+        "/api/datasets",
+        files={"file": ("data.csv", b"a,b\n1,2\n")},
+        data={"metadata": "0x"},
+        headers=alice.headers,
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["detail"].startswith("metadata: Invalid JSON")
+    assert problem["errors"][0]["field"] == "metadata"

@@ -37,8 +37,10 @@ def parse_form_json(model: type[Model], text: str, field: str) -> Model:
         return model.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or field
-        raise InvalidInput(f"{field}.{where}: {first['msg']}", field=f"{field}.{where}") from None
+        where = ".".join(str(p) for p in first["loc"])
+        # Text that is no JSON at all has no location inside: the field itself is to blame.
+        name = f"{field}.{where}" if where else field
+        raise InvalidInput(f"{name}: {first['msg']}", field=name) from None
 
 
 def quality_ranges(items: Iterable[str]) -> tuple[tuple[str, float | None, float | None], ...]:
