@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import Scope
@@ -14,6 +14,8 @@ from starlette.types import Scope
 from mlhive._version import __version__
 from mlhive.server.api import datasets, flows, models, runs, studies, system, tasks, users
 from mlhive.server.api import errors as api_errors
+from mlhive.server.api import openapi as api_openapi
+from mlhive.server.api.params import known_query
 from mlhive.server.config import Settings
 from mlhive.server.db import durability
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
@@ -167,7 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hive = hive
     install_key_mask()
     api_errors.install(app)
-    api = APIRouter(prefix="/api")
+    # Every native route refuses query parameters it does not declare (a typo is a 422).
+    api = APIRouter(prefix="/api", dependencies=[Depends(known_query)])
     for router in (
         system.router,
         users.router,
@@ -181,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    api_openapi.install(app)
     install_openml(app)
     install_openml_v2(app)
     install_pages(app)

@@ -195,9 +195,10 @@ class MergeRule(WireModel):
     ``min``/``max``. ``measure="*"`` applies ``max_drop`` to every compared measure."""
 
     measure: str = Field(min_length=1, max_length=64)
-    max_drop: float | None = Field(default=None, ge=0)
-    min: float | None = None
-    max: float | None = None
+    # Strict: JSON's true/false are not numbers (lax pydantic would take false for 0.0).
+    max_drop: float | None = Field(default=None, ge=0, strict=True)
+    min: float | None = Field(default=None, strict=True)
+    max: float | None = Field(default=None, strict=True)
 
 
 class RepoCreate(WireModel):

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
-from mlhive.server.api.params import parse_form_json, quality_ranges
+from mlhive.server.api.openapi import file_responses
+from mlhive.server.api.params import QualityFilter, parse_form_json, quality_ranges
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_download
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 @router.post("", status_code=status.HTTP_201_CREATED)
 def publish(
     file: Annotated[UploadFile, File(description="CSV, Parquet or ARFF")],
-    metadata: Annotated[str, Form(description="JSON object: see DatasetCreate")],
+    metadata: Annotated[str, Form(min_length=1, description="JSON object: see DatasetCreate")],
     actor: RequiredActor,
     hive: HiveDep,
 ) -> DatasetOut:
@@ -51,7 +52,7 @@ def list_datasets(
     status: Literal["in_preparation", "active", "deactivated", "all"] = "active",
     uploader: str | None = None,
     text: Annotated[str | None, Query(alias="q", description="text in name/description")] = None,
-    quality: Annotated[list[str], Query(description="NAME:LOW..HIGH, repeatable")] = [],
+    quality: Annotated[list[QualityFilter], Query(description="NAME:LOW..HIGH, repeatable")] = [],
     sort: str = "id",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     cursor: str | None = None,
@@ -146,7 +147,11 @@ def get_qualities(
         return files.qualities(session, actor, dataset_id)
 
 
-@router.get("/{dataset_id}/data", response_model=None)
+@router.get(
+    "/{dataset_id}/data",
+    response_class=Response,
+    responses=file_responses(*files.MEDIA_TYPES.values()),
+)
 def download(
     dataset_id: ObjectId,
     request: Request,

@@ -7,7 +7,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import Scope
 
 from mlhive.server.domain.errors import DomainError
@@ -37,11 +39,13 @@ def problem(
     request: Request,
     errors: list[dict[str, object]] | None = None,
     headers: dict[str, str] | None = None,
+    status: int | None = None,
     **members: object,
 ) -> JSONResponse:
     """A problem+json response for ``code`` (with ``headers``, e.g. ``Retry-After``;
-    ``members`` are extension members)."""
-    status = STATUS[code]
+    ``members`` are extension members). ``status`` overrides the code's status, for the
+    framework's own answers (405) that have no code of their own."""
+    status = status or STATUS[code]
     body: dict[str, object] = {
         "type": f"urn:mlhive:error:{code.value}",
         "title": TITLES[code],
@@ -91,9 +95,29 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, HTTPException):  # registered for HTTPException only
         raise exc
     code = HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_INPUT)
-    response = problem(code, str(exc.detail), request)
-    response.status_code = exc.status_code
-    return response
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(code, str(exc.detail), request, headers=headers, status=exc.status_code)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path takes, for a 405's ``Allow``.
+
+    Starlette's own ``Allow`` names the methods of the first route matching the path only,
+    and each method of a path is a route of its own here (``GET`` and ``POST /api/datasets``).
+    The path is the first route's that matches (as the router chooses), so ``/api/runs/compare``
+    does not take ``DELETE`` from ``/api/runs/{run_id}``.
+    """
+    methods: set[str] = set()
+    chosen: str | None = None
+    for context in iter_route_contexts(request.app.routes):
+        if not context.methods or context.matches(request.scope)[0] == Match.NONE:
+            continue
+        chosen = chosen or context.path_format
+        if context.path_format == chosen:
+            methods |= context.methods
+    return sorted(methods)
 
 
 def internal_error(scope: Scope) -> JSONResponse:

@@ -15,7 +15,11 @@ from mlhive.wire.flows import FlowCreate, FlowOut, FlowSummary, SetupOut
 router = APIRouter(tags=["flows"])
 
 
-@router.post("/flows", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/flows",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": FlowOut, "description": "The flow existed already: it is returned."}},
+)
 def upload_flow(
     body: FlowCreate, actor: RequiredActor, hive: HiveDep, response: Response
 ) -> FlowOut:

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
+from mlhive.server.api.openapi import file_responses
 from mlhive.server.api.params import parse_form_json
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.domain.forge.cards import card_markdown
@@ -136,7 +137,7 @@ def push(
     owner: str,
     name: str,
     file: Annotated[UploadFile, File(description="safetensors, skops or ONNX")],
-    metadata: Annotated[str, Form(description="JSON object: see CommitCreate")],
+    metadata: Annotated[str, Form(min_length=1, description="JSON object: see CommitCreate")],
     actor: RequiredActor,
     hive: HiveDep,
 ) -> CommitOut:
@@ -183,7 +184,11 @@ def get_commit(owner: str, name: str, ref: str, actor: MaybeActor, hive: HiveDep
         )
 
 
-@router.get(REPO + "/card", response_model=None)
+@router.get(
+    REPO + "/card",
+    response_model=None,
+    responses={200: {"model": ModelCard, **file_responses("text/markdown", json=True)[200]}},
+)
 def get_card(
     owner: str,
     name: str,
@@ -203,7 +208,11 @@ def get_card(
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
-@router.get(REPO + "/files/{filename}", response_model=None)
+@router.get(
+    REPO + "/files/{filename}",
+    response_class=Response,
+    responses=file_responses(*sorted(set(MEDIA.values()))),
+)
 def download(
     owner: str,
     name: str,

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
+from mlhive.server.api.openapi import file_responses
 from mlhive.server.api.params import parse_form_json
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.errors import NotFound
@@ -24,13 +25,14 @@ from mlhive.wire.runs import (
     RunPage,
 )
 
+PARQUET = "application/vnd.apache.parquet"
 router = APIRouter(tags=["runs"])
 Ids = Annotated[list[ObjectId], Query()]
 
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED)
 def submit_run(
-    description: Annotated[str, Form(description="JSON object: see RunCreate")],
+    description: Annotated[str, Form(min_length=1, description="JSON object: see RunCreate")],
     actor: RequiredActor,
     hive: HiveDep,
     predictions: Annotated[UploadFile | None, File(description="Parquet or ARFF")] = None,
@@ -91,14 +93,21 @@ def compare_runs(
         return comparison.compare(session, actor, run, measure)
 
 
-@router.get("/runs/{run_id}")
+# ``:int``: ``/runs/compare`` is no run id, so ``DELETE /api/runs/compare`` answers 405 (the
+# path takes GET only) instead of reaching ``delete_run`` with a 422.
+RUN = "/runs/{run_id:int}"
+
+
+@router.get(RUN)
 def get_run(run_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> RunOut:
     """A run with its parameter values, timings and the server's evaluations."""
     with read(hive) as session:
         return scoring.describe(session, runs.get(session, actor, run_id))
 
 
-@router.get("/runs/{run_id}/predictions", response_model=None)
+@router.get(
+    "/runs/{run_id}/predictions", response_class=Response, responses=file_responses(PARQUET)
+)
 def get_predictions(
     run_id: ObjectId, request: Request, actor: MaybeActor, hive: HiveDep
 ) -> Response:
@@ -113,26 +122,24 @@ def get_predictions(
         hive.store,
         sha,
         f"run-{run_id}-predictions.parquet",
-        "application/vnd.apache.parquet",
+        PARQUET,
     )
 
 
-@router.get("/runs/{run_id}/trace", response_model=None)
+@router.get("/runs/{run_id}/trace", response_class=Response, responses=file_responses(PARQUET))
 def get_trace(run_id: ObjectId, request: Request, actor: MaybeActor, hive: HiveDep) -> Response:
     """The run's hyper-parameter optimisation trace as Parquet."""
     with read(hive) as session:
         sha = runs.get(session, actor, run_id).trace_sha256
     if sha is None:
         raise NotFound(f"run {run_id} has no trace")
-    return send_blob(
-        request, hive.store, sha, f"run-{run_id}-trace.parquet", "application/vnd.apache.parquet"
-    )
+    return send_blob(request, hive.store, sha, f"run-{run_id}-trace.parquet", PARQUET)
 
 
 router.include_router(tag_routes("run", "/runs"))
 
 
-@router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(RUN, status_code=status.HTTP_204_NO_CONTENT)
 def delete_run(run_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> Response:
     """Delete a run (uploader or admin)."""
     with write(hive) as session:

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from mlhive.server.api.params import quality_ranges
+from mlhive.server.api.openapi import file_responses
+from mlhive.server.api.params import QualityFilter, quality_ranges
 from mlhive.server.api.tagging import tag_routes
 from mlhive.server.domain.experiments.procedures import PROCEDURES, to_wire
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
@@ -46,7 +47,9 @@ def list_tasks(
     dataset_id: ObjectId | None = None,
     tag: str | None = None,
     status: Literal["active", "deactivated", "all"] = "active",
-    quality: Annotated[list[str], Query(description="dataset quality NAME:LOW..HIGH")] = [],
+    quality: Annotated[
+        list[QualityFilter], Query(description="dataset quality NAME:LOW..HIGH, repeatable")
+    ] = [],
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     cursor: ObjectId | None = None,
     offset: Annotated[Offset, Query()] = 0,
@@ -77,7 +80,9 @@ def get_task(task_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> TaskOut:
         return tasks.describe(task, tasks.tags_of(session, [task.id])[task.id])
 
 
-@router.get("/tasks/{task_id}/splits", response_model=None)
+@router.get(
+    "/tasks/{task_id}/splits", response_class=Response, responses=file_responses(*MEDIA.values())
+)
 def get_splits(
     task_id: ObjectId,
     request: Request,

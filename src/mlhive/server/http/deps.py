@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.engine import transaction
@@ -61,16 +63,47 @@ def actor_for_key(hive: Hive, api_key: str | None) -> Actor | None:
         return Actor(id=user.id, name=user.name, is_admin=user.is_admin)
 
 
-def optional_actor(
-    hive: HiveDep, authorization: Annotated[str | None, Header()] = None
-) -> Actor | None:
+class ApiKeyBearer(SecurityBase):
+    """The native API's security scheme: the key as ``Authorization: Bearer <key>``.
+
+    A FastAPI security class, so the OpenAPI document declares the scheme (``apiKey``, HTTP
+    bearer) and every operation that depends on it, instead of a plain header parameter.
+    Reading the header stays :func:`bearer_key`'s: a header of another scheme (``Basic …``)
+    is refused 401, never taken for anonymous, which FastAPI's ``HTTPBearer(auto_error=False)``
+    would do. Whether the key is required is decided by :func:`required_actor`, and the
+    OpenAPI document says so (see ``api.openapi``).
+    """
+
+    def __init__(self) -> None:
+        self.model = HTTPBearerModel(
+            bearerFormat="mlhive API key",
+            description=(
+                "An mlhive API key (`mlhive user create`, `POST /api/users/me/keys`) as "
+                "`Authorization: Bearer <key>`. Writes need one; reads take one to show the "
+                "caller's private objects."
+            ),
+        )
+        self.scheme_name = SCHEME_NAME
+
+    async def __call__(self, request: Request) -> str | None:
+        """The key the request carries, or None (raises ``Unauthenticated`` if malformed)."""
+        return bearer_key(request.headers.get("authorization"))
+
+
+SCHEME_NAME = "apiKey"
+"""The security scheme's name in the OpenAPI document."""
+api_key_bearer = ApiKeyBearer()
+ApiKey = Annotated[str | None, Depends(api_key_bearer)]
+
+
+def optional_actor(hive: HiveDep, api_key: ApiKey) -> Actor | None:
     """The caller, or None for anonymous reads."""
-    return actor_for_key(hive, bearer_key(authorization))
+    return actor_for_key(hive, api_key)
 
 
-def required_actor(hive: HiveDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+def required_actor(hive: HiveDep, api_key: ApiKey) -> Actor:
     """The caller; every write needs an API key."""
-    actor = optional_actor(hive, authorization)
+    actor = actor_for_key(hive, api_key)
     if actor is None:
         raise Unauthenticated("this request needs an API key (Authorization: Bearer <key>)")
     return actor

@@ -52,7 +52,7 @@ def document(flow: FlowOut, user_ids: dict[str, int]) -> dict[str, Any]:
         "uploader": user_ids[flow.uploader],
         "name": flow.name,
         "class_name": flow.class_name or None,
-        "version": 1,  # mlhive keeps one version per name and external version
+        "version": flow.version,
         "external_version": flow.external_version,
         "description": flow.description or None,
         "upload_date": iso(flow.upload_date),

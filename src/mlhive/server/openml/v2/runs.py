@@ -17,7 +17,7 @@ from mlhive.server.openml.v2 import errors
 from mlhive.server.openml.v2.common import actor, hive, number, read
 from mlhive.server.openml.v2.errors import Problem
 from mlhive.server.services.datasets.processing import load_table
-from mlhive.server.services.experiments import runs, scoring, tasks
+from mlhive.server.services.experiments import flows, runs, scoring, tasks
 from mlhive.server.services.experiments.runs import RunOrigin
 from mlhive.server.services.experiments.tasks import TaskView
 from mlhive.wire.runs import RunOut
@@ -70,10 +70,13 @@ def get_run(run_id: PositiveId, request: Request) -> dict[str, Any]:
         out = scoring.describe(session, run)
         origin = runs.origin(session, actor(request), run_id)
         task = tasks.view(session, actor(request), out.task_id)
-    return document(base_url(request, h), out, origin, task)
+        flow_version = flows.get(session, out.flow_id).version
+    return document(base_url(request, h), out, origin, task, flow_version)
 
 
-def document(base: str, out: RunOut, origin: RunOrigin, task: TaskView) -> dict[str, Any]:
+def document(
+    base: str, out: RunOut, origin: RunOrigin, task: TaskView, flow_version: int = 1
+) -> dict[str, Any]:
     """server-api's ``Run`` (absent optional values are left out, as there)."""
     files = ["description"] + (["predictions"] if out.predictions_sha256 else [])
     files += ["trace"] if out.has_trace else []
@@ -85,7 +88,7 @@ def document(base: str, out: RunOut, origin: RunOrigin, task: TaskView) -> dict[
         "task_type": TYPE_NAMES[task.out.task_type],
         "task_evaluation_measure": task.declared_measures[0] if task.declared_measures else None,
         "flow_id": out.flow_id,
-        "flow_name": full_name(out.flow_name),
+        "flow_name": full_name(out.flow_name, flow_version),
         "setup_id": out.setup_id,
         "setup_string": origin.setup_string,
         "parameter_setting": [

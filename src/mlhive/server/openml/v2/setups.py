@@ -33,7 +33,7 @@ def get_setup(setup_id: PositiveId, request: Request) -> dict[str, Any]:
             "id": value.flow_id * PARAMETERS_PER_FLOW + value.position,
             "flow_id": value.flow_id,
             "flow_name": value.flow_name,
-            "full_name": f"{full_name(value.flow_name)}_{value.name}",
+            "full_name": f"{full_name(value.flow_name, value.flow_version)}_{value.name}",
             "parameter_name": value.name,
             "name": value.name,
             "data_type": value.data_type,
