@@ -171,6 +171,8 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.UNSUPPORTED_FORMAT: InvalidInputError,
     ErrorCode.PAYLOAD_TOO_LARGE: PayloadTooLargeError,
     ErrorCode.TOO_MANY_TENSORS: PayloadTooLargeError,
+    ErrorCode.URL_REFUSED: InvalidInputError,
+    ErrorCode.URL_FETCH_FAILED: InvalidInputError,
     ErrorCode.RATE_LIMITED: RateLimitedError,
     ErrorCode.INTERNAL: ServerError,
     ErrorCode.STORAGE_CORRUPT: ServerError,

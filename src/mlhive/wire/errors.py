@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_COLUMN = "unknown_column"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     TOO_MANY_TENSORS = "too_many_tensors"
+    URL_REFUSED = "url_refused"
+    URL_FETCH_FAILED = "url_fetch_failed"
     # 429
     RATE_LIMITED = "rate_limited"
     # 5xx

@@ -21,6 +21,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNSUPPORTED_FORMAT: 415,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.TOO_MANY_TENSORS: 413,
+    ErrorCode.URL_REFUSED: 422,
+    ErrorCode.URL_FETCH_FAILED: 422,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL: 500,
     ErrorCode.STORAGE_CORRUPT: 500,

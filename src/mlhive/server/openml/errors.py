@@ -225,6 +225,8 @@ GENERIC: dict[ErrorCode, tuple[int, int]] = {
     ErrorCode.UNKNOWN_COLUMN: (100, ERROR_STATUS),
     ErrorCode.PAYLOAD_TOO_LARGE: (100, ERROR_STATUS),
     ErrorCode.TOO_MANY_TENSORS: (100, ERROR_STATUS),
+    ErrorCode.URL_REFUSED: (100, ERROR_STATUS),
+    ErrorCode.URL_FETCH_FAILED: (100, ERROR_STATUS),
     # 107 ("high server load") is the one code openml-python retries, with back-off.
     ErrorCode.RATE_LIMITED: (107, 429),
     ErrorCode.INTERNAL: (100, ERROR_STATUS),
