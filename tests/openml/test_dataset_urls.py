@@ -101,7 +101,7 @@ def test_a_redirect_to_a_name_resolving_to_loopback_fails_the_dataset(
     dataset_id = int(_text(response, "oml:id"))
     run_jobs()
     described = http.get(f"{API}/data/{dataset_id}", params={"api_key": alice.key})
-    assert "localhost resolves to 127.0.0.1" in _text(described, "oml:error")
+    assert "localhost resolves to" in _text(described, "oml:error")
     assert _text(http.get(f"{API}/data/features/{dataset_id}"), "oml:code") == "274"
     assert remote.hits == ["/to-localhost.arff"]
 

@@ -19,7 +19,6 @@ import contextlib
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -88,26 +87,43 @@ def _resolve(target: urls.Target, clock: _Clock) -> list[urls.IPAddress]:
     return [address for address in found if address is not None]
 
 
-def _checked_address(target: urls.Target, allowed: frozenset[str], clock: _Clock) -> urls.IPAddress:
-    """The address to connect to; every address of the host must pass, or none is used
+def _checked_addresses(
+    target: urls.Target, allowed: frozenset[str], clock: _Clock
+) -> list[urls.IPAddress]:
+    """The addresses to connect to; every address of the host must pass, or none is used
     (a name with one private among public answers is refused)."""
     addresses = _resolve(target, clock)
     if not addresses:
         raise failed(f"the host name {target.host!r} has no address")
     for address in addresses:
         urls.check_address(target, address, allowed)
-    return addresses[0]
+    return addresses
 
 
-@contextlib.contextmanager
-def _request(
-    client: httpx.Client, target: urls.Target, address: urls.IPAddress, clock: _Clock
-) -> Iterator[httpx.Response]:
-    """GET ``target`` from ``address``, keeping the original name as Host and TLS name."""
+def _send(
+    client: httpx.Client, target: urls.Target, addresses: list[urls.IPAddress], clock: _Clock
+) -> httpx.Response:
+    """GET ``target`` from the first of ``addresses`` that accepts a connection, keeping the
+    original name as Host and TLS name; the caller closes the (streamed) response."""
     url = httpx.URL(target.url)
     extensions: dict[str, Any] = {}
     if target.scheme == "https" and target.literal is None:
         extensions["sni_hostname"] = target.host  # and the certificate is checked against it
+    for address in addresses[:-1]:
+        try:
+            return _send_to(client, url, address, extensions, clock)
+        except httpx.ConnectError:  # e.g. ::1 first but the host listens on IPv4 only
+            continue
+    return _send_to(client, url, addresses[-1], extensions, clock)
+
+
+def _send_to(
+    client: httpx.Client,
+    url: httpx.URL,
+    address: urls.IPAddress,
+    extensions: dict[str, Any],
+    clock: _Clock,
+) -> httpx.Response:
     request = client.build_request(
         "GET",
         url.copy_with(host=str(address)),
@@ -115,11 +131,7 @@ def _request(
         extensions=extensions,
         timeout=httpx.Timeout(clock.left()),
     )
-    response = client.send(request, stream=True)
-    try:
-        yield response
-    finally:
-        response.close()
+    return client.send(request, stream=True)
 
 
 def _save(
@@ -174,9 +186,9 @@ def download(settings: Settings, url: str, scratch: Path) -> Downloaded:
     with httpx.Client(trust_env=False, follow_redirects=False) as client:
         for _ in range(urls.MAX_REDIRECTS + 1):
             target = urls.check(current, allowed)
-            address = _checked_address(target, allowed, clock)
+            addresses = _checked_addresses(target, allowed, clock)
             try:
-                with _request(client, target, address, clock) as response:
+                with contextlib.closing(_send(client, target, addresses, clock)) as response:
                     if response.is_redirect:
                         location = response.headers.get("location", "")
                         if not location:
