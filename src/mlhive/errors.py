@@ -174,6 +174,8 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.TOO_MANY_TENSORS: PayloadTooLargeError,
     ErrorCode.TOO_MANY_COLUMNS: PayloadTooLargeError,
     ErrorCode.TOO_MANY_CELLS: PayloadTooLargeError,
+    ErrorCode.URL_REFUSED: InvalidInputError,
+    ErrorCode.URL_FETCH_FAILED: InvalidInputError,
     ErrorCode.RATE_LIMITED: RateLimitedError,
     ErrorCode.INTERNAL: ServerError,
     ErrorCode.STORAGE_CORRUPT: ServerError,

@@ -20,6 +20,7 @@ from mlhive.client.cache import Cache, atomic_writer
 from mlhive.client.dataset import Dataset
 from mlhive.errors import (
     CachedDataWarning,
+    ConflictError,
     ConnectionFailedError,
     JobFailedError,
     WaitTimeoutError,
@@ -31,6 +32,7 @@ from mlhive.wire.datasets import (
     FeatureOut,
     HistoryEntry,
 )
+from mlhive.wire.errors import ErrorCode
 
 DownloadFormat = Literal["parquet", "csv", "arff"]
 QualityBounds = tuple[float | None, float | None]
@@ -382,15 +384,23 @@ class DatasetsAPI:
 
     def _blob(self, meta: DatasetOut, *, progress: bool = False) -> Path:
         """The dataset's canonical Parquet file in the cache, downloaded if needed."""
-        if self._cache.has_blob(meta.data_sha256):
-            return self._cache.blob_path(meta.data_sha256)
+        if meta.data_sha256 is None:  # given by URL: maybe fetched since it was described
+            meta = self._describe(meta.id)
+        sha256 = meta.data_sha256
+        if sha256 is None:
+            why = meta.processing_error or f"it is still being fetched from {meta.source_url}"
+            raise ConflictError(
+                409, ErrorCode.NOT_PROCESSED, f"dataset {meta.id} has no data: {why}"
+            )
+        if self._cache.has_blob(sha256):
+            return self._cache.blob_path(sha256)
         path = f"/api/datasets/{meta.id}/data"
         # Parquet is already compressed: gzip on the wire would only cost CPU.
         headers = {"Accept-Encoding": "identity"}
         with self._core.stream("GET", path, params={"format": "parquet"}, headers=headers) as resp:
             label = f"download {meta.name}-v{meta.version}"
             with progress_bar(progress, label, content_length(resp)) as advance:
-                return self._cache.put_blob(meta.data_sha256, iter_body(resp, advance))
+                return self._cache.put_blob(sha256, iter_body(resp, advance))
 
     def download(
         self,

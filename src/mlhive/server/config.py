@@ -76,6 +76,22 @@ class Settings(BaseSettings):
         default=True, description="Processed datasets become active without an admin's review."
     )
     landmarker_sample_rows: int = Field(default=5000, ge=50)
+    url_fetch_allowed_hosts: str = Field(
+        default="",
+        description="Host names or addresses (comma-separated, as written in the URL) that "
+        "datasets given by URL may be fetched from even when they are loopback, private or "
+        "link-local; every other host must resolve to public addresses only.",
+    )
+    max_url_download_bytes: int = Field(
+        default=0,
+        ge=0,
+        description="Largest file a dataset URL may deliver; 0 = max_upload_bytes.",
+    )
+    url_fetch_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Time a dataset URL's download may take in all (redirects included).",
+    )
     public_url: str = Field(
         default="",
         description="Base URL the server is reached at; absolute URLs in pages and OpenML "
@@ -110,6 +126,20 @@ class Settings(BaseSettings):
         """:attr:`trusted_hosts` as a set of lower-case names."""
         names = (name.strip().lower() for name in self.trusted_hosts.split(","))
         return frozenset(name for name in names if name)
+
+    @property
+    def url_fetch_allowed_host_names(self) -> frozenset[str]:
+        """:attr:`url_fetch_allowed_hosts` as a set of lower-case names (IPv6 without [])."""
+        names = (
+            name.strip().lower().strip("[]") for name in self.url_fetch_allowed_hosts.split(",")
+        )
+        return frozenset(name for name in names if name)
+
+    @property
+    def url_download_limit(self) -> int:
+        """The size cap in force for dataset URLs (:attr:`max_url_download_bytes` or else
+        :attr:`max_upload_bytes`)."""
+        return self.max_url_download_bytes or self.max_upload_bytes
 
     @property
     def resolved_database_url(self) -> str:

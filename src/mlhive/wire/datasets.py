@@ -67,6 +67,13 @@ class DatasetCreate(DatasetEditable):
         max_length=MAX_COLUMNS,
         description="CSV only: columns to keep as free text.",
     )
+    url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="Instead of a file: an http(s) URL the server downloads the data from "
+        "(in a job; the format is `format` or the URL's file extension).",
+    )
 
 
 class DatasetUpdate(WireModel):
@@ -97,7 +104,10 @@ class DatasetOut(DatasetEditable):
     processing_error: str | None
     upload_format: DataFormat
     tags: list[str]
-    data_sha256: str
+    data_sha256: str | None = Field(
+        description="None while a dataset given by URL is not fetched yet (or failed)."
+    )
+    source_url: str | None = Field(default=None, description="The URL the data came from.")
     arff_md5: str | None
     number_of_rows: int
     number_of_columns: int

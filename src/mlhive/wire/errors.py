@@ -34,6 +34,8 @@ class ErrorCode(StrEnum):
     TOO_MANY_TENSORS = "too_many_tensors"
     TOO_MANY_COLUMNS = "too_many_columns"
     TOO_MANY_CELLS = "too_many_cells"
+    URL_REFUSED = "url_refused"
+    URL_FETCH_FAILED = "url_fetch_failed"
     # 429
     RATE_LIMITED = "rate_limited"
     # 5xx

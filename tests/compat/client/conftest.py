@@ -104,6 +104,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         pytest.fail("set MLHIVE_PYTHON to the Python of an environment with mlhive[server]")
     data_dir = tmp_path_factory.mktemp("mlhive")
     env = {**os.environ, "MLHIVE_WORKER_POLL_SECONDS": "0.1"}
+    # test_dataset_urls.py serves files on loopback for the server to fetch by URL.
+    env["MLHIVE_URL_FETCH_ALLOWED_HOSTS"] = "127.0.0.1"
     env["MLHIVE_DATABASE_URL"] = _database(python, env, data_dir)
     created = subprocess.run(
         [python, "-m", "mlhive.cli.main", "user", "create", "admin", "--admin", "--json",

@@ -29,17 +29,23 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def publish(
-    file: Annotated[UploadFile, File(description="CSV, Parquet or ARFF")],
     metadata: Annotated[str, Form(min_length=1, description="JSON object: see DatasetCreate")],
     actor: RequiredActor,
     hive: HiveDep,
+    file: Annotated[
+        UploadFile | None, File(description="CSV, Parquet or ARFF; omit it to give metadata.url")
+    ] = None,
 ) -> DatasetOut:
-    """Upload a dataset; it is processed (features, qualities) by a background job."""
+    """Upload a dataset, or give its ``url`` in the metadata for the server to fetch; it is
+    fetched and processed (features, qualities) by a background job."""
     meta = parse_form_json(DatasetCreate, metadata, "metadata")
     with write(hive) as session:
-        dataset = catalog.publish(
-            session, hive.store, hive.settings, actor, file.file, file.filename, meta
-        )
+        if file is None:
+            dataset = catalog.publish_url(session, hive.settings, actor, meta)
+        else:
+            dataset = catalog.publish(
+                session, hive.store, hive.settings, actor, file.file, file.filename, meta
+            )
         return catalog.describe(session, dataset)
 
 

@@ -26,6 +26,7 @@ from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import Collection, Run
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.experiments.procedures import default_procedure
+from mlhive.server.services.datasets.catalog import require_data
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import flows, runs, studies, tasks
 from mlhive.server.wiring import Hive
@@ -144,7 +145,7 @@ def _baseline_runs(hive: Hive, actor: Actor, task_id: int) -> None:
             task.target,
             task.class_labels,
             task.splits_sha256,
-            task.dataset.data_sha256,
+            require_data(task.dataset),
             list(task.dataset.ignore_attributes or []),
             task.dataset.row_id_attribute,
         )

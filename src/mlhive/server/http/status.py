@@ -23,6 +23,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOO_MANY_TENSORS: 413,
     ErrorCode.TOO_MANY_COLUMNS: 413,
     ErrorCode.TOO_MANY_CELLS: 413,
+    ErrorCode.URL_REFUSED: 422,
+    ErrorCode.URL_FETCH_FAILED: 422,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL: 500,
     ErrorCode.STORAGE_CORRUPT: 500,

@@ -31,7 +31,7 @@ from mlhive.server.services import accounts
 from mlhive.server.services.datasets import catalog, curation, files, listing
 from mlhive.server.services.datasets.listing import DatasetEntry
 from mlhive.server.wiring import Hive
-from mlhive.wire.datasets import DatasetOut, parse_quality_range
+from mlhive.wire.datasets import DatasetCreate, DatasetOut, parse_quality_range
 
 router = APIRouter()
 
@@ -254,17 +254,25 @@ def get_qualities(dataset_id: PositiveId, request: Request) -> Response:
 
 @router.post("/data")
 async def upload(request: Request) -> Response:
-    """``POST data``: a description XML and an ARFF file → a new dataset (version)."""
+    """``POST data``: a description XML and an ARFF file → a new dataset (version); or a
+    description whose ``oml:url`` the server fetches the ARFF file from, in a job."""
     form = await request.form()
     description = await form_text(form, "description")
     if description is None:
         raise OpenMLError(135)
-    data = form.get("dataset")
-    if data is None or isinstance(data, str):
-        raise OpenMLError(141, "upload the ARFF file as the 'dataset' file part")
     with codes(invalid=131):
         meta = descriptions.dataset_create(xmlio.parse(description, "description"))
     who, h = required(request), hive(request)
+    data = form.get("dataset")
+    if data is None or isinstance(data, str):
+        if meta.url is None:
+            raise OpenMLError(
+                141, "upload the ARFF file as the 'dataset' file part, or give oml:url"
+            )
+        return xmlio.id_document("upload_data_set", await threaded(_publish_url, h, who, meta))
+    # openml-python re-publishes a downloaded dataset with both its file and the oml:url it
+    # was served from: the file sent is the data, and the URL is not fetched.
+    meta = meta.model_copy(update={"url": None})
 
     def work() -> int:
         with write(h) as session, codes(invalid=145):
@@ -274,6 +282,11 @@ async def upload(request: Request) -> Response:
             return dataset.id
 
     return xmlio.id_document("upload_data_set", await threaded(work))
+
+
+def _publish_url(h: Hive, who: Actor, meta: DatasetCreate) -> int:
+    with write(h) as session, codes(invalid=131):
+        return catalog.publish_url(session, h.settings, who, meta).id
 
 
 @router.post("/data/status/update")

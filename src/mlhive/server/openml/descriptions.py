@@ -61,7 +61,8 @@ def _expect_root(node: Node, name: str, what: str) -> None:
 
 
 def dataset_create(node: Node) -> DatasetCreate:
-    """``oml:data_set_description`` of an upload → :class:`DatasetCreate` (ARFF data)."""
+    """``oml:data_set_description`` of an upload → :class:`DatasetCreate` (ARFF data;
+    ``oml:url``, when given, becomes ``url``: where to fetch the data when no file comes)."""
     _expect_root(node, "data_set_description", "description")
     data_format = (node.value("format") or "arff").lower()
     if data_format != "arff":
@@ -82,6 +83,9 @@ def dataset_create(node: Node) -> DatasetCreate:
     visibility = node.value("visibility")
     if visibility is not None:
         values["visibility"] = visibility
+    url = node.value("url")
+    if url is not None:
+        values["url"] = url.strip()
     return _validated(DatasetCreate, values, "description")  # type: ignore[no-any-return]
 
 

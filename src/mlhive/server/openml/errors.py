@@ -240,6 +240,8 @@ GENERIC: dict[ErrorCode, tuple[int, int]] = {
     ErrorCode.TOO_MANY_TENSORS: (100, ERROR_STATUS),
     ErrorCode.TOO_MANY_COLUMNS: (100, ERROR_STATUS),
     ErrorCode.TOO_MANY_CELLS: (100, ERROR_STATUS),
+    ErrorCode.URL_REFUSED: (100, ERROR_STATUS),
+    ErrorCode.URL_FETCH_FAILED: (100, ERROR_STATUS),
     # 107 ("high server load") is the one code openml-python retries, with back-off.
     ErrorCode.RATE_LIMITED: (107, 429),
     ErrorCode.INTERNAL: (100, ERROR_STATUS),

@@ -118,6 +118,8 @@ def parquet(dataset_id: PositiveId, filename: str, request: Request) -> Response
         except NotFound:
             return _s3_error(404, "NoSuchKey", "Object does not exist", request.method)
         sha, modified = dataset.data_sha256, dataset.upload_date
+    if sha is None:  # given by URL and not fetched (yet): there is no object
+        return _s3_error(404, "NoSuchKey", "Object does not exist", request.method)
     headers = {
         "ETag": f'"{sha}"',
         "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),

@@ -55,7 +55,9 @@ class Dataset(Base):
     default_target_attribute: Mapped[str | None] = mapped_column(String(256), default=None)
     row_id_attribute: Mapped[str | None] = mapped_column(String(256), default=None)
     ignore_attributes: Mapped[list[str]] = mapped_column(default=list)
-    data_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    # None only for a dataset given by URL until its job has fetched the data.
+    data_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    source_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     arff_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), default=None)
     arff_md5: Mapped[str | None] = mapped_column(String(32), default=None)
     number_of_rows: Mapped[int] = mapped_column(BigInteger)

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mlhive.formats.tables import FormatError, detect_format, read_table
+from mlhive.formats.tables import FormatError, TableFormat, detect_format, read_table
 from mlhive.formats.width import count_columns
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
@@ -32,6 +32,7 @@ from mlhive.server.db.tables.datasets import (
 )
 from mlhive.server.db.tables.experiments import Task
 from mlhive.server.domain.access import Actor, can_see, require_owner
+from mlhive.server.domain.datasets import urls
 from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_transition
 from mlhive.server.domain.datasets.shape import check_shape, check_width
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
@@ -43,6 +44,7 @@ from mlhive.wire.datasets import DatasetCreate, DatasetOut, DatasetUpdate, Histo
 from mlhive.wire.errors import ErrorCode
 
 PROCESS_JOB = "process_dataset"
+FETCH_JOB = "fetch_dataset"
 
 
 def read_upload(
@@ -62,9 +64,17 @@ def read_upload(
             declared = count_columns(source, fmt, up_to=max_columns + 1)
             if declared is not None:
                 check_width(declared, max_columns=max_columns, at_least=declared > max_columns)
-        table = read_table(
-            source, fmt, nominal=meta.nominal_attributes, string=meta.string_attributes
-        )
+    except FormatError as exc:
+        raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
+    return read_data(source, fmt, nominal=meta.nominal_attributes, string=meta.string_attributes)
+
+
+def read_data(
+    source: BinaryIO | Path, fmt: TableFormat, *, nominal: list[str], string: list[str]
+) -> pa.Table:
+    """Parse a data file of a known format; bad or empty files become InvalidInput."""
+    try:
+        table = read_table(source, fmt, nominal=nominal, string=string)
     except FormatError as exc:
         raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
     if table.num_rows == 0:
@@ -101,6 +111,10 @@ def publish(
     meta: DatasetCreate,
 ) -> Dataset:
     """Validate and store an uploaded dataset as the next version of its name."""
+    if meta.url is not None:
+        raise InvalidInput(
+            "metadata.url: give either a file or a url, not both", field="metadata.url"
+        )
     table = read_upload(source, filename, meta, settings.max_columns)
     check_shape(
         table.num_rows,
@@ -116,9 +130,6 @@ def publish(
     if upload_format == "arff":
         arff = keep_upload(store, source)
         remember_blob(session, arff[0])
-    fields = meta.model_dump(
-        exclude={"name", "tags", "visibility", "format", "nominal_attributes", "string_attributes"}
-    )
     dataset = _insert_next_version(
         session,
         name=meta.name,
@@ -130,14 +141,82 @@ def publish(
         arff_md5=arff[1],
         number_of_rows=table.num_rows,
         number_of_columns=table.num_columns,
-        **fields,
+        **_descriptive(meta),
     )
+    _tag_and_queue(session, actor, dataset, meta, PROCESS_JOB, {"dataset_id": dataset.id})
+    return dataset
+
+
+def publish_url(session: Session, settings: Settings, actor: Actor, meta: DatasetCreate) -> Dataset:
+    """Record a dataset whose data the server fetches from ``meta.url`` in a job.
+
+    The dataset exists at once (processing ``pending``, no data, 0 rows and columns until the
+    job has fetched it); what can be known without the network is refused here.
+
+    Raises:
+        InvalidInput: ``url_refused`` (scheme, form, a private address written in the URL),
+            ``unsupported_format`` (no format given and none in the URL's file name).
+    """
+    if meta.url is None:
+        raise InvalidInput("metadata.url: give a url or upload a file", field="metadata.url")
+    target = urls.check(meta.url, settings.url_fetch_allowed_host_names)
+    try:
+        upload_format = detect_format(target.filename, meta.format)
+    except FormatError as exc:
+        raise InvalidInput(
+            f"{exc}; name it with metadata.format", code=ErrorCode(exc.code), field="format"
+        ) from exc
+    dataset = _insert_next_version(
+        session,
+        name=meta.name,
+        uploader_id=actor.id,
+        visibility=meta.visibility,
+        upload_format=upload_format,
+        data_sha256=None,
+        source_url=meta.url,
+        number_of_rows=0,
+        number_of_columns=0,
+        **_descriptive(meta),
+    )
+    payload = {
+        "dataset_id": dataset.id,
+        "url": meta.url,
+        "format": upload_format,
+        "nominal_attributes": meta.nominal_attributes,
+        "string_attributes": meta.string_attributes,
+    }
+    _tag_and_queue(session, actor, dataset, meta, FETCH_JOB, payload)
+    return dataset
+
+
+def _descriptive(meta: DatasetCreate) -> dict[str, Any]:
+    # The fields stored as they came; the others shape how the data is read or stored.
+    return meta.model_dump(
+        exclude={
+            "name",
+            "tags",
+            "visibility",
+            "format",
+            "nominal_attributes",
+            "string_attributes",
+            "url",
+        }
+    )
+
+
+def _tag_and_queue(
+    session: Session,
+    actor: Actor,
+    dataset: Dataset,
+    meta: DatasetCreate,
+    job: str,
+    payload: dict[str, Any],
+) -> None:
     for tag in dict.fromkeys(meta.tags):
         session.add(DatasetTag(dataset_id=dataset.id, tag=tag, tagger_id=actor.id))
     _record_status(session, dataset, actor)
-    _queue_processing(session, dataset, actor)
+    queue.enqueue(session, job, payload, subject=f"dataset:{dataset.id}", owner=actor.id)
     session.flush()
-    return dataset
 
 
 def _queue_processing(session: Session, dataset: Dataset, actor: Actor) -> None:
@@ -242,7 +321,7 @@ def _apply_edit(
     if not changes:
         return dataset
     if PROCESSING_FIELDS & changes.keys():
-        check_columns(column_names(store, dataset.data_sha256), patch)
+        check_columns(column_names(store, require_data(dataset)), patch)
     before = {key: getattr(dataset, key) for key in changes}
     for key, value in changes.items():
         setattr(dataset, key, value)
@@ -252,6 +331,22 @@ def _apply_edit(
         _queue_processing(session, dataset, actor)
     session.flush()
     return dataset
+
+
+def require_data(dataset: Dataset) -> str:
+    """The sha256 of the dataset's data, which a dataset given by URL has only once fetched.
+
+    Raises:
+        Conflict: ``not_processed``: the data is still being fetched, or the fetch failed.
+    """
+    if dataset.data_sha256 is not None:
+        return dataset.data_sha256
+    why = (
+        f"fetching it from {dataset.source_url} failed: {dataset.processing_error}"
+        if dataset.processing == "failed"
+        else f"it is still being fetched from {dataset.source_url}; retry when processed"
+    )
+    raise Conflict(f"dataset {dataset.id} has no data yet: {why}", code=ErrorCode.NOT_PROCESSED)
 
 
 def column_names(store: BlobStore, sha256: str) -> list[str]:
@@ -277,6 +372,7 @@ def fork(
 ) -> Dataset:
     """A new dataset owned by ``actor`` with the same data (stored once) and metadata."""
     source = get(session, actor, dataset_id)
+    require_data(source)  # a fork shares the data, so there must be some
     copied = {
         c.key: getattr(source, c.key)
         for c in Dataset.__table__.columns

@@ -14,7 +14,7 @@ from mlhive.server.db.tables.datasets import Feature, Quality
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.datasets.qualities import QUALITY_NAMES
 from mlhive.server.domain.errors import Conflict
-from mlhive.server.services.datasets.catalog import get
+from mlhive.server.services.datasets.catalog import get, require_data
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.storage import BlobStore
 from mlhive.wire.errors import ErrorCode
@@ -88,7 +88,7 @@ def arff_source(session: Session, actor: Actor | None, dataset_id: int) -> ArffS
     return ArffSource(
         name=dataset.name,
         description=dataset.description,
-        data_sha256=dataset.data_sha256,
+        data_sha256=require_data(dataset),
         arff_sha256=dataset.arff_sha256,
         has_dates=has_date_features(session, dataset.id),
     )
@@ -98,8 +98,9 @@ def download(session: Session, actor: Actor | None, dataset_id: int, fmt: str) -
     """What to send for a download of the dataset in ``fmt`` (parquet, csv or arff)."""
     dataset = get(session, actor, dataset_id)
     stem = f"{dataset.name}-v{dataset.version}"
+    data_sha256 = require_data(dataset)
     if fmt == "csv":  # rendered by render_csv(), outside the transaction
-        return Download(dataset.data_sha256, f"{stem}.csv", MEDIA_TYPES["csv"], rendered=True)
+        return Download(data_sha256, f"{stem}.csv", MEDIA_TYPES["csv"], rendered=True)
     if fmt == "arff":
         if dataset.arff_sha256 is None:
             raise Conflict(
@@ -107,7 +108,7 @@ def download(session: Session, actor: Actor | None, dataset_id: int, fmt: str) -
                 code=ErrorCode.NOT_PROCESSED,
             )
         return Download(dataset.arff_sha256, f"{stem}.arff", MEDIA_TYPES["arff"])
-    return Download(dataset.data_sha256, f"{stem}.parquet", MEDIA_TYPES["parquet"])
+    return Download(data_sha256, f"{stem}.parquet", MEDIA_TYPES["parquet"])
 
 
 def render_csv(store: BlobStore, item: Download, scratch: Path) -> Path:

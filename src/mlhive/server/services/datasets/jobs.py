@@ -9,13 +9,14 @@ The heavy work runs in a child process killed at ``job_time_limit_seconds``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.jobs.bounded import run_bounded
 from mlhive.server.jobs.context import Handler, JobContext
-from mlhive.server.services.datasets import processing
-from mlhive.server.services.datasets.catalog import PROCESS_JOB
+from mlhive.server.services.datasets import processing, remote
+from mlhive.server.services.datasets.catalog import FETCH_JOB, PROCESS_JOB
 
 
 def process_dataset(context: JobContext, payload: Mapping[str, Any]) -> None:
@@ -46,4 +47,33 @@ def process_dataset(context: JobContext, payload: Mapping[str, Any]) -> None:
         raise
 
 
-HANDLERS: dict[str, Handler] = {PROCESS_JOB: process_dataset}
+def fetch_dataset(context: JobContext, payload: Mapping[str, Any]) -> None:
+    """Job handler: download a dataset given by URL (every hop checked, see
+    :mod:`~mlhive.server.services.datasets.remote`), store its data, then process it.
+
+    Raises:
+        Exception: whatever the fetch or processing raised, after the dataset was marked
+            failed (refusals are domain errors, which the worker does not retry).
+    """
+    dataset_id = int(payload["dataset_id"])
+    try:
+        fetched = remote.download(context.settings, str(payload["url"]), _scratch(context))
+        try:
+            prepared = remote.prepare(context.store, context.settings, fetched.path, dict(payload))
+        finally:
+            fetched.path.unlink(missing_ok=True)
+        with transaction(context.sessions) as session:
+            attached = remote.attach(session, dataset_id, prepared)
+    except Exception as exc:
+        with transaction(context.sessions) as session:
+            processing.mark_failed(session, dataset_id, exc)
+        raise
+    if attached:
+        process_dataset(context, {"dataset_id": dataset_id})
+
+
+def _scratch(context: JobContext) -> Path:
+    return context.settings.data_dir / "tmp"
+
+
+HANDLERS: dict[str, Handler] = {PROCESS_JOB: process_dataset, FETCH_JOB: fetch_dataset}

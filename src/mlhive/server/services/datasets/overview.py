@@ -21,7 +21,7 @@ from mlhive.server.domain.datasets.distributions import distributions
 from mlhive.server.domain.datasets.lifecycle import allowed_statuses
 from mlhive.server.domain.datasets.qualities import QUALITY_GROUPS
 from mlhive.server.services.datasets import listing
-from mlhive.server.services.datasets.catalog import describe, get
+from mlhive.server.services.datasets.catalog import describe, get, require_data
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.storage import BlobStore
 from mlhive.wire.datasets import DatasetOut, DatasetSummary
@@ -139,7 +139,7 @@ def fill_distributions(
     dataset = get(session, actor, dataset_id)
     if dataset.processing != "done":
         return
-    table = load_table(store, dataset.data_sha256)
+    table = load_table(store, require_data(dataset))
     for index, shape in enumerate(distributions(table)):
         session.execute(
             update(Feature)

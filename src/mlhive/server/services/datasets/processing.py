@@ -26,7 +26,7 @@ from mlhive.server.domain.datasets.distributions import Distribution, distributi
 from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
 from mlhive.server.domain.datasets.qualities import compute_qualities
 from mlhive.server.services.blobs import remember_blob
-from mlhive.server.services.datasets.catalog import activate_after_processing
+from mlhive.server.services.datasets.catalog import activate_after_processing, require_data
 from mlhive.server.storage import BlobInfo, BlobStore
 
 
@@ -87,7 +87,7 @@ def read_spec(session: Session, dataset_id: int) -> ProcessingSpec | None:
     if dataset is None:
         return None
     return ProcessingSpec(
-        data_sha256=dataset.data_sha256,
+        data_sha256=require_data(dataset),
         name=dataset.name,
         description=dataset.description,
         target=dataset.default_target_attribute,

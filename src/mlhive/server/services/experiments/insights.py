@@ -23,6 +23,7 @@ from mlhive.server.domain.experiments.measure_names import (
     default_measure,
     scalar_measures,
 )
+from mlhive.server.services.datasets.catalog import require_data
 from mlhive.server.services.experiments import evaluations, flows, runs, scoring, tasks
 from mlhive.server.storage import BlobStore
 from mlhive.wire.runs import RunOut
@@ -114,8 +115,9 @@ def _predictions(store: BlobStore, sha256: str) -> pa.Table:
 
 
 def _target(store: BlobStore, task: Task) -> pa.Table:
-    path = store.local_path(task.dataset.data_sha256)
-    source = path if path is not None else store.open(task.dataset.data_sha256)
+    sha256 = require_data(task.dataset)
+    path = store.local_path(sha256)
+    source = path if path is not None else store.open(sha256)
     return pq.read_table(source, columns=[task.target or ""])
 
 

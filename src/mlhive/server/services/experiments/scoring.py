@@ -19,6 +19,7 @@ from mlhive.server.db.tables.experiments import Evaluation, Run, Task
 from mlhive.server.domain.experiments.metrics import evaluate
 from mlhive.server.domain.experiments.predictions import validate_predictions
 from mlhive.server.jobs import queue
+from mlhive.server.services.datasets.catalog import require_data
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import evaluations, flows, runs, tasks
 from mlhive.server.storage import BlobStore
@@ -51,7 +52,7 @@ def read_spec(session: Session, run_id: int) -> ScoringSpec | None:
     return ScoringSpec(
         predictions_sha256=run.predictions_sha256,
         splits_sha256=task.splits_sha256,
-        data_sha256=dataset.data_sha256,
+        data_sha256=require_data(dataset),
         task_type=task.task_type,
         target=task.target,
         class_labels=task.class_labels,

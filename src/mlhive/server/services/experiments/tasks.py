@@ -179,7 +179,7 @@ def create(
     if existing is not None:
         return existing, False
     class_labels = feature.nominal_values if feature and feature.data_type == "nominal" else None
-    table = load_table(store, dataset.data_sha256)
+    table = load_table(store, catalog.require_data(dataset))
     seed = secrets.randbelow(2**31 - 1)
     splits = make_splits(
         procedure,

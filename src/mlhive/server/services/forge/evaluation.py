@@ -25,6 +25,7 @@ from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import Evaluation, Task
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.services.datasets.catalog import require_data
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import flows, runs
 from mlhive.server.storage import BlobStore
@@ -65,7 +66,7 @@ def task_spec(session: Session, task_id: int) -> TaskSpec:
         target=task.target,
         class_labels=list(task.class_labels) if task.class_labels else None,
         splits_sha256=task.splits_sha256,
-        data_sha256=dataset.data_sha256,
+        data_sha256=require_data(dataset),
         dropped=tuple(sorted(str(c) for c in dropped)),
         measures=tuple(m for m in measures if m != "confusion_matrix"),
     )
