@@ -81,12 +81,12 @@ _NATIVE: dict[str, Access] = {
     "POST /api/runs": KEYED,
     "GET /api/runs": OPTIONAL,
     "GET /api/runs/compare": OPTIONAL,
-    "GET /api/runs/{run_id}": OPTIONAL,
+    "GET /api/runs/{run_id:int}": OPTIONAL,
     "GET /api/runs/{run_id}/predictions": OPTIONAL,
     "GET /api/runs/{run_id}/trace": OPTIONAL,
     "POST /api/runs/{run_id}/tags": KEYED,
     "DELETE /api/runs/{run_id}/tags/{tag}": KEYED,
-    "DELETE /api/runs/{run_id}": KEYED,
+    "DELETE /api/runs/{run_id:int}": KEYED,
     "GET /api/evaluations": OPTIONAL,
     "GET /api/tasks/{task_id}/leaderboard": OPTIONAL,
     "POST /api/models": KEYED,
@@ -157,6 +157,10 @@ _OPENML_WRITES = (
     "POST data/fork",
     "POST data/tag",
     "POST data/untag",
+    "POST data/topicadd",
+    "POST data/topicdelete",
+    "POST data/feature/ontology/add",
+    "POST data/feature/ontology/remove",
     "DELETE data/{dataset_id}",
     "POST task",
     "POST task/tag",
@@ -182,6 +186,30 @@ _OPENML: dict[str, Access] = {f"GET /api/v1/xml/{path}": OPTIONAL for path in _O
 for _route in _OPENML_WRITES:
     _method, _, _path = _route.partition(" ")
     _OPENML[f"{_method} /api/v1/xml/{_path}"] = KEYED
+
+# OpenML's v2 JSON face: reads only; a key (``?api_key=``) shows the caller's private objects.
+# The list routes take their filters as a JSON body on POST: reads too.
+_V2: dict[str, Access] = {
+    "GET /api/v2/datasets/list": OPTIONAL,
+    "POST /api/v2/datasets/list": OPTIONAL,
+    "GET /api/v2/datasets/qualities/list": PUBLIC,
+    "GET /api/v2/datasets/qualities/{dataset_id}": OPTIONAL,
+    "GET /api/v2/datasets/features/{dataset_id}": OPTIONAL,
+    "GET /api/v2/datasets/{dataset_id}": OPTIONAL,
+    "GET /api/v2/tasks/list": OPTIONAL,
+    "POST /api/v2/tasks/list": OPTIONAL,
+    "GET /api/v2/tasks/{task_id}": OPTIONAL,
+    "GET /api/v2/tasktype/list": PUBLIC,
+    "GET /api/v2/tasktype/{task_type_id}": PUBLIC,
+    "GET /api/v2/estimationprocedure/list": PUBLIC,
+    "GET /api/v2/evaluationmeasure/list": PUBLIC,
+    "GET /api/v2/flows/exists/{name}/{external_version}": PUBLIC,
+    "GET /api/v2/flows/{flow_id}": PUBLIC,
+    "GET /api/v2/setup/{setup_id}": PUBLIC,
+    "GET /api/v2/run/trace/{run_id}": OPTIONAL,
+    "GET /api/v2/run/{run_id}": OPTIONAL,
+    "GET /api/v2/studies/{alias_or_id}": OPTIONAL,
+}
 
 _FILES: dict[str, Access] = {
     "GET /data/v1/download/{dataset_id}/{filename}": OPTIONAL,
@@ -228,5 +256,5 @@ _PAGES: dict[str, Access] = {
     "POST /models/{owner}/{name}/requests/{number}/close": FORM,
 }
 
-ROUTES: dict[str, Access] = _NATIVE | _COLLECTIONS | _OPENML | _FILES | _PAGES
+ROUTES: dict[str, Access] = _NATIVE | _COLLECTIONS | _OPENML | _V2 | _FILES | _PAGES
 """``"METHOD /path"`` → who may call it, for every route of ``create_app(settings)``."""

@@ -109,7 +109,7 @@ def _oml_code(response: httpx.Response) -> int:
     return int(str(code.text))
 
 
-NOT_NATIVE = ("/api/v1/", "/data/v1/")
+NOT_NATIVE = ("/api/v1/", "/api/v2/", "/data/v1/")
 
 
 @pytest.mark.parametrize(
@@ -190,6 +190,18 @@ def test_an_openml_read_serves_anonymous_and_refuses_a_bad_key_with_103(
     if anonymous.status_code == 412:
         assert _oml_code(anonymous) not in (102, 103), anonymous.text
     assert bad.status_code == 412 and _oml_code(bad) == 103, bad.text
+
+
+@pytest.mark.parametrize("route", _routes(Access.OPTIONAL, prefix="/api/v2/"))
+def test_a_v2_read_serves_anonymous_and_refuses_a_bad_key(
+    served: tuple[FastAPI, TestClient], route: str
+) -> None:
+    _, http = served
+    anonymous = _call(http, route)
+    bad = _call(http, route, params={"api_key": BAD_KEY})
+    assert anonymous.status_code not in (401, 403), anonymous.text
+    assert bad.status_code == 401, bad.text
+    assert bad.json()["code"] == "103"  # OpenML's "authentication failed", as server-api
 
 
 PAGE_READS = _routes(Access.OPTIONAL, outside=("/api/", "/data/v1/"))
