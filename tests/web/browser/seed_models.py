@@ -4,6 +4,7 @@ merge request from bob (no rules: mergeable once evaluated), and a private repos
 from __future__ import annotations
 
 from mlhive.server.db.engine import transaction
+from mlhive.server.demo.datasets import demo_datasets
 from mlhive.server.demo.models import load_models
 from mlhive.server.domain.access import Actor
 from mlhive.server.services import accounts
@@ -17,7 +18,7 @@ def seed(hive: Hive, site: Site) -> None:
     with transaction(hive.sessions) as session:
         admin = accounts.get_user(session, "admin")
         owner = Actor(admin.id, admin.name, admin.is_admin)
-    load_models(hive, owner)
+    load_models(hive, owner, sorted(demo_datasets(hive, owner).values()))
     alice = Actor(site.people["alice"].id, "alice", False)
     bob = Actor(site.people["bob"].id, "bob", False)
     make_repo(hive, alice, "tiny-net", description="A tiny network to review.")

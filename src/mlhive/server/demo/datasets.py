@@ -222,7 +222,7 @@ def load_content(
         user = session.scalars(select(User).where(User.name == "admin")).one()
         actor = Actor(user.id, user.name, user.is_admin)
     wanted = [s for s in DEMO_DATASETS if names is None or s.name in names]
-    missing = [s for s in wanted if s.name not in _demo_datasets(hive, actor)]
+    missing = [s for s in wanted if s.name not in demo_datasets(hive, actor)]
     scratch = settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     for number, spec in enumerate(missing, 1):
@@ -232,13 +232,13 @@ def load_content(
     if missing:
         report(f"{len(missing)} datasets processed (features, qualities)")
     if experiments:
-        ids = sorted(_demo_datasets(hive, actor).values())
+        ids = sorted(demo_datasets(hive, actor).values())
         load_experiments(hive, actor, ids, report)
         load_models(hive, actor, ids, report)
     hive.engine.dispose()
 
 
-def _demo_datasets(hive: Hive, actor: Actor) -> dict[str, int]:
+def demo_datasets(hive: Hive, actor: Actor) -> dict[str, int]:
     """The demo's own datasets by name (the admin's, under a demo name, tagged ``demo``)."""
     with transaction(hive.sessions) as session:
         rows = session.execute(
