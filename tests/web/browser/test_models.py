@@ -23,6 +23,7 @@ def test_a_visitor_reads_a_model_its_diff_and_its_lineage(page: Any, site: Site)
     look(page, "model-repository")
     history = page.locator("section", has=page.get_by_role("heading", name="History of main"))
     history.get_by_role("row", name="Epoch 2").get_by_role("link").first.click()
+    page.wait_for_url("**/models/admin/diabetes-mlp/commits/*")  # is_visible() does not wait
     assert page.get_by_role("heading", name="Epoch 2", level=1).is_visible()
     changed = page.locator("table", has=page.get_by_text("L2 norm of the difference"))
     assert changed.get_by_text("out.weight").is_visible()
@@ -37,7 +38,9 @@ def test_the_card_of_a_scikit_learn_model_shows_its_lineage_and_request(
     assert page.get_by_role("heading", name="Iris classifier").is_visible()  # card Markdown
     assert page.get_by_text("sklearn.pipeline.Pipeline").first.is_visible()
     page.get_by_role("link", name="#1 Less regularisation (C=20)").click()
-    assert page.get_by_role("cell", name="predictive_accuracy").first.is_visible()
+    page.wait_for_url("**/models/admin/iris-classifier/requests/1")  # is_visible() does not wait
+    verdict = page.locator("p.verdict").inner_text()  # says why when the evaluation failed
+    assert page.get_by_role("cell", name="predictive_accuracy").first.is_visible(), verdict
     look(page, "model-request-evaluated")
 
 
