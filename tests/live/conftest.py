@@ -84,14 +84,15 @@ class LiveServer:
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 120  # a busy 2-core machine imports slowly
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError(f"the server did not come up:\n{self.log.read_text()[-4000:]}")
+        state = "exited" if self.process.poll() is not None else "did not come up"
+        raise RuntimeError(f"the server {state}:\n{self.log.read_text()[-4000:]}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, as in a power cut."""
