@@ -33,6 +33,13 @@ NATIVE_WRITES = sorted(
     and route.partition(" ")[2].startswith("/api/")
     and not route.partition(" ")[2].startswith(NOT_NATIVE)
 )
+READS = sorted(
+    route
+    for route, kind in ROUTES.items()
+    if kind in (Access.OPTIONAL, Access.KEYED)
+    and route.startswith("GET ")
+    and route.partition(" ")[2].startswith(("/api/", "/data/v1/"))
+)
 # Signing out ends the session a read-only key opened: the one form post it may make.
 PAGE_WRITES = sorted(
     route for route, kind in ROUTES.items() if kind is Access.FORM and route != "POST /sign-out"
@@ -130,6 +137,39 @@ def served(tmp_path_factory: pytest.TempPathFactory, database_template: str) -> 
 def boss_reader(served: SharedApp) -> UserKey:
     """A read key of an administrator: even an administrator's read key writes nothing."""
     return read_key(served.app, served.user("rk-boss", admin=True))
+
+
+@pytest.fixture(scope="module")
+def owner(served: SharedApp) -> tuple[UserKey, UserKey]:
+    """A user with a private dataset (id 1), and a read key of theirs."""
+    writer = served.user("rk-owner")
+    uploaded = served.http.post(
+        "/api/datasets",
+        files={"file": ("data.csv", CSV.encode())},
+        data={"metadata": json.dumps({"name": "mine", "visibility": "private"})},
+        headers=writer.headers,
+    )
+    assert uploaded.status_code == 201 and uploaded.json()["id"] == 1, uploaded.text
+    served.hive.worker.drain()
+    return writer, read_key(served.app, writer)
+
+
+@pytest.mark.parametrize("route", READS)
+def test_every_read_answers_a_read_key_as_it_answers_a_write_key(
+    served: SharedApp, owner: tuple[UserKey, UserKey], route: str
+) -> None:
+    writer, reader = owner
+    path = concrete(route.partition(" ")[2])
+    openml = path.startswith(("/api/v1/", "/api/v2/", "/data/v1/"))
+
+    def get(user: UserKey) -> httpx.Response:
+        if openml:
+            return served.http.get(path, params={"api_key": user.key})
+        return served.http.get(path, headers=user.headers)
+
+    as_writer, as_reader = get(writer), get(reader)
+    assert as_reader.status_code == as_writer.status_code, as_reader.text
+    assert "read_only_key" not in as_reader.text and "read-only account" not in as_reader.text
 
 
 @pytest.mark.parametrize("route", NATIVE_WRITES)

@@ -73,12 +73,13 @@ class NormalizePath:
 async def _unknown_call(request: Request, exc: Exception) -> Response:
     """A call no route serves: as on OpenML, a write without a (valid, writing) key is told
     so (102, 103, 104) before it is told that there is no such call."""
-    try:
-        await authenticate(request)
-    except OpenMLError as error:
-        return error.response()
-    finally:
-        await request.close()
+    if not hasattr(request.state, "actor"):  # no route ran ``caller``: authenticate here
+        try:
+            await authenticate(request)
+        except OpenMLError as error:
+            return error.response()
+        finally:
+            await request.close()
     return await HANDLERS[HTTPException](request, exc)
 
 
