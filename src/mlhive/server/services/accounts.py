@@ -103,14 +103,9 @@ def open_session(session: Session, api_key: str, lifetime: timedelta) -> tuple[U
     return key.user, token
 
 
-def session_user(session: Session, token: str) -> User | None:
-    """The user a live session token belongs to; None when it is unknown, ended or expired."""
-    row = _live_session(session, token)
-    return row.user if row is not None else None
-
-
 def session_actor(session: Session, token: str) -> Actor | None:
-    """Who acts with a live session token, with the scope of the key it was opened with."""
+    """Who acts with a live session token, with the scope of the key it was opened with;
+    None when the session is unknown, ended or expired."""
     row = _live_session(session, token)
     return _actor(row.user, row.key) if row is not None else None
 
