@@ -160,6 +160,7 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.UNAUTHENTICATED: AuthenticationError,
     ErrorCode.INVALID_API_KEY: AuthenticationError,
     ErrorCode.PERMISSION_DENIED: PermissionDeniedError,
+    ErrorCode.READ_ONLY_KEY: PermissionDeniedError,
     ErrorCode.NOT_FOUND: NotFoundError,
     ErrorCode.CONFLICT: ConflictError,
     ErrorCode.INVALID_STATUS_TRANSITION: ConflictError,

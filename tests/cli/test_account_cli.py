@@ -144,6 +144,25 @@ def test_a_key_is_issued_listed_and_revoked(cli: Cli, alice: UserKey) -> None:
     assert cli("whoami", "--api-key", alice.key).exit_code == 0  # the other key still works
 
 
+def test_a_read_only_key_is_issued_shown_by_whoami_and_cannot_write(
+    cli: Cli, alice: UserKey
+) -> None:
+    created = cli("key", "create", "--read-only", "--label", "dash", "--api-key", alice.key)
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip()
+    assert secret.startswith("mlh_") and "read key" in created.stderr
+    who = cli("whoami", "--api-key", secret)
+    assert who.exit_code == 0, who.output
+    assert who.stdout.strip().startswith(f"{alice.name} (user, read key)")
+    assert "write key" in cli("whoami", "--api-key", alice.key).stdout
+    listed = cli("key", "ls", "--json", "--api-key", secret)  # listing is a read: allowed
+    scopes = {key["label"]: key["scope"] for key in map(json.loads, listed.stdout.splitlines())}
+    assert scopes["dash"] == "read"
+    escalate = cli("key", "create", "--label", "mine-now", "--api-key", secret)
+    assert escalate.exit_code == 1 and "scope 'read'" in escalate.stderr
+    assert "mine-now" not in cli("key", "ls", "--api-key", alice.key).stdout
+
+
 @pytest.mark.parametrize("arguments", [["config", "--json"], ["config"], ["--help"]])
 def test_a_closed_pipe_ends_the_command_quietly(
     arguments: list[str], config_path: Path, tmp_path: Path

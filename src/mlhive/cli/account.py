@@ -85,7 +85,7 @@ def whoami(client: Client, as_json: JsonOption = False) -> None:
         print_json({"server": client.url, **user.model_dump(mode="json")})
         return
     role = "administrator" if user.is_admin else "user"
-    typer.echo(f"{user.name} ({role}) on {client.url}")
+    typer.echo(f"{user.name} ({role}, {user.key_scope.value} key) on {client.url}")
 
 
 def _source(ctx: typer.Context, setting: str, file: dict[str, str]) -> str:
@@ -153,7 +153,7 @@ def key_ls(client: Client, as_json: JsonOption = False) -> None:
     keys = client.keys.list()
     print_models(
         keys,
-        ["id", "prefix", "label", "created_at", "revoked_at"],
+        ["id", "prefix", "label", "scope", "created_at", "revoked_at"],
         as_json=as_json,
         row=lambda key: {"prefix": f"{key.prefix}…"},
     )
@@ -164,10 +164,15 @@ def key_ls(client: Client, as_json: JsonOption = False) -> None:
 def key_create(
     client: Client,
     label: Annotated[str, typer.Option(help="A name to tell the key apart later.")] = "",
+    read_only: Annotated[
+        bool,
+        typer.Option("--read-only", help="A key that reads all you may read and never writes."),
+    ] = False,
 ) -> None:
     """Issue another key for yourself; its secret is printed once, on stdout."""
-    new = client.keys.create(label)
-    typer.echo(f"key {new.key.id} issued; store it now, it is not shown again:", err=True)
+    new = client.keys.create(label, read_only=read_only)
+    scope = new.key.scope.value
+    typer.echo(f"{scope} key {new.key.id} issued; store it now, it is not shown again:", err=True)
     typer.echo(new.api_key)
 
 

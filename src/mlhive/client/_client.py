@@ -23,7 +23,7 @@ from mlhive.client.runs import RunsAPI
 from mlhive.client.studies import StudiesAPI, SuitesAPI
 from mlhive.client.task import Task
 from mlhive.client.tasks import TasksAPI
-from mlhive.wire.accounts import UserOut
+from mlhive.wire.accounts import MeOut
 from mlhive.wire.common import Health
 
 
@@ -135,8 +135,8 @@ class Client:
         """
         return Health.model_validate(self._core.get_json("/api/health"))
 
-    def whoami(self) -> UserOut:
-        """The user your API key belongs to.
+    def whoami(self) -> MeOut:
+        """The user your API key belongs to, and the key's scope (``read`` or ``write``).
 
         Raises:
             AuthenticationError: no API key, or an invalid or revoked one.
@@ -146,7 +146,7 @@ class Client:
             >>> client.whoami().name  # doctest: +SKIP
             'alice'
         """
-        return UserOut.model_validate(self._core.get_json("/api/users/me"))
+        return MeOut.model_validate(self._core.get_json("/api/users/me"))
 
     @overload
     def run(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlhive.client._http import HttpCore
-from mlhive.wire.accounts import ApiKeyOut, NewApiKey
+from mlhive.wire.accounts import ApiKeyOut, KeyScope, NewApiKey
 
 
 class KeysAPI:
@@ -28,19 +28,24 @@ class KeysAPI:
         """
         return [ApiKeyOut.model_validate(k) for k in self._core.get_json("/api/users/me/keys")]
 
-    def create(self, label: str = "") -> NewApiKey:
-        """Issue another key for yourself.
+    def create(self, label: str = "", *, read_only: bool = False) -> NewApiKey:
+        """Issue another key for yourself (this needs a write key).
 
         Args:
             label: a name to tell the key apart later (e.g. the machine it lives on).
+            read_only: issue a key of scope ``read``: it reads all you may read and can
+                never write (for dashboards, notebooks, shared machines).
 
         Returns:
             The new key; its ``api_key`` secret is shown only in this answer.
 
         Raises:
             AuthenticationError: no API key, or an invalid or revoked one.
+            PermissionDeniedError: the client's own key is read-only.
         """
-        response = self._core.request("POST", "/api/users/me/keys", json={"label": label})
+        scope = KeyScope.READ if read_only else KeyScope.WRITE
+        body = {"label": label, "scope": scope.value}
+        response = self._core.request("POST", "/api/users/me/keys", json=body)
         return NewApiKey.model_validate(response.json())
 
     def revoke(self, key_id: int) -> ApiKeyOut:

@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     INVALID_API_KEY = "invalid_api_key"
     PERMISSION_DENIED = "permission_denied"
+    READ_ONLY_KEY = "read_only_key"
     # 404
     NOT_FOUND = "not_found"
     # 409

@@ -10,6 +10,7 @@ from mlhive.server.services import accounts
 from mlhive.wire.accounts import (
     ApiKeyCreate,
     ApiKeyOut,
+    MeOut,
     NewApiKey,
     ProfileOut,
     UserCreate,
@@ -32,10 +33,11 @@ def create_user(body: UserCreate, actor: RequiredActor, hive: HiveDep) -> NewApi
 
 
 @router.get("/me")
-def me(actor: RequiredActor, hive: HiveDep) -> UserOut:
-    """The user the API key belongs to."""
+def me(actor: RequiredActor, hive: HiveDep) -> MeOut:
+    """The user the API key belongs to, and the key's scope (``read`` keys cannot write)."""
     with read(hive) as session:
-        return UserOut.model_validate(accounts.user_by_id(session, actor.id))
+        user = UserOut.model_validate(accounts.user_by_id(session, actor.id))
+        return MeOut(**user.model_dump(), key_scope=actor.scope)
 
 
 @router.get("/me/keys")
@@ -48,10 +50,12 @@ def my_keys(actor: RequiredActor, hive: HiveDep) -> list[ApiKeyOut]:
 
 @router.post("/me/keys", status_code=status.HTTP_201_CREATED)
 def new_key(body: ApiKeyCreate, actor: RequiredActor, hive: HiveDep) -> NewApiKey:
-    """Issue another key for the caller."""
+    """Issue another key for the caller: ``scope`` ``read`` for a key that can never write.
+
+    Only a write key issues keys, so a read key cannot raise itself to a write key."""
     with write(hive) as session:
         user = accounts.user_by_id(session, actor.id)
-        key, secret = accounts.issue_key(session, user, body.label)
+        key, secret = accounts.issue_key(session, user, body.label, body.scope)
         return NewApiKey(
             user=UserOut.model_validate(user), key=ApiKeyOut.model_validate(key), api_key=secret
         )

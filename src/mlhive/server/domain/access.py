@@ -5,15 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlhive.server.domain.errors import PermissionDenied
+from mlhive.wire.accounts import KeyScope
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking: None stands for an anonymous caller."""
+    """Who is asking: None stands for an anonymous caller.
+
+    ``scope`` is that of the key (or of the key the browser signed in with): a ``read`` actor
+    sees all its user may see and changes nothing (``http.deps.authorize`` decides that).
+    """
 
     id: int
     name: str
     is_admin: bool
+    scope: KeyScope = KeyScope.WRITE
 
 
 def can_see(actor: Actor | None, *, owner_id: int, visibility: str) -> bool:

@@ -1,4 +1,10 @@
-"""Request-scoped helpers: the wired app, the caller, and units of work."""
+"""Request-scoped helpers: the wired app, the caller, and units of work.
+
+Write access is decided here, once, for every face: a request that is not a read (any method
+but GET, HEAD and OPTIONS) needs a key, and that key's scope must be ``write``
+(:func:`authorize`). The native API's :func:`required_actor`, the OpenML face's ``caller`` and
+the pages' form guard all go through it; no route checks a scope itself.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,19 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.domain.access import Actor
-from mlhive.server.domain.errors import Unauthenticated
+from mlhive.server.domain.errors import PermissionDenied, Unauthenticated
 from mlhive.server.services import accounts
 from mlhive.server.wiring import Hive
+from mlhive.wire.accounts import KeyScope
 from mlhive.wire.errors import ErrorCode
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""The methods that never change anything: a read-only key may use these only."""
+READ_ONLY_KEY = (
+    "this API key has scope 'read': it reads everything its user may read and writes nothing. "
+    "Write with a key of scope 'write': issue one with `mlhive key create` "
+    "(POST /api/users/me/keys) authenticated with a write key, or ask an administrator"
+)
 
 
 def get_hive(request: Request) -> Hive:
@@ -59,8 +74,19 @@ def actor_for_key(hive: Hive, api_key: str | None) -> Actor | None:
     if api_key is None:
         return None
     with read(hive) as session:
-        user = accounts.authenticate(session, api_key)
-        return Actor(id=user.id, name=user.name, is_admin=user.is_admin)
+        return accounts.key_actor(session, api_key)
+
+
+def authorize(actor: Actor, method: str) -> Actor:
+    """The one decision on write access: ``actor`` may make a ``method`` request.
+
+    Raises:
+        PermissionDenied: (``read_only_key``) the actor's key is read-only and the request
+            is not a read.
+    """
+    if actor.scope is KeyScope.READ and method.upper() not in READ_METHODS:
+        raise PermissionDenied(READ_ONLY_KEY, code=ErrorCode.READ_ONLY_KEY)
+    return actor
 
 
 class ApiKeyBearer(SecurityBase):
@@ -97,16 +123,17 @@ ApiKey = Annotated[str | None, Depends(api_key_bearer)]
 
 
 def optional_actor(hive: HiveDep, api_key: ApiKey) -> Actor | None:
-    """The caller, or None for anonymous reads."""
+    """The caller, or None for anonymous reads (a route anyone may call writes nothing, so
+    any valid key will do)."""
     return actor_for_key(hive, api_key)
 
 
-def required_actor(hive: HiveDep, api_key: ApiKey) -> Actor:
-    """The caller; every write needs an API key."""
+def required_actor(request: Request, hive: HiveDep, api_key: ApiKey) -> Actor:
+    """The caller; every write needs an API key, of scope ``write`` (:func:`authorize`)."""
     actor = actor_for_key(hive, api_key)
     if actor is None:
         raise Unauthenticated("this request needs an API key (Authorization: Bearer <key>)")
-    return actor
+    return authorize(actor, request.method)
 
 
 MaybeActor = Annotated[Actor | None, Depends(optional_actor)]

@@ -9,6 +9,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.INVALID_API_KEY: 401,
     ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.READ_ONLY_KEY: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONFLICT: 409,
     ErrorCode.INVALID_STATUS_TRANSITION: 409,

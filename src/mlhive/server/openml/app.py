@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mlhive.server.http.catchall import CatchAll
@@ -29,7 +31,7 @@ from mlhive.server.openml import (
     studies,
     tasks,
 )
-from mlhive.server.openml.common import caller
+from mlhive.server.openml.common import authenticate, caller
 from mlhive.server.openml.errors import HANDLERS, OpenMLError, internal_error, log
 from mlhive.server.wiring import Hive
 
@@ -68,11 +70,26 @@ class NormalizePath:
         await self.app(scope, receive, send)
 
 
-def _sub_app(hive: Hive, router: APIRouter) -> FastAPI:
+async def _unknown_call(request: Request, exc: Exception) -> Response:
+    """A call no route serves: as on OpenML, a write without a (valid, writing) key is told
+    so (102, 103, 104) before it is told that there is no such call."""
+    if not hasattr(request.state, "actor"):  # no route ran ``caller``: authenticate here
+        try:
+            await authenticate(request)
+        except OpenMLError as error:
+            return error.response()
+        finally:
+            await request.close()
+    return await HANDLERS[HTTPException](request, exc)
+
+
+def _sub_app(hive: Hive, router: APIRouter, *, auth_first: bool = False) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.hive = hive
     for kind, handler in HANDLERS.items():
         app.add_exception_handler(kind, handler)
+    if auth_first:
+        app.add_exception_handler(HTTPException, _unknown_call)
     app.include_router(router)
     app.add_middleware(CatchAll, answer=internal_error, logger=log)
     app.add_middleware(GZipMiddleware, minimum_size=1)
@@ -85,7 +102,7 @@ def build_api(hive: Hive) -> FastAPI:
     router = APIRouter(dependencies=[Depends(caller)])
     for module in (data_curation, data, tasks, flows, setups, runs, evaluations, studies):
         router.include_router(module.router)
-    return _sub_app(hive, router)
+    return _sub_app(hive, router, auth_first=True)
 
 
 def build_files(hive: Hive) -> FastAPI:

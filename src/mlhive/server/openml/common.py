@@ -1,8 +1,10 @@
 """What every route of the face shares: the caller, form fields, path filters, paging.
 
 OpenML's clients send the API key as the ``api_key`` query parameter (GET, DELETE) or form
-field (POST). As on OpenML, a request that is not a GET needs a key (102), and a key that
-is given must be valid, whatever the method (103).
+field (POST). As on OpenML (its ``Api_new::bootstrap``), authentication comes before anything
+else, even before the call is looked up: a request that is not a GET needs a key (102), a key
+that is given must be valid whatever the method (103), and a read-only key can only make GET
+calls (104).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from mlhive.server.domain.access import Actor
-from mlhive.server.domain.errors import Unauthenticated
+from mlhive.server.domain.errors import PermissionDenied, Unauthenticated
 from mlhive.server.domain.limits import storable_id
-from mlhive.server.http.deps import actor_for_key, read, write
+from mlhive.server.http.deps import actor_for_key, authorize, read, write
 from mlhive.server.openml.errors import OpenMLError
 from mlhive.server.wiring import Hive
 
@@ -44,21 +46,35 @@ async def caller(request: Request) -> AsyncIterator[None]:
         await request.close()
 
 
+# OpenML's words when a read-only account writes; mlhive's explanation follows them.
+READ_ONLY = "API calls of the read-only user can only be of type GET. "
+
+
 async def _resolve(request: Request) -> None:
+    request.state.actor = await authenticate(request)
+
+
+async def authenticate(request: Request) -> Actor | None:
+    """The caller of an OpenML request, checked as OpenML checks it (102, 103, 104)."""
     key = request.query_params.get("api_key")
     if key is None and request.method == "POST":
         form = await request.form()
         value = form.get("api_key")
         key = value if isinstance(value, str) else None
-    actor: Actor | None = None
-    if key:
-        try:
-            actor = await run_in_threadpool(actor_for_key, hive(request), key)
-        except Unauthenticated:
-            raise OpenMLError(103) from None
-    elif request.method not in ("GET", "HEAD"):
-        raise OpenMLError(102)
-    request.state.actor = actor
+    if not key:
+        if request.method not in ("GET", "HEAD"):
+            raise OpenMLError(102)
+        return None
+    try:
+        actor = await run_in_threadpool(actor_for_key, hive(request), key)
+    except Unauthenticated:
+        raise OpenMLError(103) from None
+    if actor is None:  # a key was given, so there is an actor; typed for mypy
+        raise OpenMLError(103)
+    try:
+        return authorize(actor, request.method)
+    except PermissionDenied as exc:
+        raise OpenMLError(104, READ_ONLY + exc.detail) from None
 
 
 def actor(request: Request) -> Actor | None:

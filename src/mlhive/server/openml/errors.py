@@ -40,7 +40,8 @@ MESSAGES: dict[int, str] = {
     100: "Function not valid",
     102: "No authentication (Please provide API key for all requests other than HTTP GET)",
     103: "Authentication failed",
-    104: "This is a read-only account, it does not have permission for write operations.",
+    # OpenML's own text, trailing space included (its pre.php).
+    104: "This is a read-only account, it does not have permission for write operations. ",
     107: "Database connection error. Usually due to high server load.",
     111: "Unknown dataset",
     112: "No access granted",
@@ -226,6 +227,7 @@ GENERIC: dict[ErrorCode, tuple[int, int]] = {
     ErrorCode.UNAUTHENTICATED: (103, ERROR_STATUS),
     ErrorCode.INVALID_API_KEY: (103, ERROR_STATUS),
     ErrorCode.PERMISSION_DENIED: (100, ERROR_STATUS),
+    ErrorCode.READ_ONLY_KEY: (104, ERROR_STATUS),
     ErrorCode.NOT_FOUND: (100, ERROR_STATUS),
     ErrorCode.CONFLICT: (100, ERROR_STATUS),
     ErrorCode.INVALID_STATUS_TRANSITION: (100, ERROR_STATUS),

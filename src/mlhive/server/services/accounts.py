@@ -1,8 +1,9 @@
 """Users, API keys and browser sessions.
 
-Keys are random, shown once, stored as a SHA-256 hash and revocable. A browser signs in with a key
-and gets a session token (the cookie) that is stored the same way; revoking the key, signing out or
-the session's age ends it.
+Keys are random, shown once, stored as a SHA-256 hash and revocable. A key has a scope: ``write``
+(the default) or ``read``, which reads all its user may read and writes nothing. A browser signs
+in with a key and gets a session token (the cookie) that is stored the same way and has the key's
+scope; revoking the key, signing out or the session's age ends it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import ApiKey, BrowserSession, User
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
-from mlhive.wire.accounts import ProfileOut, UserOut
+from mlhive.wire.accounts import KeyScope, ProfileOut, UserOut
 from mlhive.wire.errors import ErrorCode
 
 KEY_PREFIX = "mlh_"
@@ -40,10 +41,18 @@ def create_user(session: Session, name: str, *, is_admin: bool = False) -> User:
     return user
 
 
-def issue_key(session: Session, user: User, label: str = "") -> tuple[ApiKey, str]:
+def issue_key(
+    session: Session, user: User, label: str = "", scope: KeyScope = KeyScope.WRITE
+) -> tuple[ApiKey, str]:
     """Issue a new key for ``user``; returns the row and the secret (never stored)."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(user_id=user.id, key_hash=hash_key(secret), prefix=secret[:12], label=label)
+    key = ApiKey(
+        user_id=user.id,
+        key_hash=hash_key(secret),
+        prefix=secret[:12],
+        label=label,
+        scope=scope.value,
+    )
     key.user = user
     session.add(key)
     session.flush()
@@ -61,6 +70,16 @@ def active_key(session: Session, api_key: str) -> ApiKey:
 def authenticate(session: Session, api_key: str) -> User:
     """The user owning an active ``api_key``; raises Unauthenticated otherwise."""
     return active_key(session, api_key).user
+
+
+def _actor(user: User, key: ApiKey) -> Actor:
+    return Actor(id=user.id, name=user.name, is_admin=user.is_admin, scope=KeyScope(key.scope))
+
+
+def key_actor(session: Session, api_key: str) -> Actor:
+    """Who acts with an active ``api_key``, with the key's scope; raises Unauthenticated."""
+    key = active_key(session, api_key)
+    return _actor(key.user, key)
 
 
 def open_session(session: Session, api_key: str, lifetime: timedelta) -> tuple[User, str]:
@@ -84,12 +103,18 @@ def open_session(session: Session, api_key: str, lifetime: timedelta) -> tuple[U
     return key.user, token
 
 
-def session_user(session: Session, token: str) -> User | None:
-    """The user a live session token belongs to; None when it is unknown, ended or expired."""
+def session_actor(session: Session, token: str) -> Actor | None:
+    """Who acts with a live session token, with the scope of the key it was opened with;
+    None when the session is unknown, ended or expired."""
+    row = _live_session(session, token)
+    return _actor(row.user, row.key) if row is not None else None
+
+
+def _live_session(session: Session, token: str) -> BrowserSession | None:
     row = session.scalar(select(BrowserSession).where(BrowserSession.token_hash == hash_key(token)))
     if row is None or row.revoked_at is not None or row.key.revoked_at is not None:
         return None
-    return row.user if row.expires_at > utcnow() else None
+    return row if row.expires_at > utcnow() else None
 
 
 def close_session(session: Session, token: str) -> bool:

@@ -4,6 +4,10 @@ A person signs in with an API key and receives a random session token in an Http
 SameSite=Lax cookie (Secure over https); only its hash is stored. Forms carry a CSRF token
 derived from the session token, and every post must come from this site's own origin. The
 sign-in form, which has no session yet, uses a double-submit token in a short-lived cookie.
+
+Signing in with a read-only key opens a read-only session: its person sees every page (their
+private objects included) and every form post but sign-out is refused (403, ``read_only_key``),
+by the same decision the API makes (``http.deps.authorize``).
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from fastapi import Depends, Form, Request, Response
 
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import PermissionDenied, Unauthenticated
-from mlhive.server.http.deps import HiveDep, read
+from mlhive.server.http.deps import HiveDep, authorize, read
 from mlhive.server.services import accounts
+from mlhive.wire.accounts import KeyScope
 
 SESSION_COOKIE = "mlhive_session"
 SIGN_IN_COOKIE = "mlhive_signin"
@@ -38,6 +43,11 @@ class Viewer:
         """The signed-in user's name."""
         return self.actor.name if self.actor else None
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the session was opened with a read-only key (its forms are refused)."""
+        return self.actor is not None and self.actor.scope is KeyScope.READ
+
 
 def csrf_for(token: str) -> str:
     """The form token of a session (a keyed hash: unguessable without the cookie)."""
@@ -50,9 +60,7 @@ def viewer(request: Request, hive: HiveDep) -> Viewer:
     actor: Actor | None = None
     if token:
         with read(hive) as session:
-            user = accounts.session_user(session, token)
-            if user is not None:
-                actor = Actor(id=user.id, name=user.name, is_admin=user.is_admin)
+            actor = accounts.session_actor(session, token)
     found = Viewer(actor=actor, csrf=csrf_for(token) if actor and token else "")
     request.state.viewer = found
     return found
@@ -80,10 +88,11 @@ def check_origin(request: Request) -> None:
         raise PermissionDenied("this form was posted from another site; reload the page and retry")
 
 
-def signed_in(
+def session_poster(
     request: Request, who: ViewerDep, csrf: Annotated[str, Form(max_length=100)] = ""
 ) -> Actor:
-    """The signed-in poster of a form, after the origin and form-token checks."""
+    """The signed-in poster of a form, after the origin and form-token checks, whatever the
+    session's scope (signing out is for read-only sessions too)."""
     check_origin(request)
     if who.actor is None:
         raise Unauthenticated("sign in to do this")
@@ -92,7 +101,14 @@ def signed_in(
     return who.actor
 
 
+def signed_in(request: Request, poster: Annotated[Actor, Depends(session_poster)]) -> Actor:
+    """The poster of a form that changes something: the session must be able to write."""
+    return authorize(poster, request.method)
+
+
 FormActor = Annotated[Actor, Depends(signed_in)]
+SessionActor = Annotated[Actor, Depends(session_poster)]
+"""A form poster of any scope: only for posts that change nothing but the session itself."""
 
 
 def secure_cookies(request: Request) -> bool:

@@ -31,6 +31,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(200), default="")
+    # "read" or "write" (KeyScope); keys issued before scopes existed could write.
+    scope: Mapped[str] = mapped_column(String(8), default="write", server_default="write")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -14,7 +14,7 @@ from mlhive.server.services import accounts
 from mlhive.server.web import session as web_session
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
-from mlhive.server.web.session import FormActor, ViewerDep
+from mlhive.server.web.session import SessionActor, ViewerDep
 
 router = pages(tags=["pages"])
 
@@ -68,7 +68,7 @@ def sign_in(
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, hive: HiveDep, _: FormActor) -> Response:
+def sign_out(request: Request, hive: HiveDep, _: SessionActor) -> Response:
     """End the session on the server and in the browser."""
     token = request.cookies.get(web_session.SESSION_COOKIE, "")
     with write(hive) as session:
