@@ -320,8 +320,9 @@ def parameter_settings(estimator: Any, flow: FlowOut) -> list[ParameterSetting]:
         flow: the uploaded flow of that estimator (ids for every component).
 
     Returns:
-        One setting per parameter of the flow and of every component, JSON-encoded as the
-        flow's defaults are, each with the id of the (component) flow it belongs to.
+        One setting per parameter of the flow and of every place a component occurs,
+        JSON-encoded as the flow's defaults are, named by its path (``clf__C``, as
+        ``get_params(deep=True)``) and with the id of the (component) flow it belongs to.
 
     Raises:
         FlowConversionError: the estimator does not have the flow's structure.
