@@ -267,7 +267,7 @@ def test_setup_values_override_the_flow_defaults_in_components() -> None:
     tuned = ESTIMATORS["scaled_svc"][0]().set_params(svc__C=7.5, scale__with_mean=False)
     settings = parameter_settings(tuned, flow)
     svc_id = flow.components[1].flow.id
-    assert ParameterSetting(flow_id=svc_id, name="C", value="7.5") in settings
+    assert ParameterSetting(flow_id=svc_id, name="svc__C", value="7.5") in settings
     rebuilt = flow_to_estimator(flow, settings)
     assert_same_params(tuned, rebuilt)
     assert_same_params(ESTIMATORS["scaled_svc"][0](), flow_to_estimator(flow))
@@ -324,10 +324,58 @@ def test_random_state_objects_cannot_be_described() -> None:
         estimator_to_flow(DecisionTreeClassifier(random_state=np.random.RandomState(0)))
 
 
-def test_a_component_flow_may_occur_only_once() -> None:
-    twice = VotingClassifier([("a", GaussianNB()), ("b", GaussianNB(var_smoothing=1e-3))])
-    with pytest.raises(FlowConversionError, match="occurs twice"):
-        estimator_to_flow(twice)
+def _two_imputers() -> Pipeline:
+    numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    categories = make_pipeline(
+        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+    )
+    columns = ColumnTransformer(
+        [
+            ("num", numbers, make_column_selector(dtype_include="number")),
+            ("cat", categories, make_column_selector(dtype_exclude="number")),
+        ]
+    )
+    return Pipeline([("preprocess", columns), ("clf", LogisticRegression())])
+
+
+def test_the_same_component_class_twice_is_keyed_by_path() -> None:
+    estimator = _two_imputers()
+    flow = uploaded(estimator_to_flow(estimator))
+    settings = {s.name: s for s in parameter_settings(estimator, flow)}
+    # Exactly scikit-learn's own deep parameter names, one setting per parameter and place.
+    deep = estimator.get_params(deep=True)
+    assert set(settings) <= set(deep)
+    assert all(hasattr(deep[k], "fit") for k in set(deep) - set(settings))  # the components
+    num = settings["preprocess__num__simpleimputer__strategy"]
+    cat = settings["preprocess__cat__simpleimputer__strategy"]
+    assert (num.value, cat.value) == ('"median"', '"most_frequent"')
+    assert num.flow_id == cat.flow_id  # one SimpleImputer flow, two places
+    tuned = _two_imputers().set_params(preprocess__cat__simpleimputer__strategy="constant")
+    rebuilt = flow_to_estimator(flow, parameter_settings(tuned, flow))
+    assert_same_params(tuned, rebuilt)
+    assert rebuilt.get_params()["preprocess__num__simpleimputer__strategy"] == "median"
+
+
+def test_plain_names_of_older_setups_are_read_while_a_component_occurs_once() -> None:
+    flow = uploaded(estimator_to_flow(ESTIMATORS["scaled_svc"][0]()))
+    svc_id = flow.components[1].flow.id
+    older = [ParameterSetting(flow_id=svc_id, name="C", value="7.5")]
+    assert flow_to_estimator(flow, older).get_params()["svc__C"] == 7.5
+
+
+def test_a_plain_name_of_a_repeated_component_is_refused_naming_the_paths() -> None:
+    flow = uploaded(estimator_to_flow(_two_imputers()))
+    imputer_id = flow.components[0].flow.components[0].flow.components[0].flow.id
+    ambiguous = [ParameterSetting(flow_id=imputer_id, name="strategy", value='"mean"')]
+    with pytest.raises(FlowConversionError, match="preprocess__cat__simpleimputer__strategy"):
+        flow_to_estimator(flow, ambiguous)
+
+
+def test_a_path_with_another_flows_id_is_refused() -> None:
+    flow = uploaded(estimator_to_flow(ESTIMATORS["scaled_svc"][0]()))
+    wrong = [ParameterSetting(flow_id=flow.id, name="svc__C", value="7.5")]
+    with pytest.raises(FlowConversionError, match="belongs to flow"):
+        flow_to_estimator(flow, wrong)
 
 
 def _flow_with_class(class_name: str) -> FlowCreate:

@@ -31,6 +31,7 @@ from mlhive.wire.models import (
     ModelCard,
     RefOut,
     RepoOut,
+    refused_skops_reasons,
     untrusted_skops_types,
 )
 
@@ -118,6 +119,12 @@ def load_skops_safely(data: bytes) -> Any:
     refused = untrusted_skops_types(list(sio.get_untrusted_types(data=data)))
     if refused:
         raise UnsafeModelError(f"the model references untrusted types: {', '.join(refused)}")
+    try:
+        reasons = refused_skops_reasons(data)
+    except ValueError as exc:
+        raise UnsafeModelError(str(exc)) from None
+    if reasons:
+        raise UnsafeModelError("; ".join(reasons))
     return sio.loads(data, trusted=sorted(SKOPS_TRUSTED_TYPES))
 
 

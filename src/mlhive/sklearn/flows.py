@@ -23,8 +23,9 @@ Conventions, as openml-python's scikit-learn extension (so names look alike):
 - ``dependencies``: ``sklearn==<version>`` and scikit-learn's own minimum install requirements,
   one per line.
 
-OpenML's limits apply: the same component flow may occur only once in a flow (parameter settings
-are keyed by component flow id), so e.g. two ``StandardScaler`` in one pipeline are refused.
+The same component flow may occur several times (a ``SimpleImputer`` for numbers and another for
+categories): setup values are keyed by the component's *path*, ``preprocess__num__strategy``, as
+``get_params(deep=True)`` names them (see ``mlhive.wire.flows.ParameterSetting``).
 
 Rebuilding imports classes and functions only from the allowed modules (``sklearn`` by default,
 never ``sklearn.datasets``/``utils``/``externals``/``experimental``), checked before anything is
@@ -52,6 +53,9 @@ from mlhive.wire.flows import (
     FlowOut,
     FlowParameter,
     ParameterSetting,
+    component_path,
+    flow_parameter_keys,
+    setting_name,
 )
 
 __all__ = [
@@ -164,16 +168,7 @@ class _Describer:
 
 
 def _describe(estimator: Any) -> _Node:
-    root = _Describer().describe(estimator)
-    seen: dict[str, str] = {}
-    for node in root.walk()[1:]:
-        if node.name in seen:
-            raise FlowConversionError(
-                f"the component {node.name} occurs twice in the flow; a flow may hold each "
-                "component flow once (their parameter settings could not be told apart)"
-            )
-        seen[node.name] = node.class_name
-    return root
+    return _Describer().describe(estimator)
 
 
 def _package_version(package: str) -> str:
@@ -259,7 +254,7 @@ def estimator_to_flow(estimator: Any) -> FlowCreate:
 
     Raises:
         FlowConversionError: a parameter value cannot be described (a lambda, a random number
-            generator ...), a step name shadows a parameter, or a component occurs twice.
+            generator ...) or a step name shadows a parameter.
 
     Example:
         >>> from sklearn.linear_model import LogisticRegression
@@ -269,15 +264,15 @@ def estimator_to_flow(estimator: Any) -> FlowCreate:
     return _flow_of(_describe(estimator))
 
 
-def _settings_of(node: _Node, flow: FlowOut) -> list[ParameterSetting]:
-    _check_node(node, flow)
+def _settings_of(node: _Node, flow: FlowOut, path: str = "") -> list[ParameterSetting]:
     settings = [
-        ParameterSetting(flow_id=flow.id, name=key, value=value)
+        ParameterSetting(flow_id=flow.id, name=setting_name(path, key), value=value)
         for key, value in node.parameters.items()
     ]
     by_identifier = {component.identifier: component.flow for component in flow.components}
     for identifier, child in node.components.items():
-        settings.extend(_settings_of(child, by_identifier[identifier]))
+        child_path = component_path(path, identifier)
+        settings.extend(_settings_of(child, by_identifier[identifier], child_path))
     return settings
 
 
@@ -325,13 +320,16 @@ def parameter_settings(estimator: Any, flow: FlowOut) -> list[ParameterSetting]:
         flow: the uploaded flow of that estimator (ids for every component).
 
     Returns:
-        One setting per parameter of the flow and of every component, JSON-encoded as the
-        flow's defaults are, each with the id of the (component) flow it belongs to.
+        One setting per parameter of the flow and of every place a component occurs,
+        JSON-encoded as the flow's defaults are, named by its path (``clf__C``, as
+        ``get_params(deep=True)``) and with the id of the (component) flow it belongs to.
 
     Raises:
         FlowConversionError: the estimator does not have the flow's structure.
     """
-    return _settings_of(_describe(estimator), flow)
+    node = _describe(estimator)
+    _check_node(node, flow)
+    return _settings_of(node, flow)
 
 
 def _check_tree(flow: Flow, allowed: Sequence[str]) -> None:
@@ -341,21 +339,23 @@ def _check_tree(flow: Flow, allowed: Sequence[str]) -> None:
         _check_tree(component.flow, allowed)
 
 
-def _setting_values(
-    flow: Flow, settings: Sequence[ParameterSetting]
-) -> dict[tuple[int, str], str | None]:
+def _setting_values(flow: Flow, settings: Sequence[ParameterSetting]) -> dict[str, str | None]:
+    """The settings' values by parameter path; plain names of older setups are read too."""
     if not isinstance(flow, FlowOut):
         raise FlowConversionError("parameter settings need an uploaded flow (with ids)")
-    known: set[tuple[int, str]] = set()
-    pending: list[FlowOut] = [flow]
-    while pending:
-        current = pending.pop()
-        known.update((current.id, p.name) for p in current.parameters)
-        pending.extend(c.flow for c in current.components)
-    values = {(s.flow_id, s.name): s.value for s in settings}
-    unknown = sorted(set(values) - known)
+    try:
+        keys = flow_parameter_keys(flow)
+    except ValueError as exc:
+        raise FlowConversionError(str(exc)) from exc
+    values: dict[str, str | None] = {}
+    unknown = []
+    for setting in settings:
+        try:
+            values[keys.slot(setting.flow_id, setting.name).key] = setting.value
+        except ValueError as exc:
+            unknown.append(str(exc))
     if unknown:
-        raise FlowConversionError(f"settings for parameters the flow does not have: {unknown}")
+        raise FlowConversionError("settings the flow does not have: " + "; ".join(unknown))
     return values
 
 
@@ -367,9 +367,14 @@ def _decode_parameter(flow: Flow, name: str, raw: str, decoder: enc.Decoder) -> 
     return decoder.decode(data)
 
 
-def _build(flow: Flow, values: dict[tuple[int, str], str | None], allowed: Sequence[str]) -> Any:
+def _build(
+    flow: Flow, values: dict[str, str | None], allowed: Sequence[str], path: str = ""
+) -> Any:
     cls = load_class(flow.class_name, allowed)
-    components = {c.identifier: _build(c.flow, values, allowed) for c in flow.components}
+    components = {
+        c.identifier: _build(c.flow, values, allowed, component_path(path, c.identifier))
+        for c in flow.components
+    }
 
     def component(identifier: str) -> Any:
         if identifier not in components:
@@ -377,10 +382,9 @@ def _build(flow: Flow, values: dict[tuple[int, str], str | None], allowed: Seque
         return components[identifier]
 
     decoder = enc.Decoder(allowed, component)
-    flow_id = getattr(flow, "id", -1)
     arguments: dict[str, Any] = {}
     for parameter in flow.parameters:
-        raw = values.get((flow_id, parameter.name), parameter.default_value)
+        raw = values.get(setting_name(path, parameter.name), parameter.default_value)
         # No value recorded (or one the flow may not choose): the class's own default applies.
         if raw is not None and parameter.name not in _NOT_REBUILT:
             arguments[parameter.name] = _decode_parameter(flow, parameter.name, raw, decoder)

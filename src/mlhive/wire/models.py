@@ -7,7 +7,11 @@ full 64-hex id or a unique prefix of at least 7 digits).
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import datetime
+from os import PathLike
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -79,8 +83,62 @@ SKOPS_TRUSTED_TYPES: frozenset[str] = frozenset(
         "scipy.sparse._csc.csc_array",
         "collections.OrderedDict",
         "collections.defaultdict",
+        # Reviewed plain-data helpers of textbook pipelines. Each holds only numbers, strings,
+        # arrays or other allowlisted objects, and loading one runs no code it carries:
+        # make_column_selector: a regex pattern and dtype include/exclude lists.
+        "sklearn.compose._column_transformer.make_column_selector",
+        # CalibratedClassifierCV's fitted parts: an estimator, calibrators and class labels;
+        # the sigmoid calibrator is two floats (isotonic is IsotonicRegression, an estimator).
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        # A search's fitted scorer: the estimator's own score method, or a reference to one of
+        # the metric functions below with its sign and keyword arguments.
+        "sklearn.metrics._scorer._PassthroughScorer",
+        "sklearn.metrics._scorer._Scorer",
+        # Metric functions named by scoring="...": pure computations on arrays.
+        "sklearn.metrics._classification.accuracy_score",
+        "sklearn.metrics._classification.balanced_accuracy_score",
+        "sklearn.metrics._classification.f1_score",
+        "sklearn.metrics._classification.log_loss",
+        "sklearn.metrics._classification.precision_score",
+        "sklearn.metrics._classification.recall_score",
+        "sklearn.metrics._ranking.roc_auc_score",
+        "sklearn.metrics._regression.mean_absolute_error",
+        "sklearn.metrics._regression.mean_squared_error",
+        "sklearn.metrics._regression.r2_score",
+        "sklearn.metrics._regression.root_mean_squared_error",
+        # Cross-validation splitters a search or calibrator keeps: split counts, a shuffle
+        # flag and a seed (an int or an allowlisted RandomState).
+        "sklearn.model_selection._split.GroupKFold",
+        "sklearn.model_selection._split.KFold",
+        "sklearn.model_selection._split.RepeatedKFold",
+        "sklearn.model_selection._split.RepeatedStratifiedKFold",
+        "sklearn.model_selection._split.ShuffleSplit",
+        "sklearn.model_selection._split.StratifiedKFold",
+        "sklearn.model_selection._split.StratifiedShuffleSplit",
+        # SelectKBest/SelectPercentile score functions: univariate statistics on arrays.
+        "sklearn.feature_selection._univariate_selection.chi2",
+        "sklearn.feature_selection._univariate_selection.f_classif",
+        "sklearn.feature_selection._univariate_selection.f_regression",
+        "sklearn.feature_selection._univariate_selection.r_regression",
+        # HistGradientBoosting with a categorical mask keeps functools.partial(check_array,
+        # ...): skops lists a partial's function and arguments as types of their own, so the
+        # partial can only wrap what this list allows; check_array only validates input.
+        "functools.partial",
+        "sklearn.utils.validation.check_array",
     }
 )
+
+# Types skops would load but the forge refuses: they hold code, not data. Named with the reason
+# so a refused upload says why and what to use instead.
+SKOPS_REFUSED_TYPES: dict[str, str] = {
+    # (but for the code-free ones scikit-learn builds itself: see _is_builtin_step)
+    "sklearn.preprocessing._function_transformer.FunctionTransformer": (
+        "FunctionTransformer holds a function that runs on every prediction (code, not data); "
+        "use a built-in transformer instead (e.g. PowerTransformer, SplineTransformer, "
+        "or TransformedTargetRegressor(transformer=...)), or push the model as ONNX"
+    ),
+}
 
 
 def untrusted_skops_types(named: list[str]) -> list[str]:
@@ -93,6 +151,72 @@ def untrusted_skops_types(named: list[str]) -> list[str]:
         The names outside :data:`SKOPS_TRUSTED_TYPES`, sorted; empty means the file may load.
     """
     return sorted(set(named) - SKOPS_TRUSTED_TYPES)
+
+
+def _named(node: dict[str, Any], path: str) -> bool:
+    return f"{node.get('__module__')}.{node.get('__class__')}" == path
+
+
+def _is_builtin_step(transformer: dict[str, Any]) -> bool:
+    """Whether a FunctionTransformer node is one scikit-learn builds itself and holds no code:
+    the identity a ColumnTransformer puts for ``"passthrough"`` (``func=None``), or
+    HistGradientBoosting's input check (``func=functools.partial(check_array, ...)``); neither
+    has an inverse."""
+    try:
+        attributes = transformer["content"]["content"]
+        func, inverse = attributes["func"], attributes["inverse_func"]
+    except (KeyError, TypeError):
+        return False
+    if not isinstance(func, dict) or not isinstance(inverse, dict):
+        return False
+    if inverse.get("content") != "null":
+        return False
+    if _named(func, "builtins.str") and func.get("content") == "null":
+        return True
+    inner = func.get("content", {}).get("func") if isinstance(func.get("content"), dict) else None
+    return (
+        _named(func, "functools.partial")
+        and isinstance(inner, dict)
+        and _named(inner, "sklearn.utils.validation.check_array")
+    )
+
+
+def refused_schema_types(schema: Any) -> set[str]:
+    """The ``module.Class`` of every object a skops ``schema.json`` (parsed) holds that
+    :data:`SKOPS_REFUSED_TYPES` refuses.
+
+    ``skops.io.get_untrusted_types`` leaves out what skops itself trusts (every scikit-learn
+    estimator); this walk sees those too. The FunctionTransformers scikit-learn makes itself
+    for a passthrough or an input check (see :func:`_is_builtin_step`) are not counted.
+    """
+    found: set[str] = set()
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            name = f"{node.get('__module__')}.{node.get('__class__')}"
+            if name in SKOPS_REFUSED_TYPES and not _is_builtin_step(node):
+                found.add(name)
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
+
+
+def refused_skops_reasons(source: bytes | str | PathLike[str]) -> list[str]:
+    """Why the forge refuses a skops file (its bytes or path) for :data:`SKOPS_REFUSED_TYPES`;
+    empty when none occurs. Reads the archive's ``schema.json`` only; loads nothing.
+
+    Raises:
+        ValueError: not a zip archive with a readable ``schema.json``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
+            schema = json.loads(zf.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+        raise ValueError(f"not a readable skops file: {exc}") from None
+    named = refused_schema_types(schema)
+    return [reason for name, reason in sorted(SKOPS_REFUSED_TYPES.items()) if name in named]
 
 
 # -- the model card ---------------------------------------------------------------------------

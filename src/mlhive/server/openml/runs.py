@@ -171,7 +171,7 @@ def get_run(run_id: PositiveId, request: Request) -> Response:
     with read(h) as session:
         with codes(not_found=236):
             run = runs.get(session, actor(request), run_id)
-        out = scoring.describe(session, run)
+        out = _openml_named(session, scoring.describe(session, run))
         origin = runs.origin(session, actor(request), run_id)
         task = tasks.view(session, actor(request), out.task_id)
     return xmlio.document(_run_document(base_url(request, h), out, origin, task))
@@ -280,3 +280,9 @@ def uploader_ids(session: Session, names: set[str]) -> dict[str, int]:
 def dataset_names(session: Session, who: Actor | None, ids: set[int]) -> dict[int, str]:
     """Datasets' names by id."""
     return {i: catalog.get(session, who, i).name for i in ids}
+
+
+def _openml_named(session: Session, out: RunOut) -> RunOut:
+    """The run with its settings named as OpenML names them (no component paths)."""
+    plain = flows.openml_settings(session, out.flow_id, list(out.parameter_settings))
+    return out.model_copy(update={"parameter_settings": plain})

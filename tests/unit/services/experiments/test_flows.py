@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from mlhive.server.db.engine import transaction
-from mlhive.server.db.tables.experiments import Flow, Setup
+from mlhive.server.db.tables.experiments import Flow, Setup, SetupParameter
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.services.experiments import flows
@@ -86,3 +86,77 @@ def test_a_setup_recorded_meanwhile_is_the_one_returned(hive: Hive, as_alice: Ac
         assert setup.id == rivals[0]
         assert flows.setup_parameters(session, setup.id) == settings
         assert len(flows.list_setups(session, flow_ids=(flow_id,))) == 1
+
+
+# -- settings keyed by path -----------------------------------------------------------------
+
+TWICE = flow_body(
+    "sklearn.compose.ColumnTransformer(num=sklearn.impute.SimpleImputer,"
+    "cat=sklearn.impute.SimpleImputer)",
+    parameters=("remainder",),
+    components={
+        "num": flow_body("sklearn.impute.SimpleImputer", parameters=("strategy",)),
+        "cat": flow_body("sklearn.impute.SimpleImputer", parameters=("strategy",)),
+    },
+)
+
+
+def test_one_component_flow_at_two_places_keeps_two_values(hive: Hive, as_alice: Actor) -> None:
+    flow_id, _ = _upload(hive, as_alice, TWICE)
+    with transaction(hive.sessions) as session:
+        imputer = flows.describe(session, flows.get(session, flow_id)).components[0].flow.id
+        given = [
+            ParameterSetting(flow_id=imputer, name="num__strategy", value='"median"'),
+            ParameterSetting(flow_id=imputer, name="cat__strategy", value='"most_frequent"'),
+        ]
+        resolved = flows.resolve_settings(session, flow_id, given)
+        setup = flows.setup_for(session, flow_id, resolved)
+        stored = flows.setup_parameters(session, setup.id)
+        view = flows.setup_view(session, setup.id)
+    assert [(s.flow_id, s.name, s.value) for s in stored] == [
+        (flow_id, "remainder", None),
+        (imputer, "num__strategy", '"median"'),
+        (imputer, "cat__strategy", '"most_frequent"'),
+    ]
+    # OpenML's documents name the parameter itself; the path stays on mlhive's side.
+    assert [(v.name, v.key) for v in view.values][1:] == [
+        ("strategy", "num__strategy"),
+        ("strategy", "cat__strategy"),
+    ]
+
+
+def test_a_plain_name_of_a_component_at_two_places_is_refused_with_the_paths(
+    hive: Hive, as_alice: Actor
+) -> None:
+    flow_id, _ = _upload(hive, as_alice, TWICE)
+    with transaction(hive.sessions) as session:
+        imputer = flows.describe(session, flows.get(session, flow_id)).components[0].flow.id
+        plain = [ParameterSetting(flow_id=imputer, name="strategy", value='"mean"')]
+        with pytest.raises(InvalidInput, match="'num__strategy', 'cat__strategy'"):
+            flows.resolve_settings(session, flow_id, plain)
+
+
+def test_a_setup_stored_with_plain_names_is_read_by_path_and_found_again(
+    hive: Hive, as_alice: Actor
+) -> None:
+    flow_id, _ = _upload(hive, as_alice, PIPELINE)
+    with transaction(hive.sessions) as session:
+        clf = flows.describe(session, flows.get(session, flow_id)).components[0].flow.id
+        # As setups were recorded before paths: sorted by flow id, plain names.
+        legacy = [
+            ParameterSetting(flow_id=clf, name="max_depth", value="3"),
+            ParameterSetting(flow_id=flow_id, name="memory", value=None),
+        ]
+        old = Setup(flow_id=flow_id, signature=flows._signature(legacy))
+        session.add(old)
+        session.flush()
+        session.add_all(
+            SetupParameter(setup_id=old.id, flow_id=s.flow_id, name=s.name, value=s.value)
+            for s in legacy
+        )
+        session.flush()
+        stored = flows.setup_parameters(session, old.id)
+        given = [ParameterSetting(flow_id=clf, name="clf__max_depth", value="3")]
+        again = flows.setup_for(session, flow_id, flows.resolve_settings(session, flow_id, given))
+    assert [(s.name, s.value) for s in stored] == [("memory", None), ("clf__max_depth", "3")]
+    assert again.id == old.id

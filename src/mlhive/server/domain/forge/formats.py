@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from mlhive.server.domain.errors import InvalidInput, PayloadTooLarge
 from mlhive.wire.errors import ErrorCode
-from mlhive.wire.models import ModelFormat, untrusted_skops_types
+from mlhive.wire.models import ModelFormat, refused_skops_reasons, untrusted_skops_types
 
 MAX_HEADER_BYTES = 100 * 1024**2
 """The safetensors format's own limit on the JSON header."""
@@ -269,6 +269,16 @@ def check_skops(path: Path) -> None:
         InvalidInput: naming the untrusted types; the file was not loaded.
     """
     refused = skops_untrusted(path)
+    try:
+        reasons = refused_skops_reasons(path)
+    except ValueError as exc:
+        raise _malformed(str(exc)) from None
+    if reasons:
+        raise InvalidInput(
+            "file: the forge loads only data-only models: " + "; ".join(reasons),
+            code=ErrorCode.UNSUPPORTED_FORMAT,
+            field="file",
+        )
     if refused:
         raise InvalidInput(
             "file: the skops file references types the server does not trust: "
@@ -297,7 +307,11 @@ def load_skops(source: Path | bytes) -> Any:
         )
     except Exception as exc:
         raise _malformed(f"not a readable skops file: {exc}") from None
-    if untrusted_skops_types(list(named)):
+    try:
+        refused = refused_skops_reasons(source)
+    except ValueError as exc:
+        raise _malformed(str(exc)) from None
+    if untrusted_skops_types(list(named)) or refused:
         raise _malformed("the skops data references untrusted types")
     trusted = sorted(SKOPS_TRUSTED_TYPES)
     try:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.params import PositiveId
@@ -67,7 +68,7 @@ def get_run(run_id: PositiveId, request: Request) -> dict[str, Any]:
             run = runs.get(session, actor(request), run_id)
         except NotFound:
             raise _missing(run_id, code=236) from None
-        out = scoring.describe(session, run)
+        out = _openml_named(session, scoring.describe(session, run))
         origin = runs.origin(session, actor(request), run_id)
         task = tasks.view(session, actor(request), out.task_id)
         flow_version = flows.get(session, out.flow_id).version
@@ -143,3 +144,9 @@ def _evaluations(out: RunOut) -> list[dict[str, Any]]:
 
 def _without_none(entry: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in entry.items() if value is not None}
+
+
+def _openml_named(session: Session, out: RunOut) -> RunOut:
+    """The run with its settings named as OpenML names them (no component paths)."""
+    plain = flows.openml_settings(session, out.flow_id, list(out.parameter_settings))
+    return out.model_copy(update={"parameter_settings": plain})

@@ -13,7 +13,7 @@ from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.domain.experiments.measure_names import known_measure
 from mlhive.server.services.experiments import evaluations, runs, scoring
-from mlhive.wire.flows import short_flow_name
+from mlhive.wire.flows import PATH_SEPARATOR, short_flow_name
 from mlhive.wire.runs import RunComparison
 
 MAX_RUNS = 50
@@ -28,8 +28,10 @@ def parameter_labels(session: Session, keys: Iterable[tuple[int, str]]) -> dict[
     """Readable names ``Component.parameter`` for ``(flow id, parameter)`` pairs, keyed like
     :attr:`RunComparison.parameters` (``"<flow id>:<parameter>"``).
 
-    Two components of the same class (two scalers in one pipeline) keep their flow id apart:
-    ``StandardScaler#12.with_mean``.
+    A component's parameter is keyed by its path, which is already readable and unique:
+    ``preprocess__num__strategy`` is its own label. Plain names (the run's flow's own, and
+    older setups') become ``Pipeline.memory``; two components of the same class keep their flow
+    id apart: ``StandardScaler#12.with_mean``.
     """
     pairs = sorted(set(keys))
     flow_ids = {flow_id for flow_id, _ in pairs}
@@ -40,7 +42,10 @@ def parameter_labels(session: Session, keys: Iterable[tuple[int, str]]) -> dict[
     labels = {
         flow_id: f"{name}#{flow_id}" if name in shared else name for flow_id, name in short.items()
     }
-    return {f"{flow_id}:{name}": f"{labels[flow_id]}.{name}" for flow_id, name in pairs}
+    return {
+        f"{flow_id}:{name}": name if PATH_SEPARATOR in name else f"{labels[flow_id]}.{name}"
+        for flow_id, name in pairs
+    }
 
 
 def compare(

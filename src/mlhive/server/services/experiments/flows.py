@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -30,8 +30,11 @@ from mlhive.wire.flows import (
     FlowOut,
     FlowParameter,
     FlowSummary,
+    ParameterKeys,
     ParameterSetting,
+    ParameterSlot,
     SetupOut,
+    component_path,
 )
 
 MAX_DEPTH = 20
@@ -224,42 +227,71 @@ def subflows(session: Session, flow_id: int) -> dict[int, Flow]:
     return found
 
 
+def parameter_keys(session: Session, flow_id: int) -> ParameterKeys:
+    """Every parameter of the flow and of each place a component occurs, by setting name.
+
+    Raises:
+        InvalidInput: component identifiers make two setting names collide.
+    """
+
+    def walk(fid: int, path: str) -> Iterator[ParameterSlot]:
+        flow = get(session, fid)
+        for position, parameter in enumerate(flow.parameters):
+            yield ParameterSlot(path, fid, parameter["name"], position)
+        for identifier, child in _components(session, fid):
+            yield from walk(child, component_path(path, identifier))
+
+    try:
+        return ParameterKeys(walk(flow_id, ""))
+    except ValueError as exc:
+        raise InvalidInput(f"flow {flow_id}: {exc}", field="flow_id") from None
+
+
 def resolve_settings(
     session: Session, flow_id: int, settings: list[ParameterSetting]
 ) -> list[ParameterSetting]:
     """Every parameter of the flow and its components: given values, else the defaults.
 
-    Raises InvalidInput for a setting of a flow outside this one or an unknown parameter.
+    Settings name parameters by path (``preprocess__num__strategy``); a plain name with a
+    component's flow id (OpenML's way, and setups recorded before paths) is read as that
+    component's while it occurs once. The result is keyed by path, in the flow's order.
+
+    Raises InvalidInput for a setting of a flow outside this one, an unknown or ambiguous
+    parameter, or one set twice.
     """
     flows = subflows(session, flow_id)
-    given: dict[tuple[int, str], str | None] = {}
+    keys = parameter_keys(session, flow_id)
+    given: dict[str, str | None] = {}
     for setting in settings:
-        flow = flows.get(setting.flow_id)
-        if flow is None:
+        if setting.flow_id not in flows:
             raise InvalidInput(
                 f"parameter_settings: flow {setting.flow_id} is not flow {flow_id} or one of "
                 "its components",
                 field="parameter_settings",
             )
-        if setting.name not in {p["name"] for p in flow.parameters}:
+        try:
+            slot = keys.slot(setting.flow_id, setting.name)
+        except ValueError as exc:
+            raise InvalidInput(f"parameter_settings: {exc}", field="parameter_settings") from None
+        if slot.key in given:
             raise InvalidInput(
-                f"parameter_settings: flow {flow.id} ({flow.name}) has no parameter "
-                f"{setting.name!r}",
+                f"parameter_settings: {slot.key!r} of flow {setting.flow_id} is set twice",
                 field="parameter_settings",
             )
-        if (setting.flow_id, setting.name) in given:
-            raise InvalidInput(
-                f"parameter_settings: {setting.name!r} of flow {setting.flow_id} is set twice",
-                field="parameter_settings",
-            )
-        given[(setting.flow_id, setting.name)] = setting.value
+        given[slot.key] = setting.value
     return [
         ParameterSetting(
-            flow_id=fid, name=p["name"], value=given.get((fid, p["name"]), p.get("default_value"))
+            flow_id=slot.flow_id,
+            name=slot.key,
+            value=given.get(slot.key, _default(flows[slot.flow_id], slot)),
         )
-        for fid, flow in sorted(flows.items())
-        for p in flow.parameters
+        for slot in keys.slots.values()
     ]
+
+
+def _default(flow: Flow, slot: ParameterSlot) -> str | None:
+    value = flow.parameters[slot.position].get("default_value")
+    return None if value is None else str(value)
 
 
 def _signature(settings: list[ParameterSetting]) -> str:
@@ -267,14 +299,36 @@ def _signature(settings: list[ParameterSetting]) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+def _signatures(session: Session, flow_id: int, settings: list[ParameterSetting]) -> list[str]:
+    """The signature of resolved settings, and the one a setup recorded before parameters were
+    keyed by path had for the same values (while every component occurs once), so a rerun of
+    an older configuration finds its setup again."""
+    signatures = [_signature(settings)]
+    keys = parameter_keys(session, flow_id)
+    slots = [keys.slots.get(s.name) for s in settings]
+    plain = {(slot.flow_id, slot.parameter) for slot in slots if slot is not None}
+    if None in slots or len(plain) != len(slots):
+        return signatures
+    legacy = sorted(
+        (
+            (slot.flow_id, slot.position, slot.parameter, s.value)
+            for slot, s in zip(slots, settings, strict=True)
+            if slot is not None
+        ),
+        key=lambda item: (item[0], item[1]),
+    )
+    signatures.append(
+        _signature([ParameterSetting(flow_id=f, name=n, value=v) for f, _, n, v in legacy])
+    )
+    return signatures
+
+
 def setup_for(session: Session, flow_id: int, settings: list[ParameterSetting]) -> Setup:
     """The setup with exactly these (complete) settings, created on first use."""
-    signature = _signature(settings)
-    existing = session.scalar(
-        select(Setup).where(Setup.flow_id == flow_id, Setup.signature == signature)
-    )
+    existing = find_setup(session, flow_id, settings)
     if existing is not None:
         return existing
+    signature = _signature(settings)
     setup = Setup(flow_id=flow_id, signature=signature)
     try:
         with session.begin_nested():
@@ -296,16 +350,41 @@ def setup_for(session: Session, flow_id: int, settings: list[ParameterSetting]) 
 
 
 def setup_parameters(session: Session, setup_id: int) -> list[ParameterSetting]:
-    """A setup's settings, ordered by flow and name."""
-    stmt = (
+    """A setup's settings keyed by path, in the flow's order (rows recorded with plain names
+    before parameters were keyed by path are read as their component's)."""
+    setup = session.get(Setup, setup_id)
+    if setup is None:
+        raise NotFound(f"setup {setup_id} not found")
+    rows = session.scalars(
         select(SetupParameter)
         .where(SetupParameter.setup_id == setup_id)
         .order_by(SetupParameter.flow_id, SetupParameter.name)
     )
-    return [
-        ParameterSetting(flow_id=p.flow_id, name=p.name, value=p.value)
-        for p in session.scalars(stmt)
-    ]
+    keys = parameter_keys(session, setup.flow_id)
+    order = {key: index for index, key in enumerate(keys.slots)}
+    settings = []
+    for row in rows:
+        try:
+            name = keys.slot(row.flow_id, row.name).key
+        except ValueError:  # a row the flow no longer explains: shown as stored, last
+            name = row.name
+        settings.append(ParameterSetting(flow_id=row.flow_id, name=name, value=row.value))
+    return sorted(settings, key=lambda s: order.get(s.name, len(order)))
+
+
+def openml_settings(
+    session: Session, flow_id: int, settings: list[ParameterSetting]
+) -> list[ParameterSetting]:
+    """Settings with the parameter's own name, as OpenML's documents (and openml-python) name
+    them: ``strategy`` with the component's flow id. A component that occurs twice then gives
+    two settings of the same name and flow; the path keeps them apart on mlhive's own API."""
+    keys = parameter_keys(session, flow_id)
+    plain = []
+    for setting in settings:
+        slot = keys.slots.get(setting.name)
+        name = slot.parameter if slot is not None else setting.name
+        plain.append(ParameterSetting(flow_id=setting.flow_id, name=name, value=setting.value))
+    return plain
 
 
 def describe_setup(session: Session, setup_id: int) -> SetupOut:
@@ -326,7 +405,8 @@ class SetupValue:
     flow_name: str
     flow_version: int
     position: int  # of the parameter in its flow's list (0 for one the flow does not declare)
-    name: str
+    name: str  # the parameter's own name, as OpenML's documents show it
+    key: str  # the setting's name: the parameter's path (``preprocess__num__strategy``)
     data_type: str | None
     default_value: str | None
     value: str | None
@@ -368,21 +448,19 @@ def list_setup_views(
 
 def _setup_view(session: Session, setup: Setup) -> SetupView:
     known = subflows(session, setup.flow_id)
-    declared = {
-        (flow_id, p["name"]): (index, p)
-        for flow_id, flow in known.items()
-        for index, p in enumerate(flow.parameters)
-    }
+    keys = parameter_keys(session, setup.flow_id)
     values = []
     for setting in setup_parameters(session, setup.id):
-        index, meta = declared.get((setting.flow_id, setting.name), (0, {}))
+        slot = keys.slots.get(setting.name)
+        meta = known[setting.flow_id].parameters[slot.position] if slot is not None else {}
         values.append(
             SetupValue(
                 flow_id=setting.flow_id,
                 flow_name=known[setting.flow_id].name,
                 flow_version=known[setting.flow_id].version,
-                position=index,
-                name=setting.name,
+                position=slot.position if slot is not None else 0,
+                name=slot.parameter if slot is not None else setting.name,
+                key=setting.name,
                 data_type=meta.get("data_type") or None,
                 default_value=meta.get("default_value"),
                 value=setting.value,
@@ -417,7 +495,13 @@ def delete_flow(session: Session, actor: Actor, flow_id: int) -> None:
 def find_setup(session: Session, flow_id: int, settings: list[ParameterSetting]) -> Setup | None:
     """The setup with exactly these (complete, resolved) settings, if one was recorded."""
     return session.scalar(
-        select(Setup).where(Setup.flow_id == flow_id, Setup.signature == _signature(settings))
+        select(Setup)
+        .where(
+            Setup.flow_id == flow_id,
+            Setup.signature.in_(_signatures(session, flow_id, settings)),
+        )
+        .order_by(Setup.id)
+        .limit(1)
     )
 
 

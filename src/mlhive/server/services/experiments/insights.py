@@ -236,7 +236,7 @@ def _parameter_rows(session: Session, described: list[RunOut]) -> list[Parameter
     table: dict[tuple[str, str], dict[int, str | None]] = {}
     for index, run in enumerate(described):
         for value in flows.setup_view(session, run.setup_id).values:
-            table.setdefault((value.flow_name, value.name), {})[index] = value.value
+            table.setdefault((value.flow_name, value.key), {})[index] = value.value
     rows = []
     for (flow_name, name), by_run in sorted(table.items()):
         values = [by_run.get(i) for i in range(len(described))]
