@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from sqlalchemy import select, update
@@ -45,10 +46,11 @@ class DatasetRows:
 
 def dataset_rows(session: Session) -> DatasetRows:
     """Id, owner, visibility and data digest of every dataset, ascending by id."""
+    table = Dataset.__table__
     stmt = select(
-        Dataset.id, Dataset.uploader_id, Dataset.visibility, Dataset.data_sha256
-    ).order_by(Dataset.id)
-    rows = session.execute(stmt).all()
+        table.c.id, table.c.uploader_id, table.c.visibility, table.c.data_sha256
+    ).order_by(table.c.id)
+    rows = session.connection().execute(stmt).fetchall()
     return DatasetRows(
         ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
         owners=np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
@@ -62,16 +64,27 @@ def quality_columns(
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """For each quality: its index in ``names``, the dataset ids that have a value, the values.
 
-    One query per quality, each answered from the (name, value, dataset_id) index alone.
+    One query per quality, each answered from the (name, value, dataset_id) index alone, and
+    fetched through the driver's cursor: SQLAlchemy's row objects would cost more than the
+    query itself (7 million rows at 100 000 datasets). The names are the server's own
+    constants, so they are rendered into the SQL as literals.
     """
-    for column, name in enumerate(names):
-        stmt = select(Quality.dataset_id, Quality.value).where(
-            Quality.name == name, Quality.value.is_not(None)
-        )
-        rows = session.execute(stmt).all()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        values = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-        yield column, ids, values
+    table = Quality.__table__
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        for column, name in enumerate(names):
+            stmt = select(table.c.dataset_id, table.c.value).where(
+                table.c.name == name, table.c.value.is_not(None)
+            )
+            sql = stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+            cursor.execute(str(sql))
+            rows = cursor.fetchall()
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=2 * len(rows))
+            pairs = flat.reshape(-1, 2)
+            yield column, pairs[:, 0].astype(np.int64), pairs[:, 1]
+    finally:
+        cursor.close()
 
 
 def quality_matrix(
@@ -81,9 +94,12 @@ def quality_matrix(
     wanted = list(ids)
     position = {name: i for i, name in enumerate(names)}
     found = {i: np.full(len(names), np.nan) for i in wanted}
-    stmt = select(Quality.dataset_id, Quality.name, Quality.value).where(
-        Quality.dataset_id.in_(wanted), Quality.name.in_(list(names)), Quality.value.is_not(None)
+    table = Quality.__table__
+    stmt = select(table.c.dataset_id, table.c.name, table.c.value).where(
+        table.c.dataset_id.in_(wanted), table.c.value.is_not(None)
     )
-    for dataset_id, name, value in session.execute(stmt):
-        found[dataset_id][position[name]] = value
+    for dataset_id, name, value in session.connection().execute(stmt):
+        column = position.get(name)
+        if column is not None:
+            found[dataset_id][column] = value
     return found

@@ -62,11 +62,18 @@ def is_moment(name: str) -> bool:
     return name.endswith(_MOMENT_SUFFIXES)
 
 
-def transform(names: tuple[str, ...], raw: np.ndarray) -> np.ndarray:
-    """Raw qualities (rows: datasets, columns: ``names``) on comparable scales; NaN stays NaN."""
-    values = np.asarray(raw, dtype=np.float64).copy()
+def _kinds(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     counts = np.array([is_count(n) for n in names], dtype=bool)
     moments = np.array([is_moment(n) for n in names], dtype=bool)
+    return counts, moments
+
+
+def transform(
+    names: tuple[str, ...], raw: np.ndarray, kinds: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Raw qualities (rows: datasets, columns: ``names``) on comparable scales; NaN stays NaN."""
+    values = np.asarray(raw, dtype=np.float64).copy()
+    counts, moments = kinds if kinds is not None else _kinds(names)
     with np.errstate(invalid="ignore"):
         values[..., counts] = np.log1p(np.maximum(values[..., counts], 0.0))
         signed = values[..., moments]
@@ -82,10 +89,13 @@ class Scaling:
     centre: np.ndarray
     spread: np.ndarray
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_kinds", _kinds(self.names))  # computed once, used per call
+
     def apply(self, raw: np.ndarray) -> np.ndarray:
         """Scaled qualities: transformed, centred, divided by the spread, clipped; NaN kept."""
-        scaled = (transform(self.names, raw) - self.centre) / self.spread
-        clipped: np.ndarray = np.clip(scaled, -CLIP, CLIP)
+        values = transform(self.names, raw, self._kinds)  # type: ignore[attr-defined]
+        clipped: np.ndarray = np.clip((values - self.centre) / self.spread, -CLIP, CLIP)
         return clipped
 
 

@@ -35,7 +35,7 @@ class BuiltIndex:
     public: np.ndarray
     scaling: Scaling
     matrix: MetaMatrix
-    twins: dict[int, list[int]]  # row -> other rows with the same stored data
+    twins: dict[int, np.ndarray]  # row -> every row (itself too) with the same stored data
 
     def row_of(self, dataset_id: int) -> int | None:
         """The dataset's row, or None when it has no meta-features (not processed yet)."""
@@ -103,15 +103,16 @@ def build(session: Session, generation: int) -> BuiltIndex:
     )
 
 
-def _twins(digests: list[str | None]) -> dict[int, list[int]]:
-    """Rows sharing their stored data with other rows (the same table uploaded again)."""
+def _twins(digests: list[str | None]) -> dict[int, np.ndarray]:
+    """Rows sharing their stored data with other rows (the same table uploaded again); the
+    rows of one group share one array, so a table forked a thousand times costs no more."""
     groups: dict[str, list[int]] = {}
     for row, digest in enumerate(digests):
         if digest is not None:
             groups.setdefault(digest, []).append(row)
-    return {
-        row: [other for other in group if other != row]
-        for group in groups.values()
-        if len(group) > 1
-        for row in group
-    }
+    twins: dict[int, np.ndarray] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            shared = np.array(group, dtype=np.int64)
+            twins.update(dict.fromkeys(group, shared))
+    return twins
