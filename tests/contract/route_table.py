@@ -64,6 +64,7 @@ _NATIVE: dict[str, Access] = {
     "GET /api/datasets/{dataset_id}/features": OPTIONAL,
     "GET /api/datasets/{dataset_id}/qualities": OPTIONAL,
     "GET /api/datasets/{dataset_id}/similar": OPTIONAL,
+    "GET /api/tasks/{task_id}/recommendations": OPTIONAL,
     "GET /api/datasets/{dataset_id}/data": OPTIONAL,
     "GET /api/estimation-procedures": PUBLIC,
     "POST /api/tasks": KEYED,
