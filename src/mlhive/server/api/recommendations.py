@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from mlhive.server.api.openapi import problem_response
 from mlhive.server.http.deps import HiveDep, MaybeActor, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.automl import recommendations as service
@@ -14,7 +15,8 @@ from mlhive.wire.automl import Recommendations
 router = APIRouter(prefix="/tasks", tags=["automl"])
 
 
-@router.get("/{task_id}/recommendations")
+# A read that can still conflict: the dataset has no qualities yet (not_processed).
+@router.get("/{task_id}/recommendations", responses={409: problem_response(409)})
 def task_recommendations(
     task_id: ObjectId,
     actor: MaybeActor,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from mlhive.server.api.openapi import problem_response
 from mlhive.server.http.deps import HiveDep, MaybeActor, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.automl import similar as service
@@ -14,7 +15,8 @@ from mlhive.wire.automl import SimilarDataset
 router = APIRouter(prefix="/datasets", tags=["automl"])
 
 
-@router.get("/{dataset_id}/similar")
+# A read that can still conflict: the dataset has no qualities yet (not_processed).
+@router.get("/{dataset_id}/similar", responses={409: problem_response(409)})
 def similar_datasets(
     dataset_id: ObjectId,
     actor: MaybeActor,
