@@ -98,7 +98,8 @@ def quality_matrix(
     stmt = select(table.c.dataset_id, table.c.name, table.c.value).where(
         table.c.dataset_id.in_(wanted), table.c.value.is_not(None)
     )
-    for dataset_id, name, value in session.connection().execute(stmt):
+    # fetchall: one driver call, where iterating the result would fetch row by row.
+    for dataset_id, name, value in session.connection().execute(stmt).fetchall():
         column = position.get(name)
         if column is not None:
             found[dataset_id][column] = value
