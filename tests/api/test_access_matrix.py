@@ -166,6 +166,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/features"), ok),
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/qualities"), ok),
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/history"), ok),
+    Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/similar"), ok),
     Probe("dataset", "api", "list", api("GET", "/api/datasets"), lists("dataset")),
     Probe(
         "dataset",
@@ -252,6 +253,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("task", "api", "read", api("GET", "/api/tasks/{task}"), has("id", "task")),
     Probe("task", "api", "list", api("GET", "/api/tasks"), lists("task")),
     Probe("task", "api", "read", api("GET", "/api/tasks/{task}/leaderboard"), ok),
+    Probe("task", "api", "read", api("GET", "/api/tasks/{task}/recommendations"), ok),
     Probe("task", "download", "download", api("GET", "/api/tasks/{task}/splits"), ok),
     Probe(
         "task",

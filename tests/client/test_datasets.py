@@ -293,3 +293,22 @@ def test_the_owner_waits_for_a_private_datasets_job_others_cannot_see_it(
     assert client.jobs.wait(dataset.job_id, timeout=1).state == "done"
     with pytest.raises(mlhive.NotFoundError):
         make_client().jobs.get(dataset.job_id)
+
+
+def test_similar_datasets_as_a_table_with_the_duplicate_first(
+    client: Client, run_jobs: Callable[[], int]
+) -> None:
+    frame = small_frame(30)
+    original = client.datasets.publish(frame, name="numbers", target="y")
+    copy = client.datasets.publish(frame, name="numbers-copy", target="y")
+    other = client.datasets.publish(small_frame(300, seed=5), name="more-numbers", target="y")
+    run_jobs()
+
+    found = client.datasets.similar(original.id, k=5)
+    assert list(found["id"]) == [copy.id, other.id]
+    assert list(found["near_duplicate"]) == [True, False]
+    assert found.loc[0, "distance"] == 0.0
+    name, (mine, theirs) = next(iter(found.loc[0, "closest"].items()))
+    assert mine == theirs and isinstance(name, str)
+    with pytest.raises(mlhive.errors.InvalidInputError, match=r"^k"):
+        client.datasets.similar(original.id, k=0)

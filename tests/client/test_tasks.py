@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sklearn.dummy import DummyClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from mlhive import Client, InvalidInputError, NotFoundError, Task
@@ -141,3 +142,23 @@ def test_the_leaderboard_per_flow_or_setup_keeps_its_value_in_view(
     assert "value" in shown and first_value in shown
     with pytest.raises(InvalidInputError, match=r"'nope' is not a measure.*log_loss"):
         client.tasks.leaderboard(task.id, measure="nope")
+
+
+def test_recommendations_name_the_setup_that_did_best_on_a_similar_task(
+    client: Client, run_jobs: Callable[[], int]
+) -> None:
+    target = client.tasks.create(publish_classification(client, run_jobs).id, "classification")
+    twin = client.tasks.create(publish_classification(client, run_jobs).id, "classification")
+    dummy = client.run(DummyClassifier(strategy="most_frequent"), twin.id, n_jobs=1)
+    tree = client.run(DecisionTreeClassifier(max_depth=3, random_state=0), twin.id, n_jobs=1)
+    run_jobs()
+    for run in (dummy, tree):
+        run.wait(timeout=10)
+
+    found = client.tasks.recommendations(target.id)
+    assert [t.task_id for t in found.similar_tasks] == [twin.id]
+    best = found.setups[0]
+    assert best.evidence[0].run_id == tree.id and best.evidence[0].normalised == 1.0
+    assert found.setups[1].evidence[0].run_id == dummy.id
+    with pytest.raises(InvalidInputError, match="measure"):
+        client.tasks.recommendations(target.id, measure="bogus")

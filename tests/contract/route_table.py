@@ -63,6 +63,8 @@ _NATIVE: dict[str, Access] = {
     "DELETE /api/datasets/{dataset_id}": KEYED,
     "GET /api/datasets/{dataset_id}/features": OPTIONAL,
     "GET /api/datasets/{dataset_id}/qualities": OPTIONAL,
+    "GET /api/datasets/{dataset_id}/similar": OPTIONAL,
+    "GET /api/tasks/{task_id}/recommendations": OPTIONAL,
     "GET /api/datasets/{dataset_id}/data": OPTIONAL,
     "GET /api/estimation-procedures": PUBLIC,
     "POST /api/tasks": KEYED,

@@ -221,3 +221,26 @@ def test_script_in_a_name_description_or_tag_is_shown_as_text(
         assert "<script>window" not in text
         assert "<img src=x" not in text
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in http.get(f"/datasets/{dataset_id}").text
+
+
+def _similar_section(text: str) -> str:
+    start = text.index('id="h-similar"')
+    return text[start : text.index("</section>", start)]
+
+
+def test_the_page_lists_similar_datasets_with_duplicates_flagged_and_privacy_kept(
+    http: TestClient, hive: Hive, alice: UserKey, bob: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    original = publish(hive, actor_of(hive, alice), name="people-a")
+    copy = publish(hive, actor_of(hive, alice), name="people-copy")
+    other = publish(hive, actor_of(hive, alice), CLASSIFICATION_CSV, name="points")
+    secret = publish(hive, actor_of(hive, bob), name="people-secret", visibility="private")
+    run_jobs()
+    section = _similar_section(http.get(f"/datasets/{original}").text)
+    links = re.findall(r'<a href="/datasets/(\d+)">', section)
+    assert links == [str(copy), str(other)]  # the duplicate first; bob's private one hidden
+    assert "near-duplicate" in section and "identical data" in section
+    assert "NumberOfInstances 6 · 6" in section
+    sign_in(http, bob)
+    bobs = _similar_section(http.get(f"/datasets/{original}").text)
+    assert f'<a href="/datasets/{secret}">' in bobs

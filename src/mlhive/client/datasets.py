@@ -25,6 +25,7 @@ from mlhive.errors import (
     JobFailedError,
     WaitTimeoutError,
 )
+from mlhive.wire.automl import SimilarDataset
 from mlhive.wire.datasets import (
     DatasetOut,
     DatasetPage,
@@ -41,6 +42,7 @@ SUMMARY_COLUMNS = [
     "number_of_rows", "number_of_columns", "upload_date", "tags",
 ]  # fmt: skip
 FEATURE_COLUMNS = list(FeatureOut.model_fields)
+SIMILAR_COLUMNS = list(SimilarDataset.model_fields)
 
 
 def _quality_params(qualities: Mapping[str, QualityBounds] | None) -> list[str]:
@@ -262,6 +264,34 @@ class DatasetsAPI:
         """
         raw = self._core.get_json(f"/api/datasets/{dataset_id}/history")
         return [HistoryEntry.model_validate(entry) for entry in raw]
+
+    def similar(self, dataset_id: int, k: int = 10) -> pd.DataFrame:
+        """The ``k`` datasets you may see that are most similar by their meta-features.
+
+        Args:
+            dataset_id: the dataset to find neighbours of (it must be processed).
+            k: how many neighbours, 1 to 100.
+
+        Returns:
+            One row per neighbour, near-duplicates first, then nearest first: ``id``, ``name``,
+            ``version``, ``status``, ``distance``, ``shared_qualities``, ``near_duplicate``,
+            ``reason`` (why it is a near-duplicate, else None) and ``closest``: the qualities
+            on which the two differ least, as ``{name: (value, neighbour_value)}``.
+
+        Raises:
+            InvalidInputError: ``k`` outside 1..100.
+            NotFoundError: no such dataset (or not visible to you).
+            ConflictError: the dataset has no qualities yet (``not_processed``).
+            ConnectionFailedError: the server could not be reached.
+
+        Example:
+            >>> client.datasets.similar(61, k=5)[["id", "name", "distance"]]  # doctest: +SKIP
+        """
+        raw = self._core.get_json(f"/api/datasets/{dataset_id}/similar", params={"k": k})
+        rows = [SimilarDataset.model_validate(entry).model_dump() for entry in raw]
+        for row in rows:
+            row["closest"] = {q["name"]: (q["value"], q["neighbour_value"]) for q in row["closest"]}
+        return pd.DataFrame(rows, columns=SIMILAR_COLUMNS)
 
     # -- changing -----------------------------------------------------------------------------
 

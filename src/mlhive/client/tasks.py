@@ -15,6 +15,7 @@ from mlhive.client._upload import input_error
 from mlhive.client.cache import Cache
 from mlhive.client.datasets import DatasetsAPI, QualityBounds, _quality_params
 from mlhive.client.task import Task
+from mlhive.wire.automl import Recommendations
 from mlhive.wire.flows import short_flow_name
 from mlhive.wire.runs import Leaderboard, LeaderboardGroup
 from mlhive.wire.tasks import EstimationProcedureOut, TaskCreate, TaskOut, TaskType
@@ -268,6 +269,30 @@ class TasksAPI:
             params["measure"] = measure
         raw = self._core.get_json(f"/api/tasks/{task_id}/leaderboard", params)
         return Leaderboard.model_validate(raw)
+
+    def recommendations(self, task_id: int, measure: str | None = None) -> Recommendations:
+        """Flows and setups that did best on similar tasks, with their evidence, and a greedy
+        portfolio of setups that together are best across those tasks.
+
+        Args:
+            task_id: the task to recommend for.
+            measure: the measure to rank by (default: the task's main measure).
+
+        Returns:
+            The wire model: ``similar_tasks`` (with their weights), ranked ``setups`` (each
+            with ``evidence``: task, best run, value, normalised score), ``flows`` and
+            ``portfolio``.
+
+        Raises:
+            NotFoundError: no such task. InvalidInputError: a measure the task does not have.
+            ConflictError: the task's dataset has no qualities yet.
+
+        Example:
+            >>> client.tasks.recommendations(31).setups[0].flow_name  # doctest: +SKIP
+        """
+        params = {"measure": measure} if measure is not None else None
+        raw = self._core.get_json(f"/api/tasks/{task_id}/recommendations", params)
+        return Recommendations.model_validate(raw)
 
     def leaderboard(
         self,

@@ -12,7 +12,18 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mlhive._version import __version__
-from mlhive.server.api import datasets, flows, models, runs, studies, system, tasks, users
+from mlhive.server.api import (
+    datasets,
+    flows,
+    models,
+    recommendations,
+    runs,
+    similar,
+    studies,
+    system,
+    tasks,
+    users,
+)
 from mlhive.server.api import errors as api_errors
 from mlhive.server.api import openapi as api_openapi
 from mlhive.server.api.params import known_query
@@ -175,7 +186,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         system.router,
         users.router,
         datasets.router,
+        similar.router,
         tasks.router,
+        recommendations.router,
         flows.router,
         runs.router,
         models.router,

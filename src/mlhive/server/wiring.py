@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mlhive.server.config import Settings
 from mlhive.server.jobs.context import JobContext
 from mlhive.server.jobs.worker import Worker
+from mlhive.server.services.automl.index import MetaIndex
 from mlhive.server.storage import BlobStore
 
 
@@ -23,6 +24,8 @@ class Hive:
     read_sessions: sessionmaker[Session]
     store: BlobStore
     worker: Worker
+    # The similar-datasets matrix of this process, built on first use (services.automl.index).
+    meta_index: MetaIndex = field(default_factory=MetaIndex)
 
     @property
     def job_context(self) -> JobContext:

@@ -28,6 +28,8 @@ def test_a_visitor_filters_the_list_and_opens_a_dataset_with_its_charts(
         views.nth(i).locator("svg").first.wait_for()
     assert page.get_by_role("heading", name="Landmarkers").is_visible()
     assert page.get_by_role("cell", name="NumberOfInstances", exact=True).is_visible()
+    similar = page.locator("section", has=page.get_by_role("heading", name="Similar datasets"))
+    assert similar.get_by_role("link").count() >= 1  # the other demo datasets, nearest first
     look(page, "dataset")
 
 

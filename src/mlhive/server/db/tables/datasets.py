@@ -174,3 +174,18 @@ class FeatureOntology(Base):
     ontology: Mapped[str] = mapped_column(String(256), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MetaFeatureGeneration(Base):
+    """One row counting changes to the datasets' meta-features (qualities, datasets added
+    or removed): caches of them (the similar-datasets matrix) rebuild when it moves.
+
+    Bumped with ``UPDATE ... SET value = value + 1`` inside the changing transaction, so the
+    row lock orders the bumps as the commits: a reader that sees value N sees every change
+    up to N.
+    """
+
+    __tablename__ = "dataset_meta_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -19,6 +19,7 @@ from mlhive.formats.tables import FormatError, TableFormat, detect_format, read_
 from mlhive.formats.width import count_columns
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
+from mlhive.server.db.queries.metafeatures import bump_generation
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import (
     Dataset,
@@ -398,6 +399,7 @@ def fork(
         **copied,
     )
     _copy_meta_features(session, source.id, dataset.id)
+    bump_generation(session)  # a new dataset with qualities
     _record_status(session, dataset, actor)
     session.flush()
     return dataset
@@ -446,6 +448,7 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
     ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
     session.delete(dataset)
+    bump_generation(session)  # one dataset fewer to compare with
     session.flush()
 
 

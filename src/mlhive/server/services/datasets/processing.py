@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from mlhive.formats.tables import write_arff
 from mlhive.server.config import Settings
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.queries.metafeatures import bump_generation
 from mlhive.server.db.tables.datasets import Dataset, Feature, Quality
 from mlhive.server.domain.datasets.distributions import Distribution, distributions
 from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
@@ -134,6 +135,7 @@ def store_results(
         Quality(dataset_id=dataset_id, name=name, value=value)
         for name, value in processed.qualities.items()
     )
+    bump_generation(session)  # the similar-datasets index must see the new qualities
     if processed.arff is not None:
         info, md5 = processed.arff
         remember_blob(session, info)

@@ -7,12 +7,14 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
-from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.errors import Conflict, InvalidInput
 from mlhive.server.domain.experiments.procedures import PROCEDURES
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.files import send_download
 from mlhive.server.http.params import ObjectId
+from mlhive.server.services.automl import similar
 from mlhive.server.services.datasets import files, listing, overview
 from mlhive.server.services.experiments import tasks
 from mlhive.server.web import charts
@@ -20,11 +22,13 @@ from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
 from mlhive.server.web.session import ViewerDep
 from mlhive.server.wiring import Hive
+from mlhive.wire.automl import SimilarDataset
 from mlhive.wire.tasks import TASK_TYPE_IDS
 
 router = pages(tags=["pages"])
 PAGE_SIZE = 50
 TASKS_SHOWN = 50
+SIMILAR_SHOWN = 10
 # The range facets: (query prefix, quality, label).
 RANGES = (
     ("instances", "NumberOfInstances", "Instances"),
@@ -151,12 +155,14 @@ def dataset_page(
         query = tasks.TaskQuery(dataset_id=dataset_id, status=None, limit=TASKS_SHOWN)
         rows, _ = tasks.list_page(session, query, who.actor)
         found = [tasks.describe(task, []) for task in rows]
+        neighbours = _neighbours(session, hive, who, view)
     base = base_url(request, hive)
     context = {
         "title": view.dataset.name,
         "view": view,
         "d": view.dataset,
         "tasks": found,
+        "similar": neighbours,
         "feature_charts": {f.index: _feature_chart(f) for f in view.features},
         "balance": _balance_chart(view.target),
         "link_url": view.dataset.original_url.startswith(("http://", "https://")),
@@ -165,6 +171,18 @@ def dataset_page(
         "procedures": PROCEDURES,
     }
     return page(request, "datasets/detail.html", context)
+
+
+def _neighbours(
+    session: Session, hive: Hive, who: ViewerDep, view: overview.DatasetOverview
+) -> list[SimilarDataset] | None:
+    """The "Similar datasets" section; None until the dataset has qualities."""
+    if not view.qualities:
+        return None
+    try:
+        return similar.similar(session, hive.meta_index, who.actor, view.dataset.id, SIMILAR_SHOWN)
+    except Conflict:  # qualities stored but none with a value: nothing to compare
+        return None
 
 
 def _snippets(base: str, dataset_id: int) -> dict[str, str]:

@@ -1,0 +1,31 @@
+"""automl: the meta-feature generation counter the similar-datasets cache follows
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-02 14:30:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    table = op.create_table(
+        "dataset_meta_generation",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dataset_meta_generation")),
+    )
+    # The one row every bump updates: present from the start, so a bump never has to insert.
+    op.bulk_insert(table, [{"id": 1, "value": 0}])
+
+
+def downgrade() -> None:
+    op.drop_table("dataset_meta_generation")

@@ -1,0 +1,1 @@
+"""Pure maths of the automl capability: meta-features, similarity, portfolios."""

@@ -1,0 +1,1 @@
+"""The automl capability: similar datasets and recommendations learned from stored runs."""
