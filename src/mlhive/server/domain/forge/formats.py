@@ -274,8 +274,9 @@ def check_skops(path: Path) -> None:
     except ValueError as exc:
         raise _malformed(str(exc)) from None
     if reasons:
+        named = f" (it also names untrusted {', '.join(refused[:10])})" if refused else ""
         raise InvalidInput(
-            "file: the forge loads only data-only models: " + "; ".join(reasons),
+            "file: the forge loads only data-only models: " + "; ".join(reasons) + named,
             code=ErrorCode.UNSUPPORTED_FORMAT,
             field="file",
         )
