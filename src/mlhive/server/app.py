@@ -12,7 +12,17 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mlhive._version import __version__
-from mlhive.server.api import datasets, flows, models, runs, studies, system, tasks, users
+from mlhive.server.api import (
+    datasets,
+    discussions,
+    flows,
+    models,
+    runs,
+    studies,
+    system,
+    tasks,
+    users,
+)
 from mlhive.server.api import errors as api_errors
 from mlhive.server.api import openapi as api_openapi
 from mlhive.server.api.params import known_query
@@ -181,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         models.router,
         studies.suites_router,
         studies.studies_router,
+        *discussions.ROUTERS,
     ):
         api.include_router(router)
     app.include_router(api)
