@@ -276,6 +276,10 @@ _PAGES: dict[str, Access] = {
     "POST /models/{owner}/{name}/requests/{number}/comments": FORM,
     "POST /models/{owner}/{name}/requests/{number}/merge": FORM,
     "POST /models/{owner}/{name}/requests/{number}/close": FORM,
+    "GET /discussions/{thread_id}": OPTIONAL,
+    "POST /discussions": FORM,
+    "POST /discussions/{thread_id}/replies": FORM,
+    "POST /discussions/{thread_id}/{action}": FORM,
 }
 
 ROUTES: dict[str, Access] = _NATIVE | _COLLECTIONS | _DISCUSSIONS | _OPENML | _V2 | _FILES | _PAGES

@@ -201,6 +201,21 @@ _STATE_AFTER: dict[ThreadAction, str] = {
 }
 
 
+def allowed_actions(
+    actor: Actor | None, thread: DiscussionThread, subject: Subject
+) -> list[ThreadAction]:
+    """What ``actor`` may do to the thread now (the rule :func:`moderate` applies)."""
+    if actor is None:
+        return []
+    owner = actor.is_admin or actor.id == subject.owner_id
+    author = actor.id == thread.author_id
+    return [
+        action
+        for action, (field, value, authors_too) in _MODERATION.items()
+        if (owner or (authors_too and author)) and getattr(thread, field) != value
+    ]
+
+
 def moderate(
     session: Session, actor: Actor, thread_id: int, action: ThreadAction
 ) -> DiscussionThread:
