@@ -212,3 +212,23 @@ def test_model_repositories_take_threads(http: TestClient, alice: UserKey, bob: 
         {"ref": "model:alice/net", "kind": "model", "page": "/models/alice/net"}
     ]
     assert http.get("/api/models/alice/nope/discussions").status_code == 404
+
+
+def test_suites_and_studies_take_threads_as_private_as_they_are(
+    http: TestClient, alice: UserKey, bob: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    made = one_of_each(http, alice, run_jobs)
+    members = {"suites": {"task_ids": [made["task"]]}, "studies": {"run_ids": [made["run"]]}}
+    for noun, body in members.items():
+        created = http.post(
+            f"/api/{noun}",
+            json={"name": f"private {noun}", "visibility": "private", **body},
+            headers=alice.headers,
+        )
+        assert created.status_code == 201, created.text
+        url = f"/api/{noun}/{created.json()['id']}/discussions"
+        thread = open_thread(http, alice, url)
+        assert thread["subject_page"] == f"/{noun}/{created.json()['id']}"
+        assert http.get(url, headers=bob.headers).status_code == 404
+        assert http.get(f"/api/discussions/{thread['id']}", headers=bob.headers).status_code == 404
+        assert [t["id"] for t in http.get(url, headers=alice.headers).json()] == [thread["id"]]
