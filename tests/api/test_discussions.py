@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Upload
 from tests.api.experiments import one_of_each
+from tests.api.forge import Push, tensors_bytes
 from tests.conftest import UserKey
 
 
@@ -232,3 +234,37 @@ def test_suites_and_studies_take_threads_as_private_as_they_are(
         assert http.get(url, headers=bob.headers).status_code == 404
         assert http.get(f"/api/discussions/{thread['id']}", headers=bob.headers).status_code == 404
         assert [t["id"] for t in http.get(url, headers=alice.headers).json()] == [thread["id"]]
+
+
+def test_merge_request_comments_are_a_discussion_thread_of_the_repository(
+    http: TestClient, alice: UserKey, bob: UserKey, push: Push
+) -> None:
+    http.post("/api/models", json={"name": "net", "visibility": "private"}, headers=alice.headers)
+    first = push(alice, "alice/net", tensors_bytes({"w": np.zeros(2, np.float32)}))
+    assert first.status_code == 201, first.text
+    branch = {"name": "better", "ref": first.json()["id"]}
+    assert http.post(
+        "/api/models/alice/net/branches", json=branch, headers=alice.headers
+    ).is_success
+    pushed = push(alice, "alice/net", tensors_bytes({"w": np.ones(2, np.float32)}), branch="better")
+    assert pushed.status_code == 201, pushed.text
+    opened = http.post(
+        "/api/models/alice/net/merge-requests",
+        json={"source_branch": "better", "title": "ones"},
+        headers=alice.headers,
+    )
+    assert opened.status_code == 201, opened.text
+    comments = "/api/models/alice/net/merge-requests/1/comments"
+    comment = http.post(comments, json={"body": "@bob please review"}, headers=alice.headers)
+    assert comment.status_code == 201, comment.text
+
+    (thread,) = http.get("/api/discussions", headers=alice.headers).json()
+    assert (thread["title"], thread["subject"]) == ("ones", "model:alice/net")
+    post = http.get(f"/api/discussions/{thread['id']}", headers=alice.headers).json()["thread"][0]
+    assert (post["id"], post["mentions"]) == (comment.json()["id"], ["bob"])
+    assert http.get(f"/api/discussions/{thread['id']}", headers=bob.headers).status_code == 404
+    assert http.post(f"/api/discussions/{thread['id']}/lock", headers=alice.headers).json()[
+        "locked"
+    ]
+    refused = http.post(comments, json={"body": "late"}, headers=alice.headers)
+    assert refused.status_code == 409 and "locked" in refused.json()["detail"]

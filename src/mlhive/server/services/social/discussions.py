@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.tables.accounts import User
+from mlhive.server.db.tables.forge import MergeRequest
 from mlhive.server.db.tables.social import (
     DiscussionMention,
     DiscussionPost,
@@ -46,9 +47,17 @@ from mlhive.wire.discussions import (
     ThreadSummary,
 )
 
+REVIEW_KIND = "model_mr"
+"""The subject kind of a merge request's review thread (see ``social.reviews``)."""
+
 
 def _subject_of(session: Session, actor: Actor | None, thread: DiscussionThread) -> Subject:
     try:
+        if thread.subject_kind == REVIEW_KIND:  # a merge request's review: as its repository
+            repo_id = session.scalar(
+                select(MergeRequest.repo_id).where(MergeRequest.id == thread.subject_id)
+            )
+            return subjects.find(session, actor, "model", repo_id or 0)
         return subjects.find(
             session, actor, objects.kind_of(thread.subject_kind), thread.subject_id
         )
@@ -86,10 +95,19 @@ def _index(session: Session, post: DiscussionPost) -> None:
     session.flush()
 
 
-def _add_post(
-    session: Session, actor: Actor, thread: DiscussionThread, body: str, reply_to: int | None
+def add_post(
+    session: Session,
+    actor: Actor,
+    thread: DiscussionThread,
+    body: str,
+    reply_to: int | None,
+    anchor: str | None = None,
 ) -> DiscussionPost:
-    post = DiscussionPost(thread_id=thread.id, author_id=actor.id, body=body, reply_to_id=reply_to)
+    """Add a post to a thread the caller found for the actor (refused while it is locked)."""
+    _require_unlocked(thread, "new replies")
+    post = DiscussionPost(
+        thread_id=thread.id, author_id=actor.id, body=body, reply_to_id=reply_to, anchor=anchor
+    )
     session.add(post)
     session.flush()
     thread.last_post_at = post.created_at
@@ -109,7 +127,7 @@ def open_thread(
     )
     session.add(thread)
     session.flush()
-    _add_post(session, actor, thread, body.body, None)
+    add_post(session, actor, thread, body.body, None)
     return thread
 
 
@@ -139,7 +157,7 @@ def reply(
                 f"reply_to: post {body.reply_to} is not in discussion {thread.id}",
                 field="reply_to",
             )
-    return thread, _add_post(session, actor, thread, body.body, body.reply_to)
+    return thread, add_post(session, actor, thread, body.body, body.reply_to)
 
 
 def _post_of(session: Session, thread: DiscussionThread, post_id: int) -> DiscussionPost:
