@@ -279,6 +279,7 @@ _PAGES: dict[str, Access] = {
     "GET /discussions/{thread_id}": OPTIONAL,
     "POST /discussions": FORM,
     "POST /discussions/{thread_id}/replies": FORM,
+    "POST /discussions/{thread_id}/posts/{post_id}/edit": FORM,
     "POST /discussions/{thread_id}/{action}": FORM,
 }
 

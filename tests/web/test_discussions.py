@@ -54,6 +54,23 @@ def test_a_thread_opened_and_answered_through_the_pages(
     )
     assert replied.status_code == 303 and replied.headers["location"].startswith(thread + "#post-")
     assert "On it." in http.get(thread).text
+    post_id = replied.headers["location"].rsplit("-", 1)[1]
+    edited = http.post(
+        f"{thread}/posts/{post_id}/edit",
+        data={"body": "Done.", "csrf": csrf_of(http, thread)},
+        follow_redirects=False,
+    )
+    assert edited.status_code == 303
+    shown = http.get(thread).text
+    assert "Done." in shown and ">edited</span>" in shown and "Earlier versions (1)" in shown
+    assert "<pre>On it.</pre>" in shown
+    first = re.search(r'action="/discussions/\d+/posts/(\d+)/edit"', mine)
+    assert first is not None  # alice's own post had an edit form; bob may not edit it
+    refused = http.post(
+        f"{thread}/posts/{first.group(1)}/edit",
+        data={"body": "mine now", "csrf": csrf_of(http, thread)},
+    )
+    assert refused.status_code == 403
 
 
 def test_a_thread_on_a_private_object_is_a_404_page_for_others(

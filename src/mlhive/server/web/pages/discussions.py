@@ -56,11 +56,18 @@ def thread_page(
         thread, subject = discussions.get_thread(session, who.actor, thread_id)
         found = discussions.describe(session, who.actor, thread, subject)
         actions = discussions.allowed_actions(who.actor, thread, subject)
+        versions = {
+            p.id: discussions.history(session, who.actor, thread_id, p.id)
+            for p in found.thread
+            if p.edits
+        }
     context = {
         "title": f"{found.title} · {found.subject}",
         "t": found,
         "bodies": {p.id: linked_markdown(p) for p in found.thread},
         "actions": actions,
+        "versions": versions,
+        "editable": not found.locked,
     }
     return page(request, "discussions/thread.html", context)
 
@@ -105,6 +112,20 @@ def reply(
     with write(hive) as session:
         _, post = discussions.reply(session, actor, thread_id, ReplyCreate(body=body))
         post_id = post.id
+    return _back(thread_id, f"#post-{post_id}")
+
+
+@router.post(THREAD + "/posts/{post_id}/edit", response_class=HTMLResponse)
+def edit_post(
+    thread_id: ObjectId,
+    post_id: ObjectId,
+    hive: HiveDep,
+    actor: FormActor,
+    body: Annotated[str, Form(min_length=1, max_length=100_000)],
+) -> Response:
+    """Replace the body of one's own post (the earlier one stays in its history)."""
+    with write(hive) as session:
+        discussions.edit_post(session, actor, thread_id, post_id, body)
     return _back(thread_id, f"#post-{post_id}")
 
 
