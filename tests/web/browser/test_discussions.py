@@ -1,5 +1,6 @@
 """People discuss a dataset in a browser: bob opens a thread from the dataset's page, alice
-replies on the thread's page, and a reference in the text links to its object."""
+replies on the thread's page and edits her reply, and a reference in the text links to its
+object."""
 
 from __future__ import annotations
 
@@ -31,7 +32,15 @@ def test_bob_opens_a_thread_on_a_dataset_and_alice_replies(page: Any, site: Site
     page.get_by_label("Reply").fill("Yes, centimetres.")
     page.get_by_role("button", name="Reply").click()
     page.wait_for_url(thread + "#post-*")
-    assert page.locator(".posts li").nth(1).get_by_text("Yes, centimetres.").is_visible()
+    reply = page.locator(".posts > li").nth(1)
+    assert reply.locator(".markdown", has_text="Yes, centimetres.").is_visible()
+    reply.get_by_text("Edit").click()
+    reply.get_by_label("New text").fill("Yes, centimetres (see the description).")
+    reply.get_by_role("button", name="Save").click()
+    page.wait_for_url(thread + "#post-*")
+    reply = page.locator(".posts > li").nth(1)
+    assert reply.locator(".edited").is_visible()
+    assert reply.locator(".markdown", has_text="see the description").is_visible()
     look(page, "discussion-thread")
     page.goto(dataset)
     page.locator("section#discussions").scroll_into_view_if_needed()
