@@ -159,6 +159,19 @@ def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> O
         "study": study["id"],
     }
     ids |= _forge(http, owner, visibility)
+    thread = _ok(
+        http.post(
+            f"/api/datasets/{dataset}/discussions",
+            json={"title": f"thread-{visibility}", "body": "first"},
+            headers=owner.headers,
+        ),
+        201,
+    )
+    ids |= {
+        "thread": thread["id"],
+        "thread_title": thread["title"],
+        "post": thread["thread"][0]["id"],
+    }
     shared.hive.worker.drain()
     return Objects(visibility, ids)
 

@@ -356,6 +356,54 @@ PROBES: tuple[Probe, ...] = (
     ),
     Probe("study", "page", "read", page("/studies/{study}"), html_has("<h1")),
     Probe("study", "page", "list", page("/studies"), html_has('href="/studies/{study}"')),
+    # discussions: as visible as the object they are about (here a dataset)
+    Probe("thread", "api", "read", api("GET", "/api/discussions/{thread}"), has("id", "thread")),
+    Probe(
+        "thread", "api", "read", api("GET", "/api/discussions/{thread}/posts/{post}/history"), ok
+    ),
+    Probe("thread", "api", "list", api("GET", "/api/discussions"), lists("thread")),
+    Probe(
+        "thread", "api", "list", api("GET", "/api/datasets/{dataset}/discussions"), lists("thread")
+    ),
+    Probe(
+        "thread",
+        "api",
+        "write",
+        api("POST", "/api/discussions/{thread}/replies", body="by {actor}"),
+        ok,
+        others_may_write=True,
+    ),
+    Probe(
+        "thread",
+        "api",
+        "write",
+        api("POST", "/api/datasets/{dataset}/discussions", title="by {actor}", body="hi"),
+        ok,
+        others_may_write=True,
+    ),
+    Probe(
+        "thread",
+        "api",
+        "write",
+        api("PATCH", "/api/discussions/{thread}/posts/{post}", body="by {actor}"),
+        ok,
+    ),
+    Probe("thread", "page", "read", page("/discussions/{thread}"), html_has("{thread_title}")),
+    Probe(
+        "thread",
+        "page",
+        "list",
+        page("/datasets/{dataset}"),
+        html_has('href="/discussions/{thread}"'),
+    ),
+    Probe(
+        "thread",
+        "page",
+        "write",
+        page("/discussions/{thread}/replies", body="by {actor}"),
+        ok,
+        others_may_write=True,
+    ),
     # the forge: repositories, commits, merge requests
     Probe("repo", "api", "read", api("GET", "/api/models/{repo}"), has("full_name", "repo")),
     Probe("repo", "api", "read", api("GET", "/api/models/{repo}/card"), ok),

@@ -91,6 +91,23 @@ def _someone_elses_keys(world: World, actor: str) -> bool:
     return owner.key[:12] in listed
 
 
+def _private_reference(world: World, actor: str) -> bool:
+    """A public thread naming the private dataset links it only for those who may see it."""
+    public, private = world.objects["public"], world.objects["private"]
+    owner = world.keys["owner"]
+    assert owner is not None
+    opened = world.shared.http.post(
+        f"/api/datasets/{public['dataset']}/discussions",
+        json={"title": "see also", "body": f"dataset:{private['dataset']}"},
+        headers=owner.headers,
+    )
+    assert opened.status_code == 201, opened.text
+    thread = world.shared.http.get(
+        f"/api/discussions/{opened.json()['id']}", headers=world.headers(actor)
+    ).json()
+    return bool(thread["thread"][0]["references"])
+
+
 @dataclass(frozen=True)
 class Hidden:
     """A field and the actors (besides whoever the table says) who may see it."""
@@ -107,6 +124,11 @@ HIDDEN = (
     Hidden("administrator role (OpenML user list)", _openml_role, frozenset()),
     Hidden("storage location in /api/health", _storage_path, frozenset({"admin"})),
     Hidden("storage location in descriptions", _paths_in_descriptions, frozenset()),
+    Hidden(
+        "a private object referenced in a public thread",
+        _private_reference,
+        frozenset({"owner", "admin"}),
+    ),
     Hidden(
         "another user's key ids",
         _someone_elses_keys,
@@ -197,6 +219,10 @@ SENDS: dict[str, Send] = {
     "comment": _json(
         "POST", "/api/models/{repo}/merge-requests/{request}/comments", {"body": "forged"}
     ),
+    "discussion": _json(
+        "POST", "/api/datasets/{dataset}/discussions", {"title": "forged", "body": "x"}
+    ),
+    "discussion reply": _json("POST", "/api/discussions/{thread}/replies", {"body": "forged"}),
     "user (by an admin)": _json("POST", "/api/users", {"name": "forged"}, actor="admin"),
     "api key": _json("POST", "/api/users/me/keys", {"label": "forged"}),
 }
@@ -224,6 +250,8 @@ SERVER_SET: dict[str, tuple[str, ...]] = {
     "commit": ("id", "author", "parents", "created_at", "files"),
     "merge request": ("number", "author", "state", "mergeable", "evaluation_state"),
     "comment": ("id", "author", "created_at"),
+    "discussion": ("id", "author", "state", "pinned", "locked", "created_at", "subject"),
+    "discussion reply": ("id", "author", "created_at", "edited_at", "mentions"),
     "user (by an admin)": ("id", "created_at", "api_key"),
     "api key": ("id", "user_id", "prefix", "created_at", "revoked_at"),
 }

@@ -128,6 +128,28 @@ for _kind in ("suites", "studies"):
         f"DELETE /api/{_kind}/{{ref}}": KEYED,
     }
 
+_DISCUSSIONS: dict[str, Access] = {
+    "GET /api/discussions": OPTIONAL,
+    "GET /api/discussions/{thread_id}": OPTIONAL,
+    "POST /api/discussions/{thread_id}/replies": KEYED,
+    "PATCH /api/discussions/{thread_id}/posts/{post_id}": KEYED,
+    "GET /api/discussions/{thread_id}/posts/{post_id}/history": OPTIONAL,
+    "GET /api/models/{owner}/{name}/discussions": OPTIONAL,
+    "POST /api/models/{owner}/{name}/discussions": KEYED,
+}
+for _action in ("close", "reopen", "pin", "unpin", "lock", "unlock"):
+    _DISCUSSIONS[f"POST /api/discussions/{{thread_id}}/{_action}"] = KEYED
+for _noun, _kind in (
+    ("datasets", "dataset"),
+    ("tasks", "task"),
+    ("flows", "flow"),
+    ("runs", "run"),
+    ("suites", "suite"),
+    ("studies", "study"),
+):
+    _DISCUSSIONS[f"GET /api/{_noun}/{{{_kind}_id}}/discussions"] = OPTIONAL
+    _DISCUSSIONS[f"POST /api/{_noun}/{{{_kind}_id}}/discussions"] = KEYED
+
 # OpenML's face: every GET is key-optional, everything else needs a key (its codes 102/103).
 _OPENML_READS = (
     "data/list{filters:path}",
@@ -256,7 +278,12 @@ _PAGES: dict[str, Access] = {
     "POST /models/{owner}/{name}/requests/{number}/comments": FORM,
     "POST /models/{owner}/{name}/requests/{number}/merge": FORM,
     "POST /models/{owner}/{name}/requests/{number}/close": FORM,
+    "GET /discussions/{thread_id}": OPTIONAL,
+    "POST /discussions": FORM,
+    "POST /discussions/{thread_id}/replies": FORM,
+    "POST /discussions/{thread_id}/posts/{post_id}/edit": FORM,
+    "POST /discussions/{thread_id}/{action}": FORM,
 }
 
-ROUTES: dict[str, Access] = _NATIVE | _COLLECTIONS | _OPENML | _V2 | _FILES | _PAGES
+ROUTES: dict[str, Access] = _NATIVE | _COLLECTIONS | _DISCUSSIONS | _OPENML | _V2 | _FILES | _PAGES
 """``"METHOD /path"`` → who may call it, for every route of ``create_app(settings)``."""

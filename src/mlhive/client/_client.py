@@ -13,6 +13,7 @@ from mlhive.client._http import HttpCore
 from mlhive.client.cache import Cache
 from mlhive.client.config import ClientConfig, resolve
 from mlhive.client.datasets import DatasetsAPI
+from mlhive.client.discussions import DiscussionsAPI
 from mlhive.client.evaluations import EvaluationsAPI
 from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.jobs import JobsAPI
@@ -97,6 +98,7 @@ class Client:
         self.suites = SuitesAPI(self._core)
         self.studies = StudiesAPI(self._core)
         self.models = ModelsAPI(self._core)
+        self.discussions = DiscussionsAPI(self._core)
 
     @property
     def url(self) -> str:

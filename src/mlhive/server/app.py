@@ -14,6 +14,7 @@ from starlette.types import Scope
 from mlhive._version import __version__
 from mlhive.server.api import (
     datasets,
+    discussions,
     flows,
     models,
     recommendations,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         models.router,
         studies.suites_router,
         studies.studies_router,
+        *discussions.ROUTERS,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -8,9 +8,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from mlhive.server.config import Settings
-from mlhive.server.db.engine import make_engine
+from mlhive.server.db.engine import make_engine, transaction
 from mlhive.server.db.migrate import alembic_config, current_revision, upgrade
 from mlhive.server.db.schema import metadata
+from mlhive.server.services.forge import repos, requests
+from mlhive.server.services.social import reviews
+from mlhive.server.wiring import Hive
+from mlhive.wire.models import CommentCreate, MergeRequestCreate
+from tests.conftest import UserKey
+from tests.factories import actor_of, make_repo, push_tensors
 
 
 def test_migrated_schema_matches_the_tables(settings: Settings) -> None:
@@ -25,7 +31,7 @@ def test_upgrade_is_idempotent_and_reports_head(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012"
     engine.dispose()
 
 
@@ -64,3 +70,43 @@ def test_keys_from_before_scopes_stay_write_keys_and_read_keys_do_not_survive_a_
     engine.dispose()
     assert revoked[1] is None  # the write key still works
     assert revoked[2] is not None  # the read key would otherwise have become a write key
+
+
+def test_merge_request_comments_move_into_review_threads_and_back(
+    hive: Hive, alice: UserKey, bob: UserKey
+) -> None:
+    """0012 turns comments into the posts of one thread per request (same ids, replies and
+    tensor anchors kept); its downgrade turns them back."""
+    as_alice, as_bob = actor_of(hive, alice), actor_of(hive, bob)
+    make_repo(hive, as_alice, "net")
+    push_tensors(hive, as_alice, "alice/net", seed=0)
+    push_tensors(hive, as_bob, "alice/net", seed=1, branch="bob/tweak")
+    with transaction(hive.sessions) as session:
+        repo = repos.get_by_full_name(session, as_alice, "alice/net")
+        body = MergeRequestCreate(source_branch="bob/tweak", title="tweak")
+        request = requests.open_request(session, as_bob, repo, body)
+        question = reviews.comment(
+            session, as_alice, request, CommentCreate(body="why?", tensor="w")
+        )
+        reviews.comment(session, as_bob, request, CommentCreate(body="noise", reply_to=question.id))
+        before = reviews.describe_request(session, repo, request).comments
+
+    def comments() -> list[tuple[int, str, str, int | None, str | None]]:
+        with hive.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.id, u.name, c.body, c.reply_to_id, c.tensor FROM model_mr_comments c"
+                    " JOIN users u ON u.id = c.author_id ORDER BY c.id"
+                )
+            )
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    command.downgrade(alembic_config(hive.engine), "0012-1")
+    assert comments() == [(c.id, c.author, c.body, c.reply_to, c.tensor) for c in before]
+    upgrade(hive.engine)
+    with transaction(hive.sessions) as session:
+        repo = repos.get_by_full_name(session, as_alice, "alice/net")
+        request = requests.get_request(session, repo, 1)
+        assert reviews.describe_request(session, repo, request).comments == before
+        added = reviews.comment(session, as_alice, request, CommentCreate(body="ok"))
+    assert added.id > max(c.id for c in before)  # the id sequence follows the copied rows

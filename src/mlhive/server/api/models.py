@@ -28,6 +28,7 @@ from mlhive.server.services.forge import commits as models_commits
 from mlhive.server.services.forge import content, repos
 from mlhive.server.services.forge import merges as models_merge
 from mlhive.server.services.forge import requests as models_requests
+from mlhive.server.services.social import reviews
 from mlhive.server.wiring import Hive
 from mlhive.wire.models import (
     CommentCreate,
@@ -332,7 +333,7 @@ def open_request(
     with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.open_request(session, actor, repo, body)
-        return models_requests.describe_request(session, repo, request)
+        return reviews.describe_request(session, repo, request)
 
 
 @router.get(REPO + "/merge-requests")
@@ -344,7 +345,7 @@ def list_requests(
     with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         rows = models_requests.list_requests(session, repo, state)
-        return [models_requests.describe_request(session, repo, r) for r in rows]
+        return [reviews.describe_request(session, repo, r) for r in rows]
 
 
 @router.get(REPO + "/merge-requests/{number}")
@@ -354,7 +355,7 @@ def get_request(
     """A merge request with its evaluation, verdict and comments."""
     with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
-        return models_requests.describe_request(
+        return reviews.describe_request(
             session, repo, models_requests.get_request(session, repo, number)
         )
 
@@ -371,17 +372,8 @@ def add_comment(
     """Comment on a request, or reply in a review thread."""
     with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
-        row = models_requests.comment(
-            session, actor, models_requests.get_request(session, repo, number), body
-        )
-        return CommentOut(
-            id=row.id,
-            author=actor.name,
-            body=row.body,
-            reply_to=row.reply_to_id,
-            tensor=row.tensor,
-            created_at=row.created_at,
-        )
+        request = models_requests.get_request(session, repo, number)
+        return reviews.comment(session, actor, request, body)
 
 
 @router.post(REPO + "/merge-requests/{number}/merge")
@@ -393,7 +385,7 @@ def merge_request(
         repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.get_request(session, repo, number)
         models_requests.merge(session, hive.store, actor, repo, request)
-        return models_requests.describe_request(session, repo, request)
+        return reviews.describe_request(session, repo, request)
 
 
 @router.post(REPO + "/merge-requests/{number}/close")
@@ -405,7 +397,7 @@ def close_request(
         repo = repos.get_repo(session, actor, owner, name)
         request = models_requests.get_request(session, repo, number)
         models_requests.close(session, actor, repo, request)
-        return models_requests.describe_request(session, repo, request)
+        return reviews.describe_request(session, repo, request)
 
 
 @router.post(REPO + "/merge-requests/{number}/evaluate", status_code=status.HTTP_202_ACCEPTED)
@@ -418,4 +410,4 @@ def reevaluate(
         request = models_requests.refresh(
             session, actor, repo, models_requests.get_request(session, repo, number)
         )
-        return models_requests.describe_request(session, repo, request)
+        return reviews.describe_request(session, repo, request)

@@ -18,6 +18,7 @@ from mlhive.server.db.tables.forge import MergeRequest, ModelRepo
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mlhive.server.services.forge import repos, requests
+from mlhive.server.services.social import reviews
 from mlhive.server.wiring import Hive
 from mlhive.wire.models import CommentCreate, MergeRequestCreate, MergeRequestOut, RefOut
 from tests.conftest import MakeUser
@@ -67,7 +68,7 @@ def _on(
 
 def _seen(hive: Hive, number: int, repo: str = "alice/net") -> MergeRequestOut:
     """The request as anyone reads it."""
-    return _on(hive, None, number, requests.describe_request, repo)
+    return _on(hive, None, number, reviews.describe_request, repo)
 
 
 def _close(hive: Hive, actor: Actor, number: int) -> None:
@@ -173,7 +174,7 @@ def test_comments_thread_on_their_own_request_only(
     first, second = _open(hive, as_bob), _open(hive, as_bob)
 
     def comment(actor: Actor, number: int, body: CommentCreate) -> int:
-        return _on(hive, actor, number, lambda s, _, r: requests.comment(s, actor, r, body).id)
+        return _on(hive, actor, number, lambda s, _, r: reviews.comment(s, actor, r, body).id)
 
     question = comment(as_alice, first, CommentCreate(body="why?", tensor="layer.weight"))
     comment(as_bob, first, CommentCreate(body="noise", reply_to=question))

@@ -1,4 +1,5 @@
-"""Tables of the model forge: repositories, commits, refs, merges, merge requests, comments.
+"""Tables of the model forge: repositories, commits, refs, merges, merge requests (whose review
+threads are discussions: :mod:`mlhive.server.db.tables.social`).
 
 Commits are immutable rows; their content is a manifest blob (see
 :mod:`mlhive.server.domain.forge.tensors`) whose tensors and files are blobs of their own.
@@ -129,26 +130,6 @@ class MergeRequest(Base):
     merged_commit_id: Mapped[int | None] = mapped_column(
         ForeignKey("model_commits.id"), default=None
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    author: Mapped[User] = relationship(lazy="joined")
-
-
-class MergeRequestComment(Base):
-    """A comment on a merge request; ``reply_to_id`` threads it, ``tensor`` anchors a review."""
-
-    __tablename__ = "model_mr_comments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("model_merge_requests.id", ondelete="CASCADE"), index=True
-    )
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text)
-    reply_to_id: Mapped[int | None] = mapped_column(
-        ForeignKey("model_mr_comments.id"), default=None
-    )
-    tensor: Mapped[str | None] = mapped_column(String(512), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship(lazy="joined")

@@ -1,5 +1,6 @@
-"""Merge requests: open (from a branch or a fork), evaluate on the repository's tasks, comment,
-merge (owners, when the rules allow) or close.
+"""Merge requests: open (from a branch or a fork), evaluate on the repository's tasks, merge
+(owners, when the rules allow) or close. Their review threads are discussions
+(:mod:`mlhive.server.services.social.reviews`).
 
 The ``forge_evaluate_request`` job runs the candidate and the target scikit-learn models on each
 linked task as server-side runs (see :mod:`mlhive.server.services.forge.evaluation`), compares
@@ -10,6 +11,7 @@ the task's evaluation measures and applies the repository's rules; its handler i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.queries import numbering
 from mlhive.server.db.tables.accounts import User
-from mlhive.server.db.tables.forge import MergeRequest, MergeRequestComment, ModelCommit, ModelRepo
+from mlhive.server.db.tables.forge import MergeRequest, ModelCommit, ModelRepo
 from mlhive.server.domain.access import Actor, require_owner
 from mlhive.server.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from mlhive.server.domain.experiments.metrics import MEASURES
@@ -29,7 +31,6 @@ from mlhive.server.services.forge.evaluation import TaskSpec, measures_of, task_
 from mlhive.server.services.forge.merges import import_history
 from mlhive.server.storage import BlobStore
 from mlhive.wire.models import (
-    CommentCreate,
     CommentOut,
     MeasureComparison,
     MergeRequestCreate,
@@ -152,8 +153,14 @@ def is_mergeable(request: MergeRequest, rules: list[dict[str, Any]]) -> bool:
     return request.evaluation_state == "not_applicable" and not rules
 
 
-def describe_request(session: Session, repo: ModelRepo, request: MergeRequest) -> MergeRequestOut:
-    """The wire description of a merge request, with its comments."""
+def describe_request(
+    session: Session,
+    repo: ModelRepo,
+    request: MergeRequest,
+    comments: Sequence[CommentOut] = (),
+) -> MergeRequestOut:
+    """The wire description of a merge request, with ``comments`` (its review thread, which
+    lives in the discussion tables: see :mod:`mlhive.server.services.social.reviews`)."""
     sha = {
         c.id: c.sha
         for c in session.scalars(
@@ -173,11 +180,6 @@ def describe_request(session: Session, repo: ModelRepo, request: MergeRequest) -
         )
     }
     source_repo = session.get(ModelRepo, request.source_repo_id)
-    comments = session.scalars(
-        select(MergeRequestComment)
-        .where(MergeRequestComment.request_id == request.id)
-        .order_by(MergeRequestComment.id)
-    )
     job = queue.latest_for(session, f"model_mr:{request.id}")
     return MergeRequestOut(
         number=request.number,
@@ -198,41 +200,9 @@ def describe_request(session: Session, repo: ModelRepo, request: MergeRequest) -
         mergeable=is_mergeable(request, repo.rules),
         merged_commit=sha.get(request.merged_commit_id) if request.merged_commit_id else None,
         created_at=request.created_at,
-        comments=[
-            CommentOut(
-                id=c.id,
-                author=c.author.name,
-                body=c.body,
-                reply_to=c.reply_to_id,
-                tensor=c.tensor,
-                created_at=c.created_at,
-            )
-            for c in comments
-        ],
+        comments=list(comments),
         job_id=job.id if job else None,
     )
-
-
-def comment(
-    session: Session, actor: Actor, request: MergeRequest, body: CommentCreate
-) -> MergeRequestComment:
-    """Add a comment, or a reply in a review thread."""
-    if body.reply_to is not None:
-        parent = session.get(MergeRequestComment, body.reply_to)
-        if parent is None or parent.request_id != request.id:
-            raise InvalidInput(
-                f"reply_to: comment {body.reply_to} is not on this request", field="reply_to"
-            )
-    row = MergeRequestComment(
-        request_id=request.id,
-        author_id=actor.id,
-        body=body.body,
-        reply_to_id=body.reply_to,
-        tensor=body.tensor,
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def close(session: Session, actor: Actor, repo: ModelRepo, request: MergeRequest) -> None:

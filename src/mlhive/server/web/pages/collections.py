@@ -13,6 +13,7 @@ from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.experiments import evaluations, insights, runs, studies, tasks
 from mlhive.server.web import charts
+from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.pages.experiment_views import PAGE_SIZE, href, measure_title, readable_flow
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -108,6 +109,7 @@ def suite_page(
         "chart": spec if chart_rows else None,
         "measure_title": measure_title,
         "capped": len(suite.task_ids) > SUITE_TASKS or len(coverage) > SUITE_FLOWS,
+        "discussions": section(hive, who, "suite", suite.id),
     }
     return page(request, "experiments/suite.html", context)
 
@@ -169,5 +171,6 @@ def study_page(
         "measure_title": measure_title,
         "next_href": href(base, after=found.next_cursor) if found.next_cursor else None,
         "first_href": base if after is not None else None,
+        "discussions": section(hive, who, "study", study.id),
     }
     return page(request, "experiments/study.html", context)

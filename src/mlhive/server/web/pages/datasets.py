@@ -18,6 +18,7 @@ from mlhive.server.services.automl import similar
 from mlhive.server.services.datasets import files, listing, overview
 from mlhive.server.services.experiments import tasks
 from mlhive.server.web import charts
+from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
 from mlhive.server.web.session import ViewerDep
@@ -169,6 +170,7 @@ def dataset_page(
         "snippets": _snippets(base, dataset_id),
         "task_types": list(TASK_TYPE_IDS),
         "procedures": PROCEDURES,
+        "discussions": section(hive, who, "dataset", dataset_id),
     }
     return page(request, "datasets/detail.html", context)
 

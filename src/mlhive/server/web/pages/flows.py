@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.experiments import flows, insights, runs
+from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.pages.experiment_views import (
     PAGE_SIZE,
     href,
@@ -76,5 +77,6 @@ def flow_page(
         "short_name": short_name,
         "next_href": href(f"/flows/{flow_id}", after=next_cursor) if next_cursor else None,
         "first_href": f"/flows/{flow_id}" if after is not None else None,
+        "discussions": section(hive, who, "flow", flow_id),
     }
     return page(request, "experiments/flow.html", context)

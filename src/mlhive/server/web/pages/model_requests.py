@@ -12,6 +12,7 @@ from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.forge import repos
 from mlhive.server.services.forge import requests as model_requests
+from mlhive.server.services.social import reviews
 from mlhive.server.web.pages.models import REPO, repo_path
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -46,7 +47,7 @@ def request_page(
     """A merge request: source and target, evaluation comparison, verdict, thread, actions."""
     with read(hive) as session:
         repo = repos.get_repo(session, who.actor, owner, name)
-        found = model_requests.describe_request(
+        found = reviews.describe_request(
             session, repo, model_requests.get_request(session, repo, number)
         )
         actor = who.actor
@@ -84,7 +85,7 @@ def comment(
     with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         found = model_requests.get_request(session, repo, number)
-        model_requests.comment(session, actor, found, CommentCreate(body=body))
+        reviews.comment(session, actor, found, CommentCreate(body=body))
     return _back(owner, name, number)
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import PositiveId
 from mlhive.server.services.forge import browse, commits, repos
+from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
 from mlhive.server.web.session import FormActor, ViewerDep
@@ -74,6 +75,7 @@ def repository(
             "graph": layout(browse.lineage(session, repo, GRAPH_SIZE)),
             "requests": browse.request_summaries(session, repo, REQUESTS_SHOWN),
         }
+    context["discussions"] = section(hive, who, "model", f"{owner}/{name}")
     return page(request, "models/repository.html", context)
 
 

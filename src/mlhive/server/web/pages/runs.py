@@ -13,6 +13,7 @@ from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.experiments import flows, insights, runs, scoring, tasks
 from mlhive.server.web import charts
+from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.pages.experiment_views import (
     PAGE_SIZE,
     fold_rows,
@@ -134,6 +135,7 @@ def run_page(run_id: ObjectId, request: Request, hive: HiveDep, who: ViewerDep) 
         "scatter_info": pairs,
         "measure_title": measure_title,
         "short_name": short_name,
+        "discussions": section(hive, who, "run", run_id),
     }
     return page(request, "experiments/run.html", context)
 

@@ -1,0 +1,1 @@
+"""The social room: discussions on every object (and, later, teams, watching, profiles)."""
