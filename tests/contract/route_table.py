@@ -112,6 +112,15 @@ _NATIVE: dict[str, Access] = {
     "POST /api/models/{owner}/{name}/merge-requests/{number}/merge": KEYED,
     "POST /api/models/{owner}/{name}/merge-requests/{number}/close": KEYED,
     "POST /api/models/{owner}/{name}/merge-requests/{number}/evaluate": KEYED,
+    "GET /api/models/{owner}/{name}/aliases": OPTIONAL,
+    "POST /api/models/{owner}/{name}/aliases/{alias}": KEYED,
+    "POST /api/models/{owner}/{name}/aliases/{alias}/rollback": KEYED,
+    "GET /api/models/{owner}/{name}/aliases/{alias}/history": OPTIONAL,
+    "POST /api/deployments": KEYED,
+    "GET /api/deployments": OPTIONAL,
+    "GET /api/deployments/{name}": OPTIONAL,
+    "POST /api/deployments/{name}/predict": OPTIONAL,
+    "POST /api/deployments/{name}/invocations": OPTIONAL,
 }
 
 _COLLECTIONS: dict[str, Access] = {}

@@ -12,7 +12,18 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mlhive._version import __version__
-from mlhive.server.api import datasets, flows, models, runs, studies, system, tasks, users
+from mlhive.server.api import (
+    aliases,
+    datasets,
+    deployments,
+    flows,
+    models,
+    runs,
+    studies,
+    system,
+    tasks,
+    users,
+)
 from mlhive.server.api import errors as api_errors
 from mlhive.server.api import openapi as api_openapi
 from mlhive.server.api.params import known_query
@@ -25,6 +36,7 @@ from mlhive.server.http.hosts import TrustedHosts
 from mlhive.server.http.limits import BodyLimit, FormPartsLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.http.ratelimit import Answer, RateLimit, RateLimits
+from mlhive.server.http.serving import flush_counts
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.sweep import sweep_leftovers
 from mlhive.server.jobs.worker import Worker
@@ -154,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            flush_counts(hive, force=True)  # the calls counted since the last flush
             hive.worker.close()
             hive.engine.dispose()
 
@@ -179,6 +192,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         flows.router,
         runs.router,
         models.router,
+        aliases.router,
+        deployments.router,
         studies.suites_router,
         studies.studies_router,
     ):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from mlhive.server.config import Settings
 from mlhive.server.jobs.context import JobContext
 from mlhive.server.jobs.worker import Worker
+from mlhive.server.services.serving.runtime import Serving
 from mlhive.server.storage import BlobStore
 
 
 @dataclass
 class Hive:
-    """Settings, database, blob store and the background worker of one server."""
+    """Settings, database, blob store, the background worker and the serving state of one
+    server."""
 
     settings: Settings
     engine: Engine
@@ -23,6 +25,7 @@ class Hive:
     read_sessions: sessionmaker[Session]
     store: BlobStore
     worker: Worker
+    serving: Serving = field(default_factory=Serving)
 
     @property
     def job_context(self) -> JobContext:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mlhive.server.db.base import Base
-from mlhive.server.db.tables import accounts, blobs, datasets, experiments, forge, jobs
+from mlhive.server.db.tables import accounts, blobs, datasets, experiments, forge, jobs, serving
 
 metadata = Base.metadata
 
-__all__ = ["accounts", "blobs", "datasets", "experiments", "forge", "jobs", "metadata"]
+__all__ = ["accounts", "blobs", "datasets", "experiments", "forge", "jobs", "metadata", "serving"]
