@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mlhive.client.config import ClientConfig
     from mlhive.client.dataset import Dataset
     from mlhive.client.datasets import DatasetsAPI
+    from mlhive.client.deployments import DeploymentsAPI
     from mlhive.client.evaluations import EvaluationsAPI
     from mlhive.client.flows import Flow, FlowsAPI, SetupsAPI
     from mlhive.client.jobs import JobsAPI
@@ -30,6 +31,7 @@ _MODULES = {
     "ClientConfig": "config",
     "Dataset": "dataset",
     "DatasetsAPI": "datasets",
+    "DeploymentsAPI": "deployments",
     "EvaluationsAPI": "evaluations",
     "Flow": "flows",
     "FlowsAPI": "flows",
@@ -52,6 +54,7 @@ __all__ = [
     "ClientConfig",
     "Dataset",
     "DatasetsAPI",
+    "DeploymentsAPI",
     "EvaluationsAPI",
     "Flow",
     "FlowsAPI",
