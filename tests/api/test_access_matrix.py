@@ -464,6 +464,16 @@ PROBES: tuple[Probe, ...] = (
     Probe("deployment", "api", "list", api("GET", "/api/deployments"), lists("deployment", "name")),
     Probe("deployment", "api", "read", predict_call("predict"), answered_by("serve_commit")),
     Probe("deployment", "api", "read", predict_call("invocations"), answered_by("serve_commit")),
+    Probe(
+        "deployment", "page", "read", page("/deployments/{deployment}"), html_has("{serve_repo}")
+    ),
+    Probe(
+        "deployment",
+        "page",
+        "list",
+        page("/deployments"),
+        html_has('href="/deployments/{deployment}"'),
+    ),
 )
 
 

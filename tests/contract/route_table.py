@@ -263,6 +263,8 @@ _PAGES: dict[str, Access] = {
     "POST /models/{owner}/{name}/requests/{number}/comments": FORM,
     "POST /models/{owner}/{name}/requests/{number}/merge": FORM,
     "POST /models/{owner}/{name}/requests/{number}/close": FORM,
+    "GET /deployments": OPTIONAL,
+    "GET /deployments/{name}": OPTIONAL,
 }
 
 ROUTES: dict[str, Access] = _NATIVE | _COLLECTIONS | _OPENML | _V2 | _FILES | _PAGES

@@ -22,7 +22,8 @@ from mlhive.server.domain.access import Actor, can_see
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.serving.aliases import check_alias
 from mlhive.server.services.forge import repos
-from mlhive.wire.serving import DeploymentCreate, DeploymentOut
+from mlhive.server.services.serving import aliases
+from mlhive.wire.serving import AliasEventOut, DeploymentCreate, DeploymentOut
 
 SERVABLE = ("skops", "onnx")
 
@@ -173,3 +174,21 @@ def flush_counts(session: Session, counts: dict[int, tuple[int, int]]) -> None:
                 updated_at=now,
             )
         )
+
+
+def alias_trail(session: Session, deployment: Deployment, limit: int) -> list[AliasEventOut]:
+    """The latest moves of the alias a deployment follows, newest first (none when pinned)."""
+    if deployment.alias is None:
+        return []
+    repo = session.get_one(ModelRepo, deployment.repo_id)
+    try:
+        return aliases.history(session, repo, deployment.alias, limit)
+    except NotFound:  # the alias was never set: nothing has answered yet
+        return []
+
+
+def input_columns(session: Session, deployment: Deployment) -> list[str]:
+    """The column names the current commit's card lists (for showing how to call it)."""
+    commit = current_commit(session, deployment)
+    schema = (commit.card.get("input_schema") or []) if commit is not None else []
+    return [str(item.get("name")) for item in schema if isinstance(item, dict)]

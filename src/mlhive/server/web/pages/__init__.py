@@ -9,6 +9,7 @@ from mlhive.server.web.pages import (
     collections,
     dataset_actions,
     datasets,
+    deployments,
     flows,
     home,
     model_requests,
@@ -30,4 +31,5 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     collections.router,
     models.router,
     model_requests.router,
+    deployments.router,
 )
