@@ -11,7 +11,7 @@ import pandas as pd
 from fastapi.testclient import TestClient
 
 from tests.api.forge import Push, random_tensors, tensors_bytes
-from tests.api.serving import classifier, promote, repo_with_two_commits
+from tests.api.serving import classifier, promote, repo_with_two_commits, training_frame
 from tests.conftest import UserKey
 
 ROWS = [{"x1": 2.0, "x2": 1.0}, {"x1": -2.0, "x2": -1.5}]
@@ -172,3 +172,32 @@ def test_deployments_refuse_what_cannot_be_served(
         ).status_code
         == 401
     )
+
+
+def test_an_onnx_commit_is_served_by_onnxruntime(
+    http: TestClient, alice: UserKey, push: Push
+) -> None:
+    from skl2onnx import to_onnx
+
+    X, _ = training_frame()
+    model = classifier()
+    onnx_model = to_onnx(
+        model, X.to_numpy(np.float32)[:1], options={"zipmap": False}, target_opset=17
+    )
+    http.post("/api/models", json={"name": "onnx-clf"}, headers=alice.headers)
+    pushed = push(alice, "alice/onnx-clf", onnx_model.SerializeToString(), "model.onnx")
+    assert pushed.status_code == 201, pushed.text
+    deploy(http, alice, repo="alice/onnx-clf", commit="main")
+    rows = [[2.0, 1.0], [-2.0, -1.5]]
+    answer = predict(http, {"inputs": rows, "probabilities": True})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["predictions"] == ["hi", "lo"]
+    np.testing.assert_allclose(
+        answer.json()["probabilities"],
+        model.predict_proba(pd.DataFrame(rows, columns=["x1", "x2"])),
+        atol=1e-5,
+    )
+    named = predict(http, {"rows": ROWS})
+    assert named.status_code == 422 and "fitted without column names" in named.json()["detail"]
+    short = predict(http, {"inputs": [[1.0]]})
+    assert short.status_code == 422 and "the model takes 2" in short.json()["detail"]
