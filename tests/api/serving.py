@@ -23,12 +23,17 @@ def training_frame(n: int = 60, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]
     return frame, pd.Series(np.where(frame.x1 + frame.x2 > 0, "hi", "lo"))
 
 
+def classifier_on(features: pd.DataFrame, y: pd.Series) -> Any:
+    """A scaler + logistic regression fitted on ``features, y``."""
+    return make_pipeline(StandardScaler(), LogisticRegression()).fit(features, y)
+
+
 def classifier(flip: bool = False) -> Any:
     """A scaler + logistic regression on ``x1, x2``; ``flip`` learns the opposite labels."""
     X, y = training_frame()
     if flip:
         y = y.map({"hi": "lo", "lo": "hi"})
-    return make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    return classifier_on(X, y)
 
 
 @dataclass(frozen=True)

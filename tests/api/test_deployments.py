@@ -3,15 +3,24 @@ answer with the commit that predicted, honour visibility and count every call.""
 
 from __future__ import annotations
 
+import io
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from fastapi.testclient import TestClient
 
-from tests.api.forge import Push, random_tensors, tensors_bytes
-from tests.api.serving import classifier, promote, repo_with_two_commits, training_frame
+from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
+from tests.api.forge import Push, make_repo, random_tensors, skops_bytes, tensors_bytes
+from tests.api.serving import (
+    classifier,
+    classifier_on,
+    promote,
+    repo_with_two_commits,
+    training_frame,
+)
 from tests.conftest import UserKey
 
 ROWS = [{"x1": 2.0, "x2": 1.0}, {"x1": -2.0, "x2": -1.5}]
@@ -46,6 +55,7 @@ def test_a_deployment_answers_with_its_alias_commit_and_follows_a_promotion(
     promote(http, alice, repo.repo, "production", repo.second)
     after = predict(http, {"rows": ROWS, "probabilities": True}).json()
     assert after["commit"] == repo.second
+    assert after["engine"] == "scikit-learn"  # no export checked yet: the estimator answers
     assert after["predictions"] == ["lo", "hi"]  # the second commit learned the opposite
     assert after["classes"] == ["hi", "lo"]
     expected = classifier(flip=True).predict_proba(pd.DataFrame(ROWS))
@@ -201,3 +211,26 @@ def test_an_onnx_commit_is_served_by_onnxruntime(
     assert named.status_code == 422 and "fitted without column names" in named.json()["detail"]
     short = predict(http, {"inputs": [[1.0]]})
     assert short.status_code == 422 and "the model takes 2" in short.json()["detail"]
+
+
+def test_a_commit_whose_export_passed_parity_is_served_by_onnxruntime(
+    http: TestClient, alice: UserKey, push: Push, run_jobs: Callable[[], int]
+) -> None:
+    dataset = publish(http, alice, run_jobs, CLASSIFICATION_CSV, "label")
+    task = create_task(http, alice, dataset, "supervised_classification", 1)
+    frame = pd.read_csv(io.StringIO(CLASSIFICATION_CSV))
+    model = classifier_on(frame[["x1", "x2"]], frame["label"].astype(str))
+    make_repo(http, alice, "fast", task_ids=[task["id"]])
+    push(alice, "alice/fast", skops_bytes(model), "model.skops")
+    run_jobs()  # the export and its parity check on the task's data
+    assert http.get("/api/models/alice/fast/commits/main").json()["onnx_export"]["state"] == "ok"
+    deploy(http, alice, repo="alice/fast", commit="main")
+    answer = predict(http, {"rows": ROWS, "probabilities": True}).json()
+    assert answer["engine"] == "onnxruntime"
+    expected = model.predict(pd.DataFrame(ROWS))
+    assert answer["predictions"] == [str(label) for label in expected]
+    np.testing.assert_allclose(
+        answer["probabilities"], model.predict_proba(pd.DataFrame(ROWS)), atol=1e-3
+    )
+    missing = predict(http, {"rows": [{"x1": 1.0}]})
+    assert missing.status_code == 422 and "no column 'x2'" in missing.json()["detail"]

@@ -172,6 +172,9 @@ class PredictOut(WireModel):
     deployment: str
     repo: str
     commit: str
+    engine: Literal["onnxruntime", "scikit-learn"] = Field(
+        description="what computed the answer: the ONNX export (or ONNX commit), or the estimator"
+    )
     predictions: list[Any]
     classes: list[str] | None = None
     probabilities: list[list[float]] | None = None

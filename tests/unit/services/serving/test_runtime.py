@@ -14,12 +14,13 @@ class Fixed:
     """A stand-in model: the cache only stores and returns it."""
 
     schema = Schema()
+    engine = "scikit-learn"
 
     def __init__(self, label: str) -> None:
         self.label = label
 
     def predict(self, table: Table, probabilities: bool) -> Prediction:
-        return Prediction([self.label] * table.n_rows)
+        return Prediction(self.engine, [self.label] * table.n_rows)
 
 
 def test_a_commit_loads_once_however_many_calls_ask_at_the_same_time() -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select, true, update
+from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
 from mlhive.server.db.tables.serving import Deployment, DeploymentCounter, ModelAlias
 from mlhive.server.domain.access import Actor, can_see
@@ -140,25 +141,49 @@ def describe(session: Session, deployment: Deployment) -> DeploymentOut:
 
 @dataclass(frozen=True)
 class Target:
-    """What answers one call: the deployment and its current commit, read in a transaction."""
+    """What answers one call, read in one query: the deployment and its current commit's id
+    and sha (None: the alias is not set)."""
 
     deployment_id: int
     deployment: str
     repo: str
     alias: str | None
-    commit: ModelCommit | None
+    commit_id: int | None
+    commit_sha: str | None
 
 
 def target(session: Session, actor: Actor | None, name: str) -> Target:
-    """The deployment ``name`` and the commit that answers it now (None: alias not set).
+    """The deployment ``name`` and the commit that answers it now, in one query (it runs on
+    every call).
 
     Raises:
         NotFound: no such deployment, or a private one of someone else.
     """
-    deployment = get(session, actor, name)
-    commit = current_commit(session, deployment)
-    repo = session.get_one(ModelRepo, deployment.repo_id)
-    return Target(deployment.id, deployment.name, repo.full_name, deployment.alias, commit)
+    alias_commit = (
+        select(ModelAlias.commit_id)
+        .where(ModelAlias.repo_id == Deployment.repo_id, ModelAlias.name == Deployment.alias)
+        .scalar_subquery()
+    )
+    repo_owner = aliased(User)
+    row = session.execute(
+        select(
+            Deployment.id,
+            Deployment.owner_id,
+            Deployment.visibility,
+            Deployment.alias,
+            repo_owner.name,
+            ModelRepo.name,
+            ModelCommit.id,
+            ModelCommit.sha,
+        )
+        .join(ModelRepo, ModelRepo.id == Deployment.repo_id)
+        .join(repo_owner, repo_owner.id == ModelRepo.owner_id)
+        .outerjoin(ModelCommit, ModelCommit.id == func.coalesce(Deployment.commit_id, alias_commit))
+        .where(Deployment.name == name)
+    ).one_or_none()
+    if row is None or not can_see(actor, owner_id=row[1], visibility=row[2]):
+        raise NotFound(f"deployment {name!r} not found")
+    return Target(row[0], name, f"{row[4]}/{row[5]}", row[3], row[6], row[7])
 
 
 def flush_counts(session: Session, counts: dict[int, tuple[int, int]]) -> None:

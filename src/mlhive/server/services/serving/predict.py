@@ -50,15 +50,20 @@ def _estimator_schema(card: dict[str, Any], estimator: Any) -> Schema:
     return Schema(columns=tuple((str(n), declared.get(str(n), "float64")) for n in names))
 
 
-def _onnx_model(store: BlobStore, commit: ModelCommit) -> OnnxModel:
+def _session(data: bytes, commit: ModelCommit) -> Any:
     import onnxruntime as ort  # type: ignore[import-untyped]
 
-    manifest = content.manifest_of(store, commit)
-    data = content.read_blob(store, manifest.files[content.FILE_NAMES["onnx"]].sha256)
     try:
-        session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime's errors have no common base
         raise InvalidInput(f"commit {commit.sha[:12]}: onnxruntime cannot run it: {exc}") from None
+
+
+def _onnx_model(store: BlobStore, commit: ModelCommit) -> OnnxModel:
+    """An ONNX commit: one input (row lists, or the card's columns in order) or one per column."""
+    manifest = content.manifest_of(store, commit)
+    data = content.read_blob(store, manifest.files[content.FILE_NAMES["onnx"]].sha256)
+    session = _session(data, commit)
     feeds = session.get_inputs()
     names = [i.name for i in feeds]
     declared = inputs.schema_of(commit.card.get("input_schema") or [])
@@ -74,9 +79,20 @@ def _onnx_model(store: BlobStore, commit: ModelCommit) -> OnnxModel:
     return OnnxModel(session, schema, names, labels)
 
 
+def _export_model(store: BlobStore, commit: ModelCommit, estimator: EstimatorModel) -> OnnxModel:
+    """The fast path of a scikit-learn commit: its ONNX export, which predicted like the
+    estimator on the task's data (state ``ok``), taking the estimator's inputs."""
+    session = _session(content.read_blob(store, str(commit.onnx_sha256)), commit)
+    names = [i.name for i in session.get_inputs()]
+    classes = getattr(estimator.estimator, "classes_", None)
+    labels = [str(c) for c in classes] if classes is not None else None
+    return OnnxModel(session, estimator.schema, names, labels)
+
+
 def load(store: BlobStore, commit: ModelCommit) -> Loaded:
-    """A commit's model, ready to predict (skops through the allowlist, ONNX through
-    onnxruntime).
+    """A commit's model, ready to predict: ONNX commits and scikit-learn commits whose export
+    passed its parity check run in onnxruntime (the fast path); other scikit-learn commits run
+    the estimator loaded through the skops allowlist.
 
     Raises:
         InvalidInput: a format the server cannot run.
@@ -85,7 +101,10 @@ def load(store: BlobStore, commit: ModelCommit) -> Loaded:
     if commit.format == "onnx":
         return _onnx_model(store, commit)
     estimator = content.load_estimator(store, commit)
-    return EstimatorModel(estimator, _estimator_schema(commit.card, estimator))
+    model = EstimatorModel(estimator, _estimator_schema(commit.card, estimator))
+    if commit.onnx_state == "ok" and commit.onnx_sha256 is not None:
+        return _export_model(store, commit, model)
+    return model
 
 
 def ready(session: Session, store: BlobStore, serving: Serving, found: Target) -> Served:
@@ -95,15 +114,17 @@ def ready(session: Session, store: BlobStore, serving: Serving, found: Target) -
         Conflict: the deployment's alias points at no commit yet.
         InvalidInput: a commit in a format the server cannot run.
     """
-    commit = found.commit
-    if commit is None:
+    commit_id, sha = found.commit_id, found.commit_sha
+    if commit_id is None or sha is None:
         raise Conflict(
             f"deployment {found.deployment!r} follows @{found.alias} of {found.repo}, which "
             f"points at no commit yet; promote one (POST /api/models/{found.repo}/aliases/"
             f"{found.alias})"
         )
-    model = serving.models.get(str(commit.id), lambda: load(store, commit))
-    return Served(found.deployment_id, found.deployment, found.repo, commit.sha, model)
+    model = serving.models.get(
+        str(commit_id), lambda: load(store, session.get_one(ModelCommit, commit_id))
+    )
+    return Served(found.deployment_id, found.deployment, found.repo, sha, model)
 
 
 def answer(served: Served, table: Table, probabilities: bool) -> PredictOut:
@@ -113,6 +134,7 @@ def answer(served: Served, table: Table, probabilities: bool) -> PredictOut:
         deployment=served.deployment,
         repo=served.repo,
         commit=served.commit,
+        engine=result.engine,
         predictions=result.predictions,
         classes=result.classes,
         probabilities=result.probabilities,

@@ -36,6 +36,7 @@ FLUSH_SECONDS = 1.0
 class Prediction:
     """A model's answer for a table of rows."""
 
+    engine: str
     predictions: list[Any]
     classes: list[str] | None = None
     probabilities: list[list[float]] | None = None
@@ -45,6 +46,7 @@ class Loaded(Protocol):
     """A model ready to predict, with the schema its inputs are checked against."""
 
     schema: Schema
+    engine: str
 
     def predict(self, table: Table, probabilities: bool) -> Prediction:
         """Predict every row of ``table`` (and class probabilities when asked and known)."""
@@ -65,6 +67,7 @@ class EstimatorModel:
 
     estimator: Any
     schema: Schema
+    engine: str = "scikit-learn"
 
     def _features(self, table: Table) -> Any:
         if table.matrix is not None:
@@ -84,7 +87,7 @@ class EstimatorModel:
         try:
             labels = _plain(self.estimator.predict(features))
             if not probabilities:
-                return Prediction(labels)
+                return Prediction(self.engine, labels)
             if not hasattr(self.estimator, "predict_proba"):
                 raise InvalidInput(
                     "probabilities: this model does not give class probabilities; "
@@ -95,7 +98,7 @@ class EstimatorModel:
         except ValueError as exc:  # scikit-learn's word for inputs it cannot take
             raise InvalidInput(f"the model cannot take these inputs: {exc}") from None
         classes = [str(c) for c in getattr(self.estimator, "classes_", [])]
-        return Prediction(labels, classes or None, proba.tolist())
+        return Prediction(self.engine, labels, classes or None, proba.tolist())
 
 
 @dataclass
@@ -106,19 +109,23 @@ class OnnxModel:
     schema: Schema
     names: list[str]
     classes: list[str] | None = None
+    engine: str = "onnxruntime"
 
     def _feeds(self, table: Table) -> dict[str, Any]:
         if table.matrix is not None:
             return {self.names[0]: np.asarray(table.matrix, dtype=np.float32)}
-        if len(self.names) == 1 and len(self.schema.columns) != 1:
+        declared = dict(self.schema.columns)
+        if not all(name in declared for name in self.names):
+            # One float input for every column, in the schema's order (skl2onnx's ``X``).
             matrix = np.column_stack([table.columns[n] for n in self.schema.names])
             return {self.names[0]: matrix.astype(np.float32)}
         feeds = {}
-        for name, dtype in self.schema.columns:
+        for name in self.names:
             values = table.columns[name]
-            numeric = dtype.lower().startswith(("float", "int", "uint", "double"))
-            column = np.asarray(values, dtype=np.float32 if numeric else object)
-            feeds[name] = column.reshape(-1, 1)
+            if declared[name].lower().startswith(("float", "int", "uint", "double")):
+                feeds[name] = np.asarray(values, dtype=np.float32).reshape(-1, 1)
+            else:  # text as the export was checked with it: str() of every value
+                feeds[name] = np.asarray([str(v) for v in values], dtype=object).reshape(-1, 1)
         return feeds
 
     def predict(self, table: Table, probabilities: bool) -> Prediction:
@@ -128,7 +135,7 @@ class OnnxModel:
             raise InvalidInput(f"the model cannot take these inputs: {exc}") from None
         labels = _plain(outputs[0])
         if not probabilities:
-            return Prediction(labels)
+            return Prediction(self.engine, labels)
         if len(outputs) < 2:
             raise InvalidInput(
                 "probabilities: this model does not give class probabilities; "
@@ -136,7 +143,7 @@ class OnnxModel:
                 field="probabilities",
             )
         proba = np.asarray(outputs[1], dtype=np.float64)
-        return Prediction(labels, self.classes, proba.tolist())
+        return Prediction(self.engine, labels, self.classes, proba.tolist())
 
 
 class ModelCache:
