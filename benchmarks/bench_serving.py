@@ -1,8 +1,9 @@
 """One-row predictions through an mlhive deployment vs calling the estimator directly.
 
 Two scikit-learn models fitted on 8 numeric columns: a pipeline (scaler + logistic regression)
-and a 100-tree random forest. Each is pushed as skops, promoted to ``@production`` and
-deployed; then one-row ``POST /api/deployments/{name}/predict`` calls are timed
+and a 100-tree random forest. Each is pushed twice, as skops (served by the estimator) and as
+its ONNX export (served by onnxruntime), promoted to ``@production`` and deployed; then
+one-row ``POST /api/deployments/{name}/predict`` calls are timed
 
 - through the app in process (Starlette's TestClient: routing, validation, the alias lookup in
   SQLite, the input checks and the model, no sockets), and
@@ -82,6 +83,13 @@ def summary(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), p99, 1000 * len(samples) / sum(samples)
 
 
+def model_file(model: Any) -> tuple[str, bytes]:
+    """A pushable file: skops for an estimator, the bytes as they are for an ONNX model."""
+    if isinstance(model, bytes):
+        return "model.onnx", model
+    return "model.skops", sio.dumps(model)
+
+
 def deploy(http: httpx.Client | TestClient, headers: dict[str, str], name: str, model: Any) -> None:
     """Push ``model`` to a new repository, promote it and deploy ``@production``."""
     made = http.post("/api/models", json={"name": name}, headers=headers)
@@ -89,7 +97,7 @@ def deploy(http: httpx.Client | TestClient, headers: dict[str, str], name: str, 
     owner = made.json()["owner"]
     pushed = http.post(
         f"/api/models/{owner}/{name}/commits",
-        files={"file": ("model.skops", sio.dumps(model))},
+        files={"file": model_file(model)},
         data={"metadata": json.dumps({"message": "bench"})},
         headers=headers,
     )
@@ -100,21 +108,29 @@ def deploy(http: httpx.Client | TestClient, headers: dict[str, str], name: str, 
     http.post("/api/deployments", json=spec, headers=headers).raise_for_status()
 
 
-def onnx_call(model: Any, row: pd.DataFrame) -> Callable[[], object]:
-    import onnxruntime as ort
+def exported(model: Any, row: pd.DataFrame) -> bytes:
+    """The model's ONNX export (one float input ``X``, no ZipMap), as the forge makes it."""
     from skl2onnx import to_onnx
 
-    exported = to_onnx(
+    data: bytes = to_onnx(
         model, row.to_numpy(np.float32), options={"zipmap": False}, target_opset=17
     ).SerializeToString()
-    session = ort.InferenceSession(exported, providers=["CPUExecutionProvider"])
+    return data
+
+
+def onnx_call(model: Any, row: pd.DataFrame) -> Callable[[], object]:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(exported(model, row), providers=["CPUExecutionProvider"])
     feed = {session.get_inputs()[0].name: row.to_numpy(np.float32)}
     return lambda: session.run(None, feed)
 
 
-def in_process(
-    folder: Path, fitted: dict[str, Any], body: dict[str, Any], n: int
-) -> dict[str, list[float]]:
+Served = dict[str, tuple[Any, dict[str, Any]]]  # deployment -> (model or ONNX bytes, body)
+Timings = dict[str, list[float]]
+
+
+def in_process(folder: Path, served: Served, n: int) -> Timings:
     settings = Settings(
         data_dir=folder,
         worker="off",
@@ -130,19 +146,18 @@ def in_process(
             user = accounts.create_user(session, "bench", is_admin=False)
             _, key = accounts.issue_key(session, user)
         headers = {"Authorization": f"Bearer {key}"}
-        for name, model in fitted.items():
+        for name, (model, body) in served.items():
             deploy(http, headers, name, model)
             url = f"/api/deployments/{name}/predict"
-            check = http.post(url, json=body, headers=headers)
-            check.raise_for_status()
-            results[name] = timed(lambda url=url: http.post(url, json=body, headers=headers), n)
+            http.post(url, json=body, headers=headers).raise_for_status()
+            results[name] = timed(
+                lambda url=url, body=body: http.post(url, json=body, headers=headers), n
+            )
     app.state.hive.engine.dispose()
     return results
 
 
-def loopback(
-    folder: Path, fitted: dict[str, Any], body: dict[str, Any], n: int
-) -> dict[str, list[float]]:
+def loopback(folder: Path, served: Served, n: int) -> Timings:
     env = {"MLHIVE_RATE_LIMIT_PER_MINUTE": "0", "MLHIVE_RATE_LIMIT_WRITES_PER_MINUTE": "0"}
     results = {}
     with (
@@ -150,11 +165,13 @@ def loopback(
         httpx.Client(base_url=url, timeout=300) as http,
     ):
         headers = {"Authorization": f"Bearer {key}"}
-        for name, model in fitted.items():
+        for name, (model, body) in served.items():
             deploy(http, headers, name, model)
             path = f"/api/deployments/{name}/predict"
             http.post(path, json=body, headers=headers).raise_for_status()
-            results[name] = timed(lambda path=path: http.post(path, json=body, headers=headers), n)
+            results[name] = timed(
+                lambda path=path, body=body: http.post(path, json=body, headers=headers), n
+            )
     return results
 
 
@@ -164,22 +181,31 @@ def main() -> None:
     args = parser.parse_args()
     fitted = models()
     row = training_data()[0].iloc[:1]
-    body = {"rows": [{c: float(row[c].iloc[0]) for c in COLUMNS}]}
+    rows = {"rows": [{c: float(row[c].iloc[0]) for c in COLUMNS}]}
+    values = {"inputs": [[float(v) for v in row.iloc[0]]]}
+    served: Served = {}
+    for name, model in fitted.items():
+        served[name] = (model, rows)
+        served[f"{name}-onnx"] = (exported(model, row), values)
     WORK.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
-        served = {
-            "mlhive in process": in_process(Path(scratch) / "app", fitted, body, args.calls),
-            "mlhive serve, loopback": loopback(Path(scratch) / "live", fitted, body, args.calls),
+        timings = {
+            "in process": in_process(Path(scratch) / "app", served, args.calls),
+            "loopback": loopback(Path(scratch) / "live", served, args.calls),
         }
-    lines = [f"{'model':<14} {'path':<26} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}"]
+    lines = [f"{'model':<14} {'path':<40} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}"]
     for name, model in fitted.items():
-        anchors = {
-            "estimator.predict": timed(lambda model=model: model.predict(row), args.calls),
-            "onnxruntime, in process": timed(onnx_call(model, row), args.calls),
-        }
-        for path, samples in {**{k: v[name] for k, v in served.items()}, **anchors}.items():
+        paths = {}
+        for where, found in timings.items():
+            paths[f"deployment {where}, skops commit"] = found[name]
+            paths[f"deployment {where}, ONNX commit"] = found[f"{name}-onnx"]
+        paths["estimator.predict (DataFrame row)"] = timed(
+            lambda model=model: model.predict(row), args.calls
+        )
+        paths["onnxruntime session.run"] = timed(onnx_call(model, row), args.calls)
+        for path, samples in paths.items():
             p50, p99, rate = summary(samples)
-            lines.append(f"{name:<14} {path:<26} {p50:>8.3f} {p99:>8.3f} {rate:>9.0f}")
+            lines.append(f"{name:<14} {path:<40} {p50:>8.3f} {p99:>8.3f} {rate:>9.0f}")
     print("\n".join(lines))
     print(f"(aim from the issue: p50 <= {AIM_P50_MS} ms through a deployment)")
 
