@@ -20,7 +20,8 @@ from tests.api.experiments import (
     submit_run,
     upload_flow,
 )
-from tests.api.forge import tensors_bytes
+from tests.api.forge import skops_bytes, tensors_bytes
+from tests.api.serving import classifier
 from tests.conftest import UserKey
 from tests.shared_app import SharedApp
 from tests.web.conftest import sign_in
@@ -118,6 +119,34 @@ def _forge(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any]:
     return {"repo": repo, "owner": owner.name, "name": name, "commit": sha, "request": number}
 
 
+def _serving(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any]:
+    """A scikit-learn repository with @production set, and a deployment following it."""
+    name = f"serve-{visibility}"
+    repo = f"{owner.name}/{name}"
+    body = {"name": name, "visibility": visibility}
+    _ok(http.post("/api/models", json=body, headers=owner.headers), 201)
+    pushed = http.post(
+        f"/api/models/{repo}/commits",
+        files={"file": ("model.skops", skops_bytes(classifier()))},
+        data={"metadata": json.dumps({"message": "servable"})},
+        headers=owner.headers,
+    )
+    sha = _ok(pushed, 201)["id"]
+    alias = http.post(
+        f"/api/models/{repo}/aliases/production", json={"commit": sha}, headers=owner.headers
+    )
+    _ok(alias, 200)
+    deployment = f"deploy-{visibility}"
+    spec = {"name": deployment, "repo": repo, "alias": "production", "visibility": visibility}
+    _ok(http.post("/api/deployments", json=spec, headers=owner.headers), 201)
+    return {
+        "serve_repo": repo,
+        "serve_commit": sha,
+        "alias": "production",
+        "deployment": deployment,
+    }
+
+
 def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> Objects:
     http = shared.http
     dataset, job = _dataset(http, owner, visibility)
@@ -172,6 +201,7 @@ def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> O
         "thread_title": thread["title"],
         "post": thread["thread"][0]["id"],
     }
+    ids |= _serving(http, owner, visibility)
     shared.hive.worker.drain()
     return Objects(visibility, ids)
 

@@ -108,6 +108,19 @@ def page(path: str, **form: str) -> Ask:
     return ask
 
 
+def predict_call(route: str) -> Ask:
+    """A call of the deployment (``predict`` or MLflow's ``invocations``) with one row."""
+    row = {"x1": 1.0, "x2": 2.0}
+    body = {"rows": [row]} if route == "predict" else {"dataframe_records": [row]}
+
+    def ask(world: World, actor: str, objects: Objects) -> httpx.Response:
+        url = f"/api/deployments/{objects['deployment']}/{route}"
+        return world.shared.http.post(url, json=body, headers=world.headers(actor))
+
+    ask.where = f"POST /api/deployments/{{deployment}}/{route}"  # type: ignore[attr-defined]
+    return ask
+
+
 # --- how to tell whether the object was revealed --------------------------------------------
 
 
@@ -133,6 +146,11 @@ def lists(key: str, field: str = "id") -> Seen:
         return objects[key] in {item[field] for item in items}
 
     return seen
+
+
+def answered_by(key: str) -> Seen:
+    """A prediction answered by the object's commit."""
+    return lambda r, o: r.status_code == 200 and r.json().get("commit") == o[key]
 
 
 def oml_has(tag: str, key: str) -> Seen:
@@ -467,6 +485,44 @@ PROBES: tuple[Probe, ...] = (
         page("/models/{repo}/requests/{request}/comments", body="by {actor}"),
         ok,
         others_may_write=True,
+    ),
+    # serving: aliases and deployments
+    Probe(
+        "alias",
+        "api",
+        "list",
+        api("GET", "/api/models/{serve_repo}/aliases"),
+        lists("alias", "name"),
+    ),
+    Probe(
+        "alias", "api", "read", api("GET", "/api/models/{serve_repo}/aliases/{alias}/history"), ok
+    ),
+    Probe(
+        "alias",
+        "api",
+        "write",
+        api("POST", "/api/models/{serve_repo}/aliases/{alias}", commit="{serve_commit}"),
+        ok,
+    ),
+    Probe(
+        "deployment",
+        "api",
+        "read",
+        api("GET", "/api/deployments/{deployment}"),
+        has("name", "deployment"),
+    ),
+    Probe("deployment", "api", "list", api("GET", "/api/deployments"), lists("deployment", "name")),
+    Probe("deployment", "api", "read", predict_call("predict"), answered_by("serve_commit")),
+    Probe("deployment", "api", "read", predict_call("invocations"), answered_by("serve_commit")),
+    Probe(
+        "deployment", "page", "read", page("/deployments/{deployment}"), html_has("{serve_repo}")
+    ),
+    Probe(
+        "deployment",
+        "page",
+        "list",
+        page("/deployments"),
+        html_has('href="/deployments/{deployment}"'),
     ),
 )
 

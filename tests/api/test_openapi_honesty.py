@@ -46,8 +46,12 @@ def test_writes_require_the_key_and_reads_take_it_optionally(doc: dict[str, Any]
     assert paths["/api/models/{owner}/{name}"]["get"]["security"] == [{"apiKey": []}, {}]
     # Flows are public on OpenML too: their reads read no key at all.
     assert "security" not in paths["/api/flows/{flow_id}"]["get"]
+    # Calling a deployment is a read by POST: a public deployment answers without a key.
+    calls = ("/api/deployments/{name}/predict", "/api/deployments/{name}/invocations")
+    for call in calls:
+        assert paths[call]["post"]["security"] == [{"apiKey": []}, {}], call
     for method, path, operation in operations(doc):
-        if method != "get":
+        if method != "get" and path not in calls:
             assert operation.get("security") == [{"apiKey": []}], f"{method} {path}"
 
 

@@ -114,6 +114,15 @@ _NATIVE: dict[str, Access] = {
     "POST /api/models/{owner}/{name}/merge-requests/{number}/merge": KEYED,
     "POST /api/models/{owner}/{name}/merge-requests/{number}/close": KEYED,
     "POST /api/models/{owner}/{name}/merge-requests/{number}/evaluate": KEYED,
+    "GET /api/models/{owner}/{name}/aliases": OPTIONAL,
+    "POST /api/models/{owner}/{name}/aliases/{alias}": KEYED,
+    "POST /api/models/{owner}/{name}/aliases/{alias}/rollback": KEYED,
+    "GET /api/models/{owner}/{name}/aliases/{alias}/history": OPTIONAL,
+    "POST /api/deployments": KEYED,
+    "GET /api/deployments": OPTIONAL,
+    "GET /api/deployments/{name}": OPTIONAL,
+    "POST /api/deployments/{name}/predict": OPTIONAL,
+    "POST /api/deployments/{name}/invocations": OPTIONAL,
 }
 
 _COLLECTIONS: dict[str, Access] = {}
@@ -278,6 +287,8 @@ _PAGES: dict[str, Access] = {
     "POST /models/{owner}/{name}/requests/{number}/comments": FORM,
     "POST /models/{owner}/{name}/requests/{number}/merge": FORM,
     "POST /models/{owner}/{name}/requests/{number}/close": FORM,
+    "GET /deployments": OPTIONAL,
+    "GET /deployments/{name}": OPTIONAL,
     "GET /discussions/{thread_id}": OPTIONAL,
     "POST /discussions": FORM,
     "POST /discussions/{thread_id}/replies": FORM,

@@ -131,6 +131,7 @@ def path_values(other: Owner) -> dict[str, Any]:
         "merge_id": 1,
         "branch": "main",
         "tag": "x",
+        "alias": "production",
         "a": "main",  # the diff's two refs
         "b": "main",
     }

@@ -18,6 +18,8 @@ from mlhive.cli import account, server
 from mlhive.cli._common import cli_errors
 from mlhive.cli.collection import collection_app
 from mlhive.cli.dataset import app as dataset_app
+from mlhive.cli.deployment import app as deployment_app
+from mlhive.cli.deployment import deploy, predict
 from mlhive.cli.flow import app as flow_app
 from mlhive.cli.model import app as model_app
 from mlhive.cli.run import app as run_app
@@ -80,6 +82,9 @@ app.add_typer(flow_app, name="flow", rich_help_panel=WORK)
 app.add_typer(collection_app("suite"), name="suite", rich_help_panel=WORK)
 app.add_typer(collection_app("study"), name="study", rich_help_panel=WORK)
 app.add_typer(model_app, name="model", rich_help_panel=WORK)
+app.command("deploy", rich_help_panel=WORK)(deploy)
+app.command("predict", rich_help_panel=WORK)(predict)
+app.add_typer(deployment_app, name="deployment", rich_help_panel=WORK)
 app.command("login", rich_help_panel=ACCOUNT)(account.login)
 app.command("logout", rich_help_panel=ACCOUNT)(account.logout)
 app.command("whoami", rich_help_panel=ACCOUNT)(account.whoami)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mlhive.cli import alias
 from mlhive.cli._common import (
     JsonOption,
     print_json,
@@ -36,6 +37,8 @@ EXAMPLES = """Examples:
   mlhive model mr show alice/iris-clf 1
   mlhive model tag alice/iris-clf v1 main
   mlhive model card alice/iris-clf --ref v1
+  mlhive model promote alice/iris-clf main production
+  mlhive model aliases alice/iris-clf --history production
 """
 
 app = typer.Typer(
@@ -48,6 +51,9 @@ mr_app = typer.Typer(
     help="Merge requests gated by evaluation.", no_args_is_help=True, add_completion=False
 )
 app.add_typer(mr_app, name="mr")
+app.command("promote")(alias.promote)
+app.command("rollback")(alias.rollback)
+app.command("aliases")(alias.aliases)
 
 Repo = Annotated[str, typer.Argument(metavar="OWNER/NAME", help="The model repository.")]
 RefOption = Annotated[str, typer.Option("--ref", help="Branch, tag or commit id.")]

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mlhive.client.config import ClientConfig
     from mlhive.client.dataset import Dataset
     from mlhive.client.datasets import DatasetsAPI
+    from mlhive.client.deployments import DeploymentsAPI
     from mlhive.client.discussions import DiscussionsAPI
     from mlhive.client.evaluations import EvaluationsAPI
     from mlhive.client.flows import Flow, FlowsAPI, SetupsAPI
@@ -31,6 +32,7 @@ _MODULES = {
     "ClientConfig": "config",
     "Dataset": "dataset",
     "DatasetsAPI": "datasets",
+    "DeploymentsAPI": "deployments",
     "DiscussionsAPI": "discussions",
     "EvaluationsAPI": "evaluations",
     "Flow": "flows",
@@ -54,6 +56,7 @@ __all__ = [
     "ClientConfig",
     "Dataset",
     "DatasetsAPI",
+    "DeploymentsAPI",
     "DiscussionsAPI",
     "EvaluationsAPI",
     "Flow",

@@ -13,6 +13,7 @@ from mlhive.client._http import HttpCore
 from mlhive.client.cache import Cache
 from mlhive.client.config import ClientConfig, resolve
 from mlhive.client.datasets import DatasetsAPI
+from mlhive.client.deployments import DeploymentsAPI
 from mlhive.client.discussions import DiscussionsAPI
 from mlhive.client.evaluations import EvaluationsAPI
 from mlhive.client.flows import FlowsAPI, SetupsAPI
@@ -57,6 +58,7 @@ class Client:
         suites: collections of tasks (:class:`~mlhive.client.studies.SuitesAPI`).
         studies: collections of runs (:class:`~mlhive.client.studies.StudiesAPI`).
         models: the model forge (:class:`~mlhive.client.models.ModelsAPI`).
+        deployments: served models (:class:`~mlhive.client.deployments.DeploymentsAPI`).
         keys: your API keys (:class:`~mlhive.client.keys.KeysAPI`).
         config: the resolved settings.
 
@@ -98,6 +100,7 @@ class Client:
         self.suites = SuitesAPI(self._core)
         self.studies = StudiesAPI(self._core)
         self.models = ModelsAPI(self._core)
+        self.deployments = DeploymentsAPI(self._core)
         self.discussions = DiscussionsAPI(self._core)
 
     @property

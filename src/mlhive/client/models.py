@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from mlhive.client._aliases import AliasesMixin
 from mlhive.client._http import HttpCore
 from mlhive.client._transfer import ProgressFile, progress_bar
 from mlhive.errors import JobFailedError, MlhiveError, WaitTimeoutError
@@ -135,13 +136,14 @@ def onnx_session(data: bytes) -> Any:
     return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
 
 
-class ModelsAPI:
+class ModelsAPI(AliasesMixin):
     """``client.models``: model repositories on the server.
 
     Example:
         >>> client.models.create("iris-clf", task_ids=[1])  # doctest: +SKIP
         >>> client.models.push("alice/iris-clf", fitted_pipeline, message="first")  # doctest: +SKIP
         >>> model = client.models.pull("alice/iris-clf")  # doctest: +SKIP
+        >>> client.models.promote("alice/iris-clf", "main", "production")  # doctest: +SKIP
     """
 
     def __init__(self, core: HttpCore, poll_interval: float = 0.5) -> None:

@@ -13,7 +13,9 @@ from starlette.types import Scope
 
 from mlhive._version import __version__
 from mlhive.server.api import (
+    aliases,
     datasets,
+    deployments,
     discussions,
     flows,
     models,
@@ -37,6 +39,7 @@ from mlhive.server.http.hosts import TrustedHosts
 from mlhive.server.http.limits import BodyLimit, FormPartsLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.http.ratelimit import Answer, RateLimit, RateLimits
+from mlhive.server.http.serving import flush_counts
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.sweep import sweep_leftovers
 from mlhive.server.jobs.worker import Worker
@@ -166,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            flush_counts(hive, force=True)  # the calls counted since the last flush
             hive.worker.close()
             hive.engine.dispose()
 
@@ -193,6 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         flows.router,
         runs.router,
         models.router,
+        aliases.router,
+        deployments.router,
         studies.suites_router,
         studies.studies_router,
         *discussions.ROUTERS,

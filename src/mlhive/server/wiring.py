@@ -11,12 +11,14 @@ from mlhive.server.config import Settings
 from mlhive.server.jobs.context import JobContext
 from mlhive.server.jobs.worker import Worker
 from mlhive.server.services.automl.index import MetaIndex
+from mlhive.server.services.serving.runtime import Serving
 from mlhive.server.storage import BlobStore
 
 
 @dataclass
 class Hive:
-    """Settings, database, blob store and the background worker of one server."""
+    """Settings, database, blob store, the background worker and the serving state of one
+    server."""
 
     settings: Settings
     engine: Engine
@@ -26,6 +28,7 @@ class Hive:
     worker: Worker
     # The similar-datasets matrix of this process, built on first use (services.automl.index).
     meta_index: MetaIndex = field(default_factory=MetaIndex)
+    serving: Serving = field(default_factory=Serving)
 
     @property
     def job_context(self) -> JobContext:

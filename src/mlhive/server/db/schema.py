@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 from mlhive.server.db.base import Base
-from mlhive.server.db.tables import accounts, blobs, datasets, experiments, forge, jobs, social
+from mlhive.server.db.tables import (
+    accounts,
+    blobs,
+    datasets,
+    experiments,
+    forge,
+    jobs,
+    serving,
+    social,
+)
 
 metadata = Base.metadata
 
-__all__ = ["accounts", "blobs", "datasets", "experiments", "forge", "jobs", "metadata", "social"]
+__all__ = [
+    "accounts",
+    "blobs",
+    "datasets",
+    "experiments",
+    "forge",
+    "jobs",
+    "metadata",
+    "serving",
+    "social",
+]

@@ -9,6 +9,7 @@ from mlhive.server.web.pages import (
     collections,
     dataset_actions,
     datasets,
+    deployments,
     discussions,
     flows,
     home,
@@ -31,5 +32,6 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     collections.router,
     models.router,
     model_requests.router,
+    deployments.router,
     discussions.router,
 )

@@ -1,0 +1,81 @@
+"""Tables of serving: aliases of model commits, their audit trail, deployments, call counters.
+
+An alias (``staging``, ``production`` or one the owner names) points at a commit of a
+repository and moves only through an audited event; a deployment serves a repository's alias
+(following it) or one fixed commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mlhive.server.db.base import Base, utcnow
+from mlhive.server.db.tables.accounts import User
+
+
+class ModelAlias(Base):
+    """Where an alias of a repository points now."""
+
+    __tablename__ = "model_aliases"
+
+    repo_id: Mapped[int] = mapped_column(
+        ForeignKey("model_repos.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commit_id: Mapped[int] = mapped_column(ForeignKey("model_commits.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AliasEvent(Base):
+    """One move of an alias: who, when, from which commit to which, and the checks it passed."""
+
+    __tablename__ = "model_alias_events"
+    __table_args__ = (Index("ix_model_alias_events_repo_alias", "repo_id", "alias", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repo_id: Mapped[int] = mapped_column(ForeignKey("model_repos.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    from_commit_id: Mapped[int | None] = mapped_column(ForeignKey("model_commits.id"), default=None)
+    to_commit_id: Mapped[int] = mapped_column(ForeignKey("model_commits.id"))
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+class Deployment(Base):
+    """A named endpoint serving ``repo@alias`` (following it) or one fixed commit."""
+
+    __tablename__ = "deployments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    repo_id: Mapped[int] = mapped_column(
+        ForeignKey("model_repos.id", ondelete="CASCADE"), index=True
+    )
+    alias: Mapped[str | None] = mapped_column(String(64), default=None)
+    commit_id: Mapped[int | None] = mapped_column(ForeignKey("model_commits.id"), default=None)
+    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User] = relationship(lazy="joined")
+
+
+class DeploymentCounter(Base):
+    """How often a deployment was called, and how many of those calls failed."""
+
+    __tablename__ = "deployment_counters"
+
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
+    )
+    requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    errors: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

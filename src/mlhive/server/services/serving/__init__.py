@@ -1,0 +1,1 @@
+"""Serving: aliases of model commits, deployments, and the per-process model cache."""

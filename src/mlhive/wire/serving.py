@@ -1,0 +1,180 @@
+"""Serving on the wire: aliases of model commits and their audit trail, deployments,
+prediction requests (mlhive's own shapes and MLflow's ``/invocations`` shapes) and answers.
+
+An alias (``staging``, ``production`` or one the owner names) points at a commit of a
+repository; a deployment serves ``repo@alias`` (following the alias) or one fixed commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from mlhive.wire.common import WireModel
+from mlhive.wire.display import Displayed
+from mlhive.wire.models import REPO_NAME_PATTERN, Visibility
+
+ALIAS_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
+"""Alias names: a lowercase letter, then up to 63 lowercase letters, digits, ``-`` or ``_``."""
+DEPLOYMENT_NAME_PATTERN = REPO_NAME_PATTERN
+AliasAction = Literal["promote", "rollback"]
+
+# -- aliases ----------------------------------------------------------------------------------
+
+
+class AliasMove(WireModel):
+    """Where an alias should point: a branch, a tag or a commit id of the repository."""
+
+    commit: str = Field(min_length=1, max_length=128, description="branch, tag or commit id")
+
+
+class CheckResult(WireModel):
+    """One model check a commit passed (or failed) on its way to an alias."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+class AliasOut(Displayed, WireModel):
+    name: str
+    commit: str
+    updated_at: datetime
+
+    def _headline(self) -> str:
+        return f"@{self.name} → {self.commit[:12]}"
+
+
+class AliasEventOut(Displayed, WireModel):
+    """One audited move of an alias."""
+
+    id: int
+    alias: str
+    action: AliasAction
+    actor: str
+    from_commit: str | None
+    to_commit: str
+    checks: list[CheckResult] = Field(
+        default_factory=list, description="the checks the new commit passed"
+    )
+    created_at: datetime
+
+    def _headline(self) -> str:
+        before = self.from_commit[:12] if self.from_commit else "(none)"
+        return f"{self.action} @{self.alias} {before} → {self.to_commit[:12]} by {self.actor}"
+
+
+# -- deployments ------------------------------------------------------------------------------
+
+
+class DeploymentCreate(WireModel):
+    """A deployment of ``repo@alias`` (it follows the alias) or of one fixed ``commit``."""
+
+    name: str = Field(pattern=DEPLOYMENT_NAME_PATTERN)
+    repo: str = Field(min_length=3, max_length=200, description="owner/name")
+    alias: str | None = Field(default=None, pattern=ALIAS_PATTERN)
+    commit: str | None = Field(default=None, min_length=1, max_length=128)
+    visibility: Visibility = "private"
+
+    @model_validator(mode="after")
+    def _one_target(self) -> DeploymentCreate:
+        if (self.alias is None) == (self.commit is None):
+            raise ValueError("give exactly one of alias (to follow it) or commit (to pin one)")
+        return self
+
+
+class DeploymentOut(Displayed, WireModel):
+    id: int
+    name: str
+    owner: str
+    repo: str
+    alias: str | None
+    commit: str | None = Field(description="the commit that answers now (None: alias unset)")
+    visibility: Visibility
+    created_at: datetime
+    requests: int
+    errors: int
+
+    def _headline(self) -> str:
+        target = f"@{self.alias}" if self.alias else "(pinned)"
+        sha = self.commit[:12] if self.commit else "-"
+        return f"{self.name}: {self.repo}{target} at {sha} ({self.requests} calls)"
+
+    def _facts(self) -> list[tuple[str, object]]:
+        return [
+            ("repo", self.repo),
+            ("alias", self.alias),
+            ("commit", self.commit),
+            ("visibility", self.visibility),
+            ("requests", self.requests),
+            ("errors", self.errors),
+        ]
+
+
+# -- predictions ------------------------------------------------------------------------------
+
+
+class PredictRequest(WireModel):
+    """Rows to predict: ``rows`` (one object per row), or ``columns`` + ``data`` (row lists),
+    or ``inputs`` (row lists, for a model fitted without column names)."""
+
+    rows: list[dict[str, Any]] | None = None
+    columns: list[str] | None = None
+    data: list[list[Any]] | None = None
+    inputs: list[list[Any]] | None = None
+    probabilities: bool = Field(default=False, description="class probabilities too")
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> PredictRequest:
+        shapes = [self.rows is not None, self.data is not None, self.inputs is not None]
+        if sum(shapes) != 1:
+            raise ValueError("give exactly one of rows, columns + data, or inputs")
+        if (self.columns is None) != (self.data is None):
+            raise ValueError("columns and data go together")
+        return self
+
+
+class DataframeSplit(WireModel):
+    """pandas' ``orient="split"``: column names and row lists (the index is not used)."""
+
+    columns: list[str]
+    data: list[list[Any]]
+    index: list[Any] | None = None
+
+
+class Invocation(WireModel):
+    """MLflow's ``/invocations`` body: one of its input shapes."""
+
+    dataframe_split: DataframeSplit | None = None
+    dataframe_records: list[dict[str, Any]] | None = None
+    inputs: list[Any] | dict[str, list[Any]] | None = None
+    instances: list[Any] | dict[str, list[Any]] | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Invocation:
+        given = [
+            name
+            for name in ("dataframe_split", "dataframe_records", "inputs", "instances")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of dataframe_split, dataframe_records, inputs or instances"
+            )
+        return self
+
+
+class PredictOut(WireModel):
+    """Predictions, in the order of the rows sent, and the commit that computed them."""
+
+    deployment: str
+    repo: str
+    commit: str
+    engine: Literal["onnxruntime", "scikit-learn"] = Field(
+        description="what computed the answer: the ONNX export (or ONNX commit), or the estimator"
+    )
+    predictions: list[Any]
+    classes: list[str] | None = None
+    probabilities: list[list[float]] | None = None
