@@ -88,6 +88,9 @@ class DatasetsAPI:
         format: Literal["csv", "parquet", "arff"] | None = None,
         nominal_attributes: Iterable[str] = (),
         string_attributes: Iterable[str] = (),
+        numeric_attributes: Iterable[str] = (),
+        date_attributes: Iterable[str] = (),
+        missing_values: Iterable[str] = (),
         progress: bool = False,
     ) -> Dataset:
         """Upload a dataset; the server then computes its features and qualities in the background.
@@ -104,8 +107,15 @@ class DatasetsAPI:
             tags: tags to attach.
             visibility: ``public`` or ``private`` (only you and administrators see it).
             format: the file's format when its extension does not tell.
-            nominal_attributes: CSV only: columns to read as nominal.
-            string_attributes: CSV only: columns to keep as free text.
+            nominal_attributes: columns to read as nominal whatever they hold (an integer
+                0/1 target you want to classify on).
+            string_attributes: columns to keep as free text.
+            numeric_attributes: columns to read as numbers; a value that is not a number
+                (nor missing) is refused with the values named.
+            date_attributes: columns to read as ISO dates or date-times.
+            missing_values: values that mean "missing" in every column (e.g. ``["n/a"]``),
+                besides the empty field, ``?``, ``NA``, ``NaN``, ``NULL`` and ``None``.
+                Why each column got its type is in ``dataset.features["reason"]``.
             progress: draw an upload progress bar on stderr.
 
         Returns:
@@ -132,6 +142,9 @@ class DatasetsAPI:
             "tags": list(tags), "visibility": visibility, "format": format,
             "nominal_attributes": list(nominal_attributes),
             "string_attributes": list(string_attributes),
+            "numeric_attributes": list(numeric_attributes),
+            "date_attributes": list(date_attributes),
+            "missing_values": list(missing_values),
         }  # fmt: skip
         if isinstance(data, pd.DataFrame):
             meta = validate_metadata({**fields, "format": "parquet"})

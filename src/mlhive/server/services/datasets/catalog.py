@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mlhive.formats.tables import FormatError, TableFormat, detect_format, read_table
+from mlhive.formats.inference import Overrides
+from mlhive.formats.tables import FormatError, TableFormat, detect_format, read_table_noted
 from mlhive.formats.width import count_columns
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
@@ -43,6 +44,14 @@ from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.datasets import DatasetCreate, DatasetOut, DatasetUpdate, HistoryEntry
 from mlhive.wire.errors import ErrorCode
 
+# Upload fields that shape how the data is read, not stored as metadata.
+READING_FIELDS = (
+    "nominal_attributes",
+    "string_attributes",
+    "numeric_attributes",
+    "date_attributes",
+    "missing_values",
+)
 PROCESS_JOB = "process_dataset"
 FETCH_JOB = "fetch_dataset"
 
@@ -52,7 +61,7 @@ def read_upload(
     filename: str | None,
     meta: DatasetCreate,
     max_columns: int | None = None,
-) -> pa.Table:
+) -> Read:
     """Parse an uploaded file into the canonical table; bad files become InvalidInput.
 
     A file whose header declares more than ``max_columns`` columns is refused before its data
@@ -66,20 +75,36 @@ def read_upload(
                 check_width(declared, max_columns=max_columns, at_least=declared > max_columns)
     except FormatError as exc:
         raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
-    return read_data(source, fmt, nominal=meta.nominal_attributes, string=meta.string_attributes)
+    return read_data(source, fmt, overrides_of(meta.model_dump()))
 
 
-def read_data(
-    source: BinaryIO | Path, fmt: TableFormat, *, nominal: list[str], string: list[str]
-) -> pa.Table:
+def overrides_of(fields: dict[str, Any]) -> Overrides:
+    """The type overrides of upload metadata (or of a job payload holding the same fields)."""
+    return Overrides(
+        nominal=tuple(fields.get("nominal_attributes") or ()),
+        string=tuple(fields.get("string_attributes") or ()),
+        numeric=tuple(fields.get("numeric_attributes") or ()),
+        date=tuple(fields.get("date_attributes") or ()),
+        missing=tuple(fields.get("missing_values") or ()),
+    )
+
+
+def read_data(source: BinaryIO | Path, fmt: TableFormat, overrides: Overrides) -> Read:
     """Parse a data file of a known format; bad or empty files become InvalidInput."""
     try:
-        table = read_table(source, fmt, nominal=nominal, string=string)
+        table, notes = read_table_noted(source, fmt, overrides)
     except FormatError as exc:
         raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
     if table.num_rows == 0:
         raise InvalidInput("the file holds no data rows", code=ErrorCode.EMPTY_FILE)
-    return table
+    return Read(table, {name: note.to_json() for name, note in notes.items()})
+
+
+class Read(NamedTuple):
+    """An upload read into its canonical table, with the reader's notes per column."""
+
+    table: pa.Table
+    notes: dict[str, Any]
 
 
 def check_columns(columns: list[str], meta: DatasetCreate | DatasetUpdate | Dataset) -> None:
@@ -115,7 +140,7 @@ def publish(
         raise InvalidInput(
             "metadata.url: give either a file or a url, not both", field="metadata.url"
         )
-    table = read_upload(source, filename, meta, settings.max_columns)
+    table, notes = read_upload(source, filename, meta, settings.max_columns)
     check_shape(
         table.num_rows,
         table.num_columns,
@@ -141,6 +166,7 @@ def publish(
         arff_md5=arff[1],
         number_of_rows=table.num_rows,
         number_of_columns=table.num_columns,
+        type_notes=notes,
         **_descriptive(meta),
     )
     _tag_and_queue(session, actor, dataset, meta, PROCESS_JOB, {"dataset_id": dataset.id})
@@ -182,8 +208,7 @@ def publish_url(session: Session, settings: Settings, actor: Actor, meta: Datase
         "dataset_id": dataset.id,
         "url": meta.url,
         "format": upload_format,
-        "nominal_attributes": meta.nominal_attributes,
-        "string_attributes": meta.string_attributes,
+        **{key: getattr(meta, key) for key in READING_FIELDS},
     }
     _tag_and_queue(session, actor, dataset, meta, FETCH_JOB, payload)
     return dataset
@@ -197,9 +222,8 @@ def _descriptive(meta: DatasetCreate) -> dict[str, Any]:
             "tags",
             "visibility",
             "format",
-            "nominal_attributes",
-            "string_attributes",
             "url",
+            *READING_FIELDS,
         }
     )
 
