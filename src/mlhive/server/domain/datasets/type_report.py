@@ -25,6 +25,7 @@ from mlhive.server.domain.datasets.features import FeatureSummary
 FEW_INTEGERS = 10  # an integer column with this few distinct values may be classes
 _TO_CLASSIFY = "declare it nominal with nominal_attributes to classify on it"
 _NOT = {"numeric": "numbers", "date": "dates"}
+_ONE = {"numeric": "a number", "date": "a date"}
 
 
 def notes_from_json(stored: Mapping[str, Any] | None) -> dict[str, ColumnNote]:
@@ -57,11 +58,12 @@ def _why(feature: FeatureSummary, note: ColumnNote, dtype: pa.DataType, rows: in
     if note.kind == "declared":
         return f"declared {kind} with {kind}_attributes"
     if note.kind == "coerced":
-        listed = list_values(note.missing)
+        bad = note.missing_total
+        what = f"is not {_ONE[kind]}" if bad == 1 else f"are not {_NOT[kind]}"
         return (
-            f"{_count(note.missing_total, 'value')} of {_number(rows)} are not {_NOT[kind]}: "
-            f"{listed} → treated as missing (to keep them, declare the column nominal or "
-            "string with nominal_attributes or string_attributes)"
+            f"{_number(bad)} of {_number(rows)} values {what}: {list_values(note.missing)} "
+            "→ treated as missing (to keep them, declare the column nominal or string with "
+            "nominal_attributes or string_attributes)"
         )
     if kind == "numeric":
         return _why_numeric(feature, note, dtype)
