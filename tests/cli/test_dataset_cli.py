@@ -87,7 +87,7 @@ def test_push_prints_the_new_id_and_ls_shows_it(
     cli: Cli, penguins_csv: Path, alice: UserKey, run_jobs: Callable[[], int]
 ) -> None:
     first = push(cli, penguins_csv, alice.key)
-    second = push(cli, penguins_csv, alice.key)
+    second = push(cli, penguins_csv, alice.key, "--allow-duplicate")
     assert second == first + 1
     run_jobs()
 
@@ -299,3 +299,15 @@ def test_push_refuses_a_numeric_flag_on_text_naming_the_values(
     assert result.exit_code == 1
     assert "column 'species' is declared numeric" in result.stderr
     assert "'Gentoo' (3)" in result.stderr
+
+
+def test_pushing_the_same_file_again_prints_the_existing_id(
+    cli: Cli, penguins_csv: Path, alice: UserKey
+) -> None:
+    first = push(cli, penguins_csv, alice.key)
+    again = cli("push", str(penguins_csv), "--name", "penguins", "--target", "species",
+                "--tag", "birds", "--api-key", alice.key)  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert int(again.stdout.strip()) == first
+    assert f"identical to your dataset {first} (penguins version 1)" in again.stderr
+    assert "--allow-duplicate" in again.stderr

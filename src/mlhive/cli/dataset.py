@@ -127,10 +127,17 @@ def push(
         list[str] | None,
         typer.Option("--missing", help="A value meaning 'missing', e.g. n/a (repeatable)."),
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate", help="A new version even if you uploaded the same data before."
+        ),
+    ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until it is processed.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 600,
 ) -> None:
-    """Upload a data file as a new dataset (or a new version of NAME); prints the new id.
+    """Upload a data file as a new dataset (or a new version of NAME); prints the new id
+    (the existing one when you already uploaded identical data under NAME).
 
     Each column's type and why it was chosen: ``mlhive dataset features ID``.
     """
@@ -149,8 +156,15 @@ def push(
         date_attributes=date or [],
         string_attributes=string or [],
         missing_values=missing or [],
+        allow_duplicate=allow_duplicate,
         progress=show_progress(),
     )
+    if dataset.duplicate_of is not None:
+        typer.echo(
+            f"identical to your dataset {dataset.id} ({dataset.name} version {dataset.version}):"
+            " nothing new was stored; --allow-duplicate makes a new version anyway",
+            err=True,
+        )
     if wait:
         with waiting(f"dataset {dataset.id} to be processed"):
             dataset = client.datasets.wait_processed(dataset.id, timeout=timeout)

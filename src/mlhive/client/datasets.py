@@ -91,6 +91,7 @@ class DatasetsAPI:
         numeric_attributes: Iterable[str] = (),
         date_attributes: Iterable[str] = (),
         missing_values: Iterable[str] = (),
+        allow_duplicate: bool = False,
         progress: bool = False,
     ) -> Dataset:
         """Upload a dataset; the server then computes its features and qualities in the background.
@@ -116,10 +117,15 @@ class DatasetsAPI:
             missing_values: values that mean "missing" in every column (e.g. ``["n/a"]``),
                 besides the empty field, ``?``, ``NA``, ``NaN``, ``NULL`` and ``None``.
                 Why each column got its type is in ``dataset.features["reason"]``.
+            allow_duplicate: make a new version even when you already uploaded the same data
+                (with the same target, row id, ignored attributes and visibility) under this
+                name. By default that version is returned instead, with ``duplicate_of`` set
+                to its id.
             progress: draw an upload progress bar on stderr.
 
         Returns:
-            The new dataset (``processing == "pending"`` until the server's job has run).
+            The new dataset (``processing == "pending"`` until the server's job has run), or
+            your identical existing version (``duplicate_of`` is then its id).
 
         Raises:
             InvalidInputError: invalid metadata (checked before uploading), an unreadable file,
@@ -145,6 +151,7 @@ class DatasetsAPI:
             "numeric_attributes": list(numeric_attributes),
             "date_attributes": list(date_attributes),
             "missing_values": list(missing_values),
+            "allow_duplicate": allow_duplicate,
         }  # fmt: skip
         if isinstance(data, pd.DataFrame):
             meta = validate_metadata({**fields, "format": "parquet"})
@@ -160,7 +167,8 @@ class DatasetsAPI:
 
     def _dataset(self, raw: dict[str, Any]) -> Dataset:
         meta = DatasetOut.model_validate(raw)
-        self._cache.save_json(meta.id, "description", raw)
+        # duplicate_of belongs to the upload's answer, not to the description kept offline
+        self._cache.save_json(meta.id, "description", {**raw, "duplicate_of": None})
         return Dataset._of(self, meta)
 
     def _describe(self, dataset_id: int) -> DatasetOut:

@@ -21,7 +21,6 @@ import io
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,7 +38,6 @@ from mlhive.formats.inference import (
     coerce_dirty,
     declare,
     null_tokens,
-    value_counts,
 )
 from mlhive.formats.types import (
     FormatError,
@@ -109,7 +107,6 @@ def read_csv_noted(
 def _read_csv(
     source: Source, overrides: Overrides, delimiter: str | None
 ) -> tuple[pa.Table, Notes]:
-    tokens = list(dict.fromkeys([*NULL_TOKENS, *overrides.missing]))
     with _seekable(source) as (handle, start):
         head = handle.read(_SNIFF_BYTES)
         handle.seek(start)
@@ -119,8 +116,7 @@ def _read_csv(
         forced = {name: pa.string() for name in overrides.declared()}
         # In a one-column file an empty line is a missing value, not a line to skip.
         one_column = sep.encode() not in head.split(b"\n", 1)[0]
-        reading = _Reading(sep, forced, not one_column, tokens)
-        table = _read_with_pyarrow(handle, reading)
+        table = _read_with_pyarrow(handle, sep, forced, skip_empty_lines=not one_column)
         if table is None:
             handle.seek(start)
             raise _locate_parse_error(handle, sep)
@@ -130,8 +126,6 @@ def _read_csv(
         if table.num_rows == 0:
             raise FormatError("empty_file", "the CSV file has a header but no data rows")
         notes = {name: ColumnNote() for name in names}
-        handle.seek(start)
-        _count_typed_nulls(handle, reading, table, notes)
     for name, column in zip(names, table.columns, strict=True):
         kind = column.type.value_type if pat.is_dictionary(column.type) else column.type
         if pat.is_binary(kind) or pat.is_large_binary(kind):
@@ -210,42 +204,29 @@ def sniff_delimiter(head: bytes, source: Source | None) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-@dataclass(frozen=True)
-class _Reading:
-    """How pyarrow is asked to read the file (twice, when typed columns hold missing markers)."""
-
-    sep: str
-    forced: dict[str, pa.DataType]
-    skip_empty_lines: bool
-    tokens: list[str]
-
-
 def _read_with_pyarrow(
-    handle: BinaryIO, reading: _Reading, include: Sequence[str] | None = None
+    handle: BinaryIO, sep: str, forced: dict[str, pa.DataType], skip_empty_lines: bool
 ) -> pa.Table | None:
-    """Read with pyarrow; None when the rows are ragged (the caller locates the line).
-
-    ``include`` reads only those columns, as raw text (to count the markers read as missing).
-    """
+    """Read with pyarrow; None when the rows are ragged (the caller locates the line)."""
     convert = pacsv.ConvertOptions(
-        column_types=reading.forced if include is None else dict.fromkeys(include, pa.string()),
-        null_values=reading.tokens if include is None else [],
+        column_types=forced,
+        # Only the empty field is missing to pyarrow: a column holding markers (``?``, ``NA``)
+        # arrives as text, and :func:`_refine` counts them (the type report lists them) and
+        # types what is left exactly as pyarrow would have.
+        null_values=[""],
         strings_can_be_null=False,
         # Text columns with few distinct values arrive dictionary-encoded: far fewer string
         # allocations while parsing, and the nominal decision below only looks at categories.
-        auto_dict_encode=include is None,
+        auto_dict_encode=True,
         auto_dict_max_cardinality=MAX_CATEGORIES + len(NULL_TOKENS),
         true_values=["true", "True", "TRUE"],
         false_values=["false", "False", "FALSE"],
-        include_columns=include,
     )
     read = pacsv.ReadOptions(use_threads=True, block_size=_BLOCK_SIZE)
     # Quoted line breaks need the quote-aware chunker (about 10 % slower); without it a block
     # boundary inside a quoted value could silently shift fields.
     parse = pacsv.ParseOptions(
-        delimiter=reading.sep,
-        newlines_in_values=True,
-        ignore_empty_lines=reading.skip_empty_lines,
+        delimiter=sep, newlines_in_values=True, ignore_empty_lines=skip_empty_lines
     )
     try:
         return pacsv.read_csv(handle, read, parse, convert)
@@ -256,25 +237,6 @@ def _read_with_pyarrow(
         if "CSV parse error" not in message:
             raise FormatError("malformed_file", _pyarrow_message(message)) from None
     return None
-
-
-def _count_typed_nulls(handle: BinaryIO, reading: _Reading, table: pa.Table, notes: Notes) -> None:
-    """Count the markers (``?``, ``NA``, ...) behind the nulls of the columns pyarrow typed as
-    numbers, booleans or dates: those values are gone from the typed column."""
-    typed = [
-        name
-        for name, column in zip(table.column_names, table.columns, strict=True)
-        if column.null_count
-        and not (pat.is_dictionary(column.type) or pat.is_string(column.type))
-        and not pat.is_null(column.type)
-    ]
-    if not typed:
-        return
-    raw = _read_with_pyarrow(handle, reading, include=typed)
-    if raw is None or raw.num_rows != table.num_rows:
-        return  # cannot happen after a good first read; the counts are only a report
-    for name in typed:
-        notes[name].add_missing(value_counts(raw.column(name), table.column(name).is_null()))
 
 
 def _pyarrow_message(message: str) -> str:
@@ -392,9 +354,15 @@ def _refine_dictionary(
     labels: list[str] = unified.chunk(0).dictionary.to_pylist() if unified.num_chunks else []
     kept = [label for label in labels if label not in tokens]
     counted = ColumnNote()
-    cleaned = null_tokens(unified.cast(pa.string()), sorted(tokens), counted)
+    if any(label in tokens and label for label in labels):
+        # Counting on the dictionary column counts its few indices, not its text.
+        counts = pc.value_counts(unified).to_pylist()
+        counted.add_missing(
+            {c["values"]: c["counts"] for c in counts if c["values"] in tokens and c["values"]}
+        )
     if _is_boolean(pa.array(kept, pa.string())):
         note.add_missing(counted.missing)
+        cleaned = null_tokens(column.cast(pa.string()), sorted(tokens), None)
         return pc.equal(pc.utf8_lower(cleaned), "true")
     categories = sorted_categories(kept)
     position = {label: i for i, label in enumerate(categories)}

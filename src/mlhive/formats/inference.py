@@ -31,6 +31,7 @@ Declarable = Literal["numeric", "date"]
 DIRTY_SHARE = 0.1
 DIRTY_DISTINCT = 10
 MAX_LISTED = 10  # offending values kept per column, the most frequent first
+_SAMPLE = 10_000  # leading values that must be mostly numbers (dates) before all are checked
 
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _INTEGER = r"^[+-]?\d+$"
@@ -179,7 +180,15 @@ def coerce_dirty(strings: pa.ChunkedArray, note: ColumnNote) -> pa.ChunkedArray 
     present = len(strings) - strings.null_count
     if present == 0:
         return None
+    head = strings.slice(0, _SAMPLE).drop_null()
+    clean = _cast_whole(strings)
+    if clean is not None:  # pyarrow reads every value: what it would have typed without markers
+        note.kind = "inferred"
+        return clean
     for kind, pattern in (("numeric", _NUMBER), ("date", f"{_DATE}|{_DATETIME}")):
+        # A look at the first values rules out free text without a regex over all of it.
+        if len(head) and int(pc.sum(_matches(head, pattern)).as_py() or 0) < len(head) / 2:
+            continue
         valid = _matches(strings, pattern)
         bad = present - int(pc.sum(valid).as_py() or 0)
         if bad == present or bad > DIRTY_SHARE * present:
@@ -193,6 +202,16 @@ def coerce_dirty(strings: pa.ChunkedArray, note: ColumnNote) -> pa.ChunkedArray 
         note.add_missing(offending)
         note.kind = "coerced" if bad else "inferred"
         return parsed
+    return None
+
+
+def _cast_whole(strings: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The column as int64, float64, date32 or timestamp when every value casts, else None."""
+    for dtype in (pa.int64(), pa.float64(), pa.date32(), pa.timestamp("us")):
+        try:
+            return strings.cast(dtype)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
     return None
 
 

@@ -86,6 +86,12 @@ class DatasetCreate(DatasetEditable):
         description="Values that mean 'missing' in every column (besides the empty field, "
         "'?', 'NA', 'N/A', 'NaN', 'nan', 'NULL', 'null' and 'None'), e.g. ['n/a', '-'].",
     )
+    allow_duplicate: bool = Field(
+        default=False,
+        description="Make a new version even when you already uploaded identical data (and "
+        "target, row id, ignored attributes, visibility) under this name; by default that "
+        "version is answered instead (200, with `duplicate_of`).",
+    )
     url: str | None = Field(
         default=None,
         min_length=1,
@@ -136,6 +142,11 @@ class DatasetOut(DatasetEditable):
     job_id: int | None = None
     topics: list[str] = Field(
         default_factory=list, description="subjects an administrator filed the dataset under"
+    )
+    duplicate_of: int | None = Field(
+        default=None,
+        description="In the answer to an upload only: the id of your existing version with "
+        "identical data and roles, answered instead of a new version (see allow_duplicate).",
     )
 
 

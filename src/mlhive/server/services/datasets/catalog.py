@@ -136,6 +136,33 @@ def publish(
     meta: DatasetCreate,
 ) -> Dataset:
     """Validate and store an uploaded dataset as the next version of its name."""
+    return publish_checked(session, store, settings, actor, source, filename, meta).dataset
+
+
+class Published(NamedTuple):
+    """The dataset an upload gave, and whether it is an existing identical version."""
+
+    dataset: Dataset
+    duplicate: bool
+
+
+def publish_checked(
+    session: Session,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    source: BinaryIO | Path,
+    filename: str | None,
+    meta: DatasetCreate,
+    *,
+    reuse_identical: bool = False,
+) -> Published:
+    """:func:`publish`; with ``reuse_identical``, an upload whose data and reading metadata
+    match a version the actor already uploaded under that name returns that version instead.
+
+    Identical means: the same canonical data (so the same types), target, row id, ignored
+    attributes and visibility. Descriptive fields do not count (edit the version for those).
+    """
     if meta.url is not None:
         raise InvalidInput(
             "metadata.url: give either a file or a url, not both", field="metadata.url"
@@ -150,6 +177,10 @@ def publish(
     check_columns(table.column_names, meta)
     info = store_table(store, table, settings.data_dir / "tmp")
     remember_blob(session, info)
+    if reuse_identical:
+        same = _identical_version(session, actor, meta, info.sha256)
+        if same is not None:
+            return Published(same, duplicate=True)
     upload_format = detect_format(filename, meta.format)
     arff: tuple[BlobInfo | None, str | None] = (None, None)
     if upload_format == "arff":
@@ -170,7 +201,31 @@ def publish(
         **_descriptive(meta),
     )
     _tag_and_queue(session, actor, dataset, meta, PROCESS_JOB, {"dataset_id": dataset.id})
-    return dataset
+    return Published(dataset, duplicate=False)
+
+
+def _identical_version(
+    session: Session, actor: Actor, meta: DatasetCreate, sha256: str
+) -> Dataset | None:
+    stmt = (
+        select(Dataset)
+        .where(
+            Dataset.name == meta.name,
+            Dataset.uploader_id == actor.id,
+            Dataset.data_sha256 == sha256,
+            Dataset.visibility == meta.visibility,
+        )
+        .order_by(Dataset.version)
+    )
+    for dataset in session.scalars(stmt):
+        same_roles = (
+            dataset.default_target_attribute == meta.default_target_attribute
+            and dataset.row_id_attribute == meta.row_id_attribute
+            and list(dataset.ignore_attributes or []) == list(meta.ignore_attributes)
+        )
+        if same_roles:
+            return dataset
+    return None
 
 
 def publish_url(session: Session, settings: Settings, actor: Actor, meta: DatasetCreate) -> Dataset:
@@ -223,6 +278,7 @@ def _descriptive(meta: DatasetCreate) -> dict[str, Any]:
             "visibility",
             "format",
             "url",
+            "allow_duplicate",
             *READING_FIELDS,
         }
     )
