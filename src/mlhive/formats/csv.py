@@ -5,13 +5,18 @@ Null tokens. A field is missing when it is one of :data:`NULL_TOKENS` (``""``, `
 column. A column that stays free text keeps ``NA``, ``null`` and friends as text (a country
 code or a word is data there); only an empty field or a lone ``?`` (:data:`TEXT_NULL_TOKENS`)
 is missing in it. A CSV cannot tell an empty string from a missing one: both read as missing.
+The non-empty tokens read as missing are counted per column (:func:`read_csv_noted`), and so are
+``missing_values`` an uploader declares, which are missing in every column.
 
 Types. pyarrow infers int64, float64, bool (``true``/``false`` in any case), date32 (ISO dates)
 and timestamp (ISO date-times). A text column becomes nominal when it has at most
 :data:`MAX_CATEGORIES` (256) distinct non-null values and that number is at most
 :data:`MAX_CATEGORY_SHARE` (50 %) of its non-null values; otherwise it stays a string column,
 which keeps identifiers and free text as strings. Categories of an inferred nominal column are
-sorted (numerically when they all look like numbers).
+sorted (numerically when they all look like numbers). A text column that is numbers or ISO
+dates but for a few values is read as numbers or dates, those values missing (see
+:mod:`mlhive.formats.inference`); ``nominal``/``string``/``numeric``/``date`` overrides decide
+instead where given.
 """
 
 from __future__ import annotations
