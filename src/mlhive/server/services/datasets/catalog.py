@@ -10,14 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mlhive.formats.inference import Overrides
-from mlhive.formats.tables import FormatError, TableFormat, detect_format, read_table_noted
-from mlhive.formats.width import count_columns
+from mlhive.formats.tables import FormatError, detect_format
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
 from mlhive.server.db.tables.accounts import User
@@ -35,76 +32,18 @@ from mlhive.server.db.tables.experiments import Task
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets import urls
 from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_transition
-from mlhive.server.domain.datasets.shape import check_shape, check_width
+from mlhive.server.domain.datasets.shape import check_shape
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.jobs import queue
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
+from mlhive.server.services.datasets.reading import READING_FIELDS, read_upload
 from mlhive.server.services.tagging import DATASET_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.datasets import DatasetCreate, DatasetOut, DatasetUpdate, HistoryEntry
 from mlhive.wire.errors import ErrorCode
 
-# Upload fields that shape how the data is read, not stored as metadata.
-READING_FIELDS = (
-    "nominal_attributes",
-    "string_attributes",
-    "numeric_attributes",
-    "date_attributes",
-    "missing_values",
-)
 PROCESS_JOB = "process_dataset"
 FETCH_JOB = "fetch_dataset"
-
-
-def read_upload(
-    source: BinaryIO | Path,
-    filename: str | None,
-    meta: DatasetCreate,
-    max_columns: int | None = None,
-) -> Read:
-    """Parse an uploaded file into the canonical table; bad files become InvalidInput.
-
-    A file whose header declares more than ``max_columns`` columns is refused before its data
-    is parsed (a million-column header takes seconds to read, minutes to parse).
-    """
-    try:
-        fmt = detect_format(filename, meta.format)
-        if max_columns is not None:
-            declared = count_columns(source, fmt, up_to=max_columns + 1)
-            if declared is not None:
-                check_width(declared, max_columns=max_columns, at_least=declared > max_columns)
-    except FormatError as exc:
-        raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
-    return read_data(source, fmt, overrides_of(meta.model_dump()))
-
-
-def overrides_of(fields: dict[str, Any]) -> Overrides:
-    """The type overrides of upload metadata (or of a job payload holding the same fields)."""
-    return Overrides(
-        nominal=tuple(fields.get("nominal_attributes") or ()),
-        string=tuple(fields.get("string_attributes") or ()),
-        numeric=tuple(fields.get("numeric_attributes") or ()),
-        date=tuple(fields.get("date_attributes") or ()),
-        missing=tuple(fields.get("missing_values") or ()),
-    )
-
-
-def read_data(source: BinaryIO | Path, fmt: TableFormat, overrides: Overrides) -> Read:
-    """Parse a data file of a known format; bad or empty files become InvalidInput."""
-    try:
-        table, notes = read_table_noted(source, fmt, overrides)
-    except FormatError as exc:
-        raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
-    if table.num_rows == 0:
-        raise InvalidInput("the file holds no data rows", code=ErrorCode.EMPTY_FILE)
-    return Read(table, {name: note.to_json() for name, note in notes.items()})
-
-
-class Read(NamedTuple):
-    """An upload read into its canonical table, with the reader's notes per column."""
-
-    table: pa.Table
-    notes: dict[str, Any]
 
 
 def check_columns(columns: list[str], meta: DatasetCreate | DatasetUpdate | Dataset) -> None:

@@ -35,7 +35,8 @@ from mlhive.server.domain.datasets import urls
 from mlhive.server.domain.datasets.shape import check_shape
 from mlhive.server.domain.errors import InvalidInput, PayloadTooLarge
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
-from mlhive.server.services.datasets.catalog import check_columns, overrides_of, read_data
+from mlhive.server.services.datasets.catalog import check_columns
+from mlhive.server.services.datasets.reading import overrides_of, read_data
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
 
