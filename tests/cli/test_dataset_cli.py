@@ -87,7 +87,7 @@ def test_push_prints_the_new_id_and_ls_shows_it(
     cli: Cli, penguins_csv: Path, alice: UserKey, run_jobs: Callable[[], int]
 ) -> None:
     first = push(cli, penguins_csv, alice.key)
-    second = push(cli, penguins_csv, alice.key)
+    second = push(cli, penguins_csv, alice.key, "--allow-duplicate")
     assert second == first + 1
     run_jobs()
 
@@ -260,3 +260,54 @@ def test_pull_refuses_a_missing_output_folder_unless_told_to_create_it(
     assert f"creating folder '{target.parent}'" in created.stderr
     assert Path(created.stdout.strip()) == target
     assert len(pd.read_csv(target)) == len(pd.read_csv(penguins_csv))
+
+
+def test_nominal_flag_makes_a_0_1_target_nominal_and_features_say_why(
+    cli: Cli, tmp_path: Path, alice: UserKey, run_jobs: Callable[[], int]
+) -> None:
+    path = tmp_path / "churn.csv"
+    rows = [f"{20 + i},{i % 2},{'n/a' if i == 3 else i * 10}" for i in range(20)]
+    path.write_text("age,churned,spend\n" + "\n".join(rows) + "\n")
+    plain = push(cli, path, alice.key, "--target", "churned")
+    declared = push(cli, path, alice.key, "--target", "churned", "--nominal", "churned")
+    run_jobs()
+
+    before = cli("features", str(plain), "--json").stdout.splitlines()
+    churned = next(f for f in map(json.loads, before) if f["name"] == "churned")
+    assert churned["data_type"] == "numeric"
+    assert churned["reason"].startswith("integer column with 2 distinct values 0/1: numeric")
+
+    after = [
+        json.loads(line) for line in cli("features", str(declared), "--json").stdout.splitlines()
+    ]
+    churned = next(f for f in after if f["name"] == "churned")
+    assert (churned["data_type"], churned["nominal_values"]) == ("nominal", ["0", "1"])
+    assert churned["reason"] == "declared nominal with nominal_attributes"
+
+    table = cli("features", str(declared))
+    assert table.exit_code == 0, table.output
+    assert "declared nominal" in table.stdout and "nominal (target)" in table.stdout
+    assert "1 of 20 values is not a number" in " ".join(table.stdout.split())
+
+
+def test_push_refuses_a_numeric_flag_on_text_naming_the_values(
+    cli: Cli, penguins_csv: Path, alice: UserKey
+) -> None:
+    result = cli(
+        "push", str(penguins_csv), "--name", "p", "--numeric", "species", "--api-key", alice.key
+    )
+    assert result.exit_code == 1
+    assert "column 'species' is declared numeric" in result.stderr
+    assert "'Gentoo' (3)" in result.stderr
+
+
+def test_pushing_the_same_file_again_prints_the_existing_id(
+    cli: Cli, penguins_csv: Path, alice: UserKey
+) -> None:
+    first = push(cli, penguins_csv, alice.key)
+    again = cli("push", str(penguins_csv), "--name", "penguins", "--target", "species",
+                "--tag", "birds", "--api-key", alice.key)  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert int(again.stdout.strip()) == first
+    assert f"identical to your dataset {first} (penguins version 1)" in again.stderr
+    assert "--allow-duplicate" in again.stderr

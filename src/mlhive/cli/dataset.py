@@ -26,7 +26,9 @@ EXAMPLES = """Examples:
 
   mlhive dataset push iris.csv --name iris --target class --tag uci --wait
   mlhive dataset ls --tag uci --quality NumberOfInstances:100..1000
+  mlhive dataset push survey.csv --name survey --target churned --nominal churned --missing n/a
   mlhive dataset get 1 --json
+  mlhive dataset features 1
   mlhive dataset pull 1 --format csv -o iris.csv
   mlhive dataset edit 1 --description "Fisher's irises" --licence CC0-1.0
   mlhive dataset status 1 deactivated
@@ -101,10 +103,44 @@ def push(
     fmt: Annotated[
         Format | None, typer.Option("--format", help="File format (default: by extension).")
     ] = None,
+    nominal: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--nominal", help="A column to read as nominal, e.g. a 0/1 class (repeatable)."
+        ),
+    ] = None,
+    numeric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--numeric", help="A column to read as numbers (others refused) (repeatable)."
+        ),
+    ] = None,
+    date: Annotated[
+        list[str] | None,
+        typer.Option("--date", help="A column to read as ISO dates (repeatable)."),
+    ] = None,
+    string: Annotated[
+        list[str] | None,
+        typer.Option("--string", help="A column to keep as free text (repeatable)."),
+    ] = None,
+    missing: Annotated[
+        list[str] | None,
+        typer.Option("--missing", help="A value meaning 'missing', e.g. n/a (repeatable)."),
+    ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate", help="A new version even if you uploaded the same data before."
+        ),
+    ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until it is processed.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 600,
 ) -> None:
-    """Upload a data file as a new dataset (or a new version of NAME); prints the new id."""
+    """Upload a data file as a new dataset (or a new version of NAME); prints the new id
+    (the existing one when you already uploaded identical data under NAME).
+
+    Each column's type and why it was chosen: ``mlhive dataset features ID``.
+    """
     dataset = client.datasets.publish(
         file,
         name=name,
@@ -115,8 +151,20 @@ def push(
         ignore_attributes=ignore or [],
         row_id_attribute=row_id,
         format=fmt.value if fmt else None,
+        nominal_attributes=nominal or [],
+        numeric_attributes=numeric or [],
+        date_attributes=date or [],
+        string_attributes=string or [],
+        missing_values=missing or [],
+        allow_duplicate=allow_duplicate,
         progress=show_progress(),
     )
+    if dataset.duplicate_of is not None:
+        typer.echo(
+            f"identical to your dataset {dataset.id} ({dataset.name} version {dataset.version}):"
+            " nothing new was stored; --allow-duplicate makes a new version anyway",
+            err=True,
+        )
     if wait:
         with waiting(f"dataset {dataset.id} to be processed"):
             dataset = client.datasets.wait_processed(dataset.id, timeout=timeout)
@@ -217,6 +265,28 @@ def get(
 
 
 Id = Annotated[int, typer.Argument(metavar="ID", help="Dataset id.")]
+
+FEATURE_COLUMNS = ["index", "name", "type", "missing", "reason"]
+
+
+@app.command("features")
+@with_client
+def features(client: Client, dataset_id: Id, as_json: JsonOption = False) -> None:
+    """Show each column's type and why it was chosen (empty until processed)."""
+    from mlhive.wire.datasets import FeatureOut  # pydantic: only when the command runs
+
+    frame = client.datasets.get(dataset_id).features
+    items = [FeatureOut.model_validate(row) for row in frame.to_dict("records")]
+    print_models(
+        items,
+        FEATURE_COLUMNS,
+        as_json=as_json,
+        row=lambda f: {
+            "type": f.data_type + (" (target)" if f.is_target else ""),
+            "missing": f.number_of_missing_values,
+        },
+        title=f"dataset {dataset_id}: features",
+    )
 
 
 @app.command("edit")

@@ -47,7 +47,9 @@ def frame_as_parquet(df: pd.DataFrame, stem: str) -> Iterator[Path]:
             names, mixed-type or unsupported columns).
     """
     try:
-        table = from_pandas(df)
+        # pandas' metadata tells the server which columns were str/object text, typed on
+        # upload exactly as the same column of a CSV file would be.
+        table = from_pandas(df, keep_pandas_metadata=True)
     except FormatError as exc:
         raise input_error(exc.detail, exc.code) from None
     with tempfile.TemporaryDirectory(prefix="mlhive-upload-") as scratch:

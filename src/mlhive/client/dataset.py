@@ -49,7 +49,9 @@ class Dataset(DatasetOut, Entity):
     @property
     def features(self) -> pd.DataFrame:
         """Per-column summaries: one row per column (``name``, ``data_type``,
-        ``nominal_values``, ``number_of_missing_values``, ``is_target``, ...).
+        ``nominal_values``, ``number_of_missing_values``, ``is_target``, ...), with the type
+        report: ``reason`` (why the column has its type, in words) and ``dirty_values``
+        (the non-empty values read as missing, as ``{"value", "count"}`` dicts).
 
         Empty until the server has processed the dataset (see ``processing``).
 

@@ -90,6 +90,10 @@ class DatasetsAPI:
         format: Literal["csv", "parquet", "arff"] | None = None,
         nominal_attributes: Iterable[str] = (),
         string_attributes: Iterable[str] = (),
+        numeric_attributes: Iterable[str] = (),
+        date_attributes: Iterable[str] = (),
+        missing_values: Iterable[str] = (),
+        allow_duplicate: bool = False,
         progress: bool = False,
     ) -> Dataset:
         """Upload a dataset; the server then computes its features and qualities in the background.
@@ -106,12 +110,24 @@ class DatasetsAPI:
             tags: tags to attach.
             visibility: ``public`` or ``private`` (only you and administrators see it).
             format: the file's format when its extension does not tell.
-            nominal_attributes: CSV only: columns to read as nominal.
-            string_attributes: CSV only: columns to keep as free text.
+            nominal_attributes: columns to read as nominal whatever they hold (an integer
+                0/1 target you want to classify on).
+            string_attributes: columns to keep as free text.
+            numeric_attributes: columns to read as numbers; a value that is not a number
+                (nor missing) is refused with the values named.
+            date_attributes: columns to read as ISO dates or date-times.
+            missing_values: values that mean "missing" in every column (e.g. ``["n/a"]``),
+                besides the empty field, ``?``, ``NA``, ``NaN``, ``NULL`` and ``None``.
+                Why each column got its type is in ``dataset.features["reason"]``.
+            allow_duplicate: make a new version even when you already uploaded the same data
+                (with the same target, row id, ignored attributes and visibility) under this
+                name. By default that version is returned instead, with ``duplicate_of`` set
+                to its id.
             progress: draw an upload progress bar on stderr.
 
         Returns:
-            The new dataset (``processing == "pending"`` until the server's job has run).
+            The new dataset (``processing == "pending"`` until the server's job has run), or
+            your identical existing version (``duplicate_of`` is then its id).
 
         Raises:
             InvalidInputError: invalid metadata (checked before uploading), an unreadable file,
@@ -134,6 +150,10 @@ class DatasetsAPI:
             "tags": list(tags), "visibility": visibility, "format": format,
             "nominal_attributes": list(nominal_attributes),
             "string_attributes": list(string_attributes),
+            "numeric_attributes": list(numeric_attributes),
+            "date_attributes": list(date_attributes),
+            "missing_values": list(missing_values),
+            "allow_duplicate": allow_duplicate,
         }  # fmt: skip
         if isinstance(data, pd.DataFrame):
             meta = validate_metadata({**fields, "format": "parquet"})
@@ -149,7 +169,8 @@ class DatasetsAPI:
 
     def _dataset(self, raw: dict[str, Any]) -> Dataset:
         meta = DatasetOut.model_validate(raw)
-        self._cache.save_json(meta.id, "description", raw)
+        # duplicate_of belongs to the upload's answer, not to the description kept offline
+        self._cache.save_json(meta.id, "description", {**raw, "duplicate_of": None})
         return Dataset._of(self, meta)
 
     def _describe(self, dataset_id: int) -> DatasetOut:

@@ -5,13 +5,18 @@ Null tokens. A field is missing when it is one of :data:`NULL_TOKENS` (``""``, `
 column. A column that stays free text keeps ``NA``, ``null`` and friends as text (a country
 code or a word is data there); only an empty field or a lone ``?`` (:data:`TEXT_NULL_TOKENS`)
 is missing in it. A CSV cannot tell an empty string from a missing one: both read as missing.
+The non-empty tokens read as missing are counted per column (:func:`read_csv_noted`), and so are
+``missing_values`` an uploader declares, which are missing in every column.
 
 Types. pyarrow infers int64, float64, bool (``true``/``false`` in any case), date32 (ISO dates)
 and timestamp (ISO date-times). A text column becomes nominal when it has at most
 :data:`MAX_CATEGORIES` (256) distinct non-null values and that number is at most
 :data:`MAX_CATEGORY_SHARE` (50 %) of its non-null values; otherwise it stays a string column,
 which keeps identifiers and free text as strings. Categories of an inferred nominal column are
-sorted (numerically when they all look like numbers).
+sorted (numerically when they all look like numbers). A text column that is numbers or ISO
+dates but for a few values is read as numbers or dates, those values missing (see
+:mod:`mlhive.formats.inference`); ``nominal``/``string``/``numeric``/``date`` overrides decide
+instead where given.
 """
 
 from __future__ import annotations
@@ -29,10 +34,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.types as pat
 
+from mlhive.formats.inference import (
+    DIRTY_DISTINCT,
+    DIRTY_PATTERN,
+    ColumnNote,
+    Notes,
+    Overrides,
+    coerce_dirty,
+    declare,
+    null_tokens,
+)
 from mlhive.formats.types import (
     FormatError,
     check_column_names,
-    check_override_names,
     column_names,
     nominal_column,
     normalize_table,
@@ -77,41 +91,56 @@ def read_csv(
             ``malformed_file`` (blank column name, a row with the wrong number of values, bad
             UTF-8; with the line number where known).
     """
+    overrides = Overrides(nominal=tuple(nominal), string=tuple(string))
+    return read_csv_noted(source, overrides, delimiter=delimiter)[0]
+
+
+def read_csv_noted(
+    source: Source, overrides: Overrides, *, delimiter: str | None = None
+) -> tuple[pa.Table, Notes]:
+    """Like :func:`read_csv`, with every override and a :class:`ColumnNote` per column.
+
+    Raises:
+        FormatError: as :func:`read_csv`; ``unknown_column`` for an override naming no column;
+            ``malformed_file`` naming the values of a column declared numeric or date that are
+            not numbers or dates.
+    """
     with parse_errors("CSV"):
-        return _read_csv(source, nominal, string, delimiter)
+        return _read_csv(source, overrides, delimiter)
 
 
 def _read_csv(
-    source: Source, nominal: Sequence[str], string: Sequence[str], delimiter: str | None
-) -> pa.Table:
+    source: Source, overrides: Overrides, delimiter: str | None
+) -> tuple[pa.Table, Notes]:
     with _seekable(source) as (handle, start):
         head = handle.read(_SNIFF_BYTES)
         handle.seek(start)
         if not head.strip(b"\xef\xbb\xbf \t\r\n"):
             raise FormatError("empty_file", "the CSV file is empty")
         sep = delimiter or sniff_delimiter(head, source)
-        forced = {name: pa.string() for name in [*nominal, *string]}
+        forced = {name: pa.string() for name in overrides.declared()}
         # In a one-column file an empty line is a missing value, not a line to skip.
         one_column = sep.encode() not in head.split(b"\n", 1)[0]
         table = _read_with_pyarrow(handle, sep, forced, skip_empty_lines=not one_column)
         if table is None:
             handle.seek(start)
             raise _locate_parse_error(handle, sep)
-    names = column_names(table, line=1)
-    check_column_names(names, line=1)
-    check_override_names(names, nominal, string)
-    if table.num_rows == 0:
-        raise FormatError("empty_file", "the CSV file has a header but no data rows")
+        names = column_names(table, line=1)
+        check_column_names(names, line=1)
+        overrides.check(names)
+        if table.num_rows == 0:
+            raise FormatError("empty_file", "the CSV file has a header but no data rows")
+        notes = {name: ColumnNote() for name in names}
     for name, column in zip(names, table.columns, strict=True):
         kind = column.type.value_type if pat.is_dictionary(column.type) else column.type
         if pat.is_binary(kind) or pat.is_large_binary(kind):
             raise FormatError("malformed_file", f"column {name!r} holds text that is not UTF-8")
-    as_nominal, as_string = set(nominal), set(string)  # sets: membership per column is O(1)
+    declared = overrides.by_column()
     columns = [
-        _refine(table.column(i), name in as_nominal, name in as_string)
+        _refine(table.column(i), name, declared.get(name), notes[name], overrides.missing)
         for i, name in enumerate(names)
     ]
-    return normalize_table(pa.table(columns, names=names))
+    return normalize_table(pa.table(columns, names=names)), notes
 
 
 def write_csv(table: pa.Table, sink: str | os.PathLike[str] | BinaryIO) -> None:
@@ -186,7 +215,10 @@ def _read_with_pyarrow(
     """Read with pyarrow; None when the rows are ragged (the caller locates the line)."""
     convert = pacsv.ConvertOptions(
         column_types=forced,
-        null_values=list(NULL_TOKENS),
+        # Only the empty field is missing to pyarrow: a column holding markers (``?``, ``NA``)
+        # arrives as text, and :func:`_refine` counts them (the type report lists them) and
+        # types what is left exactly as pyarrow would have.
+        null_values=[""],
         strings_can_be_null=False,
         # Text columns with few distinct values arrive dictionary-encoded: far fewer string
         # allocations while parsing, and the nominal decision below only looks at categories.
@@ -244,34 +276,99 @@ def _first_ragged_row(text: io.TextIOWrapper, sep: str) -> FormatError:
     return FormatError("malformed_file", "the CSV file could not be parsed (unbalanced quotes?)")
 
 
-def _refine(column: pa.ChunkedArray, force_nominal: bool, force_string: bool) -> pa.ChunkedArray:
-    """Decide what a text column is: bool, nominal or string (see the module docstring)."""
-    if pat.is_dictionary(column.type):
-        return _refine_dictionary(column)
+def refine_text(
+    column: pa.ChunkedArray, name: str, note: ColumnNote, missing: Sequence[str] = ()
+) -> pa.ChunkedArray:
+    """Type a text column of another source (a pandas ``str`` column) exactly as a CSV column
+    with the same values: nominal, boolean, string, or dirty numbers or dates."""
     if not (pat.is_string(column.type) or pat.is_large_string(column.type)):
         return column
-    if force_string:
-        return _null_tokens(column, TEXT_NULL_TOKENS)
-    cleaned = _null_tokens(column, NULL_TOKENS)
+    return _refine(column, name, None, note, missing)
+
+
+def _refine(
+    column: pa.ChunkedArray,
+    name: str,
+    declared: str | None,
+    note: ColumnNote,
+    missing: Sequence[str],
+) -> pa.ChunkedArray:
+    """Decide what a text column is: bool, nominal, string, or numbers or dates with a few
+    values that are not (see the module docstrings here and in :mod:`.inference`)."""
+    if declared is not None:
+        note.kind = "declared"
+    if pat.is_dictionary(column.type):
+        if declared is None and not _labels_may_be_dirty(column):
+            return _refine_dictionary(column, note, missing)
+        column = column.cast(pa.string())
+    if not (pat.is_string(column.type) or pat.is_large_string(column.type)):
+        if declared is None and not pat.is_null(column.type):
+            note.kind = "inferred"
+        return column
+    text_tokens = [*TEXT_NULL_TOKENS, *missing]
+    if declared == "string":
+        return null_tokens(column, text_tokens, note)
+    counted = ColumnNote()  # markers counted apart until the column's type is known
+    cleaned = null_tokens(column, [*NULL_TOKENS, *missing], counted)
+    if declared in ("numeric", "date"):
+        note.add_missing(counted.missing)
+        return declare(cleaned, name, "numeric" if declared == "numeric" else "date", note)
+    force_nominal = declared == "nominal"
+    if not force_nominal:
+        coerced = coerce_dirty(cleaned, counted)
+        if coerced is not None:
+            note.kind, note.missing, note.missing_total = (
+                counted.kind,
+                counted.missing,
+                counted.missing_total,
+            )
+            return coerced
     non_null = len(cleaned) - cleaned.null_count
     if not force_nominal and (non_null == 0 or _many_values(cleaned)):
-        return _null_tokens(column, TEXT_NULL_TOKENS)
+        return null_tokens(column, text_tokens, note)
     distinct = pc.unique(cleaned).drop_null()
     if not force_nominal and _is_boolean(distinct):
+        note.add_missing(counted.missing)
         return pc.equal(pc.utf8_lower(cleaned), "true")
     few = len(distinct) <= MAX_CATEGORIES and len(distinct) <= MAX_CATEGORY_SHARE * non_null
     if force_nominal or few:
+        note.add_missing(counted.missing)
         return nominal_column(cleaned, sorted_categories(distinct.to_pylist()))
-    return _null_tokens(column, TEXT_NULL_TOKENS)
+    return null_tokens(column, text_tokens, note)
 
 
-def _refine_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _labels_may_be_dirty(column: pa.ChunkedArray) -> bool:
+    """Whether a dictionary-encoded text column could be numbers or dates with a few values
+    that are not: decided on its few labels, so clean nominal columns stay cheap."""
+    unified = column.unify_dictionaries()
+    if not unified.num_chunks:
+        return False
+    labels = pc.drop_null(unified.chunk(0).dictionary)
+    kept = pc.filter(labels, pc.invert(pc.is_in(labels, value_set=pa.array(NULL_TOKENS))))
+    looks = pc.match_substring_regex(kept, DIRTY_PATTERN)
+    good = int(pc.sum(looks).as_py() or 0)
+    return good > 0 and len(kept) - good <= DIRTY_DISTINCT
+
+
+def _refine_dictionary(
+    column: pa.ChunkedArray, note: ColumnNote, missing: Sequence[str]
+) -> pa.ChunkedArray:
     """A text column pyarrow dictionary-encoded while parsing: work on its few categories."""
+    tokens = {*NULL_TOKENS, *missing}
     unified = column.unify_dictionaries()
     labels: list[str] = unified.chunk(0).dictionary.to_pylist() if unified.num_chunks else []
-    kept = [label for label in labels if label not in NULL_TOKENS]
+    kept = [label for label in labels if label not in tokens]
+    counted = ColumnNote()
+    if any(label in tokens and label for label in labels):
+        # Counting on the dictionary column counts its few indices, not its text.
+        counts = pc.value_counts(unified).to_pylist()
+        counted.add_missing(
+            {c["values"]: c["counts"] for c in counts if c["values"] in tokens and c["values"]}
+        )
     if _is_boolean(pa.array(kept, pa.string())):
-        return pc.equal(pc.utf8_lower(_null_tokens(column.cast(pa.string()), NULL_TOKENS)), "true")
+        note.add_missing(counted.missing)
+        cleaned = null_tokens(column.cast(pa.string()), sorted(tokens), None)
+        return pc.equal(pc.utf8_lower(cleaned), "true")
     categories = sorted_categories(kept)
     position = {label: i for i, label in enumerate(categories)}
     mapping = pa.array([position.get(label) for label in labels], pa.int32())
@@ -283,8 +380,9 @@ def _refine_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
     nominal = pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string()))
     non_null = len(nominal) - nominal.null_count
     if len(categories) <= MAX_CATEGORIES and len(categories) <= MAX_CATEGORY_SHARE * non_null:
+        note.add_missing(counted.missing)
         return nominal
-    return _null_tokens(column.cast(pa.string()), TEXT_NULL_TOKENS)
+    return null_tokens(column.cast(pa.string()), [*TEXT_NULL_TOKENS, *missing], note)
 
 
 def _many_values(column: pa.ChunkedArray) -> bool:
@@ -296,10 +394,3 @@ def _is_boolean(distinct: pa.Array) -> bool:
     if not 0 < len(distinct) <= 4:
         return False
     return set(pc.utf8_lower(distinct).to_pylist()) <= {"true", "false"}
-
-
-def _null_tokens(column: pa.ChunkedArray, tokens: Sequence[str]) -> pa.ChunkedArray:
-    missing = pc.is_in(column, value_set=pa.array(tokens, column.type))
-    if not pc.any(missing).as_py():
-        return column  # spares a copy of all the text
-    return pc.if_else(missing, pa.scalar(None, column.type), column)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import PurePath
 from typing import BinaryIO, Literal
 
@@ -22,7 +22,15 @@ import pyarrow.parquet as pq
 import pyarrow.types as pat
 
 from mlhive.formats.arff import read_arff, write_arff
-from mlhive.formats.csv import read_csv, write_csv
+from mlhive.formats.csv import read_csv_noted, refine_text, write_csv
+from mlhive.formats.inference import (
+    ColumnNote,
+    Declarable,
+    Notes,
+    Overrides,
+    declare_typed,
+    null_tokens,
+)
 from mlhive.formats.types import (
     FormatError,
     check_column_names,
@@ -41,6 +49,7 @@ __all__ = [
     "from_pandas",
     "read_parquet",
     "read_table",
+    "read_table_noted",
     "to_pandas",
     "write_arff",
     "write_csv",
@@ -59,6 +68,7 @@ _EXTENSIONS: dict[str, TableFormat] = {
     ".pq": "parquet",
     ".arff": "arff",
 }
+_PANDAS_TEXT = frozenset({"unicode", "string", "str", "object"})
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 _ROW_GROUP_ROWS = 1 << 20  # pyarrow's default: big groups write and scan fastest
 
@@ -116,15 +126,63 @@ def read_table(
         FormatError: ``empty_file``, ``duplicate_columns``, ``malformed_file`` (with the line
             where the format has lines) or ``unsupported_format``.
     """
+    overrides = Overrides(nominal=tuple(nominal), string=tuple(string))
+    return read_table_noted(source, fmt, overrides)[0]
+
+
+def read_table_noted(
+    source: Source, fmt: TableFormat, overrides: Overrides
+) -> tuple[pa.Table, Notes]:
+    """Read a data file with type overrides, noting how each column got its type.
+
+    Text columns that pandas wrote into a Parquet file (``str``/``object`` dtype) are typed
+    like CSV text, so a DataFrame and the CSV it was read from give the same types.
+
+    Raises:
+        FormatError: as :func:`read_table`; ``unknown_column`` for an override naming no
+            column; ``malformed_file`` naming values a numeric or date override cannot read.
+    """
     if fmt == "csv":
-        return read_csv(source, nominal=nominal, string=string)
+        return read_csv_noted(source, overrides)
     if fmt == "parquet":
-        table = read_parquet(source)
+        table, text = _read_parquet(source)
     elif fmt == "arff":
-        table = read_arff(source)
+        table, text = read_arff(source), set()
     else:
         raise FormatError("unsupported_format", f"unknown data format {fmt!r}")
-    return force_types(table, nominal, string)
+    overrides.check(table.column_names)
+    notes = {name: ColumnNote(kind="stored") for name in table.column_names}
+    table = _drop_missing(table, overrides.missing, notes)
+    declared = overrides.by_column()
+    for index, name in enumerate(table.column_names):
+        kind = declared.get(name)
+        if kind in ("numeric", "date"):
+            as_kind: Declarable = "numeric" if kind == "numeric" else "date"
+            table = table.set_column(index, name, declare_typed(table.column(index), name, as_kind))
+        elif kind is None and name in text:
+            notes[name].kind = "inferred"
+            column = refine_text(table.column(index), name, notes[name])
+            table = table.set_column(index, name, column)
+        if kind is not None:
+            notes[name].kind = "declared"
+    table = force_types(table, overrides.nominal, overrides.string)
+    return normalize_table(table), notes
+
+
+def _drop_missing(table: pa.Table, missing: Sequence[str], notes: Notes) -> pa.Table:
+    """Declared missing values become missing in the text and nominal columns of a typed file."""
+    if not missing:
+        return table
+    for index, name in enumerate(table.column_names):
+        column = table.column(index)
+        if pat.is_dictionary(column.type):
+            text = column.cast(pa.string())
+            cleaned = null_tokens(text, list(missing), notes[name])
+            if cleaned is not text:
+                table = table.set_column(index, name, to_nominal(cleaned))
+        elif pat.is_string(column.type) or pat.is_large_string(column.type):
+            table = table.set_column(index, name, null_tokens(column, list(missing), notes[name]))
+    return table
 
 
 def write_table(
@@ -153,19 +211,25 @@ def read_parquet(source: Source) -> pa.Table:
         FormatError: ``malformed_file`` when the bytes are not Parquet, ``empty_file`` when it
             has no columns or rows, ``unsupported_format`` for nested or binary columns.
     """
+    return _read_parquet(source)[0]
+
+
+def _read_parquet(source: Source) -> tuple[pa.Table, set[str]]:
+    """The canonical table and the names of the columns pandas wrote as ``str``/``object``."""
     path_or_file = os.fspath(source) if isinstance(source, str | os.PathLike) else source
     try:
         table = pq.read_table(path_or_file)
     except (pa.ArrowException, OSError) as exc:
         raise FormatError("malformed_file", f"not a readable Parquet file: {exc}") from None
     with parse_errors("Parquet"):
-        return _canonical_parquet(table)
+        text = _pandas_columns(table.schema, _PANDAS_TEXT)
+        return _canonical_parquet(table), text
 
 
 def _canonical_parquet(table: pa.Table) -> pa.Table:
     names = column_names(table)
     _check_values(table, names)
-    categorical = _pandas_categoricals(table.schema)
+    categorical = _pandas_columns(table.schema, {"categorical"})
     keep = [i for i, name in enumerate(names) if not _PANDAS_INDEX.fullmatch(name)]
     table = table.select(keep).replace_schema_metadata(None)
     for index, name in enumerate(table.column_names):
@@ -189,7 +253,7 @@ def _check_values(table: pa.Table, names: list[str]) -> None:
             raise FormatError("malformed_file", message) from None
 
 
-def _pandas_categoricals(schema: pa.Schema) -> set[str]:
+def _pandas_columns(schema: pa.Schema, pandas_types: Collection[str]) -> set[str]:
     try:
         metadata = schema.pandas_metadata or {}
     except ValueError:
@@ -200,7 +264,7 @@ def _pandas_categoricals(schema: pa.Schema) -> set[str]:
         c["name"]
         for c in (columns if isinstance(columns, list) else [])
         if isinstance(c, dict)
-        and c.get("pandas_type") == "categorical"
+        and c.get("pandas_type") in pandas_types
         and isinstance(c.get("name"), str)
     }
 
@@ -217,8 +281,11 @@ def write_parquet(table: pa.Table, sink: str | os.PathLike[str] | BinaryIO) -> N
             writer.write_table(table.slice(start, _ROW_GROUP_ROWS), row_group_size=_ROW_GROUP_ROWS)
 
 
-def from_pandas(df: pd.DataFrame) -> pa.Table:
+def from_pandas(df: pd.DataFrame, *, keep_pandas_metadata: bool = False) -> pa.Table:
     """Convert a DataFrame a client publishes into a canonical table.
+
+    With ``keep_pandas_metadata`` the table keeps pandas' schema metadata, which tells the
+    server which columns were ``str``/``object`` text (typed like CSV text on upload).
 
     ``category`` becomes nominal (categories as strings, in their order), ``bool``/``boolean``
     becomes bool, ``Int64`` and friends become integers with nulls, text becomes string,
@@ -237,7 +304,10 @@ def from_pandas(df: pd.DataFrame) -> pa.Table:
         table = pa.Table.from_pandas(df, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise FormatError("unsupported_format", str(exc)) from None
-    return normalize_table(table.replace_schema_metadata(None))
+    canonical = normalize_table(table.replace_schema_metadata(None))
+    if keep_pandas_metadata and table.schema.metadata and b"pandas" in table.schema.metadata:
+        canonical = canonical.replace_schema_metadata({b"pandas": table.schema.metadata[b"pandas"]})
+    return canonical
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:

@@ -28,7 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.types as pat
 
 FeatureType = Literal["numeric", "nominal", "string", "date"]
-FormatErrorCode = Literal["malformed_file", "unsupported_format", "empty_file", "duplicate_columns"]
+FormatErrorCode = Literal[
+    "malformed_file", "unsupported_format", "empty_file", "duplicate_columns", "unknown_column"
+]
 
 NOMINAL_TYPE = pa.dictionary(pa.int32(), pa.string())
 TIMESTAMP_UNIT = "us"
@@ -38,7 +40,8 @@ class FormatError(ValueError):
     """A data file or table that cannot become a dataset.
 
     Attributes:
-        code: ``malformed_file``, ``unsupported_format``, ``empty_file`` or ``duplicate_columns``.
+        code: ``malformed_file``, ``unsupported_format``, ``empty_file``, ``duplicate_columns``
+            or ``unknown_column`` (a type override naming no column).
         line: the 1-based line of the file the problem is on, when there is one.
     """
 
@@ -219,22 +222,35 @@ def force_types(
 
 
 def check_override_names(
-    names: Collection[str], nominal: Sequence[str], string: Sequence[str]
+    names: Collection[str],
+    nominal: Sequence[str],
+    string: Sequence[str],
+    numeric: Sequence[str] = (),
+    date: Sequence[str] = (),
 ) -> None:
     """Check that type overrides name existing columns and do not contradict each other.
 
     Raises:
-        FormatError: ``malformed_file`` naming the unknown or doubly forced column.
+        FormatError: ``unknown_column`` naming a column that does not exist,
+            ``malformed_file`` naming a column given two types.
     """
     known = set(names)  # a set: thousands of overrides on thousands of columns stay linear
-    for name in [*nominal, *string]:
-        if name not in known:
-            raise FormatError("malformed_file", f"there is no column {name!r} to force a type on")
-    both = set(nominal) & set(string)
-    if both:
-        raise FormatError(
-            "malformed_file", f"column {sorted(both)[0]!r} forced both nominal and string"
-        )
+    groups = {"nominal": nominal, "string": string, "numeric": numeric, "date": date}
+    seen: dict[str, str] = {}
+    for kind, columns in groups.items():
+        for name in columns:
+            if name not in known:
+                shown = ", ".join(list(names)[:20])
+                raise FormatError(
+                    "unknown_column",
+                    f"{kind}_attributes: there is no column {name!r} to force a type on "
+                    f"(columns: {shown}{' …' if len(known) > 20 else ''})",
+                )
+            if seen.get(name, kind) != kind:
+                raise FormatError(
+                    "malformed_file", f"column {name!r} forced both {seen[name]} and {kind}"
+                )
+            seen[name] = kind
 
 
 def normalize_table(table: pa.Table) -> pa.Table:

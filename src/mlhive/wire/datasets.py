@@ -22,6 +22,8 @@ Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=TAG_PATTERN)]
 Person = Annotated[str, Field(max_length=1024)]
 Column = Annotated[str, Field(max_length=1024)]
 MAX_PEOPLE = 256
+MAX_MISSING_VALUES = 100
+MissingValue = Annotated[str, Field(min_length=1, max_length=256)]
 MAX_COLUMNS = 100_000
 MAX_TAGS = 256
 
@@ -60,12 +62,35 @@ class DatasetCreate(DatasetEditable):
     nominal_attributes: list[Column] = Field(
         default_factory=list,
         max_length=MAX_COLUMNS,
-        description="CSV only: columns to read as nominal.",
+        description="Columns to read as nominal whatever they hold (e.g. an integer 0/1 class).",
     )
     string_attributes: list[Column] = Field(
         default_factory=list,
         max_length=MAX_COLUMNS,
-        description="CSV only: columns to keep as free text.",
+        description="Columns to keep as free text.",
+    )
+    numeric_attributes: list[Column] = Field(
+        default_factory=list,
+        max_length=MAX_COLUMNS,
+        description="Columns to read as numbers; a value that is not a number (nor missing) "
+        "is refused, naming it.",
+    )
+    date_attributes: list[Column] = Field(
+        default_factory=list,
+        max_length=MAX_COLUMNS,
+        description="Columns to read as ISO dates or date-times; other values are refused.",
+    )
+    missing_values: list[MissingValue] = Field(
+        default_factory=list,
+        max_length=MAX_MISSING_VALUES,
+        description="Values that mean 'missing' in every column (besides the empty field, "
+        "'?', 'NA', 'N/A', 'NaN', 'nan', 'NULL', 'null' and 'None'), e.g. ['n/a', '-'].",
+    )
+    allow_duplicate: bool = Field(
+        default=False,
+        description="Make a new version even when you already uploaded identical data (and "
+        "target, row id, ignored attributes, visibility) under this name; by default that "
+        "version is answered instead (200, with `duplicate_of`).",
     )
     url: str | None = Field(
         default=None,
@@ -118,6 +143,11 @@ class DatasetOut(DatasetEditable):
     topics: list[str] = Field(
         default_factory=list, description="subjects an administrator filed the dataset under"
     )
+    duplicate_of: int | None = Field(
+        default=None,
+        description="In the answer to an upload only: the id of your existing version with "
+        "identical data and roles, answered instead of a new version (see allow_duplicate).",
+    )
 
 
 class DatasetSummary(WireModel):
@@ -139,6 +169,13 @@ class DatasetPage(WireModel):
     next_cursor: str | None
 
 
+class DirtyValue(WireModel):
+    """A value read as missing in a column, and how many times it occurs."""
+
+    value: str
+    count: int
+
+
 class FeatureOut(WireModel):
     index: int
     name: str
@@ -153,6 +190,21 @@ class FeatureOut(WireModel):
     is_target: bool
     is_ignore: bool
     is_row_identifier: bool
+    reason: str | None = Field(
+        default=None,
+        description="Why the column has its type, in words (None for datasets processed "
+        "before type reports existed).",
+    )
+    dirty_values: list[DirtyValue] = Field(
+        default_factory=list,
+        description="Non-empty values read as missing (markers such as '?', declared "
+        "missing values, values that were not numbers or dates), most frequent first.",
+    )
+
+    @field_validator("dirty_values", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class StatusUpdate(WireModel):

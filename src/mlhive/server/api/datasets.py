@@ -27,11 +27,16 @@ from mlhive.wire.datasets import (
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "Identical to a version you uploaded: that version."}},
+)
 def publish(
     metadata: Annotated[str, Form(min_length=1, description="JSON object: see DatasetCreate")],
     actor: RequiredActor,
     hive: HiveDep,
+    response: Response,
     file: Annotated[
         UploadFile | None, File(description="CSV, Parquet or ARFF; omit it to give metadata.url")
     ] = None,
@@ -43,9 +48,20 @@ def publish(
         if file is None:
             dataset = catalog.publish_url(session, hive.settings, actor, meta)
         else:
-            dataset = catalog.publish(
-                session, hive.store, hive.settings, actor, file.file, file.filename, meta
+            dataset, duplicate = catalog.publish_checked(
+                session,
+                hive.store,
+                hive.settings,
+                actor,
+                file.file,
+                file.filename,
+                meta,
+                reuse_identical=not meta.allow_duplicate,
             )
+            if duplicate:
+                response.status_code = status.HTTP_200_OK
+                described = catalog.describe(session, dataset)
+                return described.model_copy(update={"duplicate_of": dataset.id})
         return catalog.describe(session, dataset)
 
 

@@ -65,6 +65,9 @@ class Dataset(Base):
     forked_from_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"), default=None)
     upload_date: Mapped[datetime] = mapped_column(default=utcnow)
     processing_date: Mapped[datetime | None] = mapped_column(default=None)
+    # What the reader saw per column (mlhive.formats.inference.ColumnNote.to_json), from which
+    # processing explains each feature's type; None for datasets read before it was kept.
+    type_notes: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
     uploader: Mapped[User] = relationship(lazy="joined")
 
@@ -130,6 +133,12 @@ class Feature(Base):
     # The value distribution the dataset page charts (domain.datasets.distributions); None for
     # datasets processed before it was computed, until a page view fills it in.
     distribution: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), default=None
+    )
+    # Why the column has its type, in words (domain.datasets.type_report), and the values read
+    # as missing in it with their counts ([{"value": ..., "count": ...}], most frequent first).
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    dirty_values: Mapped[list[dict[str, Any]] | None] = mapped_column(
         JSON(none_as_null=True), default=None
     )
 

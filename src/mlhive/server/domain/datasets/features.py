@@ -13,6 +13,7 @@ import os
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -54,6 +55,9 @@ class FeatureSummary:
     is_target: bool
     is_ignore: bool
     is_row_identifier: bool
+    # Filled in by type_report.explain once the reader's notes are at hand.
+    reason: str | None = None
+    dirty_values: list[dict[str, Any]] | None = None
 
 
 def as_name_set(names: str | Collection[str] | None) -> frozenset[str]:

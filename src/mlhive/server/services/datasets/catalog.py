@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mlhive.formats.tables import FormatError, TableFormat, detect_format, read_table
-from mlhive.formats.width import count_columns
+from mlhive.formats.tables import FormatError, detect_format
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
 from mlhive.server.db.queries.metafeatures import bump_generation
@@ -35,10 +33,11 @@ from mlhive.server.db.tables.experiments import Task
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets import urls
 from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_transition
-from mlhive.server.domain.datasets.shape import check_shape, check_width
+from mlhive.server.domain.datasets.shape import check_shape
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.jobs import queue
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
+from mlhive.server.services.datasets.reading import READING_FIELDS, read_upload
 from mlhive.server.services.tagging import DATASET_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.datasets import DatasetCreate, DatasetOut, DatasetUpdate, HistoryEntry
@@ -46,41 +45,6 @@ from mlhive.wire.errors import ErrorCode
 
 PROCESS_JOB = "process_dataset"
 FETCH_JOB = "fetch_dataset"
-
-
-def read_upload(
-    source: BinaryIO | Path,
-    filename: str | None,
-    meta: DatasetCreate,
-    max_columns: int | None = None,
-) -> pa.Table:
-    """Parse an uploaded file into the canonical table; bad files become InvalidInput.
-
-    A file whose header declares more than ``max_columns`` columns is refused before its data
-    is parsed (a million-column header takes seconds to read, minutes to parse).
-    """
-    try:
-        fmt = detect_format(filename, meta.format)
-        if max_columns is not None:
-            declared = count_columns(source, fmt, up_to=max_columns + 1)
-            if declared is not None:
-                check_width(declared, max_columns=max_columns, at_least=declared > max_columns)
-    except FormatError as exc:
-        raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
-    return read_data(source, fmt, nominal=meta.nominal_attributes, string=meta.string_attributes)
-
-
-def read_data(
-    source: BinaryIO | Path, fmt: TableFormat, *, nominal: list[str], string: list[str]
-) -> pa.Table:
-    """Parse a data file of a known format; bad or empty files become InvalidInput."""
-    try:
-        table = read_table(source, fmt, nominal=nominal, string=string)
-    except FormatError as exc:
-        raise InvalidInput(str(exc), code=ErrorCode(exc.code), line=exc.line) from exc
-    if table.num_rows == 0:
-        raise InvalidInput("the file holds no data rows", code=ErrorCode.EMPTY_FILE)
-    return table
 
 
 def check_columns(columns: list[str], meta: DatasetCreate | DatasetUpdate | Dataset) -> None:
@@ -112,11 +76,38 @@ def publish(
     meta: DatasetCreate,
 ) -> Dataset:
     """Validate and store an uploaded dataset as the next version of its name."""
+    return publish_checked(session, store, settings, actor, source, filename, meta).dataset
+
+
+class Published(NamedTuple):
+    """The dataset an upload gave, and whether it is an existing identical version."""
+
+    dataset: Dataset
+    duplicate: bool
+
+
+def publish_checked(
+    session: Session,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    source: BinaryIO | Path,
+    filename: str | None,
+    meta: DatasetCreate,
+    *,
+    reuse_identical: bool = False,
+) -> Published:
+    """:func:`publish`; with ``reuse_identical``, an upload whose data and reading metadata
+    match a version the actor already uploaded under that name returns that version instead.
+
+    Identical means: the same canonical data (so the same types), target, row id, ignored
+    attributes and visibility. Descriptive fields do not count (edit the version for those).
+    """
     if meta.url is not None:
         raise InvalidInput(
             "metadata.url: give either a file or a url, not both", field="metadata.url"
         )
-    table = read_upload(source, filename, meta, settings.max_columns)
+    table, notes = read_upload(source, filename, meta, settings.max_columns)
     check_shape(
         table.num_rows,
         table.num_columns,
@@ -126,6 +117,10 @@ def publish(
     check_columns(table.column_names, meta)
     info = store_table(store, table, settings.data_dir / "tmp")
     remember_blob(session, info)
+    if reuse_identical:
+        same = _identical_version(session, actor, meta, info.sha256)
+        if same is not None:
+            return Published(same, duplicate=True)
     upload_format = detect_format(filename, meta.format)
     arff: tuple[BlobInfo | None, str | None] = (None, None)
     if upload_format == "arff":
@@ -142,10 +137,35 @@ def publish(
         arff_md5=arff[1],
         number_of_rows=table.num_rows,
         number_of_columns=table.num_columns,
+        type_notes=notes,
         **_descriptive(meta),
     )
     _tag_and_queue(session, actor, dataset, meta, PROCESS_JOB, {"dataset_id": dataset.id})
-    return dataset
+    return Published(dataset, duplicate=False)
+
+
+def _identical_version(
+    session: Session, actor: Actor, meta: DatasetCreate, sha256: str
+) -> Dataset | None:
+    stmt = (
+        select(Dataset)
+        .where(
+            Dataset.name == meta.name,
+            Dataset.uploader_id == actor.id,
+            Dataset.data_sha256 == sha256,
+            Dataset.visibility == meta.visibility,
+        )
+        .order_by(Dataset.version)
+    )
+    for dataset in session.scalars(stmt):
+        same_roles = (
+            dataset.default_target_attribute == meta.default_target_attribute
+            and dataset.row_id_attribute == meta.row_id_attribute
+            and list(dataset.ignore_attributes or []) == list(meta.ignore_attributes)
+        )
+        if same_roles:
+            return dataset
+    return None
 
 
 def publish_url(session: Session, settings: Settings, actor: Actor, meta: DatasetCreate) -> Dataset:
@@ -183,8 +203,7 @@ def publish_url(session: Session, settings: Settings, actor: Actor, meta: Datase
         "dataset_id": dataset.id,
         "url": meta.url,
         "format": upload_format,
-        "nominal_attributes": meta.nominal_attributes,
-        "string_attributes": meta.string_attributes,
+        **{key: getattr(meta, key) for key in READING_FIELDS},
     }
     _tag_and_queue(session, actor, dataset, meta, FETCH_JOB, payload)
     return dataset
@@ -198,9 +217,9 @@ def _descriptive(meta: DatasetCreate) -> dict[str, Any]:
             "tags",
             "visibility",
             "format",
-            "nominal_attributes",
-            "string_attributes",
             "url",
+            "allow_duplicate",
+            *READING_FIELDS,
         }
     )
 

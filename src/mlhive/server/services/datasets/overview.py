@@ -48,6 +48,7 @@ class FeatureView:
     is_ignore: bool
     is_row_identifier: bool
     distribution: dict[str, Any] | None
+    reason: str | None = None  # why the column has its type (the type report)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def _feature(row: Feature) -> FeatureView:
         is_ignore=row.is_ignore,
         is_row_identifier=row.is_row_identifier,
         distribution=row.distribution,
+        reason=row.reason,
     )
 
 

@@ -12,6 +12,7 @@ import hashlib
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,6 +27,7 @@ from mlhive.server.db.tables.datasets import Dataset, Feature, Quality
 from mlhive.server.domain.datasets.distributions import Distribution, distributions
 from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
 from mlhive.server.domain.datasets.qualities import compute_qualities
+from mlhive.server.domain.datasets.type_report import explain, notes_from_json
 from mlhive.server.services.blobs import remember_blob
 from mlhive.server.services.datasets.catalog import activate_after_processing, require_data
 from mlhive.server.storage import BlobInfo, BlobStore
@@ -70,6 +72,7 @@ class ProcessingSpec:
     ignore: tuple[str, ...]
     row_id: str | None
     arff_sha256: str | None  # an uploaded ARFF (or an earlier rendition) stays
+    type_notes: dict[str, Any] | None = None  # what the reader saw, for the type report
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ def read_spec(session: Session, dataset_id: int) -> ProcessingSpec | None:
         ignore=tuple(dataset.ignore_attributes or ()),
         row_id=dataset.row_id_attribute,
         arff_sha256=dataset.arff_sha256,
+        type_notes=dataset.type_notes,
     )
 
 
@@ -103,6 +107,11 @@ def compute(store: BlobStore, settings: Settings, spec: ProcessingSpec) -> Proce
     table = load_table(store, spec.data_sha256)
     target = spec.target.split(",")[0] if spec.target else None
     features = summarize_features(table, target=target, ignore=spec.ignore, row_id=spec.row_id)
+    notes = notes_from_json(spec.type_notes)
+    features = [
+        explain(f, notes.get(f.name), table.schema.field(f.index).type, table.num_rows)
+        for f in features
+    ]
     qualities = compute_qualities(
         table,
         target=target,

@@ -35,7 +35,8 @@ from mlhive.server.domain.datasets import urls
 from mlhive.server.domain.datasets.shape import check_shape
 from mlhive.server.domain.errors import InvalidInput, PayloadTooLarge
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
-from mlhive.server.services.datasets.catalog import check_columns, read_data
+from mlhive.server.services.datasets.catalog import check_columns
+from mlhive.server.services.datasets.reading import overrides_of, read_data
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
 
@@ -215,6 +216,7 @@ class Prepared:
     arff: tuple[BlobInfo, str] | None
     columns: list[str]
     rows: int
+    notes: dict[str, Any] | None = None  # the reader's notes per column (type report)
 
 
 def prepare(store: BlobStore, settings: Settings, path: Path, payload: dict[str, Any]) -> Prepared:
@@ -223,12 +225,7 @@ def prepare(store: BlobStore, settings: Settings, path: Path, payload: dict[str,
     Raises:
         InvalidInput: the file is not a valid table of that format.
     """
-    table = read_data(
-        path,
-        payload["format"],
-        nominal=list(payload.get("nominal_attributes", ())),
-        string=list(payload.get("string_attributes", ())),
-    )
+    table, notes = read_data(path, payload["format"], overrides_of(payload))
     check_shape(
         table.num_rows,
         table.num_columns,
@@ -237,7 +234,7 @@ def prepare(store: BlobStore, settings: Settings, path: Path, payload: dict[str,
     )
     info = store_table(store, table, settings.data_dir / "tmp")
     arff = keep_upload(store, path) if payload["format"] == "arff" else None
-    return Prepared(info, arff, table.column_names, table.num_rows)
+    return Prepared(info, arff, table.column_names, table.num_rows, notes)
 
 
 def attach(session: Session, dataset_id: int, prepared: Prepared) -> bool:
@@ -257,5 +254,6 @@ def attach(session: Session, dataset_id: int, prepared: Prepared) -> bool:
         dataset.arff_sha256, dataset.arff_md5 = prepared.arff[0].sha256, prepared.arff[1]
     dataset.number_of_rows = prepared.rows
     dataset.number_of_columns = len(prepared.columns)
+    dataset.type_notes = prepared.notes
     session.flush()
     return True
