@@ -27,11 +27,13 @@ def classification_frame(rows: int = ROWS) -> pd.DataFrame:
     )
 
 
-def publish_classification(client: Client, run_jobs: Callable[[], int]) -> Dataset:
+def publish_classification(
+    client: Client, run_jobs: Callable[[], int], name: str = "updown"
+) -> Dataset:
     """The classification frame with ``rid`` as row id and ``noise`` ignored, processed."""
     dataset = client.datasets.publish(
         classification_frame(),
-        name="updown",
+        name=name,
         target="label",
         row_id_attribute="rid",
         ignore_attributes=["noise"],

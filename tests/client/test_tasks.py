@@ -148,7 +148,8 @@ def test_recommendations_name_the_setup_that_did_best_on_a_similar_task(
     client: Client, run_jobs: Callable[[], int]
 ) -> None:
     target = client.tasks.create(publish_classification(client, run_jobs).id, "classification")
-    twin = client.tasks.create(publish_classification(client, run_jobs).id, "classification")
+    twin_data = publish_classification(client, run_jobs, name="updown-twin")  # not a re-upload
+    twin = client.tasks.create(twin_data.id, "classification")
     dummy = client.run(DummyClassifier(strategy="most_frequent"), twin.id, n_jobs=1)
     tree = client.run(DecisionTreeClassifier(max_depth=3, random_state=0), twin.id, n_jobs=1)
     run_jobs()
