@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.queries import metafeatures as queries
@@ -135,7 +136,7 @@ def build(session: Session, generation: int) -> BuiltIndex:
         digests=digests,
         scaling=scaling,
         matrix=MetaMatrix.build(scaling.apply(raw)),
-        twins=_twins(list(digests)),
+        twins=_twins(digests),
         fitted_generation=generation,
         fitted_rows=int(keep.sum()),
         changed_rows=0,
@@ -174,21 +175,25 @@ def patch(session: Session, built: BuiltIndex, generation: int, changed: set[int
         public=merged(built.public, rows.public[fresh]),
         digests=digests,
         matrix=matrix,
-        twins=_twins(list(digests)),
+        twins=_twins(digests),
         changed_rows=built.changed_rows + len(changed),
     )
 
 
-def _twins(digests: list[str | None]) -> dict[int, np.ndarray]:
+def _twins(digests: np.ndarray) -> dict[int, np.ndarray]:
     """Rows sharing their stored data with other rows (the same table uploaded again); the
-    rows of one group share one array, so a table forked a thousand times costs no more."""
-    groups: dict[str, list[int]] = {}
-    for row, digest in enumerate(digests):
-        if digest is not None:
-            groups.setdefault(digest, []).append(row)
+    rows of one group share one array, so a table forked a thousand times costs no more.
+    Grouped by pandas' hash factorisation: a Python loop over 100 000 digests costs a fifth
+    of a second, paid on every refresh."""
+    codes, _ = pd.factorize(digests)  # -1 where there is no digest
+    known = np.flatnonzero(codes >= 0)
+    if not len(known):
+        return {}
+    counts = np.bincount(codes[known])
+    rows = known[counts[codes[known]] > 1]
+    rows = rows[np.argsort(codes[rows], kind="stable")]
     twins: dict[int, np.ndarray] = {}
-    for group in groups.values():
-        if len(group) > 1:
-            shared = np.array(group, dtype=np.int64)
-            twins.update(dict.fromkeys(group, shared))
+    for group in np.split(rows, np.flatnonzero(np.diff(codes[rows])) + 1):
+        if len(group):
+            twins.update(dict.fromkeys(group.tolist(), group.astype(np.int64)))
     return twins
