@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.engine import transaction
-from mlhive.server.db.queries.metafeatures import quality_matrix
+from mlhive.server.db.queries.metafeatures import bump_generation, quality_matrix
+from mlhive.server.db.tables.datasets import Quality
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.datasets.qualities import QUALITY_NAMES
 from mlhive.server.services.automl.index import BuiltIndex, MetaIndex
@@ -101,6 +102,26 @@ def test_a_deleted_dataset_leaves_the_patched_index_and_enough_changes_refit(
     refitted = _current(hive, index)  # two changes out of three fitted rows: past half
     assert list(refitted.ids) == [old_ids[0]]
     assert refitted.scaling is not before.scaling and refitted.changed_rows == 0
+
+
+def test_a_reprocessed_dataset_has_its_row_overwritten_in_place(
+    hive: Hive, as_alice: Actor
+) -> None:
+    old_ids = _three_processed(hive, as_alice)
+    index = MetaIndex(refit_fraction=1.0)
+    before = _current(hive, index)
+    column = QUALITY_NAMES.index("NumberOfInstances")
+    with transaction(hive.sessions) as session:  # what reprocessing writes, in brief
+        session.execute(
+            update(Quality)
+            .where(Quality.dataset_id == old_ids[0], Quality.name == "NumberOfInstances")
+            .values(value=1000.0)
+        )
+        bump_generation(session, old_ids[0])
+    after = _current(hive, index)
+    assert list(after.ids) == old_ids and after.scaling is before.scaling
+    assert after.matrix.row(0)[column] > before.matrix.row(0)[column]
+    np.testing.assert_array_equal(after.matrix.values[1:], before.matrix.values[1:])
 
 
 class _PausedIndex(MetaIndex):

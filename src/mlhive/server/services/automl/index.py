@@ -155,10 +155,14 @@ def patch(session: Session, built: BuiltIndex, generation: int, changed: set[int
     kept = ~np.isin(built.ids, np.fromiter(changed, dtype=np.int64, count=len(changed)))
     added = MetaMatrix.build(built.scaling.apply(raw[fresh]))
     ids = np.concatenate([built.ids[kept], rows.ids[fresh]])
-    order = np.argsort(ids, kind="stable")
+    # New datasets have the highest ids: appending keeps the order, and saves a second copy.
+    ascending = bool(np.all(ids[1:] > ids[:-1]))
+    order = None if ascending else np.argsort(ids, kind="stable")
+    everything = bool(kept.all())
 
     def merged(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-        return np.concatenate([old[kept], new])[order]
+        joined = np.concatenate([old if everything else old[kept], new])
+        return joined if order is None else joined[order]
 
     digests = merged(built.digests, np.array(rows.digests, dtype=object)[fresh])
     matrix = MetaMatrix(
@@ -170,7 +174,7 @@ def patch(session: Session, built: BuiltIndex, generation: int, changed: set[int
     return replace(
         built,
         generation=generation,
-        ids=ids[order],
+        ids=ids if order is None else ids[order],
         owners=merged(built.owners, rows.owners[fresh]),
         public=merged(built.public, rows.public[fresh]),
         digests=digests,
