@@ -1,5 +1,5 @@
-"""Reading every dataset's meta-features at once, and the generation counter that says when
-they changed (``MetaFeatureGeneration``)."""
+"""Reading every dataset's meta-features at once, the generation counter that says when
+they changed (``MetaFeatureGeneration``) and the change log saying which (``MetaFeatureChange``)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,23 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables.datasets import Dataset, MetaFeatureGeneration, Quality
+from mlhive.server.db.tables.datasets import (
+    Dataset,
+    MetaFeatureChange,
+    MetaFeatureGeneration,
+    Quality,
+)
 
 GENERATION_ROW = 1
 
 
-def bump_generation(session: Session) -> None:
-    """Record, inside the caller's transaction, that meta-features changed."""
+def bump_generation(session: Session, dataset_id: int) -> None:
+    """Record, inside the caller's transaction, that the dataset's meta-features changed
+    (processed, forked or deleted): the counter moves and the change log names the dataset.
+
+    The ``UPDATE`` holds the counter's row lock until commit, so generations commit in order
+    and a reader that sees generation N also sees every change-log row up to N.
+    """
     bumped = session.execute(
         update(MetaFeatureGeneration)
         .where(MetaFeatureGeneration.id == GENERATION_ROW)
@@ -26,6 +36,16 @@ def bump_generation(session: Session) -> None:
     if not bumped.rowcount:  # type: ignore[attr-defined]  # the migration seeds the row
         session.add(MetaFeatureGeneration(id=GENERATION_ROW, value=1))
         session.flush()
+    session.add(MetaFeatureChange(generation=generation(session), dataset_id=dataset_id))
+    session.flush()
+
+
+def changed_since(session: Session, after: int, upto: int) -> set[int]:
+    """The datasets changed by generations ``after < g <= upto``."""
+    stmt = select(MetaFeatureChange.dataset_id).where(
+        MetaFeatureChange.generation > after, MetaFeatureChange.generation <= upto
+    )
+    return set(session.scalars(stmt))
 
 
 def generation(session: Session) -> int:
@@ -44,12 +64,15 @@ class DatasetRows:
     digests: list[str | None]
 
 
-def dataset_rows(session: Session) -> DatasetRows:
-    """Id, owner, visibility and data digest of every dataset, ascending by id."""
+def dataset_rows(session: Session, ids: Iterable[int] | None = None) -> DatasetRows:
+    """Id, owner, visibility and data digest of every dataset (or of ``ids`` among them),
+    ascending by id."""
     table = Dataset.__table__
     stmt = select(
         table.c.id, table.c.uploader_id, table.c.visibility, table.c.data_sha256
     ).order_by(table.c.id)
+    if ids is not None:
+        stmt = stmt.where(table.c.id.in_(list(ids)))
     rows = session.connection().execute(stmt).fetchall()
     return DatasetRows(
         ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),

@@ -198,3 +198,17 @@ class MetaFeatureGeneration(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MetaFeatureChange(Base):
+    """Which dataset each generation of :class:`MetaFeatureGeneration` changed: the
+    similar-datasets index reads the datasets changed since its generation and patches only
+    their rows, instead of re-reading every dataset's qualities.
+
+    No foreign key: a deleted dataset's change must outlive it (the index drops its row).
+    """
+
+    __tablename__ = "dataset_meta_changes"
+
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    dataset_id: Mapped[int] = mapped_column(Integer)

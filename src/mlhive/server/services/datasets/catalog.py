@@ -418,7 +418,7 @@ def fork(
         **copied,
     )
     _copy_meta_features(session, source.id, dataset.id)
-    bump_generation(session)  # a new dataset with qualities
+    bump_generation(session, dataset.id)  # a new dataset with qualities
     _record_status(session, dataset, actor)
     session.flush()
     return dataset
@@ -467,7 +467,7 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
     ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
     session.delete(dataset)
-    bump_generation(session)  # one dataset fewer to compare with
+    bump_generation(session, dataset_id)  # one dataset fewer to compare with
     session.flush()
 
 

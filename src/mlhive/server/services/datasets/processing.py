@@ -144,7 +144,7 @@ def store_results(
         Quality(dataset_id=dataset_id, name=name, value=value)
         for name, value in processed.qualities.items()
     )
-    bump_generation(session)  # the similar-datasets index must see the new qualities
+    bump_generation(session, dataset_id)  # the similar-datasets index must see the new qualities
     if processed.arff is not None:
         info, md5 = processed.arff
         remember_blob(session, info)

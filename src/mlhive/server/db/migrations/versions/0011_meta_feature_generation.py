@@ -1,4 +1,4 @@
-"""automl: the meta-feature generation counter the similar-datasets cache follows
+"""automl: the meta-feature generation counter and change log the similar-datasets cache follows
 
 Revision ID: 0011
 Revises: 0010
@@ -25,7 +25,15 @@ def upgrade() -> None:
     )
     # The one row every bump updates: present from the start, so a bump never has to insert.
     op.bulk_insert(table, [{"id": 1, "value": 0}])
+    # Which dataset each generation changed, so the cache patches only those rows.
+    op.create_table(
+        "dataset_meta_changes",
+        sa.Column("generation", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("generation", name=op.f("pk_dataset_meta_changes")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("dataset_meta_changes")
     op.drop_table("dataset_meta_generation")
