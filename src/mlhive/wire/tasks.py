@@ -65,6 +65,9 @@ class TaskOut(WireModel):
     evaluation_measures: list[str]
     class_labels: list[str] | None
     number_of_rows: int
+    rows_without_target: int = Field(
+        default=0, description="rows whose target is missing: in no split, never scored"
+    )
     splits_sha256: str
     seed: int
     status: Literal["active", "deactivated"]

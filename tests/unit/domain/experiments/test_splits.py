@@ -280,3 +280,20 @@ def test_bad_inputs_are_invalid(kwargs: dict[str, Any], message: str) -> None:
     arguments: dict[str, Any] = {"n_rows": 10, "labels": None, "seed": 1} | kwargs
     with pytest.raises(InvalidInput, match=message):
         make_splits(get_procedure(REG_CV10), **arguments)
+
+
+def test_splitting_some_rows_splits_them_as_a_dataset_of_their_own() -> None:
+    rows = np.array([0, 2, 3, 5, 8, 9, 11, 12, 14, 15], dtype=np.int64)
+    labels = np.array(["a", "b"] * 8, dtype=object)
+    subset = splits(1, n_rows=16, labels=labels, rows=rows)
+    alone = splits(1, n_rows=10, labels=labels[rows])
+    assert subset.column("rowid").to_pylist() == [
+        int(rows[i]) for i in alone.column("rowid").to_pylist()
+    ]
+    assert subset.schema == alone.schema  # rowid stays non-nullable int64
+    with pytest.raises(InvalidInput, match="row 1 has no target value"):
+        splits(16, n_rows=16, labels=None, rows=rows, test_row_ids=[0, 1])
+    with pytest.raises(InvalidInput, match="between 0 and 15; 16 is not"):
+        splits(16, n_rows=16, labels=None, rows=rows, test_row_ids=[16])
+    with pytest.raises(InvalidInput, match="no row has a target value"):
+        splits(1, n_rows=16, labels=labels, rows=np.array([], dtype=np.int64))

@@ -31,6 +31,8 @@ class Task(Base):
     evaluation_measures: Mapped[list[str]] = mapped_column(default=list)
     class_labels: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     number_of_rows: Mapped[int] = mapped_column(Integer)
+    # Rows whose target is missing: left out of every split (0 for tasks made before 0015).
+    rows_without_target: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     splits_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     splits_arff_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     seed: Mapped[int] = mapped_column(Integer)

@@ -74,6 +74,7 @@ def make_splits(
     seed: int,
     test_row_ids: Sequence[int] | None = None,
     max_split_rows: int = MAX_SPLIT_ROWS,
+    rows: npt.NDArray[np.int64] | None = None,
 ) -> pa.Table:
     """Split a dataset's rows the way an estimation procedure says.
 
@@ -85,6 +86,9 @@ def make_splits(
         seed: the task's recorded seed, ``0 <= seed < 2**32``.
         test_row_ids: the test rows (0-based) of a custom holdout; only for that procedure.
         max_split_rows: refuse procedures that would make more split rows than this.
+        rows: split only these rows (0-based, increasing; e.g. those with a target value),
+            as if they were the whole dataset; ``n_rows``, ``labels`` and ``test_row_ids``
+            still speak of all rows. Default: every row.
 
     Returns:
         The canonical splits table.
@@ -95,6 +99,10 @@ def make_splits(
             :data:`LEAVE_ONE_OUT_MAX_ROWS` rows; custom folds (OpenML id 24).
     """
     _check_inputs(procedure, n_rows, labels, seed, test_row_ids)
+    if rows is not None:
+        return _split_subset(
+            procedure, n_rows, rows, labels, seed, test_row_ids, max_split_rows=max_split_rows
+        )
     expected = _expected_rows(procedure, n_rows)
     if expected > max_split_rows:
         raise InvalidInput(
@@ -119,6 +127,51 @@ def make_splits(
         everything = np.arange(n_rows, dtype=np.int64)
         parts = iter([(0, 0, 0, everything, everything)])
     return _assemble(parts)
+
+
+def _split_subset(
+    procedure: EstimationProcedure,
+    n_rows: int,
+    rows: npt.NDArray[np.int64],
+    labels: npt.NDArray[Any] | None,
+    seed: int,
+    test_row_ids: Sequence[int] | None,
+    *,
+    max_split_rows: int,
+) -> pa.Table:
+    """Split ``rows`` as a dataset of their own, then name them by their places in the whole."""
+    if rows.size == 0:
+        raise InvalidInput("no row has a target value, so there is nothing to split")
+    positions = None
+    if test_row_ids is not None:
+        wanted = np.asarray(test_row_ids)
+        if wanted.size and wanted.dtype.kind not in "iu":
+            raise InvalidInput("test_row_ids must be whole numbers (0-based row indices)")
+        outside = wanted[(wanted < 0) | (wanted >= n_rows)]
+        if outside.size:
+            raise InvalidInput(
+                f"test_row_ids must be between 0 and {n_rows - 1}; {int(outside[0])} is not"
+            )
+        found = np.searchsorted(rows, wanted)
+        found = np.minimum(found, rows.size - 1)
+        unusable = wanted[rows[found] != wanted]
+        if unusable.size:
+            raise InvalidInput(
+                f"test_row_ids: row {int(unusable[0])} has no target value, so it cannot be"
+                f" tested on ({unusable.size} such rows given); leave those rows out"
+            )
+        positions = found.tolist()
+    splits = make_splits(
+        procedure,
+        n_rows=int(rows.size),
+        labels=None if labels is None else labels[rows],
+        seed=seed,
+        test_row_ids=positions,
+        max_split_rows=max_split_rows,
+    )
+    index = splits.schema.get_field_index("rowid")
+    mapped = pa.array(rows[splits.column(index).to_numpy()], pa.int64())
+    return splits.set_column(index, splits.schema.field(index), mapped)
 
 
 def learning_curve_sizes(n_train: int) -> tuple[int, ...]:

@@ -117,6 +117,13 @@ def truth_of(
     return np.asarray(index.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def _labelled_rows(truth: np.ndarray, *, nominal: bool) -> np.ndarray | None:
+    """The rows with a target value (None when every row has one): a row without one can
+    be neither learned from nor scored, so no split holds it."""
+    missing = truth < 0 if nominal else np.isnan(truth)
+    return np.flatnonzero(~missing).astype(np.int64) if missing.any() else None
+
+
 def _store(
     store: BlobStore, scratch: Path, table: pa.Table, relation: str
 ) -> tuple[BlobInfo, BlobInfo]:
@@ -181,12 +188,16 @@ def create(
     class_labels = feature.nominal_values if feature and feature.data_type == "nominal" else None
     table = load_table(store, catalog.require_data(dataset))
     seed = secrets.randbelow(2**31 - 1)
+    supervised = body.task_type in TARGET_TYPES  # clustering keeps every row
+    truth = truth_of(table, target, class_labels) if supervised else None
+    labelled = None if truth is None else _labelled_rows(truth, nominal=class_labels is not None)
     splits = make_splits(
         procedure,
         n_rows=table.num_rows,
-        labels=truth_of(table, target, class_labels) if class_labels else None,
+        labels=truth if class_labels else None,
         seed=seed,
         test_row_ids=body.test_row_ids,
+        rows=labelled,
     )
     parquet, arff = _store(store, settings.data_dir / "tmp", splits, f"{dataset.name}-splits")
     blobs.remember_blob(session, parquet)
@@ -197,6 +208,7 @@ def create(
         evaluation_measures=body.evaluation_measures,
         class_labels=class_labels,
         number_of_rows=table.num_rows,
+        rows_without_target=0 if labelled is None else table.num_rows - len(labelled),
         splits_sha256=parquet.sha256,
         splits_arff_sha256=arff.sha256,
         seed=seed,
@@ -247,6 +259,7 @@ def describe(task: Task, tags: list[str]) -> TaskOut:
         evaluation_measures=measures,
         class_labels=task.class_labels,
         number_of_rows=task.number_of_rows,
+        rows_without_target=task.rows_without_target,
         splits_sha256=task.splits_sha256,
         seed=task.seed,
         status=task.status,
