@@ -175,7 +175,7 @@ def test_evaluations_are_sorted_paged_and_per_fold(
     assert set(client.evaluations.list(flow=runs[2].flow_id)["run_id"]) == {runs[2].id}
 
 
-def test_rows_without_a_label_are_predicted_but_never_trained_on(
+def test_rows_without_a_label_are_neither_trained_on_nor_predicted(
     client: Client, run_jobs: Callable[[], int]
 ) -> None:
     frame = classification_frame()
@@ -183,7 +183,8 @@ def test_rows_without_a_label_are_predicted_but_never_trained_on(
     dataset = client.datasets.publish(frame, name="gaps", target="label", row_id_attribute="rid")
     run_jobs()
     task = client.tasks.create(dataset.id)
+    assert task.rows_without_target == 3  # in no split: they can be neither learned nor scored
     run = client.run(DecisionTreeClassifier(random_state=0), task, n_jobs=1)
-    assert sorted(run.predictions()["row_id"]) == list(range(ROWS))
+    assert sorted(run.predictions()["row_id"]) == list(range(3, ROWS))
     run_jobs()
     assert run.wait(timeout=10).set_index("measure").loc["predictive_accuracy", "value"] > 0.8
