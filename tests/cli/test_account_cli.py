@@ -82,6 +82,13 @@ def test_login_with_a_wrong_key_saves_nothing(cli: Cli, config_path: Path) -> No
     assert not config_path.exists()
 
 
+def test_login_from_an_empty_pipe_says_how_to_give_the_key(cli: Cli, config_path: Path) -> None:
+    result = cli("login", "--url", "http://testserver", stdin="")
+    assert result.exit_code == 2
+    assert "no API key on standard input" in result.stderr and "--api-key" in result.stderr
+    assert not config_path.exists()
+
+
 def test_logout_removes_the_key_and_keeps_the_url(
     cli: Cli, config_path: Path, alice: UserKey
 ) -> None:

@@ -66,6 +66,29 @@ def test_push_log_diff_pull(cli: Cli, alice: UserKey, tmp_path: Path) -> None:
     np.testing.assert_array_equal(load(target.read_bytes())["a"], [0, 0, 0])
 
 
+def test_pull_into_a_missing_folder_is_refused_unless_told_to_create_it(
+    cli: Cli, alice: UserKey, tmp_path: Path
+) -> None:
+    cli(alice, "create", "net")
+    weights = tmp_path / "w.safetensors"
+    save_file({"a": np.arange(3, dtype=np.float32)}, str(weights))
+    cli(alice, "push", "alice/net", str(weights), "-m", "first")
+    target = tmp_path / "typo" / "models" / "net.safetensors"
+
+    refused = cli(alice, "pull", "alice/net", "-o", str(target))
+    assert refused.exit_code == 1
+    assert f"folder '{target.parent}' does not exist" in refused.stderr
+    assert not (tmp_path / "typo").exists()  # nothing was created on the way
+
+    created = cli(alice, "pull", "alice/net", "-o", str(target), "--parents")
+    assert created.exit_code == 0, created.output
+    assert f"creating folder '{target.parent}'" in created.stderr
+    np.testing.assert_array_equal(load(target.read_bytes())["a"], [0, 1, 2])
+    into_folder = cli(alice, "pull", "alice/net", "-o", str(tmp_path)).stdout.strip()
+    assert Path(into_folder).parent == tmp_path and Path(into_folder).name.startswith("alice--net-")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["net.safetensors"]  # no leftovers
+
+
 def test_an_unsafe_push_is_one_error_line(cli: Cli, alice: UserKey, tmp_path: Path) -> None:
     cli(alice, "create", "net")
     path = tmp_path / "model.pkl"

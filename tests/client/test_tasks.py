@@ -136,8 +136,9 @@ def test_the_leaderboard_per_flow_or_setup_keeps_its_value_in_view(
     assert per_setup["flow"].tolist() == ["DecisionTreeClassifier"] * 2  # not the class path
     assert per_setup["flow_name"].str.startswith("sklearn.tree").all()  # the full name stays
     assert per_setup["value"].is_monotonic_decreasing
-    with pd.option_context("display.max_columns", 4, "display.width", 40):
-        shown = repr(per_setup)  # what print() shows: pandas elides the middle columns
+    # What print() shows in a script or an 80-column terminal: pandas elides middle columns.
+    with pd.option_context("display.max_columns", 0, "display.width", 80):
+        shown = repr(per_setup)
     first_value = per_setup["value"].to_string(index=False).split()[0]  # as pandas prints it
     assert "value" in shown and first_value in shown
     with pytest.raises(InvalidInputError, match=r"'nope' is not a measure.*log_loss"):

@@ -14,6 +14,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Concatenate
 
 import typer
@@ -61,6 +62,28 @@ def _default_factory(url: str | None, api_key: str | None) -> Client:
 
 #: Builds the client every command uses. Tests replace it to talk to an in-process app.
 client_factory: ClientFactory = _default_factory
+
+
+ParentsOption = Annotated[
+    bool, typer.Option("--parents", "-p", help="Create the output's missing folders.")
+]
+
+
+def check_output_folder(output: Path | None, parents: bool) -> None:
+    """Refuse to write into a folder that does not exist, unless ``--parents`` asks for it.
+
+    With ``--parents`` the folder is created, and named on stderr.
+    """
+    folder = output.parent if output is not None and not output.is_dir() else None
+    if folder is None or folder.is_dir():
+        return
+    if not parents:
+        typer.echo(
+            f"error: folder {str(folder)!r} does not exist: create it, or pass --parents", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"creating folder {str(folder)!r}", err=True)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def show_progress() -> bool:

@@ -8,6 +8,7 @@ the value in force and where it came from (option, environment, config file or d
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -58,13 +59,28 @@ def login(
         ),
     ] = None,
 ) -> None:
-    """Check an API key with the server, then save the URL and the key in the config file."""
-    secret = api_key or typer.prompt("API key", hide_input=True)
+    """Check an API key with the server, then save the URL and the key in the config file.
+
+    Without ``--api-key`` the key is asked for on a terminal (unechoed), or read from the first
+    line of standard input when that is a pipe or a file (``mlhive login < key.txt``).
+    """
+    secret = api_key or _key_from_input()
     with client_from_options(url, secret) as client:
         user = client.whoami()  # an invalid key stops here: nothing is saved
         server = client.url
     path = client_config.save_config_file(client_config.config_file(), url=server, api_key=secret)
     typer.echo(f"Signed in to {server} as {user.name}; saved in {path}.")
+
+
+def _key_from_input() -> str:
+    if sys.stdin.isatty():
+        return str(typer.prompt("API key", hide_input=True))
+    secret = sys.stdin.readline().strip()
+    if not secret:
+        raise typer.BadParameter(
+            "no API key on standard input; pipe one in (`mlhive login < key.txt`) or pass --api-key"
+        )
+    return secret
 
 
 def logout() -> None:

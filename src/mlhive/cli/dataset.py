@@ -10,6 +10,8 @@ import typer
 
 from mlhive.cli._common import (
     JsonOption,
+    ParentsOption,
+    check_output_folder,
     print_json,
     print_models,
     print_pairs,
@@ -186,24 +188,14 @@ def pull(
         Path | None,
         typer.Option("--output", "-o", help="File or folder (default: NAME-vVERSION.FORMAT)."),
     ] = None,
-    parents: Annotated[
-        bool, typer.Option("--parents", "-p", help="Create the output's missing folders.")
-    ] = False,
+    parents: ParentsOption = False,
 ) -> None:
     """Download a dataset's data to a file; prints the path written.
 
     A missing output folder is refused unless ``--parents`` is given (then it is created and
     named on stderr).
     """
-    folder = output.parent if output is not None and not output.is_dir() else None
-    if folder is not None and not folder.is_dir():
-        if not parents:
-            typer.echo(
-                f"error: folder {str(folder)!r} does not exist: create it, or pass --parents",
-                err=True,
-            )
-            raise typer.Exit(1)
-        typer.echo(f"creating folder {str(folder)!r}", err=True)
+    check_output_folder(output, parents)
     path = client.datasets.download(
         dataset_id, output, format=fmt.value, progress=show_progress(), parents=parents
     )

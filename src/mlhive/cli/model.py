@@ -11,6 +11,8 @@ import typer
 from mlhive.cli import alias
 from mlhive.cli._common import (
     JsonOption,
+    ParentsOption,
+    check_output_folder,
     print_json,
     print_models,
     print_table,
@@ -226,17 +228,29 @@ def pull(
     client: Client,
     repo: Repo,
     ref: RefOption = "main",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File or folder (default: OWNER--NAME-COMMIT.FORMAT)."),
+    ] = None,
     onnx: Annotated[
         bool, typer.Option("--onnx", help="The ONNX export of a scikit-learn model.")
     ] = False,
+    parents: ParentsOption = False,
 ) -> None:
-    """Download a commit's model file; prints the path written."""
+    """Download a commit's model file; prints the path written.
+
+    A missing output folder is refused unless ``--parents`` is given (then it is created and
+    named on stderr). The file appears whole or not at all.
+    """
+    check_output_folder(output, parents)
     commit = client.models.commit(repo, ref)
     filename = "model.export.onnx" if onnx else f"model.{commit.format}"
     data = client.models.download(repo, commit.id, filename)
-    target = output or Path(f"{repo.replace('/', '--')}-{commit.id[:12]}.{filename.split('.')[-1]}")
-    target.write_bytes(data)
+    default = f"{repo.replace('/', '--')}-{commit.id[:12]}.{filename.split('.')[-1]}"
+    target = output / default if output is not None and output.is_dir() else output or Path(default)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(target)
     typer.echo(str(target))
 
 

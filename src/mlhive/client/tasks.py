@@ -42,9 +42,11 @@ TASK_COLUMNS = [
 ]  # fmt: skip
 PROCEDURE_COLUMNS = list(EstimationProcedureOut.model_fields)
 # The value comes right after the rank: pandas elides middle columns on a narrow terminal.
+# The long names sit in the middle: when a terminal is too narrow, pandas elides the middle
+# columns, so rank, value and the short columns on the right stay in view.
 LEADERBOARD_COLUMNS = [
-    "rank", "value", "stdev", "flow", "setup_id", "run_id", "uploader", "runs_of_flow",
-    "flow_id", "flow_name",
+    "rank", "value", "stdev", "flow", "flow_name", "setup_id", "run_id", "uploader",
+    "runs_of_flow", "flow_id",
 ]  # fmt: skip
 
 
@@ -313,8 +315,8 @@ class TasksAPI:
 
         Returns:
             One row per flow or setup: ``rank``, ``value``, ``stdev``, ``flow`` (the short
-            name), ``setup_id``, ``run_id``, ``uploader``, ``runs_of_flow`` (runs in the
-            group), ``flow_id``, ``flow_name`` (the full name); ``attrs`` holds ``measure``,
+            name), ``flow_name`` (the full name), ``setup_id``, ``run_id``, ``uploader``,
+            ``runs_of_flow`` (runs in the group), ``flow_id``; ``attrs`` holds ``measure``,
             ``higher_is_better`` and ``by``.
 
         Raises:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +14,13 @@ import pyarrow as pa
 import pytest
 import sklearn.metrics as skm
 
-from mlhive.server.domain.experiments.metrics import MEASURES, Evaluation, evaluate, measures_for
+from mlhive.server.domain.experiments.metrics import (
+    MEASURES,
+    Evaluation,
+    _aggregate,
+    evaluate,
+    measures_for,
+)
 from mlhive.server.domain.experiments.predictions import ValidPredictions, validate_predictions
 from tests.unit.domain.experiments.test_predictions import make_predictions, make_splits
 
@@ -107,7 +114,7 @@ def assert_matches(
         assert result.per_fold == folds, name
         assert result.value == float(np.mean(folds)), name
         if len(folds) * len(folds[0]) > 1:
-            assert result.stdev == float(np.std(folds, ddof=1)), name
+            assert result.stdev == statistics.stdev(v for row in folds for v in row), name
         else:
             assert result.stdev is None
 
@@ -118,6 +125,13 @@ def test_classification_measures_equal_sklearn(classes: tuple[str, ...]) -> None
     evaluation = evaluate(valid, truth, task_type="supervised_classification", class_labels=classes)
     assert set(evaluation.measures) == set(measures_for("supervised_classification"))
     assert_matches(evaluation, per_block(valid, truth, sklearn_classification))
+
+
+def test_equal_fold_scores_have_a_stdev_of_exactly_zero() -> None:
+    """A constant predictor scores 1/3 on every fold: its spread is 0, not numpy's 5.9e-17."""
+    keys = [(0, fold, 0) for fold in range(10)]
+    result = _aggregate("predictive_accuracy", keys, [({"predictive_accuracy": 1 / 3}, None)] * 10)
+    assert result.value == pytest.approx(1 / 3) and result.stdev == 0.0
 
 
 def test_repeated_cross_validation_reports_every_repeat() -> None:

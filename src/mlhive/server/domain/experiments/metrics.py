@@ -16,6 +16,7 @@ is undefined on a fold (AUC when the fold's truth lacks a class, R² on a single
 from __future__ import annotations
 
 import math
+import statistics
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -365,7 +366,8 @@ def _aggregate(
     ]
     defined = [v for row in per_fold for v in row if v is not None]
     mean = _finite(float(np.mean(defined))) if defined else None
-    stdev = _finite(float(np.std(defined, ddof=1))) if len(defined) > 1 else None
+    # statistics.stdev is correctly rounded: equal fold values give exactly 0, not 5.9e-17.
+    stdev = _finite(statistics.stdev(defined)) if len(defined) > 1 else None
     if not any(s for _, _, s in keys):
         return MeasureResult(value=mean, stdev=stdev, per_fold=per_fold)
     samples = 1 + max(s for _, _, s in keys)
