@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import openml
 import pandas as pd
@@ -30,7 +31,14 @@ from openml.tasks import TaskType
 
 from conftest import Server, publish_frame, wait_until
 
-pytestmark = pytest.mark.filterwarnings("ignore:Switching to the test server:UserWarning")
+matplotlib.use("Agg")  # the tutorials' plots are drawn, off screen
+import matplotlib.pyplot as plt
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Switching to the test server:UserWarning"),
+    # the tutorials end their plots with plt.show(), which the off-screen backend cannot do
+    pytest.mark.filterwarnings("ignore:FigureCanvasAgg is non-interactive:UserWarning"),
+]
 
 
 @dataclass
@@ -46,6 +54,8 @@ class World:
     holdout_task: int  # 33% holdout: task 233
     repeated_task: int  # 5 times 2-fold: task 1767
     curve_task: int  # learning curve: task 1702
+    flows_task: int  # a holdout task for runs of many flows: tasks 167140, 6
+    four_fold_task: int  # 4-fold cross-validation: task 167119
     suite_alias: str  # "OpenML-CC18", "OpenML100"
     suite_tasks: list[int]
     task_tag: str  # "OpenML100" as a task tag
@@ -117,7 +127,9 @@ def world(server: Server) -> World:
     repeated_task = _task(iris, "class", 2)
     curve_task = _task(iris, "class", 13, TaskType.LEARNING_CURVE)
     # suites_tutorial.py draws 20 distinct tasks from the task list: make enough of them.
-    for procedure in (3, 5, 25, 26, 28):
+    flows_task = _task(iris, "class", 5)
+    four_fold_task = _task(iris, "class", 25)
+    for procedure in (3, 26, 28):
         _task(iris, "class", procedure)
     for procedure in (2, 3, 5, 6, 25, 26, 28):
         _task(credit, "class", procedure)
@@ -156,6 +168,8 @@ def world(server: Server) -> World:
         holdout_task=holdout_task,
         repeated_task=repeated_task,
         curve_task=curve_task,
+        flows_task=flows_task,
+        four_fold_task=four_fold_task,
         suite_alias=suite_alias,
         suite_tasks=suite_tasks,
         task_tag=task_tag,
@@ -170,6 +184,7 @@ def example_server(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setattr(examples, "_test_server", server.openml_url)
     monkeypatch.setattr(examples, "_test_apikey", server.api_key)
     yield
+    plt.close("all")
     if openml.config.server != server.openml_url:  # a tutorial that failed before switching back
         openml.config.stop_using_configuration_for_example()
 
@@ -211,10 +226,27 @@ def test_simple_datasets_tutorial(world: World) -> None:
     )
     openml.config.show_progress = True
     try:
-        combined_data = pd.concat([X, y], axis=1)  # the tutorial's seaborn pair plot starts here
+        import seaborn as sns
+
+        sns.set_style("darkgrid")
+
+        def hide_current_axis(*args: Any, **kwds: Any) -> None:
+            plt.gca().set_visible(False)
+
+        combined_data = pd.concat([X, y], axis=1)
+        iris_plot = sns.pairplot(combined_data, hue="class")
+        iris_plot.map_upper(hide_current_axis)
+        plt.show()
     finally:
         openml.config.show_progress = False
+        sns.reset_orig()
     assert combined_data.shape == (150, 5)
+    assert iris_plot.axes.shape == (4, 4)
+    assert [text.get_text() for text in iris_plot.legend.texts] == [
+        "setosa",
+        "versicolor",
+        "virginica",
+    ]
     assert set(y) == {"setosa", "versicolor", "virginica"}
     assert categorical_indicator == [False] * 4
     assert attribute_names == ["sepallength", "sepalwidth", "petallength", "petalwidth"]
@@ -563,16 +595,54 @@ def test_datasets_tutorial(world: World) -> None:
     assert data_id != world.credit and forked.default_target_attribute == "shape"
 
 
-def test_fetch_evaluations_tutorial_up_to_its_plots(world: World) -> None:
+def _publish_runs(task_id: int, models: list[Any]) -> list[int]:
+    task = openml.tasks.get_task(task_id)
+    run_ids = [
+        int(openml.runs.run_model_on_task(m, task, avoid_duplicate_runs=False).publish().run_id)
+        for m in models
+    ]
+    for run_id in run_ids:
+        _evaluated(run_id)
+    return run_ids
+
+
+@pytest.fixture(scope="module")
+def ten_flows(world: World) -> list[int]:
+    """Runs of ten flows on one task, as openml.org's task 167140 has (and many more)."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.dummy import DummyClassifier
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+    from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
+
+    models = [
+        KNeighborsClassifier(),
+        DecisionTreeClassifier(),
+        ExtraTreeClassifier(),
+        GaussianNB(),
+        LogisticRegression(max_iter=1000),
+        RandomForestClassifier(n_estimators=5),
+        ExtraTreesClassifier(n_estimators=5),
+        DummyClassifier(),
+        LinearDiscriminantAnalysis(),
+        SVC(gamma=0.1),
+    ]
+    return _publish_runs(world.flows_task, models)
+
+
+def test_fetch_evaluations_tutorial(world: World, ten_flows: list[int]) -> None:
     listed = openml.evaluations.list_evaluations(
         function="predictive_accuracy", size=10, output_format="dataframe"
     )
-    assert 0 < len(listed) <= 10
+    assert len(listed) == 10
     evals = openml.evaluations.list_evaluations(
         function="precision", size=10, output_format="dataframe"
     )
     assert set(evals[evals.value > 0.98].function) <= {"precision"}
-    task_id = world.iris_task
+    task_id = world.flows_task
     task = openml.tasks.get_task(task_id)
     assert task.task_id == task_id
     metric = "predictive_accuracy"
@@ -580,24 +650,223 @@ def test_fetch_evaluations_tutorial_up_to_its_plots(world: World) -> None:
         function=metric, tasks=[task_id], output_format="dataframe"
     )
     evals = evals.sort_values(by="value", ascending=False)
-    assert set(evals.task_id) == {task_id} and evals.value.is_monotonic_decreasing
-    # (the tutorial plots the values and compares ten flows of openml.org's task here)
-    flow_id = int(evals.flow_id.iloc[0])
+    assert sorted(evals.run_id) == sorted(ten_flows)
+
+    def plot_cdf(values: Any, metric: str = "predictive_accuracy") -> None:
+        max_val = max(values)
+        n, bins, patches = plt.hist(
+            values, density=True, histtype="step", cumulative=True, linewidth=3
+        )
+        patches[0].set_xy(patches[0].get_xy()[:-1])
+        plt.xlim(max(0, min(values) - 0.1), 1)
+        plt.title("CDF")
+        plt.xlabel(metric)
+        plt.ylabel("Likelihood")
+        plt.grid(visible=True, which="major", linestyle="-")
+        plt.minorticks_on()
+        plt.grid(visible=True, which="minor", linestyle="--")
+        plt.axvline(max_val, linestyle="--", color="gray")
+        plt.text(max_val, 0, f"{max_val:.3f}", fontsize=9)
+        plt.show()
+
+    plot_cdf(evals.value, metric)
+
+    def plot_flow_compare(evaluations: Any, top_n: int = 10, metric: str = metric) -> Any:
+        flow_ids = evaluations.flow_id.unique()[:top_n]
+        df = pd.DataFrame()
+        for i in range(len(flow_ids)):
+            flow_values = evaluations[evaluations.flow_id == flow_ids[i]].value
+            df = pd.concat([df, flow_values], ignore_index=True, axis=1)
+        fig, axs = plt.subplots()
+        df.boxplot()
+        axs.set_title("Boxplot comparing " + metric + " for different flows")
+        axs.set_ylabel(metric)
+        axs.set_xlabel("Flow ID")
+        axs.set_xticklabels(flow_ids)
+        axs.grid(which="major", linestyle="-", linewidth="0.5", color="gray", axis="y")
+        axs.minorticks_on()
+        axs.grid(which="minor", linestyle="--", linewidth="0.5", color="gray", axis="y")
+        flow_freq = list(df.count(axis=0, numeric_only=True))
+        for i in range(len(flow_ids)):
+            axs.text(i + 1.05, np.nanmin(df.values), str(flow_freq[i]) + "\nrun(s)", fontsize=7)
+        plt.show()
+        return axs
+
+    axs = plot_flow_compare(evals, metric=metric, top_n=10)
+    assert len(axs.get_xticklabels()) == 10
+    top_n = 10
+    flow_ids = evals.flow_id.unique()[:top_n]
+    flow_names = evals.flow_name.unique()[:top_n]
+    pairs = [(flow_ids[i], flow_names[i]) for i in range(top_n)]
+    assert "sklearn.naive_bayes.GaussianNB" in {name for _, name in pairs}
     evals_setups = openml.evaluations.list_evaluations_setups(
         function="predictive_accuracy", tasks=[task_id], size=100, sort_order="desc"
     )
-    assert evals_setups.value.is_monotonic_decreasing
+    assert len(evals_setups) == 10 and evals_setups.value.is_monotonic_decreasing
     assert {"setup_id", "parameters"} <= set(evals_setups.columns)
+    knn_flow = int(evals[evals.flow_name.str.contains("KNeighbors")].flow_id.iloc[0])
     evals_setups = openml.evaluations.list_evaluations_setups(
         function="predictive_accuracy",
-        flows=[flow_id],
+        flows=[knn_flow],
         size=100,
         parameters_in_separate_columns=True,
     )
-    assert set(evals_setups.flow_id) == {flow_id}
-    flow = openml.flows.get_flow(flow_id)
-    name = f"{flow.name}({flow.version})_{next(iter(flow.parameters))}"
-    assert name in evals_setups.columns
+    flow = openml.flows.get_flow(knn_flow)
+    assert set(evals_setups.flow_id) == {knn_flow}
+    assert (evals_setups[f"{flow.name}({flow.version})_n_neighbors"] == "5").any()
+
+
+def test_plot_svm_hyperparameters_tutorial(world: World) -> None:
+    from sklearn.svm import SVC
+
+    grid = [SVC(C=c, gamma=g) for c in (0.01, 1.0, 100.0) for g in (0.0001, 0.5)]
+    run_ids = _publish_runs(world.flows_task, grid)
+    svc_flow = openml.runs.get_run(run_ids[0]).flow_id
+    df = openml.evaluations.list_evaluations_setups(
+        function="predictive_accuracy",
+        flows=[svc_flow],
+        tasks=[world.flows_task],
+        output_format="dataframe",
+        parameters_in_separate_columns=True,
+    )
+    flow = openml.flows.get_flow(svc_flow)
+    prefix = f"{flow.name}({flow.version})"  # the tutorial's "sklearn.svm.classes.SVC(16)"
+    hyperparameters = [f"{prefix}_C", f"{prefix}_gamma"]
+    assert set(hyperparameters) <= set(df.columns)
+    df = df[df.run_id.isin(run_ids)].copy()  # not ten_flows' SVC on the same task
+    df[hyperparameters] = df[hyperparameters].astype(float).apply(np.log10)
+    df.plot.hexbin(
+        x=f"{prefix}_C",
+        y=f"{prefix}_gamma",
+        C="value",
+        reduce_C_function=np.mean,
+        gridsize=25,
+        title="SVM performance landscape",
+    )
+    fig, ax = plt.subplots()
+    C = df[f"{prefix}_C"]
+    gamma = df[f"{prefix}_gamma"]
+    score = df["value"]
+    ax.plot(C, gamma, "ko", ms=1)
+    cntr = ax.tricontourf(C, gamma, score, levels=12, cmap="RdBu_r")
+    fig.colorbar(cntr, ax=ax, label="accuracy")
+    ax.set(
+        xlim=(min(C), max(C)),
+        ylim=(min(gamma), max(gamma)),
+        xlabel="C (log10)",
+        ylabel="gamma (log10)",
+    )
+    ax.set_title("SVM performance landscape")
+    assert sorted(set(C)) == [-2.0, 0.0, 2.0]
+    assert sorted(set(np.round(gamma, 3))) == [-4.0, round(np.log10(0.5), 3)]
+    assert score.max() > score.min()  # the landscape has relief
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fetch_runtimes_tutorial(world: World) -> None:
+    """On the client only (``upload_flow=False``): the server gives the task and its splits."""
+    from joblib.parallel import parallel_backend
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    task = openml.tasks.get_task(world.four_fold_task)
+    n_repeats, n_folds, n_samples = task.get_split_dimensions()
+    assert (n_repeats, n_folds, n_samples) == (1, 4, 1)
+
+    def runtimes(measures: dict[str, Any]) -> list[tuple[float, float]]:
+        return [
+            (val2, measures["wall_clock_time_millis_training"][repeat][fold])
+            for repeat, val1 in measures["usercpu_time_millis_training"].items()
+            for fold, val2 in val1.items()
+        ]
+
+    def run(model: Any, **kwargs: Any) -> Any:
+        return openml.runs.run_model_on_task(
+            model=model, task=task, upload_flow=False, avoid_duplicate_runs=False, **kwargs
+        )
+
+    clf = RandomForestClassifier(n_estimators=10)
+    run1 = run(clf)
+    measures = run1.fold_evaluations
+    assert {"predictive_accuracy", "usercpu_time_millis_training"} <= set(measures)
+    assert len(runtimes(measures)) == n_repeats * n_folds
+    run2 = run(RandomForestClassifier(n_estimators=10, n_jobs=2))
+    assert len(runtimes(run2.fold_evaluations)) == n_folds
+    clf = RandomForestClassifier(n_estimators=10, n_jobs=-1)
+    run3 = run(clf)
+    assert len(runtimes(run3.fold_evaluations)) == n_folds
+    with parallel_backend(backend="multiprocessing", n_jobs=-1):
+        run3_ = run(clf)
+    assert len(runtimes(run3_.fold_evaluations)) == n_folds
+    clf = RandomForestClassifier(n_estimators=10, n_jobs=2)
+    n_iter = 5
+    grid_pipe = GridSearchCV(
+        estimator=clf,
+        param_grid={"n_estimators": np.linspace(start=1, stop=50, num=n_iter).astype(int).tolist()},
+        cv=2,
+        n_jobs=2,
+    )
+    run4 = run(grid_pipe, n_jobs=2)
+    _repeat, _fold = 0, 3
+    searched = [
+        run4.trace.trace_iterations[(_repeat, _fold, i)].parameters["parameter_n_estimators"]
+        for i in range(n_iter)
+    ]
+    assert searched == ["1", "13", "25", "37", "50"]
+    # the tutorial's refit time: the whole fit less the training and testing times
+    assert {"wall_clock_time_millis", "wall_clock_time_millis_testing"} <= set(
+        run4.fold_evaluations
+    )
+    rs_pipe = RandomizedSearchCV(
+        estimator=clf,
+        param_distributions={
+            "n_estimators": np.linspace(start=1, stop=50, num=15).astype(int).tolist()
+        },
+        cv=2,
+        n_iter=n_iter,
+        n_jobs=2,
+    )
+    run5 = run(rs_pipe, n_jobs=2)
+
+    def extract_trace_data(run: Any, key: str = "wall_clock_time_millis_training") -> Any:
+        data: dict[str, list[float]] = {"score": [], "runtime": []}
+        for i_r in range(n_repeats):
+            for i_f in range(n_folds):
+                data["runtime"].append(run.fold_evaluations[key][i_r][i_f])
+                for i_i in range(n_iter):
+                    r = run.trace.trace_iterations[(i_r, i_f, i_i)]
+                    if r.selected:
+                        data["score"].append(r.evaluation)
+                        break
+        return data
+
+    def get_incumbent_trace(trace: list[float]) -> list[float]:
+        best_score = 1.0
+        inc_trace = []
+        for i, r in enumerate(trace):
+            if i == 0 or (1 - r) < best_score:
+                best_score = 1 - r
+            inc_trace.append(best_score)
+        return inc_trace
+
+    grid_data = extract_trace_data(run4)
+    rs_data = extract_trace_data(run5)
+    plt.clf()
+    plt.plot(np.cumsum(grid_data["runtime"]), get_incumbent_trace(grid_data["score"]))
+    plt.plot(np.cumsum(rs_data["runtime"]), get_incumbent_trace(rs_data["score"]))
+    plt.xscale("log")
+    plt.show()
+    assert len(grid_data["score"]) == len(rs_data["score"]) == n_folds
+    dt = DecisionTreeClassifier()
+    assert len(runtimes(run(dt, n_jobs=2).fold_evaluations)) == n_folds
+    with parallel_backend("threading", n_jobs=-1):
+        assert len(runtimes(run(dt).fold_evaluations)) == n_folds
+    assert len(runtimes(run(MLPClassifier(max_iter=10)).fold_evaluations)) == n_folds
+    with parallel_backend("multiprocessing", n_jobs=-1):
+        assert len(runtimes(run(GaussianNB()).fold_evaluations)) == n_folds
 
 
 def test_flow_id_tutorial() -> None:
