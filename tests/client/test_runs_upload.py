@@ -151,3 +151,28 @@ def test_the_command_line_uploads_a_csv_and_waits_for_the_scores(
         app, ["run", "upload", str(task.id), str(path), "--flow", "x", "--param", "alpha"]
     )
     assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
+
+
+def test_class_labels_that_look_like_numbers_stay_labels(
+    client: Client, run_jobs: Callable[[], int]
+) -> None:
+    """Labels "0" and "1" (a 0/1 target declared nominal) in a DataFrame's text column."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=120)
+    frame = pd.DataFrame({"x": x, "y": pd.Categorical(np.where(x > 0, "1", "0"))})
+    dataset = client.datasets.publish(frame, name="digit-labels", target="y")
+    run_jobs()
+    task = client.tasks.create(dataset.id, "classification")
+    assert task.class_labels == ["0", "1"]
+    parts = [
+        pd.DataFrame({
+            "repeat": f.repeat, "fold": f.fold, "row_id": f.test,
+            "prediction": np.where(x[f.test] > 0, "1", "0"),  # text, as pandas keeps it
+            "confidence.0": (x[f.test] <= 0).astype(float),
+            "confidence.1": (x[f.test] > 0).astype(float),
+        })
+        for f in task.iter_folds()
+    ]  # fmt: skip
+    run = client.runs.upload(task, pd.concat(parts), flow="handmade.Sign")
+    run_jobs()
+    assert run.wait(timeout=10) is not None and run.scores["predictive_accuracy"] == 1.0

@@ -116,7 +116,10 @@ class Run(RunBase, Entity):
         return self
 
     def wait(self, timeout: float = 600) -> pd.DataFrame:
-        """Poll until the server has evaluated the run; returns :attr:`evaluations`.
+        """Wait until the server has evaluated the run; returns :attr:`evaluations`.
+
+        The server holds each request until the evaluation ends (a long poll), so the scores
+        arrive as soon as they exist.
 
         Args:
             timeout: seconds to wait at most.
@@ -142,10 +145,13 @@ class Run(RunBase, Entity):
                 raise JobFailedError(
                     f"run {self.id} failed and has no evaluations: {self.error_message}"
                 )
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise WaitTimeoutError(f"run {self.id} still {self.state} after {timeout:g} s")
-            time.sleep(self._api.poll_interval)
-            self.refresh()
+            # A long poll: the server answers as soon as the evaluation ends.
+            meta = self._api._describe(self.id, wait=min(left, self._api.long_poll_seconds))
+            self._replace(meta)
+            self._evaluations = meta.evaluations
 
     def predictions(self) -> pd.DataFrame:
         """The uploaded predictions (downloaded once, then read from the local cache).

@@ -40,6 +40,10 @@ def _plain(value: str | None) -> Any:
         return value
 
 
+LONG_POLL_SECONDS = 15.0
+"""The longest the server is asked to hold one request for a run's evaluation (it allows 20)."""
+
+
 class RunsAPI:
     """``client.runs``: every run operation of the native API (``client.run`` makes runs).
 
@@ -59,6 +63,9 @@ class RunsAPI:
     ) -> None:
         self._core = core
         self._cache = cache
+        read_timeout = core.http.timeout.read
+        # Each long poll ends well before the connection's own read timeout would.
+        self.long_poll_seconds = min(LONG_POLL_SECONDS, (read_timeout or 60.0) / 2)
         self._tasks = tasks
         self._flows = flows
         self._setups = setups
@@ -66,8 +73,10 @@ class RunsAPI:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _describe(self, run_id: int) -> RunOut:
-        return RunOut.model_validate(self._core.get_json(f"/api/runs/{run_id}"))
+    def _describe(self, run_id: int, wait: float = 0) -> RunOut:
+        """The run; with ``wait``, the server holds a pending run up to that many seconds."""
+        params = {"wait": f"{wait:.3f}"} if wait > 0 else None
+        return RunOut.model_validate(self._core.get_json(f"/api/runs/{run_id}", params=params))
 
     def _predictions_file(self, run_id: int, sha256: str) -> Path:
         path = f"/api/runs/{run_id}/predictions"

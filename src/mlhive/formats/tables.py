@@ -109,6 +109,7 @@ def read_table(
     *,
     nominal: Sequence[str] = (),
     string: Sequence[str] = (),
+    as_written: bool = False,
 ) -> pa.Table:
     """Read a CSV, Parquet or ARFF file into a canonical table.
 
@@ -117,6 +118,9 @@ def read_table(
         fmt: the format, e.g. from :func:`detect_format`.
         nominal: columns to make nominal whatever they hold (categories sorted).
         string: columns to make plain strings whatever they hold.
+        as_written: keep the text columns of a Parquet file as text, as its writer typed them
+            (a predictions file's class labels ``"0"``, ``"1"`` stay labels), instead of
+            typing them like CSV text.
 
     Returns:
         The table. See :mod:`mlhive.formats.csv` for CSV's null tokens and type inference,
@@ -127,11 +131,11 @@ def read_table(
             where the format has lines) or ``unsupported_format``.
     """
     overrides = Overrides(nominal=tuple(nominal), string=tuple(string))
-    return read_table_noted(source, fmt, overrides)[0]
+    return read_table_noted(source, fmt, overrides, infer_text=not as_written)[0]
 
 
 def read_table_noted(
-    source: Source, fmt: TableFormat, overrides: Overrides
+    source: Source, fmt: TableFormat, overrides: Overrides, *, infer_text: bool = True
 ) -> tuple[pa.Table, Notes]:
     """Read a data file with type overrides, noting how each column got its type.
 
@@ -146,6 +150,7 @@ def read_table_noted(
         return read_csv_noted(source, overrides)
     if fmt == "parquet":
         table, text = _read_parquet(source)
+        text = text if infer_text else set()
     elif fmt == "arff":
         table, text = read_arff(source), set()
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
@@ -98,11 +99,41 @@ def compare_runs(
 RUN = "/runs/{run_id:int}"
 
 
+MAX_WAIT_SECONDS = 20.0
+Wait = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        description="Seconds a pending run may be held until the server has evaluated it "
+        "(a long poll: the answer comes as soon as its evaluation ends); 0 answers at once.",
+    ),
+]
+
+
 @router.get(RUN)
-def get_run(run_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> RunOut:
-    """A run with its parameter values, timings and the server's evaluations."""
-    with read(hive) as session:
-        return scoring.describe(session, runs.get(session, actor, run_id))
+def get_run(run_id: ObjectId, actor: MaybeActor, hive: HiveDep, wait: Wait = 0) -> RunOut:
+    """A run with its parameter values, timings and the server's evaluations.
+
+    With ``wait``, a pending run is answered once its evaluation has ended (or after ``wait``
+    seconds, still pending). When many requests already wait, this one answers at once.
+    """
+    finished = hive.jobs_finished
+    deadline = time.monotonic() + wait
+    holding = wait > 0 and hive.long_polls.acquire(blocking=False)
+    try:
+        while True:
+            rings = finished.mark()  # a job that ends from now on wakes the wait below
+            with read(hive) as session:
+                out = scoring.describe(session, runs.get(session, actor, run_id))
+            left = deadline - time.monotonic()
+            if not holding or out.state != "pending" or left <= 0:
+                return out
+            # Rung when any job ends; the poll catches a worker in another process on SQLite.
+            finished.wait(rings, min(left, hive.settings.worker_poll_seconds))
+    finally:
+        if holding:
+            hive.long_polls.release()
 
 
 @router.get(

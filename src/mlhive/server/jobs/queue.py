@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.errors import NotFound
+from mlhive.server.jobs import signals
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -41,6 +42,7 @@ def enqueue(
     job = Job(kind=kind, payload=payload, subject=subject, state="queued", owner=owner)
     session.add(job)
     session.flush()
+    signals.announce(session, signals.QUEUED)  # a worker picks it up once this commits
     return job
 
 
@@ -131,6 +133,7 @@ def finish(session: Session, job_id: int, worker: str, error: str | None = None)
         .values(state=state, error=error, finished_at=utcnow(), lease_until=None)
         .execution_options(synchronize_session=False)
     )
+    signals.announce(session, signals.FINISHED)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -142,6 +145,7 @@ def release(session: Session, job_id: int, worker: str, error: str) -> None:
         .values(state="queued", error=error, lease_until=None, worker=None)
         .execution_options(synchronize_session=False)
     )
+    signals.announce(session, signals.QUEUED)
 
 
 def fail_exhausted(session: Session, max_attempts: int) -> int:
@@ -159,7 +163,10 @@ def fail_exhausted(session: Session, max_attempts: int) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    failed = int(result.rowcount)  # type: ignore[attr-defined]
+    if failed:
+        signals.announce(session, signals.FINISHED)
+    return failed
 
 
 def get_job(session: Session, job_id: int) -> Job:

@@ -20,7 +20,7 @@ from typing import Any
 
 from mlhive.server.db.engine import optimize, transaction
 from mlhive.server.domain.errors import DomainError
-from mlhive.server.jobs import queue
+from mlhive.server.jobs import queue, signals
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.executors import Executor, InlineExecutor
 from mlhive.server.jobs.sweep import SWEEP_EVERY_SECONDS, sweep_leftovers
@@ -62,6 +62,9 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        engine = context.sessions.kw["bind"].engine
+        self._queued = signals.bell(engine, signals.QUEUED)
+        self._listener = signals.Listener(engine)
 
     def _claim(self) -> _Claimed | None:
         settings = self.context.settings
@@ -109,10 +112,23 @@ class Worker:
         return count
 
     def run_forever(self) -> None:
-        """Poll for jobs until :meth:`stop` is called; when idle, keep planner statistics
-        fresh and remove files that killed processes left (see :mod:`mlhive.server.jobs.sweep`)."""
+        """Run jobs as they are queued until :meth:`stop` is called; when idle, keep planner
+        statistics fresh and remove files that killed processes left (see
+        :mod:`mlhive.server.jobs.sweep`).
+
+        A job queued in this process, or on PostgreSQL in any process, wakes the loop at once
+        (:mod:`mlhive.server.jobs.signals`); it also polls every ``worker_poll_seconds``.
+        """
+        self._listener.start()
+        try:
+            self._loop()
+        finally:
+            self._listener.stop()
+
+    def _loop(self) -> None:
         last_optimized = last_swept = 0.0  # both at the first idle moment
         while not self._stop.is_set():
+            rings = self._queued.mark()  # a job queued from now on wakes the wait below
             try:
                 ran = self.run_once()
             except Exception:  # the database may be briefly unavailable: keep serving
@@ -125,7 +141,8 @@ class Worker:
                 if time.monotonic() - last_swept > SWEEP_EVERY_SECONDS:
                     last_swept = time.monotonic()
                     self._sweep()
-                self._stop.wait(self.context.settings.worker_poll_seconds)
+                # Woken by a new job (or by stop); the poll catches what no ring announced.
+                self._queued.wait(rings, self.context.settings.worker_poll_seconds)
 
     def _sweep(self) -> None:
         try:
@@ -149,6 +166,7 @@ class Worker:
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the loop to stop after the current job and wait for it."""
         self._stop.set()
+        self._queued.ring()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

@@ -53,7 +53,7 @@ def read_predictions(
             has ids that are not whole numbers or confidences that are not numbers.
     """
     try:
-        table = read_table(source, fmt)
+        table = read_table(source, fmt, as_written=True)  # labels "0", "1" stay labels
     except FormatError as exc:
         raise InvalidInput(str(exc), code=ErrorCode(exc.code), field=_FIELD) from None
     if "prediction" not in table.column_names and "cluster" in table.column_names:
