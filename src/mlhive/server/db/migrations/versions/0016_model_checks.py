@@ -68,9 +68,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_model_check_results")),
-        sa.UniqueConstraint(
-            "commit_id", "name", name=op.f("uq_model_check_results_commit_id_name")
-        ),
+        sa.UniqueConstraint("commit_id", "name", name=op.f("uq_model_check_results_commit_id")),
     )
 
 
