@@ -7,14 +7,16 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 
+from mlhive.server.services.serving import modelci
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
-from tests.api.forge import Push, make_repo, skops_bytes
+from tests.api.forge import Push, make_repo, skops_bytes, tensors_bytes
 from tests.conftest import UserKey
 
 FRAME = pd.read_csv(io.StringIO(CLASSIFICATION_CSV))
@@ -350,3 +352,44 @@ def test_only_the_owner_configures_and_runs_checks_and_private_checks_stay_priva
     assert http.get(private).status_code == 404
     assert http.put(private, json={}, headers=bob.headers).status_code == 404
     assert http.get(private, headers=alice.headers).json()["config"]["degenerate"] is True
+
+
+def test_a_check_run_that_breaks_is_recorded_and_promotion_says_why(
+    http: TestClient,
+    alice: UserKey,
+    push: Push,
+    task: dict[str, Any],
+    run_jobs: Callable[[], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_repo(http, alice, "clf", task_ids=[task["id"]])
+    _configure(http, alice, degenerate=True)
+    sha = _push(push, alice, LogisticRegression().fit(X, Y))
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("the probe rows could not be read")
+
+    monkeypatch.setattr(modelci, "behaviour_checks", broken)
+    run_jobs()
+    found = _results(http, sha)
+    assert found["state"] == "failed" and found["passed"] is None
+    assert found["error"] == "RuntimeError: the probe rows could not be read"
+    refused = _promote(http, alice, sha)
+    assert refused.status_code == 409
+    assert (
+        "the check run failed (RuntimeError: the probe rows could not be read)"
+        in (refused.json()["detail"])
+    )
+
+
+def test_a_weights_only_commit_is_checked_at_once_and_fails_with_the_reason(
+    http: TestClient, alice: UserKey, push: Push, task: dict[str, Any], run_jobs: Callable[[], int]
+) -> None:
+    make_repo(http, alice, "clf", task_ids=[task["id"]])
+    _configure(http, alice, degenerate=True)
+    pushed = push(alice, REPO, tensors_bytes({"w": np.zeros(3, dtype=np.float32)}))
+    sha = pushed.json()["id"]
+    assert _results(http, sha)["state"] == "queued"
+    run_jobs()
+    result = _by_name(_results(http, sha))["degenerate"]
+    assert not result["passed"] and "holds weights, not a program" in result["detail"]

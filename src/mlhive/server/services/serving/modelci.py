@@ -505,6 +505,22 @@ def _predict(plan_: Plan, frame: pd.DataFrame, probabilities: bool) -> Predictio
         raise _Unable(exc.detail) from None
 
 
+def _answer(plan_: Plan, frame: pd.DataFrame) -> Prediction:
+    """The model's answer for ``frame``, with class probabilities when it gives them."""
+    if not _is_classifier(plan_):
+        return _predict(plan_, frame, probabilities=False)
+    model = _model(plan_)
+    table = _table(frame, model.schema)
+    try:
+        return model.predict(table, True)
+    except InvalidInput:  # a classifier without probabilities (or inputs it cannot take)
+        pass
+    try:
+        return model.predict(table, False)
+    except InvalidInput as exc:
+        raise _Unable(exc.detail) from None
+
+
 def _probe_frame(store: BlobStore, spec: TaskSpec, n: int) -> tuple[pd.DataFrame, pd.Series | None]:
     """A fixed sample of the task's rows that have a target value (the same on every run)."""
     features, target = features_and_target(store, spec)
@@ -591,7 +607,7 @@ def _schema(plan_: Plan, name: str, frame: pd.DataFrame) -> CheckResult:
         # The card's dtypes decide how a call's values are checked: probe rows must pass them.
         _table(frame, card_schema)
     classifier = _is_classifier(plan_)
-    answer = _predict(plan_, frame, probabilities=classifier)
+    answer = _answer(plan_, frame)
     labels = _classes_of(plan_.card)
     if classifier and labels is None:
         return CheckResult(
@@ -649,13 +665,7 @@ def _schema(plan_: Plan, name: str, frame: pd.DataFrame) -> CheckResult:
 def _degenerate(
     plan_: Plan, name: str, frame: pd.DataFrame, target: pd.Series | None
 ) -> CheckResult:
-    classifier = _is_classifier(plan_)
-    try:
-        answer = _predict(plan_, frame, probabilities=classifier)
-    except _Unable:
-        if not classifier:
-            raise
-        answer = _predict(plan_, frame, probabilities=False)  # a classifier without probabilities
+    answer = _answer(plan_, frame)
     predictions = [str(p) for p in answer.predictions]
     distinct = len(set(predictions))
     truth = len(set(target.dropna())) if target is not None else 2
