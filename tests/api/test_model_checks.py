@@ -249,6 +249,8 @@ def test_a_changed_configuration_makes_results_stale_until_run_again(
 
     rerun = http.post(f"/api/models/{REPO}/commits/{sha}/checks", headers=alice.headers)
     assert rerun.status_code == 202 and rerun.json()["state"] == "queued"
+    twice = http.post(f"/api/models/{REPO}/commits/{sha}/checks", headers=alice.headers)
+    assert twice.json()["job_id"] == rerun.json()["job_id"]  # one waiting run, not two
     run_jobs()
     again = _results(http, sha)
     assert again["state"] == "done" and again["passed"] is True and again["missing"] == []
@@ -393,3 +395,25 @@ def test_a_weights_only_commit_is_checked_at_once_and_fails_with_the_reason(
     run_jobs()
     result = _by_name(_results(http, sha))["degenerate"]
     assert not result["passed"] and "holds weights, not a program" in result["detail"]
+
+
+def test_a_merged_request_commit_is_checked_too(
+    http: TestClient, alice: UserKey, push: Push, run_jobs: Callable[[], int]
+) -> None:
+    make_repo(http, alice, "clf")
+    push(alice, REPO, tensors_bytes({"w": np.zeros(3, dtype=np.float32)}))
+    push(alice, REPO, tensors_bytes({"w": np.ones(3, dtype=np.float32)}), branch="better")
+    _configure(http, alice, degenerate=True)
+    opened = http.post(
+        f"/api/models/{REPO}/merge-requests",
+        json={"source_branch": "better", "title": "ones"},
+        headers=alice.headers,
+    )
+    run_jobs()
+    number = opened.json()["number"]
+    merged = http.post(f"/api/models/{REPO}/merge-requests/{number}/merge", headers=alice.headers)
+    assert merged.status_code == 200, merged.text
+    sha = merged.json()["merged_commit"]
+    assert _results(http, sha)["state"] == "queued"
+    run_jobs()
+    assert _results(http, sha)["state"] == "done"

@@ -256,15 +256,20 @@ def queue_checks(session: Session, commit: ModelCommit) -> Job | None:
     """Queue the model checks of ``commit`` when its repository configures any.
 
     Returns:
-        The queued job, or None when the repository has no checks.
+        The queued job (one already waiting for this commit is not queued twice), or None
+        when the repository has no checks.
     """
     if session.get(ModelCheckConfig, commit.repo_id) is None:
         return None
+    subject = f"model_checks:{commit.id}"
+    waiting = queue.latest_for(session, subject)
+    if waiting is not None and waiting.state == "queued":
+        return waiting  # not started yet: it will read the configuration as it is then
     return queue.enqueue(
         session,
         CHECKS_JOB,
         {"commit_id": commit.id},
-        subject=f"model_checks:{commit.id}",
+        subject=subject,
         owner=commit.author_id,
     )
 
