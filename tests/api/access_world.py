@@ -116,6 +116,8 @@ def _forge(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any]:
         headers=owner.headers,
     )
     number = _ok(request, 201)["number"]
+    checks = {"onnx_parity": True}
+    _ok(http.put(f"/api/models/{repo}/checks", json=checks, headers=owner.headers), 200)
     return {"repo": repo, "owner": owner.name, "name": name, "commit": sha, "request": number}
 
 

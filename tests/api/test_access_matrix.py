@@ -124,6 +124,11 @@ def predict_call(route: str) -> Ask:
 # --- how to tell whether the object was revealed --------------------------------------------
 
 
+def queued(response: httpx.Response, _: Objects) -> bool:
+    """Accepted for the worker (202)."""
+    return response.status_code == 202
+
+
 def ok(response: httpx.Response, _: Objects) -> bool:
     """A successful answer (downloads, writes)."""
     return response.status_code in (200, 201, 303)
@@ -449,6 +454,19 @@ PROBES: tuple[Probe, ...] = (
         ok,
     ),
     Probe("commit", "page", "read", page("/models/{repo}/commits/{commit}"), html_has("{commit}")),
+    # model checks (model CI): the repository's configuration, a commit's results and re-runs
+    Probe("repo", "api", "read", api("GET", "/api/models/{repo}/checks"), has("repo")),
+    Probe("repo", "api", "write", api("PUT", "/api/models/{repo}/checks", degenerate="true"), ok),
+    Probe(
+        "commit",
+        "api",
+        "read",
+        api("GET", "/api/models/{repo}/commits/{commit}/checks"),
+        has("commit"),
+    ),
+    Probe(
+        "commit", "api", "write", api("POST", "/api/models/{repo}/commits/{commit}/checks"), queued
+    ),
     Probe(
         "request",
         "api",

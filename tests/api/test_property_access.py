@@ -213,6 +213,7 @@ SENDS: dict[str, Send] = {
     "model repository": _json("POST", "/api/models", {"name": "forged"}),
     "repository edit": _json("PATCH", "/api/models/{repo}", {"description": "x"}),
     "commit": _commit,
+    "model checks": _json("PUT", "/api/models/{repo}/checks", {"degenerate": True}),
     "merge request": _json(
         "POST", "/api/models/{repo}/merge-requests", {"source_branch": "feature", "title": "forged"}
     ),
@@ -248,6 +249,7 @@ SERVER_SET: dict[str, tuple[str, ...]] = {
     "model repository": ("id", "owner", "full_name", "created_at"),
     "repository edit": ("id", "owner", "name", "full_name", "created_at"),
     "commit": ("id", "author", "parents", "created_at", "files"),
+    "model checks": ("repo", "revision", "checks", "updated_at"),
     "merge request": ("number", "author", "state", "mergeable", "evaluation_state"),
     "comment": ("id", "author", "created_at"),
     "discussion": ("id", "author", "state", "pinned", "locked", "created_at", "subject"),

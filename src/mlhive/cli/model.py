@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mlhive.cli import alias
+from mlhive.cli import alias, checks
 from mlhive.cli._common import (
     JsonOption,
     ParentsOption,
@@ -39,6 +39,8 @@ EXAMPLES = """Examples:
   mlhive model mr show alice/iris-clf 1
   mlhive model tag alice/iris-clf v1 main
   mlhive model card alice/iris-clf --ref v1
+  mlhive model checks alice/iris-clf --set checks.json
+  mlhive model checks alice/iris-clf main --wait
   mlhive model promote alice/iris-clf main production
   mlhive model aliases alice/iris-clf --history production
 """
@@ -56,6 +58,7 @@ app.add_typer(mr_app, name="mr")
 app.command("promote")(alias.promote)
 app.command("rollback")(alias.rollback)
 app.command("aliases")(alias.aliases)
+app.command("checks")(checks.checks)
 
 Repo = Annotated[str, typer.Argument(metavar="OWNER/NAME", help="The model repository.")]
 RefOption = Annotated[str, typer.Option("--ref", help="Branch, tag or commit id.")]

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from mlhive.client._aliases import AliasesMixin
+from mlhive.client._checks import ChecksMixin
 from mlhive.client._http import HttpCore
 from mlhive.client._transfer import ProgressFile, progress_bar
 from mlhive.errors import JobFailedError, MlhiveError, WaitTimeoutError
@@ -136,13 +137,15 @@ def onnx_session(data: bytes) -> Any:
     return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
 
 
-class ModelsAPI(AliasesMixin):
+class ModelsAPI(AliasesMixin, ChecksMixin):
     """``client.models``: model repositories on the server.
 
     Example:
         >>> client.models.create("iris-clf", task_ids=[1])  # doctest: +SKIP
         >>> client.models.push("alice/iris-clf", fitted_pipeline, message="first")  # doctest: +SKIP
         >>> model = client.models.pull("alice/iris-clf")  # doctest: +SKIP
+        >>> client.models.set_checks("alice/iris-clf", degenerate=True)  # doctest: +SKIP
+        >>> client.models.wait_checked("alice/iris-clf", "main").passed  # doctest: +SKIP
         >>> client.models.promote("alice/iris-clf", "main", "production")  # doctest: +SKIP
     """
 

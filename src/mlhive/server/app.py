@@ -14,6 +14,7 @@ from starlette.types import Scope
 from mlhive._version import __version__
 from mlhive.server.api import (
     aliases,
+    checks,
     datasets,
     deployments,
     discussions,
@@ -52,6 +53,7 @@ from mlhive.server.openml.v2 import install as install_openml_v2
 from mlhive.server.services.datasets import jobs as dataset_jobs
 from mlhive.server.services.experiments import jobs as experiment_jobs
 from mlhive.server.services.forge import jobs as forge_jobs
+from mlhive.server.services.serving import jobs as serving_jobs
 from mlhive.server.storage import open_blob_store
 from mlhive.server.wiring import Hive
 
@@ -73,7 +75,9 @@ def gather_handlers(*registries: Mapping[str, Handler]) -> dict[str, Handler]:
     return merged
 
 
-HANDLERS = gather_handlers(dataset_jobs.HANDLERS, experiment_jobs.HANDLERS, forge_jobs.HANDLERS)
+HANDLERS = gather_handlers(
+    dataset_jobs.HANDLERS, experiment_jobs.HANDLERS, forge_jobs.HANDLERS, serving_jobs.HANDLERS
+)
 
 
 def install_pages(app: FastAPI) -> None:
@@ -196,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations.router,
         flows.router,
         runs.router,
+        checks.router,  # before the forge's commits/{ref}, which takes any ref
         models.router,
         aliases.router,
         deployments.router,

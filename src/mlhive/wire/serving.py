@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from mlhive.wire.common import WireModel
 from mlhive.wire.display import Displayed
-from mlhive.wire.models import REPO_NAME_PATTERN, Visibility
+from mlhive.wire.models import REPO_NAME_PATTERN, MergeRule, Visibility
 
 ALIAS_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 """Alias names: a lowercase letter, then up to 63 lowercase letters, digits, ``-`` or ``_``."""
@@ -36,6 +36,9 @@ class CheckResult(WireModel):
     name: str
     passed: bool
     detail: str = ""
+    figure: float | None = Field(
+        default=None, description="what the check measured (a score, milliseconds, a share)"
+    )
 
 
 class AliasOut(Displayed, WireModel):
@@ -64,6 +67,140 @@ class AliasEventOut(Displayed, WireModel):
     def _headline(self) -> str:
         before = self.from_commit[:12] if self.from_commit else "(none)"
         return f"{self.action} @{self.alias} {before} → {self.to_commit[:12]} by {self.actor}"
+
+
+# -- model checks (model CI) -----------------------------------------------------------------
+
+RULE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,63}$"
+MAX_RULES = 50
+
+
+class BehaviourRule(WireModel):
+    """An invariance or directional test written as data: change ``column`` alone on the probe
+    rows (``set`` it to ``value``, ``add`` ``value`` to it, or ``scale`` it by ``value``) and
+    ``expect`` the prediction to stay the ``same`` or to ``increase`` / ``decrease``.
+
+    With ``class_label`` the rule looks at the probability of that class; without it, at the
+    predicted class (``same`` only) or, for a regressor, the predicted value.
+    """
+
+    name: str = Field(pattern=RULE_NAME_PATTERN, description="how results name the rule")
+    column: str = Field(min_length=1, max_length=256)
+    change: Literal["set", "add", "scale"]
+    value: float | int | str | bool | None = Field(
+        description="the new value (set), or the number to add or multiply by"
+    )
+    expect: Literal["same", "increase", "decrease"]
+    class_label: str | None = Field(
+        default=None, max_length=256, description="look at this class's probability"
+    )
+    tolerance: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        strict=True,
+        description="the share of probe rows allowed to break the rule",
+    )
+
+    @field_validator("value")
+    @classmethod
+    def _numeric_change(cls, value: Any, info: ValidationInfo) -> Any:
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        change = info.data.get("change")
+        if change in ("add", "scale") and not numeric:
+            raise ValueError(
+                f"change {change!r} needs a number; use change 'set' for a category or text"
+            )
+        return value
+
+
+class ModelChecksConfig(WireModel):
+    """The checks every candidate commit of a repository must pass before promotion.
+
+    Every field is optional: an empty document configures nothing (promotion is not gated).
+    Checks that predict draw their probe rows from the repository's first linked task.
+    """
+
+    schema_check: bool = Field(
+        default=False,
+        description="the card's input and output schema match what the model takes and gives",
+    )
+    degenerate: bool = Field(
+        default=False,
+        description="not one constant prediction; class probabilities sum to 1",
+    )
+    scores: list[MergeRule] = Field(
+        default_factory=list,
+        max_length=MAX_RULES,
+        description="a floor (min) or ceiling (max) on a measure of the linked tasks' fixed "
+        "splits, and max_drop: how much worse than the @production commit it may be",
+    )
+    rules: list[BehaviourRule] = Field(default_factory=list, max_length=MAX_RULES)
+    latency_ms: float | None = Field(
+        default=None, gt=0, le=600_000, strict=True, description="budget for a one-row prediction"
+    )
+    onnx_parity: bool = Field(
+        default=False, description="the ONNX export, when there is one, agrees with the original"
+    )
+    probe_rows: int = Field(
+        default=200, ge=2, le=5000, strict=True, description="rows the behaviour checks predict"
+    )
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_names(cls, rules: list[BehaviourRule]) -> list[BehaviourRule]:
+        names = [rule.name for rule in rules]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise ValueError(
+                    f"rule {index} is named {name!r} like an earlier one; name each once"
+                )
+        return rules
+
+
+class ModelChecksOut(WireModel):
+    """A repository's check configuration and which checks it names."""
+
+    repo: str
+    revision: int = Field(description="raised by every change: results of older ones are stale")
+    config: ModelChecksConfig
+    checks: list[str] = Field(description="the names of the configured checks, in order")
+    updated_at: datetime | None
+
+
+class CheckRecord(WireModel):
+    """One check's stored result for a commit."""
+
+    name: str
+    passed: bool
+    detail: str
+    figure: float | None
+    checked_at: datetime
+
+
+CheckState = Literal["not_configured", "queued", "running", "done", "failed", "stale", "not_run"]
+
+
+class CommitChecksOut(Displayed, WireModel):
+    """A commit's model-check results under the repository's current configuration."""
+
+    repo: str
+    commit: str
+    state: CheckState = Field(
+        description="done: every configured check has a result; stale: the results are of an "
+        "older configuration; not_run: never queued (re-run them)"
+    )
+    revision: int | None = Field(description="the configuration the results were run with")
+    passed: bool | None = Field(description="every configured check passed (None until done)")
+    results: list[CheckRecord]
+    missing: list[str] = Field(description="configured checks without a current result")
+    error: str | None = None
+    job_id: int | None = None
+
+    def _headline(self) -> str:
+        failed = [r.name for r in self.results if not r.passed]
+        verdict = f"failed {', '.join(failed)}" if failed else "passed" if self.passed else ""
+        return f"{self.commit[:12]}: checks {self.state}" + (f", {verdict}" if verdict else "")
 
 
 # -- deployments ------------------------------------------------------------------------------

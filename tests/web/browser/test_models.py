@@ -72,3 +72,17 @@ def test_bob_cannot_see_alices_private_repository(page: Any, site: Site) -> None
     page.goto("/models")
     assert page.get_by_text("alice/tiny-net").is_visible()
     assert page.get_by_text("secret-net").count() == 0
+
+
+def test_a_commit_page_shows_which_model_check_failed_and_why(page: Any, site: Site) -> None:
+    page.goto(f"/models/alice/checked-iris/commits/{site['checked_commit']}")
+    panel = page.locator("section#checks")
+    assert panel.get_by_text(
+        "This commit cannot be promoted until every check passes."
+    ).is_visible()
+    failed = panel.get_by_role("row", name="degenerate")
+    assert failed.get_by_text("failed").is_visible()
+    assert failed.get_by_text("a constant prediction").is_visible()
+    assert panel.get_by_role("row", name="latency").get_by_text("passed").is_visible()
+    panel.scroll_into_view_if_needed()
+    look(page, "model-commit-checks")

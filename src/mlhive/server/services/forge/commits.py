@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.experiments import Evaluation
 from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
+from mlhive.server.db.tables.jobs import Job
+from mlhive.server.db.tables.serving import ModelCheckConfig
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.forge import formats
@@ -41,6 +43,8 @@ from mlhive.wire.models import (
 )
 
 EXPORT_JOB = "forge_export_onnx"
+CHECKS_JOB = "serving_model_checks"
+"""The repository's model checks of a commit (model CI: :mod:`mlhive.server.services.serving`)."""
 
 
 def _card_error(where: str, detail: str) -> InvalidInput:
@@ -230,7 +234,9 @@ def push(
     )
     repos.move_branch(session, repo, meta.branch, commit)
     if ingested.manifest.format == "skops":
-        queue_export(session, commit)
+        queue_export(session, commit)  # its handler queues the checks once the export is done
+    else:
+        queue_checks(session, commit)
     return commit
 
 
@@ -242,6 +248,28 @@ def queue_export(session: Session, commit: ModelCommit) -> None:
         EXPORT_JOB,
         {"commit_id": commit.id},
         subject=f"model_commit:{commit.id}",
+        owner=commit.author_id,
+    )
+
+
+def queue_checks(session: Session, commit: ModelCommit) -> Job | None:
+    """Queue the model checks of ``commit`` when its repository configures any.
+
+    Returns:
+        The queued job (one already waiting for this commit is not queued twice), or None
+        when the repository has no checks.
+    """
+    if session.get(ModelCheckConfig, commit.repo_id) is None:
+        return None
+    subject = f"model_checks:{commit.id}"
+    waiting = queue.latest_for(session, subject)
+    if waiting is not None and waiting.state == "queued":
+        return waiting  # not started yet: it will read the configuration as it is then
+    return queue.enqueue(
+        session,
+        CHECKS_JOB,
+        {"commit_id": commit.id},
+        subject=subject,
         owner=commit.author_id,
     )
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from mlhive.server.db.engine import transaction
+from mlhive.server.db.tables.forge import ModelCommit
 from mlhive.server.domain.access import Actor
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.services.experiments.jobs import evaluate_run
 from mlhive.server.services.forge import evaluation, export, merges, requests
-from mlhive.server.services.forge.commits import EXPORT_JOB
+from mlhive.server.services.forge.commits import EXPORT_JOB, queue_checks
 from mlhive.server.services.forge.evaluation import TaskSpec
 from mlhive.server.services.forge.merges import MERGE_JOB
 from mlhive.server.services.forge.requests import EVALUATE_REQUEST_JOB
@@ -37,10 +40,19 @@ def export_onnx(context: JobContext, payload: Mapping[str, Any]) -> None:
         outcome = export.check(context.store, prepared)
         with transaction(context.sessions) as session:
             export.record(session, commit_id, outcome)
+            _checks_after_export(session, commit_id)
     except Exception as exc:
         with transaction(context.sessions) as session:
             export.mark_failed(session, commit_id, exc)
+            _checks_after_export(session, commit_id)
         raise
+
+
+def _checks_after_export(session: Session, commit_id: int) -> None:
+    """Queue the commit's model checks now that its export (checked by one of them) is known."""
+    commit = session.get(ModelCommit, commit_id)
+    if commit is not None:
+        queue_checks(session, commit)
 
 
 def run_merge(context: JobContext, payload: Mapping[str, Any]) -> None:

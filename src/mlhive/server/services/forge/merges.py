@@ -24,7 +24,7 @@ from mlhive.server.jobs import queue
 from mlhive.server.services.experiments import tasks
 from mlhive.server.services.forge import content
 from mlhive.server.services.forge import repos as models
-from mlhive.server.services.forge.commits import queue_export
+from mlhive.server.services.forge.commits import queue_checks, queue_export
 from mlhive.server.services.forge.evaluation import features_and_target, task_spec
 from mlhive.server.storage import BlobStore
 from mlhive.wire.models import MergeCreate, MergeOut, MergeSource, ModelCard
@@ -260,6 +260,8 @@ def carry_out(session: Session, store: BlobStore, merge_id: int) -> None:
     models.move_branch(session, repo, merge.branch, commit)
     if manifest.format == "skops":
         queue_export(session, commit)
+    else:
+        queue_checks(session, commit)
     merge.state, merge.commit_id = "done", commit.id
 
 

@@ -27,6 +27,7 @@ from mlhive.server.domain.experiments.metrics import MEASURES
 from mlhive.server.domain.forge.cards import rule_violations
 from mlhive.server.jobs import queue
 from mlhive.server.services.forge import content, repos
+from mlhive.server.services.forge.commits import queue_checks
 from mlhive.server.services.forge.evaluation import TaskSpec, measures_of, task_spec
 from mlhive.server.services.forge.merges import import_history
 from mlhive.server.storage import BlobStore
@@ -245,6 +246,7 @@ def merge(
         candidate.onnx_report,
     )
     repos.move_branch(session, repo, request.target_branch, commit)
+    queue_checks(session, commit)
     request.state, request.merged_commit_id = "merged", commit.id
     session.flush()
     return commit

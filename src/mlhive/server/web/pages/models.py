@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import PositiveId
 from mlhive.server.services.forge import browse, commits, repos
-from mlhive.server.services.serving import aliases
+from mlhive.server.services.serving import aliases, modelci
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -85,7 +85,8 @@ def repository(
 def commit_page(
     owner: str, name: str, sha: str, request: Request, hive: HiveDep, who: ViewerDep
 ) -> HTMLResponse:
-    """One commit: message, author, parents, files, ONNX export and the diff to its parent."""
+    """One commit: message, author, parents, files, ONNX export, its model checks and the diff
+    to its parent."""
     with read(hive) as session:
         repo = repos.get_repo(session, who.actor, owner, name)
         commit = repos.resolve(session, repo, sha)
@@ -96,6 +97,9 @@ def commit_page(
             "path_of": repo_path(repo.full_name),
             "commit": commits.describe_commit(session, hive.store, repo, commit),
             "diff": commits.diff(hive.store, parent, commit) if parent else None,
+            "checks": modelci.describe_results(session, repo, commit),
+            "is_owner": who.actor is not None
+            and (who.actor.id == repo.owner_id or who.actor.is_admin),
         }
     return page(request, "models/commit.html", context)
 
