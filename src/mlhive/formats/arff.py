@@ -10,6 +10,8 @@ text ``?``. Keywords are case-insensitive, ``%`` starts a comment line, values m
 single or double quotes and use backslash escapes (``\\n``, ``\\'``, ``\\%``, octal ``\\012``,
 ``\\u00e9``), and sparse rows (``{0 1, 3 x}``) leave unlisted values at 0 (for a nominal
 attribute: its first declared value; for a string attribute: the empty string).
+:func:`is_sparse_arff` tells whether every data row of a file is sparse (OpenML's
+``sparse_arff`` format).
 
 Writing produces UTF-8 text that liac-arff (openml-python) and Weka read: booleans as nominal
 ``{False,True}``, dates with the format ``yyyy-MM-dd`` or ``yyyy-MM-dd'T'HH:mm:ss[.SSS]`` (UTC wall
@@ -101,6 +103,28 @@ def read_arff(source: str | os.PathLike[str] | BinaryIO) -> pa.Table:
     raw = Path(source).read_bytes() if isinstance(source, str | os.PathLike) else source.read()
     with parse_errors("ARFF"):
         return _read_arff(raw)
+
+
+_DENSE_ROW = re.compile(rb"^[ \t\r]*[^\s{%]", re.M)
+_SPARSE_ROW = re.compile(rb"^[ \t\r]*\{", re.M)
+
+
+def is_sparse_arff(source: str | os.PathLike[str] | BinaryIO) -> bool:
+    """Whether every data row of an ARFF file is a sparse row (``{0 1, 3 x}``): what OpenML
+    calls the ``sparse_arff`` format. A file object is read from its start and rewound.
+
+    Raises:
+        FormatError: as :func:`read_arff`, for a file without a readable header.
+    """
+    if isinstance(source, str | os.PathLike):
+        raw = Path(source).read_bytes()
+    else:
+        source.seek(0)
+        raw = source.read()
+        source.seek(0)
+    with parse_errors("ARFF"):
+        data = memoryview(raw)[_parse_header(raw).data_offset :]
+    return _SPARSE_ROW.search(data) is not None and _DENSE_ROW.search(data) is None
 
 
 def _read_arff(raw: bytes) -> pa.Table:
@@ -427,6 +451,7 @@ def write_arff(
     description: str | None = None,
     *,
     dates: Literal["date", "string"] = "date",
+    sparse: bool = False,
 ) -> None:
     """Write a table as UTF-8 ARFF, streaming record batches; the same table gives the same bytes.
 
@@ -450,7 +475,12 @@ def write_arff(
                 _tokens(column, layout)
                 for column, layout in zip(batch.columns, layouts, strict=True)
             ]
-            lines = pc.binary_join_element_wise(*tokens, ",") if len(tokens) > 1 else tokens[0]
+            if sparse:
+                lines = _sparse_lines(batch, layouts, tokens)
+            elif len(tokens) > 1:
+                lines = pc.binary_join_element_wise(*tokens, ",")
+            else:
+                lines = tokens[0]
             out.write(_buffer_bytes(pc.binary_join_element_wise(lines, "", "\n")))
 
 
@@ -539,6 +569,40 @@ def _quote_strings(text: pa.Array) -> pa.Array:
             escaped = pc.replace_substring(escaped, char, f"\\{ord(char):03o}")
     quoted = pc.binary_join_element_wise("'", escaped, "'", "")
     return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES_RE2), quoted, text)
+
+
+def _sparse_lines(
+    batch: pa.RecordBatch, layouts: Sequence[_Layout], tokens: list[pa.Array]
+) -> pa.Array:
+    """``{i v,...}`` per row: each column's token after its index, unless it is the value a
+    sparse reader fills in for a column left out (missing values stay, as ``?``)."""
+    entries = []
+    for index, (column, layout, text) in enumerate(
+        zip(batch.columns, layouts, tokens, strict=True)
+    ):
+        implied = _implied(column, layout)
+        kept = pc.or_kleene(pc.is_null(column), pc.invert(implied))
+        entry = pc.binary_join_element_wise(pa.scalar(str(index)), text, " ")
+        entries.append(pc.if_else(kept, entry, pa.scalar(None, pa.string())))
+    inner = (
+        pc.binary_join_element_wise(*entries, ",", null_handling="skip")
+        if len(entries) > 1
+        else entries[0].fill_null("")
+    )
+    return pc.binary_join_element_wise("{", inner, "}", "")
+
+
+def _implied(column: pa.Array, layout: _Layout) -> pa.Array:
+    """Where a value equals what a sparse reader assumes for a column it does not see."""
+    if layout.kind == "bool":
+        return pc.invert(column)  # False is the first declared value
+    if layout.kind == "nominal":
+        return pc.equal(column.indices, 0)
+    if layout.kind == "number":
+        return pc.equal(column, 0)
+    if layout.kind == "string":
+        return pc.equal(column.cast(pa.string()), "")
+    return pa.array([False] * len(column))
 
 
 def _buffer_bytes(lines: pa.Array) -> memoryview | bytes:

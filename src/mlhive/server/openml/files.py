@@ -54,7 +54,7 @@ def download_arff(dataset_id: PositiveId, filename: str, request: Request) -> Re
     _require_name(filename, served)
     if source.arff_sha256 is not None and not source.has_dates:
         return send_blob(request, h.store, source.arff_sha256, served, ARFF_MEDIA)
-    path = _render(h, source.data_sha256, source.name, source.description)
+    path = _render(h, source.data_sha256, source.name, source.description, sparse=source.sparse)
     return FileResponse(
         path,
         media_type=ARFF_MEDIA,
@@ -71,8 +71,9 @@ def _arff_source(session: Session, who: Actor | None, dataset_id: int) -> ArffSo
         raise OpenMLError(112 if exists else 111) from None
 
 
-def _render(h: Hive, sha256: str, name: str, description: str) -> Path:
-    """The ARFF text with dates as ISO strings, in a temporary file."""
+def _render(h: Hive, sha256: str, name: str, description: str, *, sparse: bool = False) -> Path:
+    """The ARFF text with dates as ISO strings (sparse rows for a sparse dataset), in a
+    temporary file."""
     table = load_table(h.store, sha256)
     scratch = h.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,14 @@ def _render(h: Hive, sha256: str, name: str, description: str) -> Path:
         path = Path(sink.name)
     try:
         with path.open("wb") as out:
-            write_arff(table, out, relation=name, description=description or None, dates="string")
+            write_arff(
+                table,
+                out,
+                relation=name,
+                description=description or None,
+                dates="string",
+                sparse=sparse,
+            )
     except BaseException:  # a full disk: no partial rendition stays behind
         path.unlink(missing_ok=True)
         raise
@@ -153,7 +161,7 @@ def splits(task_id: PositiveId, filename: str, request: Request) -> Response:
 
 @router.get("/runs/{run_id}/{filename}")
 def run_file(run_id: PositiveId, filename: str, request: Request) -> Response:
-    """A run's predictions or trace, rendered as ARFF from the stored table."""
+    """A run's predictions or trace: the ARFF file uploaded, else rendered from the table."""
     kind = filename.removesuffix(".arff")
     if kind not in ("predictions", "trace"):
         raise OpenMLError(100, f"no file {filename!r}")
@@ -161,8 +169,11 @@ def run_file(run_id: PositiveId, filename: str, request: Request) -> Response:
     with read(h) as session, codes(not_found=236):
         run = runs.get(session, actor(request), run_id)
         sha = run.predictions_sha256 if kind == "predictions" else run.trace_sha256
+        kept = run.predictions_file_sha256 if kind == "predictions" else run.trace_file_sha256
     if sha is None:
         raise OpenMLError(572 if kind == "trace" else 236, f"run {run_id} has no {kind}")
+    if kept is not None:  # uploaded as ARFF: served as it came, as OpenML does
+        return send_blob(request, h.store, kept, filename, ARFF_MEDIA)
     path = _render(h, sha, f"run_{run_id}_{kind}", "")
     return FileResponse(
         path,
