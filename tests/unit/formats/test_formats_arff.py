@@ -11,7 +11,7 @@ import arff as liac_arff
 import pyarrow as pa
 import pytest
 
-from mlhive.formats.arff import read_arff, write_arff
+from mlhive.formats.arff import is_sparse_arff, read_arff, write_arff
 from mlhive.formats.csv import read_csv
 from mlhive.formats.types import FormatError, nominal_values
 
@@ -195,6 +195,35 @@ def test_sparse_rows_fill_unlisted_values_with_zero() -> None:
     assert table.column("b").to_pylist() == ["x", "y", "x"]
     assert table.column("c").to_pylist() == ["", "hello world", ""]
     assert table.column("d").to_pylist() == [7.0, 0.0, 0.0]
+
+
+def test_sparse_writing_leaves_out_what_a_sparse_reader_fills_in() -> None:
+    table = pa.table(
+        {
+            "a": [0.0, 1.5, None, 0.0],
+            "b": pa.array(["x", "y", "x", None]).dictionary_encode(),
+            "c": [True, False, None, True],
+            "s": ["", "q r", None, "z"],
+            "n": [0, 0, 0, 0],
+        }
+    )
+    text = arff_bytes(table, sparse=True).decode()  # type: ignore[arg-type]
+
+    rows = text.split("@DATA\n")[1].splitlines()
+    assert rows == ["{2 True}", "{0 1.5,1 y,3 'q r'}", "{0 ?,2 ?,3 ?}", "{1 ?,2 True,3 z}"]
+    back = read_text(text)
+    assert back.to_pydict() == table.to_pydict()
+    decoded = liac_arff.loads(text, encode_nominal=True, return_type=liac_arff.COO)
+    assert len(decoded["data"][0]) == 10  # the values written, missing ones included
+
+
+def test_a_file_is_sparse_only_when_every_data_row_is() -> None:
+    header = "@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n% a comment\n"
+
+    assert is_sparse_arff(io.BytesIO((header + "{0 1}\n  {1 2}\n\n{}\n").encode()))
+    assert not is_sparse_arff(io.BytesIO((header + "{0 1}\n1,2\n").encode()))
+    assert not is_sparse_arff(io.BytesIO((header + "1,2\n").encode()))
+    assert not is_sparse_arff(io.BytesIO(header.encode()))
 
 
 HEADER = "@relation r\n@attribute a numeric\n@attribute b {x,y}\n@data\n"
