@@ -1,8 +1,8 @@
 """The files OpenML's descriptions point at: ARFF data, Parquet data (S3-style) and splits.
 
-``/data/v1/download/{id}/{name}.arff``: the ARFF rendition, ``text/plain; charset=utf-8``
-so that openml-python's MD5 check (over the text it decodes) passes on non-ASCII data.
-Datasets with date columns are rendered on the fly with dates as strings, which liac-arff
+``/data/v1/download/{id}/{name}.arff``: the uploaded ARFF file as it came (sparse or dense),
+else mlhive's ARFF rendition, ``text/plain; charset=utf-8`` so that openml-python's MD5
+check (over the text it decodes) passes on non-ASCII data. Datasets with date columns are rendered on the fly with dates as strings, which liac-arff
 reads (it cannot read ``DATE`` attributes); their descriptions carry no checksum.
 
 ``/data/v1/parquet/{id}/dataset_{id}.pq``: openml-python fetches this with an anonymous MinIO
@@ -10,6 +10,8 @@ client (``HEAD`` then ``GET`` on ``/{bucket}/{key}``: bucket ``data``), so the r
 both, with ``ETag``, ``Content-Length`` and ``Last-Modified``, and S3-style errors.
 
 ``/data/v1/splits/{task_id}/Task_{id}_splits.arff``: a task's splits in OpenML's ARFF.
+
+``/data/v1/runs/{run_id}/predictions.arff``, ``…/trace.arff``: a run's files as uploaded.
 """
 
 from __future__ import annotations
