@@ -2,8 +2,9 @@
 
 ``/data/v1/download/{id}/{name}.arff``: the uploaded ARFF file as it came (sparse or dense),
 else mlhive's ARFF rendition, ``text/plain; charset=utf-8`` so that openml-python's MD5
-check (over the text it decodes) passes on non-ASCII data. Datasets with date columns are rendered on the fly with dates as strings, which liac-arff
-reads (it cannot read ``DATE`` attributes); their descriptions carry no checksum.
+check (over the text it decodes) passes on non-ASCII data. Datasets with date columns are
+rendered on the fly with dates as strings, which liac-arff reads (it cannot read ``DATE``
+attributes); their descriptions carry no checksum.
 
 ``/data/v1/parquet/{id}/dataset_{id}.pq``: openml-python fetches this with an anonymous MinIO
 client (``HEAD`` then ``GET`` on ``/{bucket}/{key}``: bucket ``data``), so the route answers
