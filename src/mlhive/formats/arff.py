@@ -314,25 +314,62 @@ def _read_simple_data(
 def _read_data(data: bytes, header: _Header) -> list[pa.ChunkedArray]:
     attributes = header.attributes
     width = len(attributes)
-    defaults = [_sparse_default(a) for a in attributes]
+    # Dense rows give every column a token; sparse rows only the columns they list, kept with
+    # their row numbers, so that a sparse file costs its listed values, not rows x columns.
     columns: list[list[str | None]] = [[] for _ in attributes]
+    dense_rows: list[int] = []
+    sparse_rows: list[list[int]] = [[] for _ in attributes]
+    sparse_tokens: list[list[str | None]] = [[] for _ in attributes]
     row_lines: list[int] = []
     for line_no, text in _data_lines(data, header.data_line):
+        row = len(row_lines)
+        row_lines.append(line_no)
         if text.startswith("{") and text.endswith("}"):
-            sparse = _split_sparse(text, line_no, width)
-            values = [sparse.get(i, defaults[i]) for i in range(width)]
-        else:
-            values = _split_dense(text, line_no)
-            if len(values) != width:
-                message = f"expected {width} values, found {len(values)}"
-                raise FormatError("malformed_file", message, line_no)
+            for index, value in _split_sparse(text, line_no, width).items():
+                sparse_rows[index].append(row)
+                sparse_tokens[index].append(value)
+            continue
+        values = _split_dense(text, line_no)
+        if len(values) != width:
+            message = f"expected {width} values, found {len(values)}"
+            raise FormatError("malformed_file", message, line_no)
         for column, value in zip(columns, values, strict=True):
             column.append(value)
-        row_lines.append(line_no)
+        dense_rows.append(row)
+    if len(dense_rows) == len(row_lines):
+        return [
+            _convert(pa.chunked_array([pa.array(values, pa.string())]), attribute, row_lines)
+            for values, attribute in zip(columns, attributes, strict=True)
+        ]
     return [
-        _convert(pa.chunked_array([pa.array(values, pa.string())]), attribute, row_lines)
-        for values, attribute in zip(columns, attributes, strict=True)
+        _scatter(attribute, len(row_lines), row_lines, dense_rows, dense, rows, tokens)
+        for attribute, dense, rows, tokens in zip(
+            attributes, columns, sparse_rows, sparse_tokens, strict=True
+        )
     ]
+
+
+def _scatter(
+    attribute: Attribute,
+    length: int,
+    row_lines: list[int],
+    dense_rows: list[int],
+    dense_tokens: list[str | None],
+    sparse_rows: list[int],
+    sparse_tokens: list[str | None],
+) -> pa.ChunkedArray:
+    """One column of a file with sparse rows: its unlisted values at the sparse default.
+
+    The default and the given tokens are converted together (so they get one type, and a bad
+    token its line number), then spread over the rows with one ``take``.
+    """
+    rows = np.asarray(dense_rows + sparse_rows, dtype=np.int64)
+    tokens = [_sparse_default(attribute), *dense_tokens, *sparse_tokens]
+    lines = [row_lines[0], *(row_lines[r] for r in rows)]
+    converted = _convert(pa.chunked_array([pa.array(tokens, pa.string())]), attribute, lines)
+    positions = np.zeros(length, dtype=np.int64)  # 0: the default
+    positions[rows] = np.arange(1, len(rows) + 1)  # a row listing an index twice: the last
+    return converted.take(pa.array(positions))
 
 
 def _data_lines(data: bytes, first_line: int) -> Iterator[tuple[int, str]]:
@@ -580,15 +617,13 @@ def _sparse_lines(
     for index, (column, layout, text) in enumerate(
         zip(batch.columns, layouts, tokens, strict=True)
     ):
-        implied = _implied(column, layout)
-        kept = pc.or_kleene(pc.is_null(column), pc.invert(implied))
-        entry = pc.binary_join_element_wise(pa.scalar(str(index)), text, " ")
-        entries.append(pc.if_else(kept, entry, pa.scalar(None, pa.string())))
-    inner = (
-        pc.binary_join_element_wise(*entries, ",", null_handling="skip")
-        if len(entries) > 1
-        else entries[0].fill_null("")
-    )
+        kept = pc.or_kleene(pc.is_null(column), pc.invert(_implied(column, layout)))
+        entry = pc.binary_join_element_wise(pa.scalar(f",{index}"), text, " ")
+        # "" rather than null for a value left out: joining with nulls skipped drops the rows
+        # where every value is null (pyarrow 26), which would lose the rows of implied values.
+        entries.append(pc.if_else(kept, entry, pa.scalar("", pa.string())))
+    joined = pc.binary_join_element_wise(*entries, "") if len(entries) > 1 else entries[0]
+    inner = pc.utf8_slice_codeunits(joined, 1)  # without the first entry's comma
     return pc.binary_join_element_wise("{", inner, "}", "")
 
 
