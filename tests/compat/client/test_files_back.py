@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import arff
+import numpy as np
 import openml
 import pandas as pd
 import pytest
@@ -18,20 +19,48 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import ExtraTreeClassifier
+
+from conftest import publish_frame
 
 
 def _searched_model() -> object:
     encode = make_column_transformer(
         (OneHotEncoder(handle_unknown="ignore"), ["colour"]), remainder="passthrough"
     )
-    tree = make_pipeline(encode, SimpleImputer(), DecisionTreeClassifier(random_state=3))
-    return GridSearchCV(tree, {"decisiontreeclassifier__max_depth": [1, 2, 4]}, cv=2)
+    tree = make_pipeline(encode, SimpleImputer(), ExtraTreeClassifier(random_state=3))
+    return GridSearchCV(tree, {"extratreeclassifier__max_depth": [1, 2, 4]}, cv=2)
 
 
 @pytest.fixture(scope="module")
-def published(classification_task: int, until: Any) -> tuple[Any, int]:
-    task = openml.tasks.get_task(classification_task)
+def own_task() -> int:
+    """A task of this module's own (the runs of test_runs.py are alone on theirs)."""
+    rng = np.random.default_rng(5)
+    x1 = rng.normal(size=120)
+    frame = pd.DataFrame(
+        {
+            "x1": x1,
+            "x2": rng.normal(size=120),
+            "colour": pd.Categorical(rng.choice(["red", "green", "blue"], size=120)),
+            "label": pd.Categorical(np.where(x1 > 0, "up", "down")),
+        }
+    )
+    frame.loc[::13, "x2"] = np.nan
+    dataset_id = publish_frame(frame, "compat-files-back-task", "label")
+    task = openml.tasks.create_task(
+        task_type=openml.tasks.TaskType.SUPERVISED_CLASSIFICATION,
+        dataset_id=dataset_id,
+        target_name="label",
+        estimation_procedure_id=1,
+        evaluation_measure="predictive_accuracy",
+    )
+    task.publish()
+    return int(task.id)
+
+
+@pytest.fixture(scope="module")
+def published(own_task: int, until: Any) -> tuple[Any, int]:
+    task = openml.tasks.get_task(own_task)
     run = openml.runs.run_model_on_task(_searched_model(), task, avoid_duplicate_runs=False)
     assert run.trace is not None
     run.publish()
