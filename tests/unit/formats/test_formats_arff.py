@@ -231,8 +231,15 @@ def test_sparse_writing_leaves_out_what_a_sparse_reader_fills_in() -> None:
     )
 
 
-def test_a_file_is_sparse_only_when_every_data_row_is() -> None:
+def test_a_file_is_sparse_only_when_every_data_row_is(tmp_path: Path) -> None:
     header = "@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n% a comment\n"
+    path = tmp_path / "s.arff"
+    path.write_text(header + "{0 1}\n{1 2}\n")
+    assert is_sparse_arff(path)
+    with path.open("rb") as handle:
+        handle.seek(7)
+        assert is_sparse_arff(handle)
+        assert handle.tell() == 0  # rewound for whoever reads it next
 
     assert is_sparse_arff(io.BytesIO((header + "{0 1}\n  {1 2}\n\n{}\n").encode()))
     assert not is_sparse_arff(io.BytesIO((header + "{0 1}\n1,2\n").encode()))
