@@ -126,3 +126,24 @@ def test_neither_file_nor_url_is_141(http: TestClient, alice: UserKey) -> None:
         files={"description": ("description.xml", description)},
     )
     assert _text(response, "oml:code") == "141"
+
+
+SPARSE_ARFF = (
+    "@RELATION words\n@ATTRIBUTE w0 REAL\n@ATTRIBUTE w1 REAL\n@ATTRIBUTE label {no,yes}\n"
+    "@DATA\n{0 1.5,2 yes}\n{1 2}\n{}\n"
+)
+
+
+def test_a_sparse_arff_fetched_by_url_is_a_sparse_dataset(
+    http: TestClient, alice: UserKey, remote: FileServer, run_jobs: Callable[[], int]
+) -> None:
+    remote.routes["/words.arff"] = Route(SPARSE_ARFF.encode())
+    response = _publish(http, alice, f"{remote.base}/words.arff")
+    assert response.status_code == 200, response.text
+    dataset_id = int(_text(response, "oml:id"))
+
+    run_jobs()
+    described = http.get(f"{API}/data/{dataset_id}", params={"api_key": alice.key})
+    assert _text(described, "oml:format") == "Sparse_ARFF", described.text
+    arff = http.get(_text(described, "oml:url").removeprefix("http://testserver"))
+    assert arff.text == SPARSE_ARFF

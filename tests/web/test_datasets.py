@@ -244,3 +244,17 @@ def test_the_page_lists_similar_datasets_with_duplicates_flagged_and_privacy_kep
     sign_in(http, bob)
     bobs = _similar_section(http.get(f"/datasets/{original}").text)
     assert f'<a href="/datasets/{secret}">' in bobs
+
+
+def test_a_sparse_arff_dataset_says_it_was_uploaded_as_sparse_arff(
+    http: TestClient, hive: Hive, alice: UserKey
+) -> None:
+    sparse = "@RELATION s\n@ATTRIBUTE a REAL\n@ATTRIBUTE label {no,yes}\n@DATA\n{0 1}\n{1 yes}\n"
+    dense = "@RELATION s\n@ATTRIBUTE a REAL\n@ATTRIBUTE label {no,yes}\n@DATA\n1,no\n0,yes\n"
+    ids = [
+        publish(hive, actor_of(hive, alice), text, filename="s.arff", name=name)
+        for name, text in (("sparse", sparse), ("dense", dense))
+    ]
+    pages = [http.get(f"/datasets/{dataset_id}").text for dataset_id in ids]
+    assert "<dt>Uploaded as</dt><dd>SPARSE ARFF</dd>" in pages[0]
+    assert "<dt>Uploaded as</dt><dd>ARFF</dd>" in pages[1]

@@ -10,6 +10,8 @@ text ``?``. Keywords are case-insensitive, ``%`` starts a comment line, values m
 single or double quotes and use backslash escapes (``\\n``, ``\\'``, ``\\%``, octal ``\\012``,
 ``\\u00e9``), and sparse rows (``{0 1, 3 x}``) leave unlisted values at 0 (for a nominal
 attribute: its first declared value; for a string attribute: the empty string).
+:func:`is_sparse_arff` tells whether every data row of a file is sparse (OpenML's
+``sparse_arff`` format).
 
 Writing produces UTF-8 text that liac-arff (openml-python) and Weka read: booleans as nominal
 ``{False,True}``, dates with the format ``yyyy-MM-dd`` or ``yyyy-MM-dd'T'HH:mm:ss[.SSS]`` (UTC wall
@@ -20,6 +22,8 @@ attributes; pass ``dates="string"`` to write dates as ISO text instead.
 from __future__ import annotations
 
 import contextlib
+import io
+import mmap
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -103,6 +107,41 @@ def read_arff(source: str | os.PathLike[str] | BinaryIO) -> pa.Table:
         return _read_arff(raw)
 
 
+_DENSE_ROW = re.compile(rb"^[ \t\r]*[^\s{%]", re.M)
+_SPARSE_ROW = re.compile(rb"^[ \t\r]*\{", re.M)
+
+
+def is_sparse_arff(source: str | os.PathLike[str] | BinaryIO) -> bool:
+    """Whether every data row of an ARFF file is a sparse row (``{0 1, 3 x}``): what OpenML
+    calls the ``sparse_arff`` format. A file object is read from its start and rewound.
+
+    Raises:
+        FormatError: as :func:`read_arff`, for a file without a readable header.
+    """
+    with contextlib.ExitStack() as stack:
+        if isinstance(source, str | os.PathLike):
+            source = stack.enter_context(Path(source).open("rb"))
+        source.seek(0)
+        stack.callback(source.seek, 0)
+        raw = _mapped(source, stack)
+        with parse_errors("ARFF"):
+            offset = _parse_header(raw).data_offset
+        # Two scans of the data section at C speed, without a copy of the file when it has one.
+        sparse = _SPARSE_ROW.search(raw, offset) is not None
+        return sparse and _DENSE_ROW.search(raw, offset) is None
+
+
+def _mapped(handle: BinaryIO, stack: contextlib.ExitStack) -> bytes | mmap.mmap:
+    """The file's bytes: mapped from disk when it is a real, non-empty file, else read."""
+    try:
+        fileno = handle.fileno()
+        if os.fstat(fileno).st_size > 0:
+            return stack.enter_context(mmap.mmap(fileno, 0, access=mmap.ACCESS_READ))
+    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+        pass
+    return handle.read()
+
+
 def _read_arff(raw: bytes) -> pa.Table:
     if not raw.strip():
         raise FormatError("empty_file", "the ARFF file is empty")
@@ -115,7 +154,7 @@ def _read_arff(raw: bytes) -> pa.Table:
     return normalize_table(pa.table(columns, names=[a.name for a in header.attributes]))
 
 
-def _parse_header(raw: bytes) -> _Header:
+def _parse_header(raw: bytes | mmap.mmap) -> _Header:
     attributes: list[Attribute] = []
     names: set[str] = set()
     pos, line_no = 0, 0
@@ -290,25 +329,62 @@ def _read_simple_data(
 def _read_data(data: bytes, header: _Header) -> list[pa.ChunkedArray]:
     attributes = header.attributes
     width = len(attributes)
-    defaults = [_sparse_default(a) for a in attributes]
+    # Dense rows give every column a token; sparse rows only the columns they list, kept with
+    # their row numbers, so that a sparse file costs its listed values, not rows x columns.
     columns: list[list[str | None]] = [[] for _ in attributes]
+    dense_rows: list[int] = []
+    sparse_rows: list[list[int]] = [[] for _ in attributes]
+    sparse_tokens: list[list[str | None]] = [[] for _ in attributes]
     row_lines: list[int] = []
     for line_no, text in _data_lines(data, header.data_line):
+        row = len(row_lines)
+        row_lines.append(line_no)
         if text.startswith("{") and text.endswith("}"):
-            sparse = _split_sparse(text, line_no, width)
-            values = [sparse.get(i, defaults[i]) for i in range(width)]
-        else:
-            values = _split_dense(text, line_no)
-            if len(values) != width:
-                message = f"expected {width} values, found {len(values)}"
-                raise FormatError("malformed_file", message, line_no)
+            for index, value in _split_sparse(text, line_no, width).items():
+                sparse_rows[index].append(row)
+                sparse_tokens[index].append(value)
+            continue
+        values = _split_dense(text, line_no)
+        if len(values) != width:
+            message = f"expected {width} values, found {len(values)}"
+            raise FormatError("malformed_file", message, line_no)
         for column, value in zip(columns, values, strict=True):
             column.append(value)
-        row_lines.append(line_no)
+        dense_rows.append(row)
+    if len(dense_rows) == len(row_lines):
+        return [
+            _convert(pa.chunked_array([pa.array(values, pa.string())]), attribute, row_lines)
+            for values, attribute in zip(columns, attributes, strict=True)
+        ]
     return [
-        _convert(pa.chunked_array([pa.array(values, pa.string())]), attribute, row_lines)
-        for values, attribute in zip(columns, attributes, strict=True)
+        _scatter(attribute, len(row_lines), row_lines, dense_rows, dense, rows, tokens)
+        for attribute, dense, rows, tokens in zip(
+            attributes, columns, sparse_rows, sparse_tokens, strict=True
+        )
     ]
+
+
+def _scatter(
+    attribute: Attribute,
+    length: int,
+    row_lines: list[int],
+    dense_rows: list[int],
+    dense_tokens: list[str | None],
+    sparse_rows: list[int],
+    sparse_tokens: list[str | None],
+) -> pa.ChunkedArray:
+    """One column of a file with sparse rows: its unlisted values at the sparse default.
+
+    The default and the given tokens are converted together (so they get one type, and a bad
+    token its line number), then spread over the rows with one ``take``.
+    """
+    rows = np.asarray(dense_rows + sparse_rows, dtype=np.int64)
+    tokens = [_sparse_default(attribute), *dense_tokens, *sparse_tokens]
+    lines = [row_lines[0], *(row_lines[r] for r in rows)]
+    converted = _convert(pa.chunked_array([pa.array(tokens, pa.string())]), attribute, lines)
+    positions = np.zeros(length, dtype=np.int64)  # 0: the default
+    positions[rows] = np.arange(1, len(rows) + 1)  # a row listing an index twice: the last
+    return converted.take(pa.array(positions))
 
 
 def _data_lines(data: bytes, first_line: int) -> Iterator[tuple[int, str]]:
@@ -427,6 +503,7 @@ def write_arff(
     description: str | None = None,
     *,
     dates: Literal["date", "string"] = "date",
+    sparse: bool = False,
 ) -> None:
     """Write a table as UTF-8 ARFF, streaming record batches; the same table gives the same bytes.
 
@@ -450,7 +527,12 @@ def write_arff(
                 _tokens(column, layout)
                 for column, layout in zip(batch.columns, layouts, strict=True)
             ]
-            lines = pc.binary_join_element_wise(*tokens, ",") if len(tokens) > 1 else tokens[0]
+            if sparse:
+                lines = _sparse_lines(batch, layouts, tokens)
+            elif len(tokens) > 1:
+                lines = pc.binary_join_element_wise(*tokens, ",")
+            else:
+                lines = tokens[0]
             out.write(_buffer_bytes(pc.binary_join_element_wise(lines, "", "\n")))
 
 
@@ -539,6 +621,38 @@ def _quote_strings(text: pa.Array) -> pa.Array:
             escaped = pc.replace_substring(escaped, char, f"\\{ord(char):03o}")
     quoted = pc.binary_join_element_wise("'", escaped, "'", "")
     return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES_RE2), quoted, text)
+
+
+def _sparse_lines(
+    batch: pa.RecordBatch, layouts: Sequence[_Layout], tokens: list[pa.Array]
+) -> pa.Array:
+    """``{i v,...}`` per row: each column's token after its index, unless it is the value a
+    sparse reader fills in for a column left out (missing values stay, as ``?``)."""
+    entries = []
+    for index, (column, layout, text) in enumerate(
+        zip(batch.columns, layouts, tokens, strict=True)
+    ):
+        kept = pc.or_kleene(pc.is_null(column), pc.invert(_implied(column, layout)))
+        entry = pc.binary_join_element_wise(pa.scalar(f",{index}"), text, " ")
+        # "" rather than null for a value left out: joining with nulls skipped drops the rows
+        # where every value is null (pyarrow 26), which would lose the rows of implied values.
+        entries.append(pc.if_else(kept, entry, pa.scalar("", pa.string())))
+    joined = pc.binary_join_element_wise(*entries, "") if len(entries) > 1 else entries[0]
+    inner = pc.utf8_slice_codeunits(joined, 1)  # without the first entry's comma
+    return pc.binary_join_element_wise("{", inner, "}", "")
+
+
+def _implied(column: pa.Array, layout: _Layout) -> pa.Array:
+    """Where a value equals what a sparse reader assumes for a column it does not see."""
+    if layout.kind == "bool":
+        return pc.invert(column)  # False is the first declared value
+    if layout.kind == "nominal":
+        return pc.equal(column.indices, 0)
+    if layout.kind == "number":
+        return pc.equal(column, 0)
+    if layout.kind == "string":
+        return pc.equal(column.cast(pa.string()), "")
+    return pa.array([False] * len(column))
 
 
 def _buffer_bytes(lines: pa.Array) -> memoryview | bytes:

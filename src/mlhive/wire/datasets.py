@@ -134,6 +134,11 @@ class DatasetOut(DatasetEditable):
     )
     source_url: str | None = Field(default=None, description="The URL the data came from.")
     arff_md5: str | None
+    sparse: bool = Field(
+        default=False,
+        description="Every data row of the uploaded ARFF file is sparse (OpenML's sparse_arff "
+        "format): the ARFF file is served back sparse.",
+    )
     number_of_rows: int
     number_of_columns: int
     forked_from_id: int | None

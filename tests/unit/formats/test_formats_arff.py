@@ -11,7 +11,7 @@ import arff as liac_arff
 import pyarrow as pa
 import pytest
 
-from mlhive.formats.arff import read_arff, write_arff
+from mlhive.formats.arff import is_sparse_arff, read_arff, write_arff
 from mlhive.formats.csv import read_csv
 from mlhive.formats.types import FormatError, nominal_values
 
@@ -197,6 +197,74 @@ def test_sparse_rows_fill_unlisted_values_with_zero() -> None:
     assert table.column("d").to_pylist() == [7.0, 0.0, 0.0]
 
 
+def test_sparse_writing_leaves_out_what_a_sparse_reader_fills_in() -> None:
+    table = pa.table(
+        {
+            "a": [0.0, 1.5, None, 0.0, 0.0],
+            "b": pa.array(["x", "y", "x", None, "x"]).dictionary_encode(),
+            "c": [True, False, None, True, False],
+            "s": ["", "q r", None, "z", ""],
+            "n": [0, 0, 0, 0, 0],
+        }
+    )
+    text = arff_bytes(table, sparse=True).decode()  # type: ignore[arg-type]
+
+    rows = text.split("@DATA\n")[1].splitlines()
+    assert rows == [
+        "{2 True}",
+        "{0 1.5,1 y,3 'q r'}",
+        "{0 ?,2 ?,3 ?}",
+        "{1 ?,2 True,3 z}",
+        "{}",  # nothing but implied values
+    ]
+    back = read_text(text)
+    assert back.to_pydict() == table.to_pydict()
+    decoded = liac_arff.loads(text, encode_nominal=True, return_type=liac_arff.COO)
+    assert len(decoded["data"][0]) == 10  # the values written, missing ones included
+    one_column = pa.table({"a": [0.0, 2.0, 0.0]})
+    assert (
+        arff_bytes(one_column, sparse=True)
+        .decode()
+        .endswith(  # type: ignore[arg-type]
+            "@DATA\n{}\n{0 2}\n{}\n"
+        )
+    )
+
+
+def test_a_file_is_sparse_only_when_every_data_row_is(tmp_path: Path) -> None:
+    header = "@relation r\n@attribute a numeric\n@attribute b numeric\n@data\n% a comment\n"
+    path = tmp_path / "s.arff"
+    path.write_text(header + "{0 1}\n{1 2}\n")
+    assert is_sparse_arff(path)
+    with path.open("rb") as handle:
+        handle.seek(7)
+        assert is_sparse_arff(handle)
+        assert handle.tell() == 0  # rewound for whoever reads it next
+
+    assert is_sparse_arff(io.BytesIO((header + "{0 1}\n  {1 2}\n\n{}\n").encode()))
+    assert not is_sparse_arff(io.BytesIO((header + "{0 1}\n1,2\n").encode()))
+    assert not is_sparse_arff(io.BytesIO((header + "1,2\n").encode()))
+    assert not is_sparse_arff(io.BytesIO(header.encode()))
+
+
+def test_dense_and_sparse_rows_mix_and_a_repeated_index_keeps_its_last_value() -> None:
+    text = """@relation mixed
+@attribute a integer
+@attribute b {x,y}
+@attribute c date "yyyy-MM-dd"
+@data
+{0 3, 2 2020-01-02}
+1,y,2021-03-04
+{1 y, 1 x}
+{0 2.5}
+"""
+    table = read_text(text)
+
+    assert table.column("a").to_pylist() == [3.0, 1.0, 0.0, 2.5]  # a fraction: floats
+    assert table.column("b").to_pylist() == ["x", "y", "x", "x"]
+    assert table.column("c").to_pylist() == [date(2020, 1, 2), date(2021, 3, 4), None, None]
+
+
 HEADER = "@relation r\n@attribute a numeric\n@attribute b {x,y}\n@data\n"
 
 
@@ -232,6 +300,13 @@ HEADER = "@relation r\n@attribute a numeric\n@attribute b {x,y}\n@data\n"
         (HEADER + "1,x\nabc,y\n", "malformed_file", 6, "'abc' of attribute 'a' is not a number"),
         (HEADER + "1,'x\n", "malformed_file", 5, "cannot read a value"),
         (HEADER + "{5 1}\n", "malformed_file", 5, "sparse index 5 is out of range"),
+        (
+            HEADER + "{0 1}\n2,y\n% note\n{1 y,0 abc}\n",
+            "malformed_file",
+            8,
+            "'abc' of attribute 'a' is not a number",
+        ),
+        (HEADER + "{0 1}\n{1 w}\n", "malformed_file", 6, "'w' of attribute 'b' is not among"),
         ("@relation r\n@attribute a relational\n@data\n", "unsupported_format", 2, "relational"),
     ],
 )

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from mlhive.server.domain.access import Actor
-from mlhive.server.domain.errors import NotFound
+from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.domain.limits import storable_id
 from mlhive.server.http.params import PositiveId
 from mlhive.server.openml import descriptions, xmlio
@@ -140,7 +140,7 @@ def _listing(rows: list[DatasetEntry]) -> ET.Element:
             ("version", row.version),
             ("uploader", row.uploader_id),
             ("status", row.status),
-            ("format", "ARFF"),
+            ("format", "Sparse_ARFF" if row.sparse else "ARFF"),
             ("md5_checksum", row.arff_md5),
         ):
             xmlio.add_optional(entry, name, value)
@@ -179,7 +179,7 @@ def get_data(dataset_id: PositiveId, request: Request) -> Response:
         ("version", out.version),
         ("description", out.description),
         ("description_version", 1),
-        ("format", "ARFF"),
+        ("format", "Sparse_ARFF" if out.sparse else "ARFF"),
     ):
         xmlio.add(element, name, value)
     xmlio.add_all(element, "creator", out.creator)
@@ -261,7 +261,9 @@ async def upload(request: Request) -> Response:
     if description is None:
         raise OpenMLError(135)
     with codes(invalid=131):
-        meta = descriptions.dataset_create(xmlio.parse(description, "description"))
+        node = xmlio.parse(description, "description")
+        meta = descriptions.dataset_create(node)
+        sparse = descriptions.declared_sparse(node)
     who, h = required(request), hive(request)
     data = form.get("dataset")
     if data is None or isinstance(data, str):
@@ -279,6 +281,12 @@ async def upload(request: Request) -> Response:
             dataset = catalog.publish(
                 session, h.store, h.settings, who, data.file, "dataset.arff", meta
             )
+            if sparse and not dataset.sparse:
+                raise InvalidInput(
+                    "description: format is sparse_arff, but not every data row of the ARFF "
+                    "file is sparse ({index value, ...}); send format ARFF for dense rows",
+                    field="format",
+                )
             return dataset.id
 
     return xmlio.id_document("upload_data_set", await threaded(work))

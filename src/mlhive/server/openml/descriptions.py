@@ -64,9 +64,7 @@ def dataset_create(node: Node) -> DatasetCreate:
     """``oml:data_set_description`` of an upload → :class:`DatasetCreate` (ARFF data;
     ``oml:url``, when given, becomes ``url``: where to fetch the data when no file comes)."""
     _expect_root(node, "data_set_description", "description")
-    data_format = (node.value("format") or "arff").lower()
-    if data_format != "arff":
-        raise InvalidInput(f"description: format {data_format!r} is not supported (use ARFF)")
+    declared_sparse(node)  # a format other than ARFF or sparse ARFF is refused
     values: dict[str, Any] = {
         target: node.value(source)
         for source, target in _DATASET_TEXT.items()
@@ -87,6 +85,21 @@ def dataset_create(node: Node) -> DatasetCreate:
     if url is not None:
         values["url"] = url.strip()
     return _validated(DatasetCreate, values, "description")  # type: ignore[no-any-return]
+
+
+def declared_sparse(node: Node) -> bool:
+    """Whether a dataset description declares OpenML's ``sparse_arff`` format (else ``arff``).
+
+    Raises:
+        InvalidInput: any other format.
+    """
+    data_format = (node.value("format") or "arff").strip().lower()
+    if data_format not in ("arff", "sparse_arff"):
+        raise InvalidInput(
+            f"description: format {data_format!r} is not supported (use ARFF or sparse_ARFF)",
+            field="format",
+        )
+    return data_format == "sparse_arff"
 
 
 def dataset_edit(node: Node) -> DatasetUpdate:

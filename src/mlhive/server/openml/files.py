@@ -1,15 +1,18 @@
 """The files OpenML's descriptions point at: ARFF data, Parquet data (S3-style) and splits.
 
-``/data/v1/download/{id}/{name}.arff``: the ARFF rendition, ``text/plain; charset=utf-8``
-so that openml-python's MD5 check (over the text it decodes) passes on non-ASCII data.
-Datasets with date columns are rendered on the fly with dates as strings, which liac-arff
-reads (it cannot read ``DATE`` attributes); their descriptions carry no checksum.
+``/data/v1/download/{id}/{name}.arff``: the uploaded ARFF file as it came (sparse or dense),
+else mlhive's ARFF rendition, ``text/plain; charset=utf-8`` so that openml-python's MD5
+check (over the text it decodes) passes on non-ASCII data. Datasets with date columns are
+rendered on the fly with dates as strings, which liac-arff reads (it cannot read ``DATE``
+attributes); their descriptions carry no checksum.
 
 ``/data/v1/parquet/{id}/dataset_{id}.pq``: openml-python fetches this with an anonymous MinIO
 client (``HEAD`` then ``GET`` on ``/{bucket}/{key}``: bucket ``data``), so the route answers
 both, with ``ETag``, ``Content-Length`` and ``Last-Modified``, and S3-style errors.
 
 ``/data/v1/splits/{task_id}/Task_{id}_splits.arff``: a task's splits in OpenML's ARFF.
+
+``/data/v1/runs/{run_id}/predictions.arff``, ``…/trace.arff``: a run's files as uploaded.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def download_arff(dataset_id: PositiveId, filename: str, request: Request) -> Re
     _require_name(filename, served)
     if source.arff_sha256 is not None and not source.has_dates:
         return send_blob(request, h.store, source.arff_sha256, served, ARFF_MEDIA)
-    path = _render(h, source.data_sha256, source.name, source.description)
+    path = _render(h, source.data_sha256, source.name, source.description, sparse=source.sparse)
     return FileResponse(
         path,
         media_type=ARFF_MEDIA,
@@ -71,8 +74,9 @@ def _arff_source(session: Session, who: Actor | None, dataset_id: int) -> ArffSo
         raise OpenMLError(112 if exists else 111) from None
 
 
-def _render(h: Hive, sha256: str, name: str, description: str) -> Path:
-    """The ARFF text with dates as ISO strings, in a temporary file."""
+def _render(h: Hive, sha256: str, name: str, description: str, *, sparse: bool = False) -> Path:
+    """The ARFF text with dates as ISO strings (sparse rows for a sparse dataset), in a
+    temporary file."""
     table = load_table(h.store, sha256)
     scratch = h.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
@@ -80,7 +84,14 @@ def _render(h: Hive, sha256: str, name: str, description: str) -> Path:
         path = Path(sink.name)
     try:
         with path.open("wb") as out:
-            write_arff(table, out, relation=name, description=description or None, dates="string")
+            write_arff(
+                table,
+                out,
+                relation=name,
+                description=description or None,
+                dates="string",
+                sparse=sparse,
+            )
     except BaseException:  # a full disk: no partial rendition stays behind
         path.unlink(missing_ok=True)
         raise
@@ -153,7 +164,7 @@ def splits(task_id: PositiveId, filename: str, request: Request) -> Response:
 
 @router.get("/runs/{run_id}/{filename}")
 def run_file(run_id: PositiveId, filename: str, request: Request) -> Response:
-    """A run's predictions or trace, rendered as ARFF from the stored table."""
+    """A run's predictions or trace: the ARFF file uploaded, else rendered from the table."""
     kind = filename.removesuffix(".arff")
     if kind not in ("predictions", "trace"):
         raise OpenMLError(100, f"no file {filename!r}")
@@ -161,8 +172,11 @@ def run_file(run_id: PositiveId, filename: str, request: Request) -> Response:
     with read(h) as session, codes(not_found=236):
         run = runs.get(session, actor(request), run_id)
         sha = run.predictions_sha256 if kind == "predictions" else run.trace_sha256
+        kept = run.predictions_file_sha256 if kind == "predictions" else run.trace_file_sha256
     if sha is None:
         raise OpenMLError(572 if kind == "trace" else 236, f"run {run_id} has no {kind}")
+    if kept is not None:  # uploaded as ARFF: served as it came, as OpenML does
+        return send_blob(request, h.store, kept, filename, ARFF_MEDIA)
     path = _render(h, sha, f"run_{run_id}_{kind}", "")
     return FileResponse(
         path,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +61,8 @@ class Dataset(Base):
     source_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     arff_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), default=None)
     arff_md5: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Every data row of the ARFF file is sparse: OpenML's ``sparse_arff`` format.
+    sparse: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     number_of_rows: Mapped[int] = mapped_column(BigInteger)
     number_of_columns: Mapped[int] = mapped_column(Integer)
     forked_from_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"), default=None)

@@ -143,6 +143,11 @@ class Run(Base):
     evaluation_error: Mapped[str | None] = mapped_column(Text, default=None)
     predictions_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
     trace_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), default=None)
+    # The predictions and trace files as uploaded, served back byte for byte.
+    predictions_file_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("blobs.sha256"), default=None
+    )
+    trace_file_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), default=None)
     fold_timings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     client_measures: Mapped[dict[str, Any]] = mapped_column(default=dict)
     setup_string: Mapped[str] = mapped_column(Text, default="")

@@ -76,7 +76,7 @@ def _entry(row: DatasetEntry) -> dict[str, Any]:
         "did": row.id,
         "name": row.name,
         "version": row.version,
-        "format": "ARFF",
+        "format": "Sparse_ARFF" if row.sparse else "ARFF",
         "file_id": row.id,
         "status": row.status,
         "md5_checksum": row.arff_md5 or "",
@@ -185,7 +185,7 @@ def get_dataset(dataset_id: PositiveId, request: Request) -> dict[str, Any]:
         "url": arff_url(base, out.id, out.name),
         "parquet_url": parquet_url(base, out.id),
         "file_id": out.id,
-        "format": "arff",
+        "format": "sparse_arff" if out.sparse else "arff",
         "original_data_url": _csv(out.original_url),
         # Date columns are served as strings (liac-arff cannot read DATE): no stored checksum.
         "md5_checksum": "" if has_dates else (out.arff_md5 or ""),

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from mlhive.formats.arff import is_sparse_arff
 from mlhive.formats.tables import FormatError, detect_format
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
@@ -123,7 +124,9 @@ def publish_checked(
             return Published(same, duplicate=True)
     upload_format = detect_format(filename, meta.format)
     arff: tuple[BlobInfo | None, str | None] = (None, None)
+    sparse = False
     if upload_format == "arff":
+        sparse = is_sparse_arff(source)
         arff = keep_upload(store, source)
         remember_blob(session, arff[0])
     dataset = _insert_next_version(
@@ -135,6 +138,7 @@ def publish_checked(
         data_sha256=info.sha256,
         arff_sha256=arff[0].sha256 if arff[0] else None,
         arff_md5=arff[1],
+        sparse=sparse,
         number_of_rows=table.num_rows,
         number_of_columns=table.num_columns,
         type_notes=notes,

@@ -80,6 +80,7 @@ class ArffSource:
     data_sha256: str
     arff_sha256: str | None
     has_dates: bool
+    sparse: bool = False  # rendered with sparse rows, as it was uploaded
 
 
 def arff_source(session: Session, actor: Actor | None, dataset_id: int) -> ArffSource:
@@ -91,6 +92,7 @@ def arff_source(session: Session, actor: Actor | None, dataset_id: int) -> ArffS
         data_sha256=require_data(dataset),
         arff_sha256=dataset.arff_sha256,
         has_dates=has_date_features(session, dataset.id),
+        sparse=dataset.sparse,
     )
 
 

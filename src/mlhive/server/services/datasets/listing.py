@@ -54,6 +54,7 @@ class DatasetEntry:
     status: str
     arff_md5: str | None
     qualities: dict[str, float | None]
+    sparse: bool = False
 
 
 def summaries(session: Session, actor: Actor | None, search: DatasetSearch) -> DatasetPage:
@@ -87,6 +88,7 @@ def entries(session: Session, actor: Actor | None, search: DatasetSearch) -> lis
             status=row.status,
             arff_md5=row.arff_md5,
             qualities=qualities[row.id],
+            sparse=row.sparse,
         )
         for row in rows
     ]

@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 import httpx
 from sqlalchemy.orm import Session
 
+from mlhive.formats.arff import is_sparse_arff
 from mlhive.server.config import Settings
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.domain.datasets import urls
@@ -217,6 +218,7 @@ class Prepared:
     columns: list[str]
     rows: int
     notes: dict[str, Any] | None = None  # the reader's notes per column (type report)
+    sparse: bool = False  # every data row of the ARFF file is sparse
 
 
 def prepare(store: BlobStore, settings: Settings, path: Path, payload: dict[str, Any]) -> Prepared:
@@ -234,7 +236,8 @@ def prepare(store: BlobStore, settings: Settings, path: Path, payload: dict[str,
     )
     info = store_table(store, table, settings.data_dir / "tmp")
     arff = keep_upload(store, path) if payload["format"] == "arff" else None
-    return Prepared(info, arff, table.column_names, table.num_rows, notes)
+    sparse = payload["format"] == "arff" and is_sparse_arff(path)
+    return Prepared(info, arff, table.column_names, table.num_rows, notes, sparse)
 
 
 def attach(session: Session, dataset_id: int, prepared: Prepared) -> bool:
@@ -252,6 +255,7 @@ def attach(session: Session, dataset_id: int, prepared: Prepared) -> bool:
     if prepared.arff is not None:
         remember_blob(session, prepared.arff[0])
         dataset.arff_sha256, dataset.arff_md5 = prepared.arff[0].sha256, prepared.arff[1]
+    dataset.sparse = prepared.sparse
     dataset.number_of_rows = prepared.rows
     dataset.number_of_columns = len(prepared.columns)
     dataset.type_notes = prepared.notes

@@ -103,6 +103,10 @@ def submit(
         stored["predictions"] = blobs.store_table(store, checked, scratch)
     if trace is not None:
         stored["trace"] = blobs.store_table(store, _checked_trace(trace), scratch)
+    # ARFF files (OpenML's) are also kept as they came, to be served back byte for byte.
+    for kind, upload in (("predictions", predictions), ("trace", trace)):
+        if kind in stored and upload is not None and _format_of(upload, kind) == "arff":
+            stored[f"{kind}_file"] = blobs.keep_upload(store, upload.handle)[0]
     for info in stored.values():
         blobs.remember_blob(session, info)
     setup = flows.setup_for(session, flow.id, resolved)
@@ -115,6 +119,8 @@ def submit(
         error_message=body.error_message,
         predictions_sha256=stored["predictions"].sha256 if "predictions" in stored else None,
         trace_sha256=stored["trace"].sha256 if "trace" in stored else None,
+        predictions_file_sha256=_sha_of(stored, "predictions_file"),
+        trace_file_sha256=_sha_of(stored, "trace_file"),
         fold_timings=[t.model_dump() for t in body.fold_timings],
         client_measures=body.client_measures,
         setup_string=body.setup_string,
@@ -129,6 +135,10 @@ def submit(
         )
     session.flush()
     return run
+
+
+def _sha_of(stored: dict[str, BlobInfo], kind: str) -> str | None:
+    return stored[kind].sha256 if kind in stored else None
 
 
 def get(session: Session, actor: Actor | None, run_id: int) -> Run:
