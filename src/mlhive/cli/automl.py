@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,8 +14,10 @@ from mlhive.cli._common import (
     waiting,
     with_client,
 )
-from mlhive.client import Client
 from mlhive.wire.automl import AutoMLOut
+
+if TYPE_CHECKING:
+    from mlhive.client import Client
 
 COLUMNS = ("trial", "state", "model", "score", "run", "seconds", "peak MiB", "weight", "note")
 
