@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from mlhive.wire.common import WireModel
+from mlhive.wire.common import StoredId, WireModel
 from mlhive.wire.datasets import DatasetStatus
 
 
@@ -105,7 +105,7 @@ MIN_MEMORY = 256 * 2**20
 class AutoMLCreate(WireModel):
     """An AutoML search to run on the server, as a background job."""
 
-    task_id: int = Field(ge=1)
+    task_id: StoredId
     time_budget: float | None = Field(
         default=None,
         gt=0,
@@ -115,6 +115,7 @@ class AutoMLCreate(WireModel):
     memory_limit: int | None = Field(
         default=None,
         ge=MIN_MEMORY,
+        le=2**50,
         description="Bytes of address space each trial process may use (at least 256 MiB).",
     )
     metric: str | None = Field(
