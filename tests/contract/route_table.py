@@ -65,6 +65,9 @@ _NATIVE: dict[str, Access] = {
     "GET /api/datasets/{dataset_id}/qualities": OPTIONAL,
     "GET /api/datasets/{dataset_id}/similar": OPTIONAL,
     "GET /api/tasks/{task_id}/recommendations": OPTIONAL,
+    "POST /api/automl": KEYED,
+    # A search is its owner's: reading one needs the key it belongs to.
+    "GET /api/automl/{search_id}": KEYED,
     "GET /api/datasets/{dataset_id}/data": OPTIONAL,
     "GET /api/estimation-procedures": PUBLIC,
     "POST /api/tasks": KEYED,

@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from mlhive._version import __version__
 from mlhive.cli import account, server
 from mlhive.cli._common import cli_errors
+from mlhive.cli.automl import automl
 from mlhive.cli.collection import collection_app
 from mlhive.cli.dataset import app as dataset_app
 from mlhive.cli.deployment import app as deployment_app
@@ -78,6 +79,7 @@ app.add_typer(dataset_app, name="dataset", rich_help_panel=WORK)
 app.add_typer(task_app, name="task", rich_help_panel=WORK)
 app.add_typer(run_app, name="run", rich_help_panel=WORK)
 app.command("leaderboard", rich_help_panel=WORK)(leaderboard)
+app.command("automl", rich_help_panel=WORK)(automl)
 app.add_typer(flow_app, name="flow", rich_help_panel=WORK)
 app.add_typer(collection_app("suite"), name="suite", rich_help_panel=WORK)
 app.add_typer(collection_app("study"), name="study", rich_help_panel=WORK)

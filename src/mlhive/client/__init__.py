@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mlhive.client._client import Client
+    from mlhive.client.automl import AutoMLAPI
     from mlhive.client.config import ClientConfig
     from mlhive.client.dataset import Dataset
     from mlhive.client.datasets import DatasetsAPI
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from mlhive.client.tasks import TasksAPI
 
 _MODULES = {
+    "AutoMLAPI": "automl",
     "Client": "_client",
     "ClientConfig": "config",
     "Dataset": "dataset",
@@ -52,6 +54,7 @@ _MODULES = {
 }
 
 __all__ = [
+    "AutoMLAPI",
     "Client",
     "ClientConfig",
     "Dataset",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, overload
@@ -10,6 +10,7 @@ from typing import Any, Literal, overload
 import httpx
 
 from mlhive.client._http import HttpCore
+from mlhive.client.automl import SLACK, AutoMLAPI, parse_size
 from mlhive.client.cache import Cache
 from mlhive.client.config import ClientConfig, resolve
 from mlhive.client.datasets import DatasetsAPI
@@ -26,6 +27,7 @@ from mlhive.client.studies import StudiesAPI, SuitesAPI
 from mlhive.client.task import Task
 from mlhive.client.tasks import TasksAPI
 from mlhive.wire.accounts import MeOut
+from mlhive.wire.automl import AutoMLCreate, AutoMLOut
 from mlhive.wire.common import Health
 
 
@@ -91,6 +93,7 @@ class Client:
         self.cache = Cache(self.config.cache_dir, self._core.base_url)
         self.datasets = DatasetsAPI(self._core, self.cache)
         self.jobs = JobsAPI(self._core)
+        self._automl = AutoMLAPI(self._core)
         self.keys = KeysAPI(self._core)
         self.tasks = TasksAPI(self._core, self.cache, self.datasets)
         self.setups = SetupsAPI(self._core)
@@ -152,6 +155,73 @@ class Client:
             'alice'
         """
         return MeOut.model_validate(self._core.get_json("/api/users/me"))
+
+    def automl(
+        self,
+        task: int | Task,
+        time_budget: float | None = 60.0,
+        memory_limit: int | str | None = None,
+        metric: str | None = None,
+        *,
+        n_trials: int | None = None,
+        seed: int = 0,
+        wait: bool = True,
+        on_progress: Callable[[AutoMLOut], None] | None = None,
+    ) -> AutoMLOut:
+        """Run an AutoML search on the server and (by default) wait for its result.
+
+        The server searches scikit-learn pipelines with Optuna, each trial in a process of its
+        own that is killed at the deadline and capped at ``memory_limit``; every complete
+        trial becomes a run on the task, the best are combined by ensemble selection, and
+        the ensemble is pushed to the forge (``model_repo``, ``model_commit``).
+
+        Args:
+            task: the task (or its id).
+            time_budget: wall-clock seconds for the whole search; None: no time limit (then
+                give ``n_trials``).
+            memory_limit: per trial, bytes or a size such as ``"4GB"``.
+            metric: the measure to optimise (default: the task type's main measure).
+            n_trials: at most this many trials; with a seed (and no time limit reached), the
+                same trials and final score on every run.
+            seed: seeds the optimiser, the subsamples and the models.
+            wait: False returns the queued search at once (poll ``client.automl_status``).
+            on_progress: called with the search after every poll while waiting.
+
+        Returns:
+            The search: trials (time, peak memory, failures), best trial, ensemble, study.
+
+        Raises:
+            ValueError: a memory limit that is not a size.
+            ValidationError, NotFoundError: refused by the server (unknown metric, task).
+            JobFailedError: the search failed.
+            WaitTimeoutError: no result long after the budget.
+
+        Example:
+            >>> result = client.automl(31, time_budget=60, memory_limit="4GB")  # doctest: +SKIP
+            >>> result.final_score, result.model_repo  # doctest: +SKIP
+            (0.87, 'alice/automl-task-31')
+        """
+        body = AutoMLCreate(
+            task_id=task if isinstance(task, int) else task.id,
+            time_budget=time_budget,
+            memory_limit=None if memory_limit is None else parse_size(memory_limit),
+            metric=metric,
+            n_trials=n_trials,
+            seed=seed,
+        )
+        search = self._automl.submit(body)
+        if not wait:
+            return search
+        timeout = (time_budget or 24 * 3600.0) + SLACK
+        return self._automl.wait(search.id, timeout, on_progress)
+
+    def automl_status(self, search_id: int) -> AutoMLOut:
+        """An AutoML search of yours, with its trials so far.
+
+        Raises:
+            NotFoundError: no such search of yours.
+        """
+        return self._automl.get(search_id)
 
     @overload
     def run(

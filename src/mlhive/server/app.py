@@ -14,6 +14,7 @@ from starlette.types import Scope
 from mlhive._version import __version__
 from mlhive.server.api import (
     aliases,
+    automl,
     checks,
     datasets,
     deployments,
@@ -50,6 +51,7 @@ from mlhive.server.openml.app import API_PREFIX, FILES_PREFIX
 from mlhive.server.openml.v2 import PREFIX as V2_PREFIX
 from mlhive.server.openml.v2 import errors as v2_errors
 from mlhive.server.openml.v2 import install as install_openml_v2
+from mlhive.server.services.automl import jobs as automl_jobs
 from mlhive.server.services.datasets import jobs as dataset_jobs
 from mlhive.server.services.experiments import jobs as experiment_jobs
 from mlhive.server.services.forge import jobs as forge_jobs
@@ -76,7 +78,11 @@ def gather_handlers(*registries: Mapping[str, Handler]) -> dict[str, Handler]:
 
 
 HANDLERS = gather_handlers(
-    dataset_jobs.HANDLERS, experiment_jobs.HANDLERS, forge_jobs.HANDLERS, serving_jobs.HANDLERS
+    dataset_jobs.HANDLERS,
+    experiment_jobs.HANDLERS,
+    forge_jobs.HANDLERS,
+    serving_jobs.HANDLERS,
+    automl_jobs.HANDLERS,
 )
 
 
@@ -198,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         similar.router,
         tasks.router,
         recommendations.router,
+        automl.router,
         flows.router,
         runs.router,
         checks.router,  # before the forge's commits/{ref}, which takes any ref

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, Literal
+
 from pydantic import Field
 
-from mlhive.wire.common import WireModel
+from mlhive.wire.common import StoredId, WireModel
 from mlhive.wire.datasets import DatasetStatus
 
 
@@ -92,3 +95,98 @@ class Recommendations(WireModel):
     setups: list[RecommendedSetup]
     flows: list[RecommendedFlow]
     portfolio: list[PortfolioMember]
+
+
+MAX_TIME_BUDGET = 86_400.0
+MAX_TRIALS = 10_000
+MIN_MEMORY = 256 * 2**20
+
+
+class AutoMLCreate(WireModel):
+    """An AutoML search to run on the server, as a background job."""
+
+    task_id: StoredId
+    time_budget: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_TIME_BUDGET,
+        description="Wall-clock seconds for the whole job (search, ensemble, refit, push).",
+    )
+    memory_limit: int | None = Field(
+        default=None,
+        ge=MIN_MEMORY,
+        le=2**50,
+        description="Bytes of address space each trial process may use (at least 256 MiB).",
+    )
+    metric: str | None = Field(
+        default=None, max_length=64, description="The measure to optimise (default: the task's)."
+    )
+    n_trials: int | None = Field(
+        default=None, ge=1, le=MAX_TRIALS, description="How many trials at most."
+    )
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+AutoMLState = Literal["queued", "running", "done", "failed"]
+TrialState = Literal["complete", "pruned", "failed"]
+
+
+class AutoMLTrialOut(WireModel):
+    """One configuration tried, its outcome and what it cost."""
+
+    number: int
+    state: TrialState
+    reason: Literal["timeout", "memory", "error"] | None = Field(
+        description="Why a failed trial failed."
+    )
+    message: str | None
+    model: str = Field(description="The model family.")
+    config: dict[str, Any]
+    warm_start: bool = Field(description="Proposed from the task's recommendations.")
+    fraction: float = Field(description="Share of each fold's training rows it last fitted on.")
+    score: float | None
+    rung_scores: list[float]
+    run_id: int | None = Field(description="The run on the task (complete trials).")
+    setup_id: int | None
+    seconds: float
+    peak_memory: int | None = Field(description="Peak resident memory of its process, bytes.")
+
+
+class EnsembleMember(WireModel):
+    """A trial in the final ensemble and its weight."""
+
+    trial: int
+    run_id: int | None
+    weight: float
+
+
+class AutoMLOut(WireModel):
+    """An AutoML search: its limits, its trials, the best, the ensemble and the model."""
+
+    id: int
+    task_id: int
+    owner: str
+    state: AutoMLState
+    error: str | None
+    metric: str
+    higher_is_better: bool
+    time_budget: float | None
+    memory_limit: int | None
+    n_trials: int | None
+    seed: int
+    job_id: int | None
+    seconds: float | None = Field(description="Wall-clock seconds the job took.")
+    trials: list[AutoMLTrialOut]
+    best_trial: int | None
+    ensemble: list[EnsembleMember]
+    ensemble_run_id: int | None
+    final_score: float | None = Field(
+        description="The ensemble's score, as the server scored its run."
+    )
+    study_id: int | None
+    model_repo: str | None
+    model_commit: str | None
+    notes: list[str]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mlhive.server.db.base import Base
 from mlhive.server.db.tables import (
     accounts,
+    automl,
     blobs,
     datasets,
     experiments,
@@ -18,6 +19,7 @@ metadata = Base.metadata
 
 __all__ = [
     "accounts",
+    "automl",
     "blobs",
     "datasets",
     "experiments",

@@ -34,6 +34,7 @@ T = TypeVar("T")
 PRELOAD = [
     "mlhive.server.services.datasets.processing",
     "mlhive.server.services.experiments.scoring",
+    "mlhive.server.services.automl.trials",
 ]
 """Imported once by the fork server, so that each child starts with them loaded."""
 _context: ForkServerContext | SpawnContext | None = None
@@ -59,7 +60,7 @@ def run_bounded(fn: Callable[..., T], *args: Any, seconds: float, what: str) -> 
     """
     if seconds <= 0:
         return fn(*args)
-    context = _child_context()
+    context = child_context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(sender, fn, args), name="mlhive-job", daemon=True)
     child.start()
@@ -93,7 +94,8 @@ def run_bounded(fn: Callable[..., T], *args: Any, seconds: float, what: str) -> 
     return result
 
 
-def _child_context() -> ForkServerContext | SpawnContext:
+def child_context() -> ForkServerContext | SpawnContext:
+    """The fork server (or, without one, spawn) context every bounded child comes from."""
     global _context  # one fork server per process, started on first use
     if _context is None:
         if "forkserver" in multiprocessing.get_all_start_methods():

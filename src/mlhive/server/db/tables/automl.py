@@ -1,0 +1,69 @@
+"""Tables of AutoML: a search under hard budgets (a job) and each of its trials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mlhive.server.db.base import Base, utcnow
+
+
+class AutoMLSearch(Base):
+    """One AutoML job on a task: its limits, its state and what it produced."""
+
+    __tablename__ = "automl_searches"
+    __table_args__ = (Index("ix_automl_searches_owner_id", "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    metric: Mapped[str] = mapped_column(String(64))
+    time_budget: Mapped[float | None] = mapped_column(Float, default=None)
+    memory_limit: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    n_trials: Mapped[int | None] = mapped_column(Integer, default=None)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    # queued -> running -> done | failed
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    job_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # No foreign keys to what the search made: a study, run or repository deleted later
+    # leaves the search's record (it says what was made, not what exists).
+    study_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    ensemble_run_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    ensemble: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    final_score: Mapped[float | None] = mapped_column(Float, default=None)
+    model_repo: Mapped[str | None] = mapped_column(String(256), default=None)
+    model_commit: Mapped[str | None] = mapped_column(String(64), default=None)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    seconds: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class AutoMLTrial(Base):
+    """One configuration tried: its outcome, its run (when complete), time and memory."""
+
+    __tablename__ = "automl_trials"
+    __table_args__ = (Index("ix_automl_trials_search_number", "search_id", "number", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("automl_searches.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # complete | pruned | failed
+    state: Mapped[str] = mapped_column(String(16))
+    # failed: timeout | memory | error
+    reason: Mapped[str | None] = mapped_column(String(16), default=None)
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    warm_start: Mapped[bool] = mapped_column(default=False)
+    fraction: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+    rung_scores: Mapped[list[float]] = mapped_column(JSON, default=list)
+    run_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    setup_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    seconds: Mapped[float] = mapped_column(Float)
+    peak_memory: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -1,0 +1,68 @@
+"""Budget arithmetic of an AutoML job: what is left, how long a trial may run, the fidelities.
+
+The wall-clock budget covers the whole job: loading, the trials, the ensemble, the final refit
+and the push. :data:`RESERVE_SHARE` of it (at least :data:`MIN_RESERVE` seconds, never more
+than half) is kept back from the search for what comes after it, so the search stops starting
+trials once only the reserve is left, and a running trial is killed when it would eat into it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+RESERVE_SHARE = 0.2
+MIN_RESERVE = 1.5
+MIN_TRIAL_SECONDS = 0.5
+"""A trial is not started with less than this left: it could not finish anything."""
+ETA = 3
+"""Successive halving: each rung keeps the best 1/ETA and trains on ETA times more rows."""
+MIN_ROWS = 100
+"""The smallest training subsample of a fold worth fitting a model on."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A job's limits: ``seconds`` of wall clock from ``start`` (None: unlimited)."""
+
+    start: float
+    seconds: float | None
+
+    @property
+    def reserve(self) -> float:
+        if self.seconds is None:
+            return 0.0
+        return min(max(MIN_RESERVE, RESERVE_SHARE * self.seconds), self.seconds / 2)
+
+    def left(self, now: float) -> float:
+        """Seconds left of the whole budget (infinite without one)."""
+        if self.seconds is None:
+            return math.inf
+        return self.start + self.seconds - now
+
+    def for_search(self, now: float) -> float:
+        """Seconds the search may still use (the reserve kept back)."""
+        return self.left(now) - self.reserve
+
+    def trial_timeout(self, now: float, cap: float | None) -> float | None:
+        """How long a trial started now may run, or None when it may not start at all.
+
+        ``cap``: a per-trial limit besides the budget (the server's job time limit).
+        """
+        room = self.for_search(now)
+        if room < MIN_TRIAL_SECONDS:
+            return None
+        limit = min(room, cap) if cap else room
+        return limit if math.isfinite(limit) else None
+
+
+def rungs(train_rows: int, eta: int = ETA, min_rows: int = MIN_ROWS) -> list[float]:
+    """The fractions of each fold's training rows fitted at each rung, the last always 1.
+
+    Successive halving starts at about ``min_rows`` rows and multiplies by ``eta``; a small
+    training set gets a single rung (the whole of it).
+    """
+    fractions = [1.0]
+    while train_rows * fractions[0] / eta >= min_rows:
+        fractions.insert(0, fractions[0] / eta)
+    return fractions

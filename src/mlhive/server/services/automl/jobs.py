@@ -1,0 +1,143 @@
+"""The AutoML job handler: the edge that opens the search's transactions.
+
+The search itself (:func:`.automl.search`) touches no database; each finished trial is
+recorded in a transaction of its own (and a complete trial's run scored at once), so what a
+search found is kept even if a later phase fails or the budget runs out.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mlhive.server.db.engine import transaction
+from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.jobs.context import Handler, JobContext
+from mlhive.server.services.automl import automl
+from mlhive.server.services.automl.automl import AUTOML_JOB, Ensemble, Plan, TrialRecord
+from mlhive.server.services.automl.trials import Finished, ProcessRunner, Runner, refit
+from mlhive.server.services.experiments.jobs import evaluate_run
+from mlhive.server.services.forge import commits, repos
+from mlhive.wire.models import CommitCreate, RepoCreate
+
+PUSH_SECONDS = 1.0
+"""Kept back from the final refit for serialising and pushing the model."""
+
+
+def run_search(
+    context: JobContext, payload: Mapping[str, Any], runner: Runner | None = None
+) -> None:
+    """Job handler: run an AutoML search within its budgets and record all it made.
+
+    Raises:
+        Exception: whatever stopped the search, after the search was marked failed.
+    """
+    start = time.monotonic()
+    search_id = int(payload["search_id"])
+    try:
+        _run(context, search_id, start, runner or ProcessRunner())
+    except Exception as exc:
+        with transaction(context.sessions) as session:
+            automl.mark_failed(session, search_id, exc, time.monotonic() - start)
+        raise
+
+
+def _run(context: JobContext, search_id: int, start: float, runner: Runner) -> None:
+    with transaction(context.sessions) as session:
+        plan = automl.prepare(session, context.store, search_id, start)
+    if plan is None:
+        return
+
+    def record(trial: TrialRecord) -> None:
+        with transaction(context.sessions) as session:
+            run_id = automl.record_trial(session, context.store, context.settings, plan, trial)
+        if run_id is not None:
+            evaluate_run(context, {"run_id": run_id})
+
+    cap = context.settings.job_time_limit_seconds or None
+    records = automl.search(plan, runner, record, context.store, trial_cap=cap)
+    notes: list[str] = []
+    chosen = automl.select_ensemble(plan, records, context.store)
+    run_ids = [r.run_id for r in records if r.run_id is not None]
+    repo = commit = None
+    if chosen is None:
+        notes.append("no trial completed, so there is no ensemble and no model")
+    else:
+        with transaction(context.sessions) as session:
+            ensemble_run = automl.record_ensemble(
+                session, context.store, context.settings, plan, chosen
+            )
+        evaluate_run(context, {"run_id": ensemble_run})
+        run_ids.append(ensemble_run)
+        repo, commit, note = _final_model(context, plan, runner, records, chosen, ensemble_run)
+        notes += [note] if note else []
+    with transaction(context.sessions) as session:
+        study_id = automl.create_study(session, plan, run_ids) if run_ids else None
+        automl.finish(
+            session, search_id, time.monotonic() - start,
+            study_id=study_id, repo=repo, commit=commit, notes=notes,
+        )  # fmt: skip
+
+
+def _final_model(
+    context: JobContext,
+    plan: Plan,
+    runner: Runner,
+    records: list[TrialRecord],
+    chosen: Ensemble,
+    ensemble_run: int,
+) -> tuple[str | None, str | None, str | None]:
+    """Refit the ensemble on all rows (in a child, within the budget) and push it."""
+    left = plan.budget.left(time.monotonic()) - PUSH_SECONDS
+    if left <= 0:
+        return None, None, "the final model was not pushed: the time budget was spent"
+    timeout = None if left == float("inf") else left
+    job = automl.refit_input(plan, chosen, context.store)
+    outcome = runner.run(refit, (job,), timeout=timeout, memory_limit=plan.memory_limit)
+    failure = automl.refit_failure(outcome)
+    if failure is not None or not isinstance(outcome, Finished):
+        return None, None, failure
+    name = f"automl-task-{plan.spec.task_id}"
+    card = {
+        "lineage": {"task_id": plan.spec.task_id, "run_id": ensemble_run},
+        "text": automl.card_text(plan, records, chosen, ensemble_run),
+        "intended_use": f"Predicting task {plan.spec.task_id}'s target.",
+    }
+    meta = CommitCreate.model_validate(
+        {"message": f"AutoML search {plan.search_id} (seed {plan.seed})", "card": card}
+    )
+    scratch = context.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".skops", delete=False) as handle:
+        handle.write(outcome.value)
+    path = Path(handle.name)
+    try:
+        ingested = commits.ingest(
+            context.store, path, "model.skops", meta, context.settings.max_tensors_per_file
+        )
+    except InvalidInput as exc:
+        return None, None, f"the final model was not pushed: the forge refused it ({exc.detail})"
+    finally:
+        path.unlink(missing_ok=True)
+    with transaction(context.sessions) as session:
+        try:
+            repo = repos.get_repo(session, plan.actor, plan.actor.name, name)
+        except NotFound:
+            body = RepoCreate(
+                name=name,
+                description=f"Models found by AutoML on task {plan.spec.task_id}.",
+                visibility="private" if plan.visibility == "private" else "public",
+            )
+            repo = repos.create_repo(session, plan.actor, body)
+        sha = commits.push(session, plan.actor, repo, ingested, meta).sha
+    return f"{plan.actor.name}/{name}", sha, None
+
+
+def _handler(context: JobContext, payload: Mapping[str, Any]) -> None:
+    run_search(context, payload)
+
+
+HANDLERS: dict[str, Handler] = {AUTOML_JOB: _handler}
