@@ -25,6 +25,7 @@ from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
 from tests.api.forge import Push, make_repo, skops_bytes
 from tests.api.serving import promote, repo_with_two_commits
 from tests.conftest import UserKey
+from tests.web.conftest import sign_in
 
 ROWS = [{"x1": 2.0, "x2": 1.0}, {"x1": -2.0, "x2": -1.5}]
 
@@ -63,6 +64,21 @@ def test_the_next_call_after_a_promotion_answers_with_the_new_commit(
     for target in (repo.first, repo.second, repo.first):
         promote(http, alice, repo.repo, "production", target)
         assert [answering(http), answering(http, alice)] == [target, target]
+
+
+def test_a_batch_on_the_fast_path_is_answered_in_row_order_and_compressed(
+    http: TestClient, alice: UserKey, push: Push
+) -> None:
+    repo = repo_with_two_commits(http, push, alice)
+    deploy(http, alice, repo=repo.repo, commit=repo.first)
+    answering(http)  # loads the model: later calls take the fast path
+    rows = [ROWS[i % 2] for i in range(500)]
+    batch = call(http, body={"columns": ["x1", "x2"], "data": [[r["x1"], r["x2"]] for r in rows]})
+    assert batch.status_code == 200, batch.text
+    assert batch.headers["content-encoding"] == "gzip"
+    assert batch.json()["predictions"] == ["hi", "lo"] * 250
+    single = call(http, body={"rows": ROWS[1:]})
+    assert "content-encoding" not in single.headers and single.json()["predictions"] == ["lo"]
 
 
 def test_an_alias_moved_by_another_process_is_followed_once_the_lookup_expires(
@@ -121,7 +137,7 @@ def test_metrics_count_calls_failures_and_answer_times_without_writing_on_a_read
         json={"dataframe_split": {"columns": ["x1", "x2"], "data": [[1.0, 2.0]]}},
     )
     assert invoked.status_code == 200, invoked.text
-    metrics = http.get("/api/deployments/scorer/metrics").json()
+    metrics = http.get("/api/deployments/scorer/metrics", headers=alice.headers).json()
     assert (metrics["requests"], metrics["errors"]) == (7, 1)
     latency = metrics["latency"]
     assert latency["calls"] == 6  # answered calls have an answer time; the failed one not
@@ -161,15 +177,26 @@ def test_the_drift_summary_shows_a_shifted_mean_and_missing_values(
 
     flush_counts(hive, force=True)
     assert call(http, body={"rows": rows}).status_code == 200
-    metrics = http.get("/api/deployments/scorer/metrics").json()
-    assert metrics["training_dataset"] == dataset
+    # Only the owner sees what callers sent; others see the counts and answer times.
+    public = http.get("/api/deployments/scorer/metrics").json()
+    assert (public["requests"], public["latency"]["calls"]) == (4, 4)
+    assert (public["inputs_shown"], public["features"], public["training_dataset"]) == (
+        False,
+        [],
+        None,
+    )
+    public_page = http.get("/deployments/scorer").text
+    assert "Inputs against the training data" not in public_page
+    assert "shown to the deployment's owner only" in public_page
+    metrics = http.get("/api/deployments/scorer/metrics", headers=alice.headers).json()
+    assert metrics["training_dataset"] == dataset and metrics["inputs_shown"]
     by_name = {f["name"]: f for f in metrics["features"]}
     x1, x2 = by_name["x1"], by_name["x2"]
     assert x1["values"] == 80 and x1["missing_share"] == 0
     assert abs(x1["training_mean"] - frame["x1"].mean()) < 1e-3
     assert 4.9 < x1["mean_shift"] < 5.1  # five training standard deviations up
     assert x2["missing_share"] == 0.5 and x2["training_missing_share"] == 0
-    page = http.get("/deployments/scorer")
+    page = sign_in(http, alice).get("/deployments/scorer")
     assert page.status_code == 200
     assert f'href="/datasets/{dataset}"' in page.text
     assert "+5.00" in page.text or "+4.99" in page.text or "+5.01" in page.text

@@ -57,6 +57,8 @@ from mlhive.server.storage import open_blob_store
 from mlhive.server.wiring import Hive
 
 log = logging.getLogger("mlhive")
+GZIP_FROM = 1024
+"""Answers of at least this many bytes are compressed for clients that accept gzip."""
 
 
 def gather_handlers(*registries: Mapping[str, Handler]) -> dict[str, Handler]:
@@ -170,9 +172,9 @@ def _lifespan(hive: Hive) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
 
 
 def _middleware(app: FastAPI, hive: Hive) -> None:
-    # Innermost: successful deployment calls are answered before routing (api.serving_path).
-    app.add_middleware(FastPredict)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_FROM)
+    # Successful deployment calls are answered before routing (api.serving_path).
+    app.add_middleware(FastPredict, gzip_from=GZIP_FROM)
     app.add_middleware(FormPartsLimit, limit=hive.settings.max_form_parts)
     app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
     # Outside the body limit: a request over budget is answered before its body is read.

@@ -232,6 +232,10 @@ class DeploymentMetrics(Displayed, WireModel):
     requests: int
     errors: int
     latency: LatencyOut
+    inputs_shown: bool = Field(
+        description="whether the input summary is shown: it describes other callers' inputs, "
+        "so only the deployment's owner and administrators see it"
+    )
     training_dataset: int | None = Field(
         description="the dataset the answering commit was trained on (its card's lineage), "
         "whose column statistics the inputs are compared with; None: unknown or not visible"

@@ -18,11 +18,13 @@ What makes it fast, and what keeps it exact:
   routes of :mod:`mlhive.server.api.deployments`, which answer and count it exactly as before.
 
 The path runs inside the body limit, rate limit, trusted-host and security-header layers, so
-those apply to it as to every route.
+those apply to it as to every route; it compresses large answers itself, as the app's gzip
+layer does for the routes.
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 import time
 from typing import Any
@@ -69,8 +71,9 @@ def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str | None:
 class FastPredict:
     """ASGI middleware answering successful deployment calls (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, gzip_from: int = 1024) -> None:
         self.app = app
+        self.gzip_from = gzip_from
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -98,16 +101,13 @@ class FastPredict:
         except _Declined:
             await self.app(scope, _replay(messages, receive), send)
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(answer)).encode()),
-                ],
-            }
-        )
+        sent = [(b"content-type", b"application/json")]
+        accepted = _header(headers, b"accept-encoding") or ""
+        if len(answer) >= self.gzip_from and "gzip" in accepted:
+            answer = gzip.compress(answer, compresslevel=6)
+            sent += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+        sent.append((b"content-length", str(len(answer)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": sent})
         await send({"type": "http.response.body", "body": answer})
 
     async def _answer(

@@ -6,6 +6,9 @@ the dataset the answering commit was trained on (its card's ``lineage.dataset_id
 from the task or run when the card names one): the share of missing values, the mean and
 standard deviation of numbers, and the counts of the most frequent values of text columns.
 The dataset is shown only to callers who may see it.
+
+The input summary describes what other callers sent, so only the deployment's owner and
+administrators see it; everyone who may see the deployment sees its counts and answer times.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from mlhive.server.services.serving.monitor import (
 from mlhive.wire.serving import CategoryShare, DeploymentMetrics, FeatureDrift, LatencyOut
 
 CATEGORIES_SHOWN = 12
+UPSERT_ROWS = 500
+"""Rows one statement adds (well within SQLite's limit on bound parameters)."""
 OTHER_LABEL = "(other values)"
 
 
@@ -191,10 +196,12 @@ def summary(
     described = deployments.describe(session, deployment, pending_counts)
     recorded = stored(session, deployment.id)
     recorded.add(pending)
-    commit = deployments.current_commit(session, deployment)
+    shown = actor is not None and (actor.is_admin or actor.id == deployment.owner_id)
+    commit = deployments.current_commit(session, deployment) if shown else None
     dataset_id, dataset, features = _training(session, actor, commit.card if commit else {})
     rows = dataset.number_of_rows if dataset is not None else 0
     latency = recorded.latency
+    columns = sorted(recorded.columns.items()) if shown else []
     return DeploymentMetrics(
         deployment=deployment.name,
         commit=described.commit,
@@ -206,9 +213,7 @@ def summary(
             p90_ms=percentile(latency, 0.90),
             p99_ms=percentile(latency, 0.99),
         ),
+        inputs_shown=shown,
         training_dataset=dataset_id,
-        features=[
-            _drift(name, tally, features.get(name), rows)
-            for name, tally in sorted(recorded.columns.items())
-        ],
+        features=[_drift(name, tally, features.get(name), rows) for name, tally in columns],
     )

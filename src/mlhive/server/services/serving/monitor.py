@@ -125,9 +125,15 @@ def _texts(tally: ColumnTally, values: list[Any], known: set[str]) -> None:
     tally.values += len(values)
 
 
-def summarize(table: Table, schema: Schema, known: dict[str, set[str]]) -> dict[str, ColumnTally]:
-    """The per-column tallies of one call's checked inputs (unnamed values are ``[i]``)."""
-    tallies: dict[str, ColumnTally] = {}
+def summarize(
+    table: Table,
+    schema: Schema,
+    known: dict[str, set[str]],
+    into: dict[str, ColumnTally] | None = None,
+) -> dict[str, ColumnTally]:
+    """Add one call's checked inputs to the per-column tallies ``into`` (new ones if None);
+    unnamed values are columns ``[0]``, ``[1]``, …"""
+    tallies = {} if into is None else into
     if table.matrix is not None:
         width = max((len(row) for row in table.matrix), default=0)
         for position in range(width):
@@ -136,7 +142,9 @@ def summarize(table: Table, schema: Schema, known: dict[str, set[str]]) -> dict[
         return tallies
     for name, dtype in schema.columns:
         values = table.columns[name]
-        tally = tallies.setdefault(name, ColumnTally())
+        tally = tallies.get(name)
+        if tally is None:
+            tally = tallies[name] = ColumnTally()
         if kind_of(dtype) == "number":
             _numbers(tally, values)
         else:
@@ -154,14 +162,14 @@ class Monitor:
 
     def record(self, deployment_id: int, ms: float, table: Table, schema: Schema) -> None:
         """Record one answered call: how long it took and what it was given."""
+        index = bucket_of(ms)
         with self._lock:
             known = self._known.setdefault(deployment_id, {})
-            tallies = summarize(table, schema, known)
-            recorded = self._recorded.setdefault(deployment_id, Recorded())
-            index = bucket_of(ms)
+            recorded = self._recorded.get(deployment_id)
+            if recorded is None:
+                recorded = self._recorded[deployment_id] = Recorded()
             recorded.latency[index] = recorded.latency.get(index, 0) + 1
-            for name, tally in tallies.items():
-                recorded.columns.setdefault(name, ColumnTally()).add(tally)
+            summarize(table, schema, known, into=recorded.columns)
 
     def take(self) -> dict[int, Recorded]:
         """Everything recorded since the last take; the monitor restarts empty."""

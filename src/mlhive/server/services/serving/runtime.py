@@ -1,7 +1,9 @@
-"""What one server process keeps for serving: loaded models by commit, and call counts.
+"""What one server process keeps for serving: loaded models by commit, recent lookups of
+deployments and keys (:class:`Recent`), call counts and the monitor of answer times and inputs.
 
-A deployment that follows an alias looks the alias up on every call and takes the model of
-the commit it names from :class:`ModelCache`. After a promotion, the first call that sees the
+A deployment that follows an alias looks the alias up (at most a second old, and never older
+than this process's last write) and takes the model of the commit it names from
+:class:`ModelCache`. After a promotion, the first call that sees the
 new commit loads it (the old model keeps answering the calls already under way, and stays
 cached); every later call finds it loaded. So a promotion swaps a reference and no call fails
 or waits on another commit's loading. Models load from safe formats only: skops through the
@@ -9,8 +11,8 @@ server's allowlist (:func:`mlhive.server.services.forge.content.load_estimator`)
 onnxruntime.
 
 :class:`Tally` counts calls in memory, so a prediction never waits for a database write; the
-counts reach the deployment's counter row when they are flushed (at most every
-``FLUSH_SECONDS`` by the calls themselves, before counts are read, and at shutdown).
+counts reach the deployment's counter row when they are flushed (every ``FLUSH_SECONDS`` by
+``http.serving.Flusher``, and at shutdown).
 """
 
 from __future__ import annotations
