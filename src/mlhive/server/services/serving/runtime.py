@@ -262,7 +262,7 @@ class Recent:
             if entry is None:
                 return None
             stored_at, generation, value = entry
-            if generation != self._generation or now - stored_at > self.ttl:
+            if generation != self._generation or now - stored_at >= self.ttl:
                 del self._entries[key]
                 return None
             return value
