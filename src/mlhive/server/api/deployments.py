@@ -24,7 +24,7 @@ from mlhive.server.domain.errors import DomainError
 from mlhive.server.domain.serving.inputs import Table
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.params import Offset
-from mlhive.server.http.serving import pending
+from mlhive.server.http.serving import counted, pending
 from mlhive.server.services.serving import deployments, metrics
 from mlhive.server.services.serving import predict as serving
 from mlhive.server.wiring import Hive
@@ -58,7 +58,7 @@ def list_deployments(
     offset: Annotated[Offset, Query()] = 0,
 ) -> list[DeploymentOut]:
     """Deployments the caller may see, by name, with their current commit and counts."""
-    with read(hive) as session:
+    with counted(hive) as session:
         rows = deployments.list_deployments(session, actor, repo, limit, offset)
         return [deployments.describe(session, d, pending(hive, d.id)[0]) for d in rows]
 
@@ -66,7 +66,7 @@ def list_deployments(
 @router.get("/{name}")
 def get(name: str, actor: MaybeActor, hive: HiveDep) -> DeploymentOut:
     """One deployment: what it serves, the commit answering now, calls and failed calls."""
-    with read(hive) as session:
+    with counted(hive) as session:
         found = deployments.get(session, actor, name)
         return deployments.describe(session, found, pending(hive, found.id)[0])
 
@@ -76,7 +76,7 @@ def get_metrics(name: str, actor: MaybeActor, hive: HiveDep) -> DeploymentMetric
     """Calls, failed calls, answer-time percentiles and the input drift summary: per column,
     the share of missing values and the mean (numbers) or value shares (text) of what the
     deployment was given, next to the same figures of its commit's training data."""
-    with read(hive) as session:
+    with counted(hive) as session:
         found = deployments.get(session, actor, name)
         counts, recorded = pending(hive, found.id)
         return metrics.summary(session, actor, found, recorded, counts)

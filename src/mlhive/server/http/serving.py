@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from mlhive.server.http.deps import record
+from sqlalchemy.orm import Session
+
+from mlhive.server.http.deps import read, record
 from mlhive.server.services.serving import deployments, metrics
 from mlhive.server.services.serving.monitor import Recorded
 from mlhive.server.services.serving.runtime import FLUSH_SECONDS
@@ -30,18 +34,27 @@ def flush_counts(hive: Hive, *, force: bool = False) -> None:
     tally, monitor = hive.serving.tally, hive.serving.monitor
     if not force and not tally.due():
         return
-    counts = tally.take()
-    recorded = monitor.take()
-    if not counts and not recorded:
-        return
-    try:
-        with record(hive) as session:
-            deployments.flush_counts(session, counts)
-            metrics.flush(session, recorded)
-    except Exception:  # any failure (a busy database, a lost connection): retry next time
-        log.warning("deployment call counts not written yet; retrying later", exc_info=True)
-        tally.give_back(counts)
-        monitor.give_back(recorded)
+    with hive.serving.counting:
+        counts = tally.take()
+        recorded = monitor.take()
+        if not counts and not recorded:
+            return
+        try:
+            with record(hive) as session:
+                deployments.flush_counts(session, counts)
+                metrics.flush(session, recorded)
+        except Exception:  # any failure (a busy database, a lost connection): retry later
+            log.warning("deployment call counts not written yet; retrying later", exc_info=True)
+            tally.give_back(counts)
+            monitor.give_back(recorded)
+
+
+@contextmanager
+def counted(hive: Hive) -> Iterator[Session]:
+    """A read transaction in which stored counts plus :func:`pending` ones are each call
+    once: no flush commits while it lasts."""
+    with hive.serving.counting, read(hive) as session:
+        yield session
 
 
 def pending(hive: Hive, deployment_id: int) -> tuple[tuple[int, int], Recorded]:

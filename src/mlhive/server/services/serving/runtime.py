@@ -293,3 +293,6 @@ class Serving:
     tally: Tally = field(default_factory=Tally)
     monitor: Monitor = field(default_factory=Monitor)
     lookups: Recent = field(default_factory=Recent)
+    # Held while counts are written and while they are read, so a reader never sees calls
+    # taken from memory and not yet committed (nor both in memory and stored).
+    counting: threading.RLock = field(default_factory=threading.RLock)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from mlhive.server.http.deps import HiveDep, read
-from mlhive.server.http.serving import pending
+from mlhive.server.http.deps import HiveDep
+from mlhive.server.http.serving import counted, pending
 from mlhive.server.services.serving import deployments, metrics
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -32,7 +32,7 @@ def call_snippet(public_url: str, name: str, names: list[str]) -> str:
 @router.get("/deployments", response_class=HTMLResponse)
 def deployment_list(request: Request, hive: HiveDep, who: ViewerDep) -> HTMLResponse:
     """Every deployment the viewer may see, by name, with its commit and counts."""
-    with read(hive) as session:
+    with counted(hive) as session:
         rows = deployments.list_deployments(session, who.actor, None, SHOWN, 0)
         shown = [deployments.describe(session, d, pending(hive, d.id)[0]) for d in rows]
     return page(request, "deployments/list.html", {"title": "Deployments", "deployments": shown})
@@ -41,7 +41,7 @@ def deployment_list(request: Request, hive: HiveDep, who: ViewerDep) -> HTMLResp
 @router.get("/deployments/{name}", response_class=HTMLResponse)
 def deployment_page(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLResponse:
     """One deployment: what it serves, the commit answering now, counts, the alias's trail."""
-    with read(hive) as session:
+    with counted(hive) as session:
         found = deployments.get(session, who.actor, name)
         counts, recorded = pending(hive, found.id)
         described = deployments.describe(session, found, counts)
