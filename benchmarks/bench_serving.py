@@ -1,4 +1,5 @@
-"""One-row predictions through an mlhive deployment vs calling the estimator directly.
+"""One-row predictions through an mlhive deployment vs MLflow's scoring server and the model
+called directly.
 
 Two scikit-learn models fitted on 8 numeric columns: a pipeline (scaler + logistic regression)
 and a 100-tree random forest. Each is pushed twice, as skops (served by the estimator) and as
@@ -8,21 +9,31 @@ one-row ``POST /api/deployments/{name}/predict`` calls are timed
 - through the app in process (Starlette's TestClient: routing, validation, the alias lookup in
   SQLite, the input checks and the model, no sockets), and
 - through a real ``mlhive serve`` process on loopback (one worker, keep-alive connection),
+- through ``mlhive serve-models --workers 1`` on the same data (the deployments-only server),
+- through ``mlflow models serve --env-manager local`` of the same estimator (one worker,
+  its ``/invocations`` with a ``dataframe_split`` row), when MLflow is installed (the
+  ``bench`` extra) or ``--mlflow-python`` names an interpreter that has it,
 
 next to the anchors measured in the same run: ``estimator.predict`` on a one-row DataFrame
 (what the deployment calls), and the model's ONNX export run by onnxruntime on a float32 row
 (the physical limit of a served tabular model).
 
-Prints p50/p99 latency in milliseconds and calls per second (sequential, one caller).
+Prints p50/p99 latency in milliseconds and calls per second (sequential, one caller, so calls
+per second is per worker), and each path's throughput as a multiple of MLflow's.
 
-Usage: python benchmarks/bench_serving.py [--calls 2000]
+Usage: python benchmarks/bench_serving.py [--calls 2000] [--mlflow-python PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,7 +44,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import skops.io as sio
-from _live import WORK, live_server
+from _live import WORK, free_port, live_server
 from fastapi.testclient import TestClient
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -157,9 +168,42 @@ def in_process(folder: Path, served: Served, n: int) -> Timings:
     return results
 
 
-def loopback(folder: Path, served: Served, n: int) -> Timings:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+    for _ in range(1200):
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} did not start")
+
+
+@contextlib.contextmanager
+def serve_models(folder: Path, env: dict[str, str]) -> Any:
+    """``mlhive serve-models --workers 1`` on ``folder``; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "mlhive.cli.main", "serve-models", "--port", str(port)),
+            *("--workers", "1", "--data-dir", str(folder)),
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/api/health", process, "mlhive serve-models")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def loopback(folder: Path, served: Served, n: int) -> dict[str, Timings]:
     env = {"MLHIVE_RATE_LIMIT_PER_MINUTE": "0", "MLHIVE_RATE_LIMIT_WRITES_PER_MINUTE": "0"}
-    results = {}
+    results: dict[str, Timings] = {"loopback": {}, "serve-models": {}}
     with (
         live_server(folder, env=env) as (url, key),
         httpx.Client(base_url=url, timeout=300) as http,
@@ -169,16 +213,71 @@ def loopback(folder: Path, served: Served, n: int) -> Timings:
             deploy(http, headers, name, model)
             path = f"/api/deployments/{name}/predict"
             http.post(path, json=body, headers=headers).raise_for_status()
-            results[name] = timed(
+            results["loopback"][name] = timed(
                 lambda path=path, body=body: http.post(path, json=body, headers=headers), n
             )
+        with serve_models(folder, env) as models_url, httpx.Client(base_url=models_url) as fast:
+            for name, (_, body) in served.items():
+                path = f"/api/deployments/{name}/predict"
+                fast.post(path, json=body, headers=headers).raise_for_status()
+                results["serve-models"][name] = timed(
+                    lambda path=path, body=body: fast.post(path, json=body, headers=headers), n
+                )
     return results
+
+
+SAVE_MLFLOW_MODEL = """
+import sys, skops.io as sio, mlflow.sklearn
+trusted = sio.get_untrusted_types(file=sys.argv[1])  # the benchmark's own model
+mlflow.sklearn.save_model(sio.load(sys.argv[1], trusted=trusted), sys.argv[2],
+                          skops_trusted_types=trusted)
+"""
+
+
+def mlflow_interpreter(given: str | None) -> str | None:
+    """A Python that has MLflow: ``given``, else this one if it has it, else none."""
+    if given:
+        return given
+    return sys.executable if importlib.util.find_spec("mlflow") is not None else None
+
+
+def mlflow_timings(python: str, folder: Path, model: Any, row: pd.DataFrame, n: int) -> list[float]:
+    """One-row ``/invocations`` calls of ``mlflow models serve`` serving ``model``."""
+    folder.mkdir(parents=True)
+    skops_file = folder / "model.skops"
+    skops_file.write_bytes(sio.dumps(model))  # our own model, written just now
+    saved = folder / "mlflow-model"
+    subprocess.run([python, "-c", SAVE_MLFLOW_MODEL, str(skops_file), str(saved)], check=True)
+    port = free_port()
+    mlflow = str(Path(python).parent / "mlflow")
+    process = subprocess.Popen(
+        [
+            *(mlflow, "models", "serve", "-m", str(saved), "--env-manager", "local"),
+            *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+        ],
+        # It starts ``uvicorn`` from PATH: the one beside that interpreter.
+        env={**os.environ, "PATH": f"{Path(python).parent}{os.pathsep}{os.environ['PATH']}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    body = {"dataframe_split": {"columns": COLUMNS, "data": row.to_numpy().tolist()}}
+    try:
+        wait_until_up(f"{url}/ping", process, "mlflow models serve")
+        with httpx.Client(base_url=url, timeout=300) as http:
+            http.post("/invocations", json=body).raise_for_status()
+            return timed(lambda: http.post("/invocations", json=body), n)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--mlflow-python", help="a Python interpreter with MLflow installed")
     args = parser.parse_args()
+    mlflow_python = mlflow_interpreter(args.mlflow_python)
     fitted = models()
     row = training_data()[0].iloc[:1]
     rows = {"rows": [{c: float(row[c].iloc[0]) for c in COLUMNS}]}
@@ -189,13 +288,21 @@ def main() -> None:
         served[f"{name}-onnx"] = (exported(model, row), values)
     WORK.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
+        mlflow = {
+            name: mlflow_timings(mlflow_python, Path(scratch) / name, model, row, args.calls)
+            for name, model in fitted.items()
+            if mlflow_python is not None
+        }
         timings = {
             "in process": in_process(Path(scratch) / "app", served, args.calls),
-            "loopback": loopback(Path(scratch) / "live", served, args.calls),
+            **loopback(Path(scratch) / "live", served, args.calls),
         }
-    lines = [f"{'model':<14} {'path':<40} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}"]
+    header = f"{'model':<14} {'path':<44} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}"
+    lines = [header + f" {'x MLflow':>9}"]
     for name, model in fitted.items():
         paths = {}
+        if name in mlflow:
+            paths["mlflow models serve (1 worker)"] = mlflow[name]
         for where, found in timings.items():
             paths[f"deployment {where}, skops commit"] = found[name]
             paths[f"deployment {where}, ONNX commit"] = found[f"{name}-onnx"]
@@ -203,11 +310,18 @@ def main() -> None:
             lambda model=model: model.predict(row), args.calls
         )
         paths["onnxruntime session.run"] = timed(onnx_call(model, row), args.calls)
+        anchor = summary(mlflow[name])[2] if name in mlflow else None
         for path, samples in paths.items():
             p50, p99, rate = summary(samples)
-            lines.append(f"{name:<14} {path:<40} {p50:>8.3f} {p99:>8.3f} {rate:>9.0f}")
+            ratio = f"{rate / anchor:>9.1f}" if anchor else f"{'-':>9}"
+            lines.append(f"{name:<14} {path:<44} {p50:>8.3f} {p99:>8.3f} {rate:>9.0f} {ratio}")
     print("\n".join(lines))
-    print(f"(aim from the issue: p50 <= {AIM_P50_MS} ms through a deployment)")
+    if not mlflow:
+        print("(MLflow is not installed: pip install 'mlhive[bench]' or pass --mlflow-python)")
+    print(
+        f"(aim from the issue: p50 <= {AIM_P50_MS} ms through a deployment and >= 20x MLflow's "
+        "calls per second per worker)"
+    )
 
 
 if __name__ == "__main__":

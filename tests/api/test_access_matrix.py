@@ -529,6 +529,13 @@ PROBES: tuple[Probe, ...] = (
         api("GET", "/api/deployments/{deployment}"),
         has("name", "deployment"),
     ),
+    Probe(
+        "deployment",
+        "api",
+        "read",
+        api("GET", "/api/deployments/{deployment}/metrics"),
+        has("deployment", "deployment"),
+    ),
     Probe("deployment", "api", "list", api("GET", "/api/deployments"), lists("deployment", "name")),
     Probe("deployment", "api", "read", predict_call("predict"), answered_by("serve_commit")),
     Probe("deployment", "api", "read", predict_call("invocations"), answered_by("serve_commit")),

@@ -73,6 +73,11 @@ def test_promote_deploy_and_predict_a_csv(cli: Cli, alice: UserKey, tmp_path: Pa
     assert (shown["commit"], shown["requests"], shown["errors"]) == (shas[1], 2, 0)
     listed = cli(alice, "deployment", "ls").stdout
     assert "clf" in listed and shas[1][:12] in listed
+    watched = cli(alice, "deployment", "metrics", "clf").stdout
+    assert "p50 ms" in watched and "x1" in watched and "x2" in watched
+    measured = json.loads(cli(alice, "deployment", "metrics", "clf", "--json").stdout)
+    assert (measured["requests"], measured["latency"]["calls"]) == (2, 2)
+    assert {f["name"]: f["values"] for f in measured["features"]} == {"x1": 4, "x2": 4}
 
 
 def test_predict_names_the_missing_column(cli: Cli, alice: UserKey, tmp_path: Path) -> None:

@@ -55,3 +55,18 @@ def test_client_errors_name_the_column_and_hide_private_deployments(
     with pytest.raises(NotFoundError):
         make_client(bob).deployments.predict("clf", FRAME.iloc[:1])
     assert client.deployments.get("clf").errors == 2
+
+
+def test_metrics_show_calls_answer_times_and_the_inputs(client: Client) -> None:
+    client.models.create("clf")
+    pushed = client.models.push("alice/clf", classifier())
+    client.deployments.create("clf", "alice/clf", commit=pushed.id)
+    client.deployments.predict("clf", FRAME.iloc[:2])
+    with pytest.raises(InvalidInputError):
+        client.deployments.predict("clf", {"x1": [1.0]})
+    watched = client.deployments.metrics("clf")
+    assert (watched.requests, watched.errors, watched.latency.calls) == (2, 1, 1)
+    assert watched.latency.p50_ms is not None and watched.latency.p50_ms > 0
+    x1 = next(f for f in watched.features if f.name == "x1")
+    assert (x1.values, x1.mean, x1.missing_share) == (2, 0.0, 0.0)
+    assert watched.training_dataset is None and x1.training_mean is None

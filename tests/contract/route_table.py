@@ -128,6 +128,7 @@ _NATIVE: dict[str, Access] = {
     "POST /api/deployments": KEYED,
     "GET /api/deployments": OPTIONAL,
     "GET /api/deployments/{name}": OPTIONAL,
+    "GET /api/deployments/{name}/metrics": OPTIONAL,
     "POST /api/deployments/{name}/predict": OPTIONAL,
     "POST /api/deployments/{name}/invocations": OPTIONAL,
 }

@@ -1,4 +1,5 @@
-"""``mlhive deploy``, ``mlhive predict`` and ``mlhive deployment ls|show``: serve models."""
+"""``mlhive deploy``, ``mlhive predict`` and ``mlhive deployment ls|show|metrics``: serve
+models and watch them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from mlhive.cli._common import JsonOption, print_json, print_models, print_pairs, with_client
+from mlhive.cli._common import (
+    JsonOption,
+    print_json,
+    print_models,
+    print_pairs,
+    print_table,
+    with_client,
+)
 
 if TYPE_CHECKING:
     from mlhive.client import Client
@@ -20,6 +28,7 @@ EXAMPLES = """Examples:
   mlhive deploy iris alice/iris-clf --alias production --public
   mlhive predict iris --input rows.csv > predictions.csv
   mlhive deployment show iris
+  mlhive deployment metrics iris
 """
 
 app = typer.Typer(
@@ -125,3 +134,41 @@ def show(client: Client, name: Name, as_json: JsonOption = False) -> None:
         print_json(found.model_dump(mode="json"))
         return
     print_pairs({key: getattr(found, key) for key in COLUMNS})
+
+
+@app.command("metrics")
+@with_client
+def metrics(client: Client, name: Name, as_json: JsonOption = False) -> None:
+    """Calls, failed calls, latency percentiles, and the inputs per column next to the
+    training data's (missing share, mean, shift in training standard deviations)."""
+    found = client.deployments.metrics(name)
+    if as_json:
+        print_json(found.model_dump(mode="json"))
+        return
+    latency = found.latency
+    print_pairs(
+        {
+            "deployment": found.deployment,
+            "commit": found.commit,
+            "requests": found.requests,
+            "errors": found.errors,
+            "p50 ms": latency.p50_ms,
+            "p90 ms": latency.p90_ms,
+            "p99 ms": latency.p99_ms,
+            "training dataset": found.training_dataset,
+        }
+    )
+    rows = [
+        {
+            "column": f.name,
+            "values": f.values,
+            "missing": f.missing_share,
+            "training missing": f.training_missing_share,
+            "mean": f.mean,
+            "training mean": f.training_mean,
+            "shift": f.mean_shift,
+        }
+        for f in found.features
+    ]
+    if rows:
+        print_table(rows, list(rows[0]), title="inputs next to the training data")

@@ -73,6 +73,53 @@ def serve(
     )
 
 
+def serve_models(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8001,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes answering calls (uvicorn workers).")
+    ] = 2,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve only the deployments' calls (predict, invocations) and health, in several
+    processes, beside the main server on the same database and store."""
+    import os
+
+    import uvicorn
+
+    from mlhive.server.app import build_hive
+    from mlhive.server.db.migrate import upgrade
+    from mlhive.server.http.logs import logging_config
+
+    settings = _settings(data_dir, worker="off")
+    if host not in WILDCARDS:  # the bound name is one clients use: trust it
+        settings = settings.model_copy(update={"trusted_hosts": f"{settings.trusted_hosts},{host}"})
+    hive = build_hive(settings)  # migrate once here, not in every worker
+    try:
+        upgrade(hive.engine)
+    finally:
+        hive.engine.dispose()
+    # The workers are new processes: they read their settings from the environment.
+    os.environ["MLHIVE_DATA_DIR"] = str(settings.data_dir)
+    os.environ["MLHIVE_TRUSTED_HOSTS"] = settings.trusted_hosts
+    log_config = logging_config()
+    logging.config.dictConfig(log_config)
+    typer.echo(
+        f"mlhive serving deployments on http://{host}:{port}/api/deployments/{{name}}/predict "
+        f"with {workers} worker(s)  (data: {settings.data_dir})",
+        err=True,
+    )
+    uvicorn.run(
+        "mlhive.server.app:create_serving_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config,
+        timeout_graceful_shutdown=10,
+    )
+
+
 def worker(data_dir: DataDir = None) -> None:
     """Run a job worker in the foreground (any number may run beside the server)."""
     from mlhive.server.app import build_hive

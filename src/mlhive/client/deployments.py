@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from mlhive.client._http import HttpCore
-from mlhive.wire.serving import DeploymentOut, PredictOut
+from mlhive.wire.serving import DeploymentMetrics, DeploymentOut, PredictOut
 
 
 def _cell(value: Any) -> Any:
@@ -104,6 +104,17 @@ class DeploymentsAPI:
             NotFoundError: no such deployment (or another user's private one).
         """
         return DeploymentOut.model_validate(self._core.get_json(f"/api/deployments/{name}"))
+
+    def metrics(self, name: str) -> DeploymentMetrics:
+        """A deployment's monitoring: calls, failed calls, answer-time percentiles, and per
+        input column the share of missing values and the mean or value shares of what it was
+        given, next to the same figures of its commit's training data.
+
+        Raises:
+            NotFoundError: no such deployment (or another user's private one).
+        """
+        found = self._core.get_json(f"/api/deployments/{name}/metrics")
+        return DeploymentMetrics.model_validate(found)
 
     def predict(self, name: str, rows: Any, *, probabilities: bool = False) -> PredictOut:
         """Predict ``rows`` with the deployment's current commit.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -32,6 +32,7 @@ from mlhive.server.api import (
 from mlhive.server.api import errors as api_errors
 from mlhive.server.api import openapi as api_openapi
 from mlhive.server.api.params import known_query
+from mlhive.server.api.serving_path import FastPredict
 from mlhive.server.config import Settings
 from mlhive.server.db import durability
 from mlhive.server.db.engine import make_engine, make_session_factory, optimize
@@ -41,7 +42,7 @@ from mlhive.server.http.hosts import TrustedHosts
 from mlhive.server.http.limits import BodyLimit, FormPartsLimit
 from mlhive.server.http.logs import install_key_mask
 from mlhive.server.http.ratelimit import Answer, RateLimit, RateLimits
-from mlhive.server.http.serving import flush_counts
+from mlhive.server.http.serving import Flusher
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.sweep import sweep_leftovers
 from mlhive.server.jobs.worker import Worker
@@ -60,6 +61,8 @@ from mlhive.server.storage import open_blob_store
 from mlhive.server.wiring import Hive
 
 log = logging.getLogger("mlhive")
+GZIP_FROM = 1024
+"""Answers of at least this many bytes are compressed for clients that accept gzip."""
 
 
 def gather_handlers(*registries: Mapping[str, Handler]) -> dict[str, Handler]:
@@ -156,6 +159,46 @@ def build_hive(settings: Settings) -> Hive:
     )
 
 
+def _lifespan(hive: Hive) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if hive.settings.migrate_on_start:
+            upgrade(hive.engine)
+        optimize(hive.engine)
+        log.info("database durability: %s", durability.describe(hive.engine))
+        sweep_leftovers(hive.job_context)
+        if hive.settings.worker == "inline":
+            hive.worker.start()
+        flusher = Flusher(hive)
+        flusher.start()
+        try:
+            yield
+        finally:
+            flusher.close()  # and the calls counted since the last flush
+            hive.worker.close()
+            hive.engine.dispose()
+
+    return lifespan
+
+
+def _middleware(app: FastAPI, hive: Hive) -> None:
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_FROM)
+    # Successful deployment calls are answered before routing (api.serving_path).
+    app.add_middleware(FastPredict, gzip_from=GZIP_FROM)
+    app.add_middleware(FormPartsLimit, limit=hive.settings.max_form_parts)
+    app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
+    # Outside the body limit: a request over budget is answered before its body is read.
+    app.state.rate_limits = rate_limits(hive.settings)
+    app.add_middleware(RateLimit, limits=app.state.rate_limits, answer=rate_limit_answer())
+    api_errors.install_catch_all(app)
+    app.add_middleware(
+        TrustedHosts,
+        trusted=hive.settings.trusted_host_names,
+        public_url=hive.settings.public_url,
+    )
+    app.add_middleware(SecurityHeaders)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the mlhive server application.
 
@@ -166,23 +209,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         A FastAPI app. Migrations run and the in-process worker starts with its lifespan.
     """
     hive = build_hive(settings or Settings())
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if hive.settings.migrate_on_start:
-            upgrade(hive.engine)
-        optimize(hive.engine)
-        log.info("database durability: %s", durability.describe(hive.engine))
-        sweep_leftovers(hive.job_context)
-        if hive.settings.worker == "inline":
-            hive.worker.start()
-        try:
-            yield
-        finally:
-            flush_counts(hive, force=True)  # the calls counted since the last flush
-            hive.worker.close()
-            hive.engine.dispose()
-
     app = FastAPI(
         title="mlhive",
         version=__version__,
@@ -190,7 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
-        lifespan=lifespan,
+        lifespan=_lifespan(hive),
     )
     app.state.hive = hive
     install_key_mask()
@@ -211,6 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         models.router,
         aliases.router,
         deployments.router,
+        deployments.calls,
         studies.suites_router,
         studies.studies_router,
         *discussions.ROUTERS,
@@ -221,17 +248,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openml(app)
     install_openml_v2(app)
     install_pages(app)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(FormPartsLimit, limit=hive.settings.max_form_parts)
-    app.add_middleware(BodyLimit, limit=hive.settings.max_upload_bytes)
-    # Outside the body limit: a request over budget is answered before its body is read.
-    app.state.rate_limits = rate_limits(hive.settings)
-    app.add_middleware(RateLimit, limits=app.state.rate_limits, answer=rate_limit_answer())
-    api_errors.install_catch_all(app)
-    app.add_middleware(
-        TrustedHosts,
-        trusted=hive.settings.trusted_host_names,
-        public_url=hive.settings.public_url,
+    _middleware(app, hive)
+    return app
+
+
+def create_serving_app(settings: Settings | None = None) -> FastAPI:
+    """An application serving only deployment calls and health (``mlhive serve-models``):
+    ``POST /api/deployments/{name}/predict`` and ``/invocations``, ``GET /api/health``.
+
+    It runs no job worker and no migrations (the main server's ``mlhive serve`` or
+    ``mlhive db upgrade`` does); everything else is a 404.
+    """
+    base = settings or Settings()
+    hive = build_hive(base.model_copy(update={"worker": "off", "migrate_on_start": False}))
+    app = FastAPI(
+        title="mlhive deployments",
+        version=__version__,
+        summary="Predictions of mlhive deployments.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(hive),
     )
-    app.add_middleware(SecurityHeaders)
+    app.state.hive = hive
+    install_key_mask()
+    api_errors.install(app)
+    api = APIRouter(prefix="/api", dependencies=[Depends(known_query)])
+    api.include_router(system.health_router)
+    api.include_router(deployments.calls)
+    app.include_router(api)
+    _middleware(app, hive)
     return app

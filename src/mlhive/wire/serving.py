@@ -315,3 +315,76 @@ class PredictOut(WireModel):
     predictions: list[Any]
     classes: list[str] | None = None
     probabilities: list[list[float]] | None = None
+
+
+# -- monitoring -------------------------------------------------------------------------------
+
+
+class LatencyOut(WireModel):
+    """Server-side answer times of a deployment's answered calls, in milliseconds.
+
+    ``calls`` is exact; each percentile is the middle of its histogram bucket (20 buckets per
+    decade), within about 6 % of the true value.
+    """
+
+    calls: int
+    p50_ms: float | None
+    p90_ms: float | None
+    p99_ms: float | None
+
+
+class CategoryShare(WireModel):
+    """How often one text value came in the inputs, beside its share in the training data."""
+
+    value: str = Field(description="the value ('(other values)' pools those beyond the first 50)")
+    share: float
+    training_share: float | None = None
+
+
+class FeatureDrift(WireModel):
+    """One input column: what the deployment was given next to its training data's column."""
+
+    name: str
+    kind: Literal["number", "text"]
+    values: int = Field(description="values given (missing ones included)")
+    missing_share: float | None
+    mean: float | None = None
+    std: float | None = None
+    categories: list[CategoryShare] = Field(default_factory=list)
+    training_missing_share: float | None = None
+    training_mean: float | None = None
+    training_std: float | None = None
+    mean_shift: float | None = Field(
+        default=None,
+        description="(mean - training_mean) / training_std: how many training standard "
+        "deviations the inputs' mean moved",
+    )
+
+
+class DeploymentMetrics(Displayed, WireModel):
+    """A deployment's calls, failures, answer times and input drift, over all its calls."""
+
+    deployment: str
+    commit: str | None
+    requests: int
+    errors: int
+    latency: LatencyOut
+    inputs_shown: bool = Field(
+        description="whether the input summary is shown: it describes other callers' inputs, "
+        "so only the deployment's owner and administrators see it"
+    )
+    training_dataset: int | None = Field(
+        description="the dataset the answering commit was trained on (its card's lineage), "
+        "whose column statistics the inputs are compared with; None: unknown or not visible"
+    )
+    features: list[FeatureDrift]
+
+    def _headline(self) -> str:
+        return f"{self.deployment}: {self.requests} calls, {self.errors} failed"
+
+    def _facts(self) -> list[tuple[str, object]]:
+        return [
+            ("p50 ms", self.latency.p50_ms),
+            ("p99 ms", self.latency.p99_ms),
+            ("features", len(self.features)),
+        ]

@@ -1,12 +1,14 @@
 """Content for the deployment pages: alice's classifier promoted twice to @production and a
-public deployment following it, called once."""
+public deployment following it, called three times (counts, answer times and inputs as the
+serving path records them)."""
 
 from __future__ import annotations
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.domain.access import Actor
 from mlhive.server.services.forge import repos
-from mlhive.server.services.serving import aliases, deployments
+from mlhive.server.services.serving import aliases, deployments, metrics
+from mlhive.server.services.serving.monitor import ColumnTally, Recorded, bucket_of
 from mlhive.server.wiring import Hive
 from mlhive.wire.serving import DeploymentCreate
 from tests.api.serving import classifier
@@ -26,5 +28,12 @@ def seed(hive: Hive, site: Site) -> None:
         spec = DeploymentCreate(
             name="scorer", repo="alice/scorer", alias="production", visibility="public"
         )
-        deployments.create(session, alice, spec)
+        deployment = deployments.create(session, alice, spec)
+        deployments.flush_counts(session, {deployment.id: (3, 0)})
+        inputs = {
+            "x1": ColumnTally(values=3, total=1.5, squares=2.0),
+            "x2": ColumnTally(values=3, missing=1, total=0.2, squares=0.1),
+        }
+        latency = {bucket_of(0.4): 2, bucket_of(0.9): 1}
+        metrics.flush(session, {deployment.id: Recorded(latency=latency, columns=inputs)})
     site.made["deployment_commit"] = shas[1]

@@ -12,9 +12,11 @@ from mlhive.server.services import subjects
 from mlhive.wire.common import Health, JobOut
 
 router = APIRouter(tags=["system"])
+health_router = APIRouter(tags=["system"])
+"""Health alone (also what ``mlhive serve-models`` serves beside the deployment calls)."""
 
 
-@router.get("/health")
+@health_router.get("/health")
 def health(hive: HiveDep, actor: MaybeActor) -> Health:
     """Liveness and readiness: the database answers and the store is configured.
 
@@ -28,6 +30,9 @@ def health(hive: HiveDep, actor: MaybeActor) -> Health:
     return Health(
         status="ok", version=__version__, database=hive.engine.dialect.name, storage=storage
     )
+
+
+router.include_router(health_router)
 
 
 @router.get("/jobs/{job_id}")

@@ -45,7 +45,23 @@ HiveDep = Annotated[Hive, Depends(get_hive)]
 
 @contextmanager
 def write(hive: Hive) -> Iterator[Session]:
-    """One read-write transaction, committed before the response is built."""
+    """One read-write transaction, committed before the response is built.
+
+    Once it has ended (committed or not), this process forgets the deployments and keys its
+    serving path looked up recently, so its next prediction reads what the write changed (an
+    alias moved, a key revoked).
+    """
+    try:
+        with transaction(hive.sessions) as session:
+            yield session
+    finally:
+        hive.serving.lookups.invalidate()
+
+
+@contextmanager
+def record(hive: Hive) -> Iterator[Session]:
+    """One read-write transaction that only adds to counters (deployments' call counts and
+    monitoring): it changes nothing a lookup reads, so recent lookups stay valid."""
     with transaction(hive.sessions) as session:
         yield session
 

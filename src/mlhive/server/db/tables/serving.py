@@ -134,3 +134,33 @@ class ModelCheckResult(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     figure: Mapped[float | None] = mapped_column(Float, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeploymentLatency(Base):
+    """Calls of a deployment answered within one latency bucket (services.serving.monitor)."""
+
+    __tablename__ = "deployment_latency"
+
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DeploymentInput(Base):
+    """What a deployment's answered calls were given in one column: the column's summary
+    (``category`` ``""``: values, missing ones, sum and sum of squares of numbers) or how often
+    one text value came (``category`` the value)."""
+
+    __tablename__ = "deployment_inputs"
+
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
+    )
+    column: Mapped[str] = mapped_column(String(256), primary_key=True)
+    category: Mapped[str] = mapped_column(String(128), primary_key=True)
+    values: Mapped[int] = mapped_column(BigInteger, default=0)
+    missing: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    squares: Mapped[float] = mapped_column(Float, default=0.0)

@@ -150,7 +150,8 @@ def _is_number(value: Any) -> bool:
     return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
 
 
-def _kind(dtype: str) -> str:
+def kind_of(dtype: str) -> str:
+    """What a column of ``dtype`` holds: ``number``, ``bool``, ``text`` or ``any``."""
     lowered = dtype.lower()
     if lowered.startswith(_NUMBER_PREFIXES):
         return "number"
@@ -185,7 +186,7 @@ _WORD = {"number": "a number", "bool": "true or false", "text": "a string", "any
 def _typed(table: Table, schema: Schema) -> Table:
     """Refuse a value whose type the column's dtype does not take, naming column and row."""
     for name, dtype in schema.columns:
-        kind = _kind(dtype)
+        kind = kind_of(dtype)
         accepts = _ACCEPTS[kind]
         for index, value in enumerate(table.columns[name]):
             if not accepts(value):

@@ -120,11 +120,15 @@ def current_commit(session: Session, deployment: Deployment) -> ModelCommit | No
     )
 
 
-def describe(session: Session, deployment: Deployment) -> DeploymentOut:
-    """The wire form of a deployment, with its current commit and its flushed counts."""
+def describe(
+    session: Session, deployment: Deployment, pending: tuple[int, int] = (0, 0)
+) -> DeploymentOut:
+    """The wire form of a deployment, with its current commit and its counts: the stored ones
+    plus ``pending`` (calls and failures the reading process has counted and not written)."""
     repo = session.get_one(ModelRepo, deployment.repo_id)
     commit = current_commit(session, deployment)
     counter = session.get(DeploymentCounter, deployment.id)
+    calls, failures = pending
     return DeploymentOut(
         id=deployment.id,
         name=deployment.name,
@@ -134,15 +138,15 @@ def describe(session: Session, deployment: Deployment) -> DeploymentOut:
         commit=commit.sha if commit else None,
         visibility=deployment.visibility,
         created_at=deployment.created_at,
-        requests=counter.requests if counter else 0,
-        errors=counter.errors if counter else 0,
+        requests=(counter.requests if counter else 0) + calls,
+        errors=(counter.errors if counter else 0) + failures,
     )
 
 
 @dataclass(frozen=True)
 class Target:
-    """What answers one call, read in one query: the deployment and its current commit's id
-    and sha (None: the alias is not set)."""
+    """What answers one call, read in one query: the deployment, who may call it, and its
+    current commit's id and sha (None: the alias is not set)."""
 
     deployment_id: int
     deployment: str
@@ -150,15 +154,16 @@ class Target:
     alias: str | None
     commit_id: int | None
     commit_sha: str | None
+    owner_id: int = 0
+    visibility: str = "private"
+
+    def visible_to(self, actor: Actor | None) -> bool:
+        return can_see(actor, owner_id=self.owner_id, visibility=self.visibility)
 
 
-def target(session: Session, actor: Actor | None, name: str) -> Target:
-    """The deployment ``name`` and the commit that answers it now, in one query (it runs on
-    every call).
-
-    Raises:
-        NotFound: no such deployment, or a private one of someone else.
-    """
+def locate(session: Session, name: str) -> Target | None:
+    """The deployment ``name`` and the commit that answers it now, in one query, whoever
+    asks (the caller decides with :meth:`Target.visible_to`); None: no such deployment."""
     alias_commit = (
         select(ModelAlias.commit_id)
         .where(ModelAlias.repo_id == Deployment.repo_id, ModelAlias.name == Deployment.alias)
@@ -181,9 +186,22 @@ def target(session: Session, actor: Actor | None, name: str) -> Target:
         .outerjoin(ModelCommit, ModelCommit.id == func.coalesce(Deployment.commit_id, alias_commit))
         .where(Deployment.name == name)
     ).one_or_none()
-    if row is None or not can_see(actor, owner_id=row[1], visibility=row[2]):
+    if row is None:
+        return None
+    return Target(row[0], name, f"{row[4]}/{row[5]}", row[3], row[6], row[7], row[1], row[2])
+
+
+def target(session: Session, actor: Actor | None, name: str) -> Target:
+    """The deployment ``name`` and the commit that answers it now, in one query (it runs on
+    every call the serving path has not looked up within the last second).
+
+    Raises:
+        NotFound: no such deployment, or a private one of someone else.
+    """
+    found = locate(session, name)
+    if found is None or not found.visible_to(actor):
         raise NotFound(f"deployment {name!r} not found")
-    return Target(row[0], name, f"{row[4]}/{row[5]}", row[3], row[6], row[7])
+    return found
 
 
 def flush_counts(session: Session, counts: dict[int, tuple[int, int]]) -> None:

@@ -141,15 +141,16 @@ def answer(served: Served, table: Table, probabilities: bool) -> PredictOut:
     )
 
 
-def predict(served: Served, body: PredictRequest) -> PredictOut:
-    """Answer an mlhive prediction request.
+def request_table(served: Served, body: PredictRequest) -> Table:
+    """The checked inputs of an mlhive prediction request.
 
     Raises:
         InvalidInput: a missing, unknown or mistyped column (named), or no rows.
     """
-    return answer(served, inputs.from_request(body, served.model.schema), body.probabilities)
+    return inputs.from_request(body, served.model.schema)
 
 
-def invoke(served: Served, body: Invocation) -> PredictOut:
-    """Answer an MLflow ``/invocations`` request (labels only, as MLflow's pyfunc does)."""
-    return answer(served, inputs.from_invocation(body, served.model.schema), False)
+def invocation_table(served: Served, body: Invocation) -> Table:
+    """The checked inputs of an MLflow ``/invocations`` request (answered with labels only,
+    as MLflow's pyfunc does)."""
+    return inputs.from_invocation(body, served.model.schema)

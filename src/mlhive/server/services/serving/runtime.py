@@ -1,7 +1,9 @@
-"""What one server process keeps for serving: loaded models by commit, and call counts.
+"""What one server process keeps for serving: loaded models by commit, recent lookups of
+deployments and keys (:class:`Recent`), call counts and the monitor of answer times and inputs.
 
-A deployment that follows an alias looks the alias up on every call and takes the model of
-the commit it names from :class:`ModelCache`. After a promotion, the first call that sees the
+A deployment that follows an alias looks the alias up (at most a second old, and never older
+than this process's last write) and takes the model of the commit it names from
+:class:`ModelCache`. After a promotion, the first call that sees the
 new commit loads it (the old model keeps answering the calls already under way, and stays
 cached); every later call finds it loaded. So a promotion swaps a reference and no call fails
 or waits on another commit's loading. Models load from safe formats only: skops through the
@@ -9,8 +11,8 @@ server's allowlist (:func:`mlhive.server.services.forge.content.load_estimator`)
 onnxruntime.
 
 :class:`Tally` counts calls in memory, so a prediction never waits for a database write; the
-counts reach the deployment's counter row when they are flushed (at most every
-``FLUSH_SECONDS`` by the calls themselves, before counts are read, and at shutdown).
+counts reach the deployment's counter row when they are flushed (every ``FLUSH_SECONDS`` by
+``http.serving.Flusher``, and at shutdown).
 """
 
 from __future__ import annotations
@@ -26,10 +28,15 @@ import numpy as np
 
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.domain.serving.inputs import Schema, Table
+from mlhive.server.services.serving.monitor import Monitor
 
 CACHE_SIZE = 8
 """Models one process keeps loaded (least recently used ones go first)."""
 FLUSH_SECONDS = 1.0
+LOOKUP_TTL = 1.0
+"""Seconds a process answers from what it last read of a deployment and a key, unless it
+wrote something since (another process's promotion reaches it at most this late)."""
+LOOKUPS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -213,6 +220,12 @@ class Tally:
             self._flushed_at = time.monotonic()
             return taken
 
+    def pending(self, deployment_id: int) -> tuple[int, int]:
+        """Calls and failures of a deployment counted here and not written yet."""
+        with self._lock:
+            counts = self._counts.get(deployment_id, [0, 0])
+            return counts[0], counts[1]
+
     def give_back(self, counts: dict[int, tuple[int, int]]) -> None:
         """Return counts a flush could not write, to be written with the next one."""
         with self._lock:
@@ -222,9 +235,64 @@ class Tally:
                 waiting[1] += failures
 
 
+class Recent:
+    """Answers of lookups kept for at most ``ttl`` seconds, forgotten at once when this
+    process writes anything (:meth:`invalidate`, called after every write transaction).
+
+    A lookup records the generation it started in; an answer read before a write committed
+    is never kept past that write, even when it is stored after it.
+    """
+
+    def __init__(self, ttl: float = LOOKUP_TTL, capacity: int = LOOKUPS_KEPT) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._entries: OrderedDict[Any, tuple[float, int, Any]] = OrderedDict()
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, key: Any) -> Any | None:
+        """The answer kept for ``key``, or None when there is none or it is too old."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            stored_at, generation, value = entry
+            if generation != self._generation or now - stored_at >= self.ttl:
+                del self._entries[key]
+                return None
+            return value
+
+    def put(self, key: Any, value: Any, generation: int) -> None:
+        """Keep ``value`` for ``key`` as read in ``generation`` (dropped if a write came since)."""
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._entries[key] = (time.monotonic(), generation, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def invalidate(self) -> None:
+        """Forget every answer: something may have changed."""
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+
 @dataclass
 class Serving:
-    """One process's serving state: the model cache and the call tally."""
+    """One process's serving state: the model cache, recent lookups of deployments and keys,
+    the call tally and the monitor of answer times and inputs."""
 
     models: ModelCache = field(default_factory=ModelCache)
     tally: Tally = field(default_factory=Tally)
+    monitor: Monitor = field(default_factory=Monitor)
+    lookups: Recent = field(default_factory=Recent)
+    # Held while counts are written and while they are read, so a reader never sees calls
+    # taken from memory and not yet committed (nor both in memory and stored).
+    counting: threading.RLock = field(default_factory=threading.RLock)
