@@ -418,7 +418,6 @@ def test_create_upload_tutorial_dense_parts() -> None:
     assert _active(int(weather_frame.id)).version == _active(int(weather_dataset.id)).version + 1
 
 
-@pytest.mark.xfail(reason="sparse uploads are not supported yet (#14 item 1)", strict=True)
 def test_create_upload_tutorial_sparse_parts() -> None:
     from scipy.sparse import coo_matrix
 
