@@ -124,6 +124,19 @@ def test_the_budget_keeps_a_reserve_and_stops_starting_trials_in_it() -> None:
     assert budget.Budget(0.0, 2.0).reserve == pytest.approx(1.0)  # never more than half
 
 
+def test_slow_trials_keep_back_what_their_refit_will_take() -> None:
+    limits = budget.Budget(start=0.0, seconds=20.0)
+    assert budget.after_search([]) == 0.0  # nothing measured yet: the fixed reserve
+    after = budget.after_search([4.0, 3.0, 1.0])
+    assert after == pytest.approx(budget.REFIT_OVERHEAD + 4.0)  # half of each trial's time
+    assert limits.kept_back(after) == pytest.approx(5.5)  # more than the 4 s reserve
+    assert limits.trial_timeout(14.0, None, after) == pytest.approx(0.5)
+    assert limits.trial_timeout(14.0, None) == pytest.approx(2.0)  # the fixed reserve alone
+    many = budget.after_search([9.0] * 10)  # only the five costliest count
+    assert many == pytest.approx(budget.REFIT_OVERHEAD + 22.5)
+    assert limits.kept_back(many) == pytest.approx(10.0)  # never more than half the budget
+
+
 def test_successive_halving_grows_the_subsample_by_eta_up_to_the_whole_fold() -> None:
     assert budget.rungs(80) == [1.0]
     assert budget.rungs(300) == [pytest.approx(1 / 3), 1.0]

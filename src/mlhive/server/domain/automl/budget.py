@@ -40,16 +40,25 @@ class Budget:
             return math.inf
         return self.start + self.seconds - now
 
-    def for_search(self, now: float) -> float:
-        """Seconds the search may still use (the reserve kept back)."""
-        return self.left(now) - self.reserve
+    def kept_back(self, after: float = 0.0) -> float:
+        """The reserve, or ``after`` (the measured cost of what follows the search) when that
+        is more, never more than half the budget."""
+        if self.seconds is None:
+            return 0.0
+        return max(self.reserve, min(after, self.seconds / 2))
 
-    def trial_timeout(self, now: float, cap: float | None) -> float | None:
+    def for_search(self, now: float, after: float = 0.0) -> float:
+        """Seconds the search may still use (the reserve, or ``after``, kept back)."""
+        return self.left(now) - self.kept_back(after)
+
+    def trial_timeout(self, now: float, cap: float | None, after: float = 0.0) -> float | None:
         """How long a trial started now may run, or None when it may not start at all.
 
         ``cap``: a per-trial limit besides the budget (the server's job time limit).
+        ``after``: what the ensemble, refit and push are expected to take (see
+        :func:`after_search`).
         """
-        room = self.for_search(now)
+        room = self.for_search(now, after)
         if room < MIN_TRIAL_SECONDS:
             return None
         limit = min(room, cap) if cap else room
@@ -66,3 +75,22 @@ def rungs(train_rows: int, eta: int = ETA, min_rows: int = MIN_ROWS) -> list[flo
     while train_rows * fractions[0] / eta >= min_rows:
         fractions.insert(0, fractions[0] / eta)
     return fractions
+
+
+REFIT_OVERHEAD = 1.5
+"""Seconds of the steps after the search besides the fits: a child's start, scoring the
+ensemble's run, serialising and pushing the model."""
+REFIT_MEMBERS = 5
+"""The costliest complete trials whose refit is budgeted (ensembles seldom have more)."""
+
+
+def after_search(complete_trial_seconds: list[float]) -> float:
+    """What the steps after the search will take, from the complete trials' measured times.
+
+    The final refit fits each ensemble member once on all rows; a trial fitted it on every
+    fold (of at least two) at every rung, so half a trial's time bounds its member's refit.
+    """
+    if not complete_trial_seconds:
+        return 0.0
+    costliest = sorted(complete_trial_seconds, reverse=True)[:REFIT_MEMBERS]
+    return REFIT_OVERHEAD + sum(costliest) / 2

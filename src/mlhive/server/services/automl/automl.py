@@ -301,14 +301,16 @@ def search(
     fractions = budgets.rungs(plan.train_rows)
     done: list[TrialRecord] = []
     while plan.n_trials is None or len(done) < plan.n_trials:
-        if budgets.Budget.trial_timeout(plan.budget, clock(), trial_cap) is None and (
+        # The refit of the best trials so far is budgeted from their own measured times.
+        after = budgets.after_search([r.seconds for r in done if r.state == "complete"])
+        if plan.budget.trial_timeout(clock(), trial_cap, after) is None and (
             plan.budget.seconds is not None
         ):
             break
         trial = study.ask()
         warm = len(done) < len(plan.warm_start)
         config = space.suggest(trial)
-        record = _run_rungs(plan, runner, store, trial, config, fractions, clock, trial_cap)
+        record = _run_rungs(plan, runner, store, trial, config, fractions, clock, trial_cap, after)
         record.warm_start = warm
         if record.state == "complete":
             study.tell(trial, record.score if record.score is not None else _worst(plan))
@@ -338,12 +340,13 @@ def _run_rungs(
     fractions: list[float],
     clock: Callable[[], float],
     trial_cap: float | None,
+    after: float = 0.0,
 ) -> TrialRecord:
     spent = 0.0
     peak: int | None = None
     scores: list[float] = []
     for step, fraction in enumerate(fractions):
-        timeout = plan.budget.trial_timeout(clock(), trial_cap)
+        timeout = plan.budget.trial_timeout(clock(), trial_cap, after)
         if timeout is None and plan.budget.seconds is not None:
             return TrialRecord(
                 trial.number, config, "failed", fraction, spent, reason="timeout",
