@@ -129,8 +129,8 @@ def test_slow_trials_keep_back_what_their_refit_will_take() -> None:
     assert budget.after_search([]) == 0.0  # nothing measured yet: the fixed reserve
     after = budget.after_search([4.0, 3.0, 1.0])
     assert after == pytest.approx(budget.REFIT_OVERHEAD + 4.0)  # half of each trial's time
-    assert limits.kept_back(after) == pytest.approx(5.5)  # more than the 4 s reserve
-    assert limits.trial_timeout(14.0, None, after) == pytest.approx(0.5)
+    assert limits.kept_back(after) == pytest.approx(after)  # more than the 4 s reserve
+    assert limits.trial_timeout(20.0 - after - 0.5, None, after) == pytest.approx(0.5)
     assert limits.trial_timeout(14.0, None) == pytest.approx(2.0)  # the fixed reserve alone
     many = budget.after_search([9.0] * 10)  # only the five costliest count
     assert many == pytest.approx(budget.REFIT_OVERHEAD + 22.5)

