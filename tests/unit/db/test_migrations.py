@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,7 +19,7 @@ from mlhive.server.services.forge import repos, requests
 from mlhive.server.services.social import reviews
 from mlhive.server.wiring import Hive
 from mlhive.wire.models import CommentCreate, MergeRequestCreate
-from tests.conftest import UserKey
+from tests.conftest import PG_URL, UserKey, _worker_db_url
 from tests.factories import actor_of, make_repo, push_tensors
 
 
@@ -110,3 +114,43 @@ def test_merge_request_comments_move_into_review_threads_and_back(
         assert reviews.describe_request(session, repo, request).comments == before
         added = reviews.comment(session, as_alice, request, CommentCreate(body="ok"))
     assert added.id > max(c.id for c in before)  # the id sequence follows the copied rows
+
+
+_UPGRADE = """
+import sys
+from mlhive.server.db.engine import make_engine
+from mlhive.server.db.migrate import upgrade
+engine = make_engine(sys.argv[1])
+upgrade(engine)
+engine.dispose()
+"""
+
+
+def test_servers_starting_together_migrate_an_empty_database_once(
+    tmp_path: Path, worker_id: str
+) -> None:
+    """Three processes migrate one empty database at the same moment (as several servers and
+    workers starting together do): all succeed, and the schema is at head exactly once."""
+    if PG_URL:
+        url = _worker_db_url(PG_URL, f"{worker_id}_race")
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _UPGRADE, url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=300)[0].decode() for process in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], "\n".join(outputs)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert versions == ["0019"]
+    assert diff == []
