@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from mlhive.server.app import create_app
 from mlhive.server.config import Settings
 from mlhive.server.http.ratelimit import RateLimits
-from tests.conftest import UserKey
+from tests.conftest import MakeUser, UserKey
 
 
 class Clock:
@@ -41,6 +41,7 @@ def app(settings: Settings, clock: Clock) -> Iterator[FastAPI]:
             "rate_limit_writes_per_minute": 2,
             "rate_limit_writes_burst": 2,
             "rate_limit_address_factor": 3,
+            "rate_limit_shared": False,  # the clock is a test double: no settling by wall clock
         }
     )
     app = create_app(limited)
@@ -145,3 +146,47 @@ def test_zero_requests_a_minute_switches_the_limit_off(settings: Settings) -> No
             assert all(http.get("/api/health").status_code == 200 for _ in range(20))
     finally:
         app.state.hive.engine.dispose()
+
+
+def test_servers_on_one_database_keep_one_budget_between_them(
+    settings: Settings, alice: UserKey, bob: UserKey, make_user: MakeUser
+) -> None:
+    """Two server processes (two apps on one database) settle their budgets: a key that spent
+    its reads on one is refused by the other, even by the one that never saw it, and a key
+    that spent nothing is still served."""
+    carol = make_user("carol")
+    shared = settings.model_copy(
+        update={
+            "rate_limit_per_minute": 5,
+            "rate_limit_burst": 5,
+            "rate_limit_address_factor": 20,
+            "rate_limit_shared": True,
+        }
+    )
+    apps = [create_app(shared), create_app(shared)]
+    try:
+        # Not started (no lifespan): no settling thread, the test settles by hand.
+        first, second = (TestClient(app) for app in apps)
+        for client in (first, second):
+            for _ in range(3):
+                assert client.get("/api/datasets", headers=alice.headers).status_code == 200
+        for _ in range(5):
+            assert first.get("/api/datasets", headers=carol.headers).status_code == 200
+        for app in (*apps, *apps):
+            app.state.rate_limits.settle(app.state.hive)
+        # Six reads of five: both refuse alice now, with the wait her debt needs.
+        for client in (first, second):
+            refused = client.get("/api/datasets", headers=alice.headers)
+            assert refused.status_code == 429
+            assert int(refused.headers["Retry-After"]) >= 12
+        # Carol spent her five on the first only: the second refuses her, unseen.
+        assert second.get("/api/datasets", headers=carol.headers).status_code == 429
+        assert second.get("/api/datasets", headers=bob.headers).status_code == 200
+    finally:
+        for app in apps:
+            app.state.hive.engine.dispose()
+
+
+def test_budgets_are_shared_by_default_on_postgresql_only(settings: Settings) -> None:
+    assert settings.rate_limits_shared is settings.resolved_database_url.startswith("postgresql")
+    assert settings.model_copy(update={"rate_limit_shared": True}).rate_limits_shared

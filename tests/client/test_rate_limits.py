@@ -44,6 +44,7 @@ def http(settings: Settings, clock: Clock) -> Iterator[TestClient]:
                 "rate_limit_burst": 2,
                 "rate_limit_writes_per_minute": 1,
                 "rate_limit_writes_burst": 1,
+                "rate_limit_shared": False,  # the clock is a test double: no settling
             }
         )
     )

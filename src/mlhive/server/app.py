@@ -41,7 +41,7 @@ from mlhive.server.http.headers import SecurityHeaders
 from mlhive.server.http.hosts import TrustedHosts
 from mlhive.server.http.limits import BodyLimit, FormPartsLimit
 from mlhive.server.http.logs import install_key_mask
-from mlhive.server.http.ratelimit import Answer, RateLimit, RateLimits
+from mlhive.server.http.ratelimit import Answer, RateLimit, RateLimits, Settler
 from mlhive.server.http.serving import Flusher
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.sweep import sweep_leftovers
@@ -126,13 +126,14 @@ def rate_limit_answer() -> Answer:
 
 
 def rate_limits(settings: Settings) -> RateLimits:
-    """The request budgets the settings ask for (in memory, this process only)."""
+    """The request budgets the settings ask for (shared with the other servers' or not)."""
     return RateLimits.of(
         per_minute=settings.rate_limit_per_minute,
         burst=settings.rate_limit_burst,
         writes_per_minute=settings.rate_limit_writes_per_minute,
         writes_burst=settings.rate_limit_writes_burst,
         address_factor=settings.rate_limit_address_factor,
+        shared=settings.rate_limits_shared,
     )
 
 
@@ -161,7 +162,7 @@ def build_hive(settings: Settings) -> Hive:
 
 def _lifespan(hive: Hive) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if hive.settings.migrate_on_start:
             upgrade(hive.engine)
         optimize(hive.engine)
@@ -171,9 +172,12 @@ def _lifespan(hive: Hive) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
             hive.worker.start()
         flusher = Flusher(hive)
         flusher.start()
+        settler = Settler(hive, app.state.rate_limits)
+        settler.start()
         try:
             yield
         finally:
+            settler.close()
             flusher.close()  # and the calls counted since the last flush
             hive.worker.close()
             hive.engine.dispose()

@@ -106,7 +106,8 @@ class Settings(BaseSettings):
         default=14.0, gt=0, le=366, description="How long a browser stays signed in."
     )
     # Budgets per API key (an address gets rate_limit_address_factor times as much), counted
-    # in memory by each server process; 0 requests a minute = no limit.
+    # in memory by each server process and, when shared, settled through the database every
+    # half second so that several servers keep one budget; 0 requests a minute = no limit.
     rate_limit_per_minute: int = Field(
         default=1200, ge=0, description="Reads (GET/HEAD) a key may send a minute; 0 = off."
     )
@@ -120,6 +121,18 @@ class Settings(BaseSettings):
         ge=1,
         description="An address's budget in keys' budgets: people behind one NAT share it.",
     )
+    rate_limit_shared: bool | None = Field(
+        default=None,
+        description="Settle the budgets with the other server processes on the database "
+        "(unset: on for PostgreSQL, where several servers share a hive; off for SQLite).",
+    )
+
+    @property
+    def rate_limits_shared(self) -> bool:
+        """:attr:`rate_limit_shared`, or whether the database is PostgreSQL when unset."""
+        if self.rate_limit_shared is not None:
+            return self.rate_limit_shared
+        return self.resolved_database_url.startswith("postgresql")
 
     @property
     def trusted_host_names(self) -> frozenset[str]:

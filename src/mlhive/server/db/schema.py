@@ -11,6 +11,7 @@ from mlhive.server.db.tables import (
     experiments,
     forge,
     jobs,
+    limits,
     serving,
     social,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "experiments",
     "forge",
     "jobs",
+    "limits",
     "metadata",
     "serving",
     "social",
