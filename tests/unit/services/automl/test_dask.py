@@ -34,7 +34,12 @@ from mlhive.sklearn import estimator_to_flow, parameter_settings
 from mlhive.wire.automl import AutoMLCreate, AutoMLOut
 from mlhive.wire.studies import CollectionCreate
 from mlhive.wire.suite_runs import SuiteRunCreate, SuiteRunOut
-from tests.unit.services.automl.automl_world import make_task, mixed_csv, regression_csv
+from tests.unit.services.automl.automl_world import (
+    make_task,
+    mixed_csv,
+    numeric_csv,
+    regression_csv,
+)
 
 GiB = 2**30
 
@@ -182,16 +187,6 @@ def test_a_search_on_dask_records_a_trial_killed_at_its_deadline_and_goes_on(
 
 
 # ---------------------------------------------------------------- suite runs
-
-
-def numeric_csv(rows: int = 120, seed: int = 3) -> str:
-    """Two numbers and a two-class label that depends on them."""
-    rng = np.random.default_rng(seed)
-    lines = ["u,v,label"]
-    for _ in range(rows):
-        u, v = rng.normal(size=2)
-        lines.append(f"{u:.4f},{v:.4f},{'yes' if u + v + rng.normal(scale=0.3) > 0 else 'no'}")
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture
