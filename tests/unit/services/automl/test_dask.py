@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import dask
 import numpy as np
 import pytest
 from distributed import LocalCluster
@@ -26,6 +27,8 @@ from mlhive.server.services.automl.trials import (
     Failed,
     Finished,
     ProcessRunner,
+    TrialInput,
+    run_trial,
     runner_for,
 )
 from mlhive.server.services.experiments import flows, studies
@@ -184,6 +187,35 @@ def test_a_search_on_dask_records_a_trial_killed_at_its_deadline_and_goes_on(
     ]  # fmt: skip
     assert out.trials[1].seconds < 25
     assert out.state == "done"
+
+
+def test_a_trial_on_a_cluster_of_worker_processes_scores_as_it_does_locally(
+    hive: Hive, as_alice: Actor, mixed_task: int
+) -> None:
+    """As deployed: Dask workers in processes of their own (allowed to start children)."""
+    with transaction(hive.sessions) as session:
+        plan = automl.prepare(session, hive.store, automl.submit(
+            session, as_alice, AutoMLCreate(task_id=mixed_task, n_trials=1)
+        ).id, time.monotonic())  # fmt: skip
+    assert plan is not None
+    config = {"model": "random_forest", "n_estimators": 20, "max_features": 0.5,
+              "min_samples_leaf": 2}  # fmt: skip
+    job = TrialInput(hive.store, plan.spec, plan.columns, config, 1.0, 0, plan.metric)
+    local = ProcessRunner().run(run_trial, (job,), timeout=60, memory_limit=None)
+    with (
+        dask.config.set({"distributed.worker.daemon": False}),
+        LocalCluster(
+            processes=True, n_workers=1, threads_per_worker=1, dashboard_address=None
+        ) as separate,
+    ):
+        remote = DaskRunner(separate.scheduler_address).run(
+            run_trial, (job,), timeout=60, memory_limit=2 * GiB
+        )
+        cluster.close_clients()
+    assert isinstance(local, Finished) and isinstance(remote, Finished), remote
+    assert remote.value.score == local.value.score is not None
+    assert remote.value.predictions == local.value.predictions
+    assert remote.peak_memory and remote.peak_memory < 2 * GiB
 
 
 # ---------------------------------------------------------------- suite runs

@@ -22,6 +22,7 @@ under the same limits; :func:`runner_for` picks one from the settings, in one pl
 from __future__ import annotations
 
 import io
+import multiprocessing
 import pickle
 import resource
 import signal
@@ -218,6 +219,15 @@ def isolated(
     fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None, memory_limit: int | None
 ) -> Finished | Failed:
     """What a Dask worker runs: ``fn(*args)`` in a child process under the same limits."""
+    if multiprocessing.current_process().daemon:
+        return Failed(
+            "error",
+            "this Dask worker runs as a daemonic process, which may not start the child process "
+            "a trial runs in: start the Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False "
+            "(distributed.worker.daemon: false in the Dask configuration)",
+            0.0,
+            None,
+        )
     return ProcessRunner().run(fn, args, timeout=timeout, memory_limit=memory_limit)
 
 
