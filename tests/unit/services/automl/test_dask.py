@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import dask
@@ -47,11 +48,17 @@ from tests.unit.services.automl.automl_world import (
 GiB = 2**30
 
 
+def _cluster(scratch: Path, *, processes: bool, threads: int) -> LocalCluster:
+    """A one-worker cluster on free ports (the HTTP servers too), its files under ``scratch``."""
+    return LocalCluster(
+        processes=processes, n_workers=1, threads_per_worker=threads, dashboard_address=":0",
+        worker_dashboard_address=":0", local_directory=str(scratch),
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    with LocalCluster(
-        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
-    ) as local:
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _cluster(tmp_path_factory.mktemp("dask"), processes=False, threads=2) as local:
         yield local.scheduler_address
         cluster.close_clients()
 
@@ -190,7 +197,7 @@ def test_a_search_on_dask_records_a_trial_killed_at_its_deadline_and_goes_on(
 
 
 def test_a_trial_on_a_cluster_of_worker_processes_scores_as_it_does_locally(
-    hive: Hive, as_alice: Actor, mixed_task: int
+    hive: Hive, as_alice: Actor, mixed_task: int, tmp_path: Path
 ) -> None:
     """As deployed: Dask workers in processes of their own (allowed to start children)."""
     with transaction(hive.sessions) as session:
@@ -204,9 +211,7 @@ def test_a_trial_on_a_cluster_of_worker_processes_scores_as_it_does_locally(
     local = ProcessRunner().run(run_trial, (job,), timeout=60, memory_limit=None)
     with (
         dask.config.set({"distributed.worker.daemon": False}),
-        LocalCluster(
-            processes=True, n_workers=1, threads_per_worker=1, dashboard_address=None
-        ) as separate,
+        _cluster(tmp_path, processes=True, threads=1) as separate,
     ):
         remote = DaskRunner(separate.scheduler_address).run(
             run_trial, (job,), timeout=60, memory_limit=2 * GiB
