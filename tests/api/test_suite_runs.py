@@ -14,6 +14,7 @@ from mlhive.cli import _common
 from mlhive.cli.main import app
 from mlhive.client import automl as client_automl
 from mlhive.server.db.engine import transaction
+from mlhive.server.db.tables.automl import SuiteRun
 from mlhive.server.services.experiments import flows
 from mlhive.server.wiring import Hive
 from mlhive.sklearn import estimator_to_flow
@@ -164,3 +165,21 @@ def test_a_suite_whose_tasks_you_may_not_see_is_refused(
     assert answer.status_code == 422 and "no tasks you may see" in answer.text
     mine = http.post(f"/api/suites/{suite}/runs", json={"flow_id": flow_id}, headers=alice.headers)
     assert mine.status_code == 202 and mine.json()["total"] == 1
+
+
+def test_a_suite_run_that_cannot_start_fails_every_task_and_search_with_the_reason(
+    http: TestClient, hive: Hive, alice: UserKey, suite: dict[str, object]
+) -> None:
+    body = {"automl": {"n_trials": 1}}
+    queued = http.post("/api/suites/pair/runs", json=body, headers=alice.headers).json()
+    # The job finds its record naming a flow that is gone (as if deleted meanwhile).
+    with transaction(hive.sessions) as session:
+        session.get_one(SuiteRun, queued["id"]).flow_id = 99_999
+    hive.worker.drain()
+    out = http.get(f"/api/suites/pair/runs/{queued['id']}", headers=alice.headers).json()
+    assert out["state"] == "failed" and "flow 99999" in out["error"]
+    assert (out["done"], out["failed"], out["total"]) == (0, 2, 2)
+    assert all("the suite run stopped" in t["error"] for t in out["tasks"])
+    for unit in out["tasks"]:
+        search = http.get(f"/api/automl/{unit['automl_search_id']}", headers=alice.headers).json()
+        assert search["state"] == "failed" and f"suite run {out['id']}" in search["error"]

@@ -385,8 +385,20 @@ def _create_study(session: Session, plan: Plan, run_ids: list[int]) -> int:
 
 
 def mark_failed(session: Session, suite_run_id: int, error: Exception, seconds: float) -> None:
-    """Record why the job stopped (the tasks it finished keep their runs)."""
+    """Record why the job stopped: the tasks it finished keep their runs, the others (and
+    their AutoML searches that never started) are marked failed with the reason."""
     row = session.get(SuiteRun, suite_run_id)
-    if row is not None:
-        row.state, row.finished_at = "failed", utcnow()
-        row.error, row.seconds = str(error) or type(error).__name__, round(seconds, 3)
+    if row is None:
+        return
+    why = str(error) or type(error).__name__
+    row.state, row.finished_at = "failed", utcnow()
+    row.error, row.seconds = why, round(seconds, 3)
+    units = session.scalars(select(SuiteRunTask).where(SuiteRunTask.suite_run_id == row.id))
+    for unit in units:
+        if unit.state in ("done", "failed"):
+            continue
+        unit.state, unit.error = "failed", f"the suite run stopped: {why}"
+        search = session.get(AutoMLSearch, unit.automl_search_id or 0)
+        if search is not None and search.state == "queued":
+            search.state, search.finished_at = "failed", utcnow()
+            search.error = f"suite run {row.id} stopped before this search began: {why}"
