@@ -69,7 +69,7 @@ bench: $(STAMP)  ## print each benchmark's figures next to its anchor
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
 	UV_CUSTOM_COMPILE_COMMAND="make lock" uv pip compile pyproject.toml --extra server --extra postgres --extra s3 --extra demo \
-	  --extra dev --extra forge --extra sklearn --extra web --python-version 3.11 -o requirements.lock
+	  --extra dev --extra forge --extra sklearn --extra web --extra dask --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf $(VENV) $(OPENML_VENV) $(BARE_VENV) mlhive-demo .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

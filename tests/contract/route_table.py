@@ -144,6 +144,12 @@ for _kind in ("suites", "studies"):
         f"POST /api/{_kind}/{{ref}}/status": KEYED,
         f"DELETE /api/{_kind}/{{ref}}": KEYED,
     }
+# A suite run is its owner's, like an AutoML search: starting and reading one needs a key.
+_COLLECTIONS |= {
+    "POST /api/suites/{ref}/runs": KEYED,
+    "GET /api/suites/{ref}/runs": KEYED,
+    "GET /api/suites/{ref}/runs/{run_id}": KEYED,
+}
 
 _DISCUSSIONS: dict[str, Access] = {
     "GET /api/discussions": OPTIONAL,

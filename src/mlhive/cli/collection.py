@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from mlhive.cli._common import JsonOption, print_json, print_table, with_client
+from mlhive.cli._common import JsonOption, print_json, print_table, waiting, with_client
 
 if TYPE_CHECKING:
     from mlhive.client import Client
     from mlhive.client.studies import StudiesAPI, SuitesAPI
     from mlhive.wire.studies import CollectionOut
+    from mlhive.wire.suite_runs import SuiteRunOut
 
 Ref = Annotated[str, typer.Argument(metavar="ID_OR_ALIAS", help="The collection's id or alias.")]
 Ids = Annotated[list[int], typer.Argument(metavar="IDS...", help="Ids to add or remove.")]
@@ -110,4 +111,78 @@ def collection_app(kind: str) -> typer.Typer:
     def detach(client: Client, ref: Ref, ids: Ids) -> None:
         _show(api(client).detach(_reference(ref), ids), False)
 
+    if kind == "suite":
+        app.command("run")(run)
     return app
+
+
+RUN_COLUMNS = ("task", "state", "run", "metric", "score", "seconds", "search", "error")
+
+
+def _run_rows(out: SuiteRunOut) -> list[dict[str, object]]:
+    return [
+        {
+            "task": t.task_id,
+            "state": t.state,
+            "run": t.run_id or "",
+            "metric": t.metric or "",
+            "score": "" if t.score is None else f"{t.score:.4f}",
+            "seconds": "" if t.seconds is None else f"{t.seconds:.1f}",
+            "search": t.automl_search_id or "",
+            "error": t.error or "",
+        }
+        for t in out.tasks
+    ]
+
+
+@with_client
+def run(
+    client: Client,
+    ref: Ref,
+    flow: Annotated[
+        int | None, typer.Option("--flow", help="A scikit-learn flow to refit on every task.")
+    ] = None,
+    setup: Annotated[
+        int | None, typer.Option("--setup", help="A setup of that flow whose values to use.")
+    ] = None,
+    automl: Annotated[
+        bool,
+        typer.Option("--automl", metavar="", help="Run an AutoML search on every task instead."),
+    ] = False,
+    time: Annotated[
+        float | None, typer.Option("--time", min=1, help="AutoML: wall-clock seconds per task.")
+    ] = None,
+    trials: Annotated[
+        int | None, typer.Option("--trials", min=1, help="AutoML: at most this many trials.")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="AutoML: the seed.")] = 0,
+    metric: Annotated[str | None, typer.Option(help="AutoML: the measure to optimise.")] = None,
+    memory: Annotated[
+        str | None, typer.Option("--memory", help="Per-process memory limit, e.g. 4GB.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a flow (--flow) or AutoML (--automl --time S) on every task of a suite.
+
+    One job on the server; each task's result becomes a run, collected in a study. Prints
+    each task's state, run and score.
+    """
+    if (flow is None) == (not automl):
+        raise typer.BadParameter("give --flow FLOW_ID or --automl (with --time or --trials)")
+    if automl and time is None and trials is None:
+        raise typer.BadParameter("--automl needs --time SECONDS or --trials N (or both)")
+    with waiting(f"suite {ref} to be run"):
+        out = client.suites.run(
+            _reference(ref), flow, setup_id=setup, automl=automl, time_budget=time,
+            n_trials=trials, seed=seed, metric=metric, memory_limit=memory,
+        )  # fmt: skip
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    what = "AutoML" if out.mode == "automl" else f"flow {out.flow_id}"
+    title = (
+        f"suite run {out.id} of suite {out.suite_id} ({what}): {out.done} done, "
+        f"{out.failed} failed of {out.total}"
+    )
+    print_table(_run_rows(out), RUN_COLUMNS, title=title, keep=("score",))
+    typer.echo(f"study: {out.study_id}")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Literal
 from urllib.parse import quote
 
 import pandas as pd
 
+from mlhive.client import automl as automl_client
 from mlhive.client._fetch import checked, frame, paginate
 from mlhive.client._http import HttpCore
+from mlhive.client.automl import parse_size
+from mlhive.errors import JobFailedError, WaitTimeoutError
 from mlhive.wire.studies import CollectionCreate, CollectionKind, CollectionOut, CollectionStatus
+from mlhive.wire.suite_runs import SuiteRunCreate, SuiteRunOut, SuiteRunPage
 
 COLLECTION_COLUMNS = list(CollectionOut.model_fields)
 Visibility = Literal["public", "private"]
@@ -116,6 +121,7 @@ class SuitesAPI(_CollectionsAPI):
 
     kind: CollectionKind = "suite"
     prefix = "/api/suites"
+    poll_interval = 1.0
 
     def create(
         self,
@@ -143,6 +149,93 @@ class SuitesAPI(_CollectionsAPI):
             task_ids=[int(i) for i in task_ids], visibility=visibility,
         )  # fmt: skip
         return self._create(body)
+
+    def run(
+        self,
+        ref: int | str,
+        flow_id: int | None = None,
+        *,
+        setup_id: int | None = None,
+        automl: bool = False,
+        time_budget: float | None = None,
+        n_trials: int | None = None,
+        seed: int = 0,
+        metric: str | None = None,
+        memory_limit: int | str | None = None,
+        wait: bool = True,
+        timeout: float = 24 * 3600.0,
+        on_progress: Callable[[SuiteRunOut], None] | None = None,
+    ) -> SuiteRunOut:
+        """Run a flow, or AutoML, on every task of the suite, on the server, as one job.
+
+        Each task's result becomes a run on it (scored by the server) and the runs are
+        collected in a study (``study_id`` once done); one failing task does not stop the others.
+
+        Args:
+            ref: the suite's id or alias.
+            flow_id: a scikit-learn flow, refitted on each task's folds.
+            setup_id: a setup of that flow whose parameter values to use.
+            automl: run an AutoML search on each task instead (``time_budget`` seconds and/or
+                ``n_trials`` trials per task, ``seed``, ``metric``).
+            memory_limit: bytes (or ``4GB``, ``512MiB``) each task's process may use.
+            wait: False returns the queued run at once (poll :meth:`run_status`).
+            timeout: seconds to wait for it.
+            on_progress: called with the run after every poll (its ``done``/``failed``/``total``).
+
+        Raises:
+            NotFoundError: no such suite (or a private one of another user), flow or setup.
+            InvalidInputError: a suite without tasks you may see, a flow the server cannot
+                run, AutoML with neither a budget nor a number of trials.
+            JobFailedError: the whole run failed. WaitTimeoutError: not done in ``timeout``.
+
+        Example:
+            >>> out = client.suites.run("mb", automl=True, time_budget=30)  # doctest: +SKIP
+            >>> (out.done, out.failed, out.total, out.study_id)  # doctest: +SKIP
+            (2, 0, 2, 17)
+        """
+        plan = (
+            {"time_budget": time_budget, "n_trials": n_trials, "seed": seed, "metric": metric}
+            if automl
+            else None
+        )
+        body = checked(
+            SuiteRunCreate, flow_id=flow_id, setup_id=setup_id, automl=plan,
+            memory_limit=None if memory_limit is None else parse_size(memory_limit),
+        )  # fmt: skip
+        payload = body.model_dump(mode="json", exclude_none=True)
+        answer = self._core.request("POST", self._path(ref, "runs"), json=payload)
+        started = SuiteRunOut.model_validate(answer.json())
+        if not wait:
+            return started
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.run_status(ref, started.id)
+            if on_progress is not None:
+                on_progress(current)
+            if current.state == "failed":
+                raise JobFailedError(f"suite run {current.id} failed: {current.error}")
+            if current.state == "done":
+                return current
+            if time.monotonic() >= deadline:
+                raise WaitTimeoutError(
+                    f"suite run {current.id} still {current.state} after {timeout:g} s "
+                    f"({current.done + current.failed} of {current.total} tasks finished)"
+                )
+            automl_client._pause(self.poll_interval)
+
+    def run_status(self, ref: int | str, run_id: int) -> SuiteRunOut:
+        """A run of yours on the suite: each task's state, run and score, and the counts.
+
+        Raises:
+            NotFoundError: no such suite, or no such run of yours on it.
+        """
+        path = self._path(ref, f"runs/{int(run_id)}")
+        return SuiteRunOut.model_validate(self._core.get_json(path))
+
+    def runs(self, ref: int | str) -> list[SuiteRunOut]:
+        """Your runs of the suite, newest first (the latest 100)."""
+        page = SuiteRunPage.model_validate(self._core.get_json(self._path(ref, "runs")))
+        return page.items
 
 
 class StudiesAPI(_CollectionsAPI):

@@ -25,6 +25,7 @@ from mlhive.server.api import (
     runs,
     similar,
     studies,
+    suite_runs,
     system,
     tasks,
     users,
@@ -243,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deployments.router,
         deployments.calls,
         studies.suites_router,
+        suite_runs.router,
         studies.studies_router,
         *discussions.ROUTERS,
     ):

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         default="inline", description="inline: jobs run in a thread of the server process."
     )
     worker_poll_seconds: float = Field(default=0.5, gt=0)
+    dask_scheduler: str = Field(
+        default="",
+        description="Address of a Dask scheduler (tcp://host:8786): AutoML trials and "
+        "benchmark-suite runs are then submitted to that cluster (the dask extra); empty = "
+        "local processes of the worker.",
+    )
     job_lease_seconds: float = Field(
         default=30.0,
         gt=0,

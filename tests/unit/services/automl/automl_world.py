@@ -35,6 +35,16 @@ def regression_csv(rows: int = 150, seed: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
+def numeric_csv(rows: int = 120, seed: int = 3) -> str:
+    """Two numbers and a two-class label that depends on them."""
+    rng = np.random.default_rng(seed)
+    lines = ["u,v,label"]
+    for _ in range(rows):
+        u, v = rng.normal(size=2)
+        lines.append(f"{u:.4f},{v:.4f},{'yes' if u + v + rng.normal(scale=0.3) > 0 else 'no'}")
+    return "\n".join(lines) + "\n"
+
+
 def make_task(
     hive: Hive, actor: Actor, csv: str, kind: str, target: str, name: str, procedure: int
 ) -> int:

@@ -67,3 +67,48 @@ class AutoMLTrial(Base):
     setup_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     seconds: Mapped[float] = mapped_column(Float)
     peak_memory: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class SuiteRun(Base):
+    """A flow (with a setup) or an AutoML search run on every task of a suite, as one job."""
+
+    __tablename__ = "suite_runs"
+    __table_args__ = (Index("ix_suite_runs_suite_owner", "suite_id", "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key to the suite: deleting a suite leaves the record of what ran on it.
+    suite_id: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # flow: flow_id (+ setup_id) refitted on each task's folds; automl: a search per task
+    mode: Mapped[str] = mapped_column(String(16))
+    flow_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    setup_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    automl: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    memory_limit: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # queued -> running -> done | failed
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    job_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    study_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    seconds: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class SuiteRunTask(Base):
+    """One task of a suite run: its state and the run it produced."""
+
+    __tablename__ = "suite_run_tasks"
+    __table_args__ = (Index("ix_suite_run_tasks_run_task", "suite_run_id", "task_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suite_run_id: Mapped[int] = mapped_column(ForeignKey("suite_runs.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(Integer)
+    # queued -> running -> done | failed
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    run_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    automl_search_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    peak_memory: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -7,22 +7,28 @@ search found is kept even if a later phase fails or the budget runs out.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
+import traceback
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.jobs.context import Handler, JobContext
-from mlhive.server.services.automl import automl
+from mlhive.server.services.automl import automl, suite_runs
 from mlhive.server.services.automl.automl import AUTOML_JOB, Ensemble, Plan, TrialRecord
-from mlhive.server.services.automl.trials import Finished, ProcessRunner, Runner, refit
+from mlhive.server.services.automl.suite_runs import SUITE_RUN_JOB
+from mlhive.server.services.automl.trials import Failed, Finished, Runner, refit, runner_for
 from mlhive.server.services.experiments.jobs import evaluate_run
 from mlhive.server.services.forge import commits, repos
+from mlhive.server.services.forge.evaluation import fit_on_folds
 from mlhive.wire.models import CommitCreate, RepoCreate
 
+log = logging.getLogger("mlhive.worker")
 PUSH_SECONDS = 1.0
 """Kept back from the final refit for serialising and pushing the model."""
 
@@ -38,7 +44,7 @@ def run_search(
     start = time.monotonic()
     search_id = int(payload["search_id"])
     try:
-        _run(context, search_id, start, runner or ProcessRunner())
+        _run(context, search_id, start, runner or runner_for(context.settings))
     except Exception as exc:
         with transaction(context.sessions) as session:
             automl.mark_failed(session, search_id, exc, time.monotonic() - start)
@@ -140,4 +146,78 @@ def _handler(context: JobContext, payload: Mapping[str, Any]) -> None:
     run_search(context, payload)
 
 
-HANDLERS: dict[str, Handler] = {AUTOML_JOB: _handler}
+# ---------------------------------------------------------------- suite runs
+
+
+def run_suite(
+    context: JobContext, payload: Mapping[str, Any], runner: Runner | None = None
+) -> None:
+    """Job handler: run a flow or AutoML on every task of a suite, one unit per task.
+
+    Units run on the runner (at once, as many as it has room for); each is recorded as it
+    finishes, so ``GET`` shows the progress, and one failing task never stops the others.
+
+    Raises:
+        Exception: what stopped the whole run (not one task), after it was marked failed.
+    """
+    start = time.monotonic()
+    suite_run_id = int(payload["suite_run_id"])
+    try:
+        with transaction(context.sessions) as session:
+            plan = suite_runs.prepare(session, suite_run_id)
+        if plan is None:
+            return
+        active = runner or runner_for(context.settings)
+        width = max(1, min(active.parallel, len(plan.units)))
+        with ThreadPoolExecutor(width, thread_name_prefix="mlhive-suite") as pool:
+            list(pool.map(lambda unit: _run_unit(context, plan, active, unit), plan.units))
+        with transaction(context.sessions) as session:
+            suite_runs.finish(session, plan, time.monotonic() - start)
+    except Exception as exc:
+        with transaction(context.sessions) as session:
+            suite_runs.mark_failed(session, suite_run_id, exc, time.monotonic() - start)
+        raise
+
+
+def _run_unit(
+    context: JobContext, plan: suite_runs.Plan, runner: Runner, unit: suite_runs.Unit
+) -> None:
+    start = time.monotonic()
+    peak: int | None = None
+    try:
+        with transaction(context.sessions) as session:
+            spec = suite_runs.start_unit(session, plan, unit)
+        if unit.automl_search_id is not None:
+            try:
+                run_search(context, {"search_id": unit.automl_search_id}, runner=runner)
+            except Exception as exc:  # recorded on the search; said on the task below
+                log.warning("suite run %s: task %s: %s", plan.suite_run_id, unit.task_id, exc)
+            with transaction(context.sessions) as session:
+                run_id, error = suite_runs.automl_outcome(session, unit.automl_search_id)
+        else:
+            limit = context.settings.job_time_limit_seconds or None
+            outcome = runner.run(
+                fit_on_folds, (context.store, plan.estimator, spec),
+                timeout=limit, memory_limit=plan.memory_limit,
+            )  # fmt: skip
+            peak = outcome.peak_memory
+            if isinstance(outcome, Failed):
+                run_id, error = None, f"{outcome.reason}: {outcome.message}"
+            else:
+                with transaction(context.sessions) as session:
+                    run_id = suite_runs.record_flow_run(
+                        session, context.store, context.settings, plan, spec, outcome.value
+                    )
+                evaluate_run(context, {"run_id": run_id})
+                error = None
+    except Exception as exc:
+        log.exception("suite run %s: task %s failed", plan.suite_run_id, unit.task_id)
+        run_id, error = None, "".join(traceback.format_exception_only(exc)).strip()
+    with transaction(context.sessions) as session:
+        suite_runs.finish_unit(
+            session, plan, unit, seconds=time.monotonic() - start, error=error, run_id=run_id,
+            peak_memory=peak,
+        )  # fmt: skip
+
+
+HANDLERS: dict[str, Handler] = {AUTOML_JOB: _handler, SUITE_RUN_JOB: run_suite}

@@ -14,17 +14,21 @@ task's data itself, builds the pipeline from the configuration, fits it on the t
 the server's own measures and sends back the predictions (Parquet bytes), the fold timings and
 its score. Nothing a user sent is ever unpickled.
 
-:class:`Runner` is the seam: another runner (a Dask cluster) implements the same ``run``.
+:class:`Runner` is the seam: :class:`DaskRunner` implements the same ``run`` on a Dask cluster
+(``MLHIVE_DASK_SCHEDULER``), where each call again runs in a child process of the Dask worker
+under the same limits; :func:`runner_for` picks one from the settings, in one place.
 """
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import pickle
 import resource
 import signal
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -44,6 +48,7 @@ import sklearn.neighbors
 import sklearn.pipeline
 import sklearn.preprocessing  # noqa: F401
 
+from mlhive.server.config import Settings
 from mlhive.server.domain.automl import space
 from mlhive.server.domain.experiments.metrics import evaluate
 from mlhive.server.domain.experiments.predictions import validate_predictions
@@ -80,6 +85,11 @@ class Failed:
 class Runner(Protocol):
     """Runs a module-level function in isolation under a time and a memory limit."""
 
+    @property
+    def parallel(self) -> int:
+        """How many calls may usefully run at once (one locally; a cluster's threads)."""
+        ...
+
     def run(
         self,
         fn: Callable[..., Any],
@@ -94,6 +104,8 @@ class Runner(Protocol):
 
 class ProcessRunner:
     """One child process per call, from the fork server; killed at its deadline."""
+
+    parallel = 1
 
     def run(
         self,
@@ -137,6 +149,94 @@ class ProcessRunner:
             return Finished(value, seconds, peak)
         reason: Reason = "memory" if kind == "memory" else "error"
         return Failed(reason, str(value), seconds, peak)
+
+
+class DaskRunner:
+    """Each call submitted to a Dask cluster, and run there in a child process of its own.
+
+    A Dask worker cannot stop a task's thread, so the task (:func:`isolated`) runs the call
+    through a :class:`ProcessRunner` on the Dask worker: the address-space cap and the kill at
+    the deadline hold there exactly as they do locally. The caller keeps its own clock too:
+    it waits at most ``timeout`` seconds for the answer (queueing on a busy cluster counts),
+    then cancels the task and records a timeout, so a budget is never overrun; the child on
+    the worker is killed by its own deadline at the latest.
+
+    What crosses to the cluster is what crosses to a local child (made by the server); the
+    blob store must be reachable from the Dask workers (shared storage or S3).
+    """
+
+    def __init__(self, address: str) -> None:
+        from mlhive.server.jobs.cluster import client_for
+
+        self.address = address
+        self.client = client_for(address)
+
+    @property
+    def parallel(self) -> int:
+        """The cluster's worker threads right now (at least 1)."""
+        threads: dict[str, int] = self.client.nthreads()
+        return max(1, sum(threads.values()))
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        *,
+        timeout: float | None,
+        memory_limit: int | None,
+    ) -> Finished | Failed:
+        start = time.monotonic()
+        try:
+            future = self.client.submit(
+                isolated, fn, args, timeout, memory_limit, pure=False,
+                key=f"mlhive-{fn.__name__}-{uuid.uuid4().hex}",
+            )  # fmt: skip
+        except Exception as exc:
+            return Failed(
+                "error", f"the Dask cluster at {self.address} refused it: {exc}", 0.0, None
+            )
+        try:
+            outcome: Finished | Failed = future.result(timeout=timeout)
+        except TimeoutError:
+            future.cancel()
+            message = f"stopped at its deadline of {timeout or 0:.1f} s (the job's time budget)"
+            return Failed(
+                "timeout", message + " on the Dask cluster", time.monotonic() - start, None
+            )
+        except Exception as exc:
+            future.cancel()
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+            return Failed(
+                "error",
+                f"the Dask cluster could not run it: {detail}",
+                time.monotonic() - start,
+                None,
+            )
+        return outcome
+
+
+def isolated(
+    fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None, memory_limit: int | None
+) -> Finished | Failed:
+    """What a Dask worker runs: ``fn(*args)`` in a child process under the same limits."""
+    if multiprocessing.current_process().daemon:
+        return Failed(
+            "error",
+            "this Dask worker runs as a daemonic process, which may not start the child process "
+            "a trial runs in: start the Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False "
+            "(distributed.worker.daemon: false in the Dask configuration)",
+            0.0,
+            None,
+        )
+    return ProcessRunner().run(fn, args, timeout=timeout, memory_limit=memory_limit)
+
+
+def runner_for(settings: Settings) -> Runner:
+    """Where trials and suite-run units run: the Dask cluster of ``MLHIVE_DASK_SCHEDULER``,
+    else one child process of this worker at a time."""
+    if settings.dask_scheduler:
+        return DaskRunner(settings.dask_scheduler)
+    return ProcessRunner()
 
 
 def _died(exitcode: int | None, memory_limit: int | None, seconds: float) -> Failed:

@@ -11,6 +11,7 @@ from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.domain.experiments import measure_names
 from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId
+from mlhive.server.services.automl import suite_runs
 from mlhive.server.services.experiments import evaluations, insights, runs, studies, tasks
 from mlhive.server.web import charts
 from mlhive.server.web.pages.discussions import section
@@ -24,6 +25,7 @@ router = pages(tags=["pages"])
 LISTED = 200
 SUITE_TASKS = 200
 SUITE_FLOWS = 25
+SUITE_RUNS = 10
 
 
 def _listing(
@@ -66,6 +68,14 @@ def suite_page(
         shown = [tasks.describe(t, []) for t in tasks.list_page(session, query, who.actor)[0]]
         chosen = _suite_measure(sorted({t.task_type for t in shown}), measure)
         cells = insights.best_by_task_and_flow(session, who.actor, [t.id for t in shown], chosen)
+        hive_runs = (
+            [
+                suite_runs.describe(session, row)
+                for row in suite_runs.list_for(session, who.actor, suite.id, limit=SUITE_RUNS)
+            ]
+            if who.actor is not None
+            else []
+        )
     better = evaluations.higher_is_better(chosen)
     task_label = {t.id: f"{t.dataset_name} (task {t.id})" for t in shown}
     coverage: dict[int, int] = {}
@@ -110,6 +120,7 @@ def suite_page(
         "measure_title": measure_title,
         "capped": len(suite.task_ids) > SUITE_TASKS or len(coverage) > SUITE_FLOWS,
         "discussions": section(hive, who, "suite", suite.id),
+        "suite_runs": hive_runs,
     }
     return page(request, "experiments/suite.html", context)
 
