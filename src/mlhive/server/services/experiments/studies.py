@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mlhive.server.db.queries import access
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import (
     Collection,
@@ -189,10 +190,7 @@ def delete_collection(session: Session, actor: Actor, kind: str, ref: str | int)
 
 def visible(actor: Actor | None) -> ColumnElement[bool]:
     """Collections the actor may see (as SQL)."""
-    if actor is not None and actor.is_admin:
-        return true()
-    public = Collection.visibility == "public"
-    return public if actor is None else or_(public, Collection.creator_id == actor.id)
+    return access.visible(actor, Collection.creator_id, Collection.visibility)
 
 
 def list_all(

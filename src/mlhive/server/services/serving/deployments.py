@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select, true, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.queries.access import visible
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
 from mlhive.server.db.tables.serving import Deployment, DeploymentCounter, ModelAlias
@@ -88,11 +89,7 @@ def get(session: Session, actor: Actor | None, name: str) -> Deployment:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    if actor is None:
-        return Deployment.visibility == "public"
-    if actor.is_admin:
-        return true()
-    return or_(Deployment.visibility == "public", Deployment.owner_id == actor.id)
+    return visible(actor, Deployment.owner_id, Deployment.visibility)
 
 
 def list_deployments(
