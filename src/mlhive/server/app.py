@@ -27,6 +27,7 @@ from mlhive.server.api import (
     studies,
     system,
     tasks,
+    teams,
     users,
 )
 from mlhive.server.api import errors as api_errors
@@ -226,6 +227,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         system.router,
         users.router,
+        teams.router,
+        teams.invitations,
         datasets.router,
         similar.router,
         tasks.router,

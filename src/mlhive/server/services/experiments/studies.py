@@ -21,6 +21,7 @@ from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets.lifecycle import TRANSITIONS
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.limits import storable_id
+from mlhive.server.services import accounts
 from mlhive.server.services.experiments import runs, tasks
 from mlhive.wire.errors import ErrorCode
 from mlhive.wire.studies import CollectionCreate, CollectionOut
@@ -53,7 +54,7 @@ def create(session: Session, actor: Actor, kind: str, body: CollectionCreate) ->
         alias=body.alias,
         description=body.description,
         visibility=body.visibility,
-        creator_id=actor.id,
+        creator_id=accounts.owner_for(session, actor, body.owner),
     )
     try:
         with session.begin_nested():

@@ -16,8 +16,15 @@ from mlhive.server.db.queries.access import visible
 from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import ModelCommit, ModelRef, ModelRepo
-from mlhive.server.domain.access import Actor, can_see, can_write, require_owner
+from mlhive.server.domain.access import (
+    Actor,
+    can_see,
+    can_write,
+    require_manager,
+    require_owner,
+)
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from mlhive.server.services import accounts
 from mlhive.server.services.experiments import tasks
 from mlhive.wire.models import MergeRule, RefOut, RepoCreate, RepoOut, RepoUpdate
 
@@ -70,7 +77,7 @@ def create_repo(session: Session, actor: Actor, body: RepoCreate) -> ModelRepo:
         InvalidInput: a linked task the actor cannot see.
     """
     repo = ModelRepo(
-        owner_id=actor.id,
+        owner_id=accounts.owner_for(session, actor, body.owner),
         name=body.name,
         description=body.description,
         visibility=body.visibility,
@@ -82,14 +89,18 @@ def create_repo(session: Session, actor: Actor, body: RepoCreate) -> ModelRepo:
             session.add(repo)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"you already have a model repository named {body.name!r}") from None
+        owner = session.get_one(User, repo.owner_id).name
+        raise Conflict(f"{owner} already has a model repository named {body.name!r}") from None
     return repo
 
 
 def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpdate) -> ModelRepo:
-    """Edit description, visibility, linked tasks or merge rules (owner or admin)."""
+    """Edit description, visibility, linked tasks or merge rules (owner or admin; for a team's
+    repository its writers, and only its admins change the visibility)."""
     require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
     changes = patch.model_dump(exclude_unset=True)
+    if changes.get("visibility") not in (None, repo.visibility):
+        require_manager(actor, repo.owner_id, f"model repository {repo.full_name}")
     if changes.get("task_ids") is not None:
         repo.task_ids = _check_tasks(session, actor, changes["task_ids"])
     if patch.rules is not None:

@@ -23,6 +23,7 @@ from mlhive.server.db.tables.serving import Deployment, DeploymentCounter, Model
 from mlhive.server.domain.access import Actor, can_see
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.serving.aliases import check_alias
+from mlhive.server.services import accounts
 from mlhive.server.services.forge import repos
 from mlhive.server.services.serving import aliases
 from mlhive.wire.serving import AliasEventOut, DeploymentCreate, DeploymentOut
@@ -61,7 +62,7 @@ def create(session: Session, actor: Actor, body: DeploymentCreate) -> Deployment
         commit_id = commit.id
     deployment = Deployment(
         name=body.name,
-        owner_id=actor.id,
+        owner_id=accounts.owner_for(session, actor, body.owner),
         repo_id=repo.id,
         alias=check_alias(body.alias) if body.alias else None,
         commit_id=commit_id,
