@@ -54,9 +54,11 @@ def create_team(session: Session, actor: Actor, name: str) -> User:
     return team
 
 
-def get_team(session: Session, name: str) -> User:
-    """The team named ``name``; raises NotFound."""
-    team = session.scalar(select(User).where(User.name == name, User.kind == "team"))
+def get_team(session: Session, name: str, *, lock: bool = False) -> User:
+    """The team named ``name`` (``lock``: its row locked until the transaction ends, so two
+    admins stepping down at once cannot both pass the last-admin check); raises NotFound."""
+    stmt = select(User).where(User.name == name, User.kind == "team")
+    team = session.scalar(stmt.with_for_update() if lock else stmt)
     if team is None:
         raise NotFound(f"team {name!r} not found")
     return team
@@ -212,7 +214,7 @@ def set_role(session: Session, actor: Actor, name: str, user_name: str, role: Te
     Raises:
         Conflict: it would leave the team without an admin.
     """
-    team = get_team(session, name)
+    team = get_team(session, name, lock=True)
     _require_admin(actor, team)
     row = _membership(session, team, user_name)
     if row.role == TeamRole.ADMIN and role != TeamRole.ADMIN and _admins(session, team) == 1:
@@ -233,7 +235,7 @@ def remove(session: Session, actor: Actor, name: str, user_name: str) -> None:
         PermissionDenied: removing someone else without being a team admin.
         Conflict: the last admin would leave the team without one.
     """
-    team = get_team(session, name)
+    team = get_team(session, name, lock=True)
     if user_name != actor.name:
         _require_admin(actor, team)
     row = _membership(session, team, user_name)
