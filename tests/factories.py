@@ -43,8 +43,7 @@ CLASSIFICATION_CSV = "x1,x2,label\n" + "".join(
 def actor_of(hive: Hive, user: UserKey) -> Actor:
     """The actor a request with this user's key acts as (authenticated like the API does)."""
     with transaction(hive.sessions) as session:
-        found = accounts.authenticate(session, user.key)
-        return Actor(id=found.id, name=found.name, is_admin=found.is_admin)
+        return accounts.key_actor(session, user.key)
 
 
 def publish(

@@ -1,5 +1,9 @@
-"""The objects the access matrix probes: one of each kind, public and private, all owned by
-one user, made once per module over the real API (as a client would make them)."""
+"""The objects the access matrix probes: one of each kind, public and private owned by one
+user, and private ones owned by a team that user administers, made once per module over the
+real API (as a client would make them).
+
+The team ``crew``: ``owner`` created it (admin), ``member`` writes, ``reader`` reads, and
+``leaver`` was a writer who left once the objects existed (having seen them before leaving)."""
 
 from __future__ import annotations
 
@@ -26,8 +30,11 @@ from tests.conftest import UserKey
 from tests.shared_app import SharedApp
 from tests.web.conftest import sign_in
 
-ACTORS = ("anonymous", "owner", "other", "admin")
-VISIBILITIES = ("public", "private")
+ACTORS = ("anonymous", "owner", "other", "admin", "member", "reader", "leaver")
+# "team": private objects owned by the team (the others are the owner's own)
+VISIBILITIES = ("public", "private", "team")
+TEAM = "crew"
+TEAM_ROLES = {"member": "write", "reader": "read", "leaver": "write"}
 
 
 @dataclass
@@ -66,12 +73,24 @@ def _ok(response: Any, *statuses: int) -> Any:
     return response.json()
 
 
+def _made(label: str) -> dict[str, str]:
+    """What a create carries for the objects of ``label``: the team's are private and owned by
+    it, the others the owner's own."""
+    if label == "team":
+        return {"visibility": "private", "owner": TEAM}
+    return {"visibility": label}
+
+
+def _namespace(owner: UserKey, label: str) -> str:
+    return TEAM if label == "team" else owner.name
+
+
 def _dataset(http: TestClient, owner: UserKey, visibility: str) -> tuple[int, int]:
     meta = {"name": f"matrix-{visibility}", "default_target_attribute": "label"}
     created = http.post(
         "/api/datasets",
         files={"file": ("d.csv", CLASSIFICATION_CSV.encode())},
-        data={"metadata": json.dumps({**meta, "visibility": visibility})},
+        data={"metadata": json.dumps({**meta, **_made(visibility)})},
         headers=owner.headers,
     )
     body = _ok(created, 201)
@@ -80,11 +99,9 @@ def _dataset(http: TestClient, owner: UserKey, visibility: str) -> tuple[int, in
 
 def _forge(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any]:
     name = f"net-{visibility}"
-    repo = f"{owner.name}/{name}"
+    repo = f"{_namespace(owner, visibility)}/{name}"
     _ok(
-        http.post(
-            "/api/models", json={"name": name, "visibility": visibility}, headers=owner.headers
-        ),
+        http.post("/api/models", json={"name": name, **_made(visibility)}, headers=owner.headers),
         201,
     )
     weights = tensors_bytes({"w": np.arange(4, dtype=np.float32)})
@@ -118,14 +135,15 @@ def _forge(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any]:
     number = _ok(request, 201)["number"]
     checks = {"onnx_parity": True}
     _ok(http.put(f"/api/models/{repo}/checks", json=checks, headers=owner.headers), 200)
-    return {"repo": repo, "owner": owner.name, "name": name, "commit": sha, "request": number}
+    owned_by = _namespace(owner, visibility)
+    return {"repo": repo, "owner": owned_by, "name": name, "commit": sha, "request": number}
 
 
 def _serving(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any]:
     """A scikit-learn repository with @production set, and a deployment following it."""
     name = f"serve-{visibility}"
-    repo = f"{owner.name}/{name}"
-    body = {"name": name, "visibility": visibility}
+    repo = f"{_namespace(owner, visibility)}/{name}"
+    body = {"name": name, **_made(visibility)}
     _ok(http.post("/api/models", json=body, headers=owner.headers), 201)
     pushed = http.post(
         f"/api/models/{repo}/commits",
@@ -139,7 +157,7 @@ def _serving(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any
     )
     _ok(alias, 200)
     deployment = f"deploy-{visibility}"
-    spec = {"name": deployment, "repo": repo, "alias": "production", "visibility": visibility}
+    spec = {"name": deployment, "repo": repo, "alias": "production", **_made(visibility)}
     _ok(http.post("/api/deployments", json=spec, headers=owner.headers), 201)
     return {
         "serve_repo": repo,
@@ -165,7 +183,7 @@ def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> O
             json={
                 "name": f"suite-{visibility}",
                 "task_ids": [task["id"]],
-                "visibility": visibility,
+                **_made(visibility),
             },
             headers=owner.headers,
         ),
@@ -174,7 +192,7 @@ def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> O
     study = _ok(
         http.post(
             "/api/studies",
-            json={"name": f"study-{visibility}", "run_ids": [run["id"]], "visibility": visibility},
+            json={"name": f"study-{visibility}", "run_ids": [run["id"]], **_made(visibility)},
             headers=owner.headers,
         ),
         201,
@@ -208,20 +226,46 @@ def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> O
     return Objects(visibility, ids)
 
 
+def _team(http: TestClient, owner: UserKey, keys: dict[str, UserKey | None]) -> None:
+    """The team, with ``owner`` its admin and each of :data:`TEAM_ROLES` invited and in."""
+    _ok(http.post("/api/teams", json={"name": TEAM}, headers=owner.headers), 201)
+    for actor, role in TEAM_ROLES.items():
+        member = keys[actor]
+        assert member is not None
+        invited = http.post(
+            f"/api/teams/{TEAM}/invitations",
+            json={"user": member.name, "role": role},
+            headers=owner.headers,
+        )
+        token = _ok(invited, 201)["token"]
+        accepted = http.post(f"/api/invitations/{token}/accept", headers=member.headers)
+        assert _ok(accepted, 200)["state"] == "accepted"
+
+
+def _leave(shared: SharedApp, leaver: UserKey, browser: TestClient, objects: Objects) -> None:
+    """``leaver`` sees the team's private dataset (by key and on its page), then leaves."""
+    http = shared.http
+    dataset = f"/api/datasets/{objects['dataset']}"
+    assert http.get(dataset, headers=leaver.headers).status_code == 200
+    assert objects["dataset_name"] in browser.get(f"/datasets/{objects['dataset']}").text
+    left = http.delete(f"/api/teams/{TEAM}/members/{leaver.name}", headers=leaver.headers)
+    assert leaver.name not in {m["name"] for m in _ok(left, 200)["members"]}
+
+
 def build_world(shared: SharedApp) -> World:
-    """Users, signed-in browsers and the public and private objects of ``owner``."""
-    keys: dict[str, UserKey | None] = {
-        "anonymous": None,
-        "owner": shared.user("owner"),
-        "other": shared.user("other"),
-        "admin": shared.user("root", admin=True),
-    }
-    owner = keys["owner"]
-    assert owner is not None
+    """Users, the team, signed-in browsers, the public and private objects of ``owner`` and
+    the private objects of the team."""
+    keys: dict[str, UserKey | None] = {"anonymous": None}
+    for actor in ACTORS[1:]:
+        keys[actor] = shared.user("root" if actor == "admin" else actor, admin=actor == "admin")
+    owner, leaver = keys["owner"], keys["leaver"]
+    assert owner is not None and leaver is not None
+    _team(shared.http, owner, keys)
     flow = upload_flow(shared.http, owner)["id"]
     objects = {v: _objects(shared, owner, v, flow) for v in VISIBILITIES}
     browsers = {}
     for actor, key in keys.items():
         browser = TestClient(shared.app)
         browsers[actor] = sign_in(browser, key) if key else browser
+    _leave(shared, leaver, browsers["leaver"], objects["team"])
     return World(shared, keys, browsers, objects)

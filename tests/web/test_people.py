@@ -65,3 +65,35 @@ def test_only_admins_and_the_person_see_the_administrator_badge(
             sign_in(http, viewer)
         shown.append("administrator" in http.get("/people/admin").text)
     assert shown == [False, False, True, True]
+
+
+def test_a_team_page_lists_members_and_shows_private_work_to_members_only(
+    http: TestClient, hive: Hive, alice: UserKey, bob: UserKey, make_user: Callable[..., UserKey]
+) -> None:
+    carol = make_user("carol")
+    assert http.post("/api/teams", json={"name": "crew"}, headers=alice.headers).status_code == 201
+    invited = http.post(
+        "/api/teams/crew/invitations", json={"user": "bob", "role": "read"}, headers=alice.headers
+    )
+    token = invited.json()["token"]
+    assert http.post(f"/api/invitations/{token}/accept", headers=bob.headers).status_code == 200
+    as_alice = actor_of(hive, alice)
+    publish(hive, as_alice, name="crew-open", owner="crew")
+    publish(hive, as_alice, name="crew-secret", owner="crew", visibility="private")
+    for viewer, sees_private in ((None, False), (carol, False), (bob, True), (alice, True)):
+        http.cookies.clear()
+        if viewer:
+            sign_in(http, viewer)
+        html = http.get("/people/crew").text
+        members = html.split("<h2>Members")[1].split("</section>")[0]
+        assert 'href="/people/alice"' in members and "admin" in members
+        assert 'href="/people/bob"' in members and "read" in members
+        assert "crew-open" in html
+        assert ("crew-secret" in html) is sees_private, viewer
+    # a member's own page names the teams they are in
+    assert 'href="/people/crew"' in http.get("/people/alice").text
+    left = http.delete("/api/teams/crew/members/bob", headers=bob.headers)
+    assert left.status_code == 200
+    http.cookies.clear()
+    sign_in(http, bob)
+    assert "crew-secret" not in http.get("/people/crew").text

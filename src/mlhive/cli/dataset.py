@@ -97,7 +97,12 @@ def push(
     target: Annotated[str | None, typer.Option(help="Default target column.")] = None,
     description: Annotated[str, typer.Option(help="Free-text description.")] = "",
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
-    private: Annotated[bool, typer.Option("--private", help="Only you can see it.")] = False,
+    private: Annotated[
+        bool, typer.Option("--private", help="Only you (or the owning team) can see it.")
+    ] = False,
+    owner: Annotated[
+        str | None, typer.Option(help="A team you write to that will own it (default: you).")
+    ] = None,
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="A column that is not a feature.")
     ] = None,
@@ -150,6 +155,7 @@ def push(
         description=description,
         tags=tag or [],
         visibility="private" if private else "public",
+        owner=owner,
         ignore_attributes=ignore or [],
         row_id_attribute=row_id,
         format=fmt.value if fmt else None,

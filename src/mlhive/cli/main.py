@@ -26,6 +26,7 @@ from mlhive.cli.model import app as model_app
 from mlhive.cli.run import app as run_app
 from mlhive.cli.run import leaderboard
 from mlhive.cli.task import app as task_app
+from mlhive.cli.team import app as team_app
 
 
 class _Mlhive(TyperGroup):
@@ -87,6 +88,7 @@ app.add_typer(model_app, name="model", rich_help_panel=WORK)
 app.command("deploy", rich_help_panel=WORK)(deploy)
 app.command("predict", rich_help_panel=WORK)(predict)
 app.add_typer(deployment_app, name="deployment", rich_help_panel=WORK)
+app.add_typer(team_app, name="team", rich_help_panel=ACCOUNT)
 app.command("login", rich_help_panel=ACCOUNT)(account.login)
 app.command("logout", rich_help_panel=ACCOUNT)(account.logout)
 app.command("whoami", rich_help_panel=ACCOUNT)(account.whoami)

@@ -183,7 +183,12 @@ def create(
     rule: Annotated[
         list[str] | None, typer.Option("--rule", help="Merge rule as JSON (repeat).")
     ] = None,
-    private: Annotated[bool, typer.Option("--private", help="Only you can see it.")] = False,
+    private: Annotated[
+        bool, typer.Option("--private", help="Only you (or the owning team) can see it.")
+    ] = False,
+    owner: Annotated[
+        str | None, typer.Option(help="A team you write to that will own it (default: you).")
+    ] = None,
 ) -> None:
     """Create a model repository; prints OWNER/NAME."""
     repo = client.models.create(
@@ -192,6 +197,7 @@ def create(
         visibility="private" if private else "public",
         task_ids=task or [],
         rules=[json.loads(r) for r in rule or []],
+        owner=owner,
     )
     typer.echo(repo.full_name)
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mlhive.client.studies import StudiesAPI, SuitesAPI
     from mlhive.client.task import Task
     from mlhive.client.tasks import TasksAPI
+    from mlhive.client.teams import TeamsAPI
 
 _MODULES = {
     "AutoMLAPI": "automl",
@@ -51,6 +52,7 @@ _MODULES = {
     "SuitesAPI": "studies",
     "Task": "task",
     "TasksAPI": "tasks",
+    "TeamsAPI": "teams",
 }
 
 __all__ = [
@@ -76,6 +78,7 @@ __all__ = [
     "SuitesAPI",
     "Task",
     "TasksAPI",
+    "TeamsAPI",
 ]
 
 

@@ -26,6 +26,7 @@ from mlhive.client.runs import RunsAPI
 from mlhive.client.studies import StudiesAPI, SuitesAPI
 from mlhive.client.task import Task
 from mlhive.client.tasks import TasksAPI
+from mlhive.client.teams import TeamsAPI
 from mlhive.wire.accounts import MeOut
 from mlhive.wire.automl import AutoMLCreate, AutoMLOut
 from mlhive.wire.common import Health
@@ -62,6 +63,7 @@ class Client:
         models: the model forge (:class:`~mlhive.client.models.ModelsAPI`).
         deployments: served models (:class:`~mlhive.client.deployments.DeploymentsAPI`).
         keys: your API keys (:class:`~mlhive.client.keys.KeysAPI`).
+        teams: teams, their members and invitations (:class:`~mlhive.client.teams.TeamsAPI`).
         config: the resolved settings.
 
     Raises:
@@ -95,6 +97,7 @@ class Client:
         self.jobs = JobsAPI(self._core)
         self._automl = AutoMLAPI(self._core)
         self.keys = KeysAPI(self._core)
+        self.teams = TeamsAPI(self._core)
         self.tasks = TasksAPI(self._core, self.cache, self.datasets)
         self.setups = SetupsAPI(self._core)
         self.flows = FlowsAPI(self._core, self.setups)

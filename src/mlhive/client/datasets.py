@@ -87,6 +87,7 @@ class DatasetsAPI:
         ignore_attributes: Iterable[str] = (),
         tags: Iterable[str] = (),
         visibility: Literal["public", "private"] = "public",
+        owner: str | None = None,
         format: Literal["csv", "parquet", "arff"] | None = None,
         nominal_attributes: Iterable[str] = (),
         string_attributes: Iterable[str] = (),
@@ -108,7 +109,9 @@ class DatasetsAPI:
             row_id_attribute: a column that identifies rows (left out of ``get_data``'s X).
             ignore_attributes: columns that are not features.
             tags: tags to attach.
-            visibility: ``public`` or ``private`` (only you and administrators see it).
+            visibility: ``public`` or ``private`` (only you and administrators see it; for a
+                team's dataset, its members too).
+            owner: a team you write to that will own the dataset (by default you do).
             format: the file's format when its extension does not tell.
             nominal_attributes: columns to read as nominal whatever they hold (an integer
                 0/1 target you want to classify on).
@@ -147,7 +150,7 @@ class DatasetsAPI:
             "citation": citation, "collection_date": collection_date, "language": language,
             "original_url": original_url, "paper_url": paper_url,
             "row_id_attribute": row_id_attribute, "ignore_attributes": list(ignore_attributes),
-            "tags": list(tags), "visibility": visibility, "format": format,
+            "tags": list(tags), "visibility": visibility, "owner": owner, "format": format,
             "nominal_attributes": list(nominal_attributes),
             "string_attributes": list(string_attributes),
             "numeric_attributes": list(numeric_attributes),

@@ -169,16 +169,18 @@ class ModelsAPI(AliasesMixin, ChecksMixin):
         visibility: Literal["public", "private"] = "public",
         task_ids: Iterable[int] = (),
         rules: Iterable[MergeRule | Mapping[str, Any]] = (),
+        owner: str | None = None,
     ) -> RepoOut:
-        """Create a repository owned by you.
+        """Create a repository owned by you (or by a team you write to).
 
         Args:
-            name: the repository's name (it becomes ``<you>/<name>``).
+            name: the repository's name (it becomes ``<you>/<name>``, or ``<owner>/<name>``).
             description: free text.
             visibility: ``private`` repositories are invisible to others.
             task_ids: tasks merge requests are evaluated on.
             rules: merge-request gates, e.g. ``{"measure": "predictive_accuracy", "max_drop":
                 0.005}``.
+            owner: a team you write to that will own the repository (by default you do).
 
         Returns:
             The new repository.
@@ -194,6 +196,8 @@ class ModelsAPI(AliasesMixin, ChecksMixin):
             "task_ids": list(task_ids),
             "rules": [MergeRule.model_validate(r).model_dump() for r in rules],
         }
+        if owner is not None:
+            body["owner"] = owner
         return RepoOut.model_validate(self._core.request("POST", "/api/models", json=body).json())
 
     def get(self, repo: str) -> RepoOut:

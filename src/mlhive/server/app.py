@@ -28,6 +28,7 @@ from mlhive.server.api import (
     suite_runs,
     system,
     tasks,
+    teams,
     users,
 )
 from mlhive.server.api import errors as api_errors
@@ -231,6 +232,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         system.router,
         users.router,
+        teams.router,
+        teams.invitations,
         datasets.router,
         similar.router,
         tasks.router,

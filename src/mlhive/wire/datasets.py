@@ -58,6 +58,11 @@ class DatasetCreate(DatasetEditable):
     name: str = Field(min_length=1, max_length=128, pattern=NAME_PATTERN)
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     visibility: Visibility = "public"
+    owner: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A team (you write to) that will own it; by default you do.",
+    )
     format: DataFormat | None = None
     nominal_attributes: list[Column] = Field(
         default_factory=list,

@@ -329,6 +329,11 @@ class RepoCreate(WireModel):
     name: str = Field(pattern=REPO_NAME_PATTERN)
     description: str = Field(default="", max_length=100_000)
     visibility: Visibility = "public"
+    owner: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A team (you write to) that will own it; by default you do.",
+    )
     task_ids: list[StoredId] = Field(default_factory=list, description="tasks that gate merges")
     rules: list[MergeRule] = Field(default_factory=list)
 

@@ -214,6 +214,11 @@ class DeploymentCreate(WireModel):
     alias: str | None = Field(default=None, pattern=ALIAS_PATTERN)
     commit: str | None = Field(default=None, min_length=1, max_length=128)
     visibility: Visibility = "private"
+    owner: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A team (you write to) that will own it; by default you do.",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> DeploymentCreate:

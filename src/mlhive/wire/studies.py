@@ -23,6 +23,11 @@ class CollectionCreate(WireModel):
     task_ids: list[StoredId] = Field(default_factory=list, description="suites")
     run_ids: list[StoredId] = Field(default_factory=list, description="studies")
     visibility: Literal["public", "private"] = "public"
+    owner: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A team (you write to) that will own it; by default you do.",
+    )
 
     @field_validator("alias")
     @classmethod

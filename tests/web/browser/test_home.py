@@ -45,3 +45,17 @@ def test_the_sign_in_page_explains_a_wrong_key(page: Any, site: Site) -> None:
     page.get_by_label("API key").fill("mlh_not-a-key")
     page.get_by_role("button", name="Sign in").click()
     assert page.get_by_role("alert").inner_text().startswith("That API key is unknown")
+
+
+def test_a_team_page_shows_its_members_and_its_private_work_to_them(page: Any, site: Site) -> None:
+    page.goto("/people/lab")
+    assert page.get_by_role("link", name="alice").first.is_visible()
+    assert page.get_by_role("link", name="lab-benchmarks").first.is_visible()
+    assert page.get_by_text("lab-unreleased").count() == 0
+    sign_in(page, site.people["bob"])  # a reader of the team
+    page.goto("/people/lab")
+    assert page.get_by_role("link", name="lab-unreleased").first.is_visible()
+    look(page, "team")
+    page.get_by_role("link", name="bob").first.click()
+    page.wait_for_url("**/people/bob")
+    assert page.get_by_role("link", name="lab").first.is_visible()

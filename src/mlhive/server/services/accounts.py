@@ -17,9 +17,15 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.queries.text import contains
-from mlhive.server.db.tables.accounts import ApiKey, BrowserSession, User
-from mlhive.server.domain.access import Actor
-from mlhive.server.domain.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
+from mlhive.server.db.tables.accounts import ApiKey, BrowserSession, TeamMember, User
+from mlhive.server.domain.access import Actor, can_write, with_teams
+from mlhive.server.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
 from mlhive.wire.accounts import KeyScope, ProfileOut, UserOut
 from mlhive.wire.errors import ErrorCode
 
@@ -32,9 +38,9 @@ def hash_key(api_key: str) -> str:
 
 
 def create_user(session: Session, name: str, *, is_admin: bool = False) -> User:
-    """Create a user; raises Conflict if the name is taken."""
+    """Create a user; raises Conflict if the name is taken (by a user or a team)."""
     if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise Conflict(f"user {name!r} already exists")
+        raise Conflict(f"the name {name!r} is taken by another user or team")
     user = User(name=name, is_admin=is_admin)
     session.add(user)
     session.flush()
@@ -44,7 +50,13 @@ def create_user(session: Session, name: str, *, is_admin: bool = False) -> User:
 def issue_key(
     session: Session, user: User, label: str = "", scope: KeyScope = KeyScope.WRITE
 ) -> tuple[ApiKey, str]:
-    """Issue a new key for ``user``; returns the row and the secret (never stored)."""
+    """Issue a new key for ``user``; returns the row and the secret (never stored).
+
+    Raises:
+        Conflict: ``user`` is a team, which never signs in (its members act for it).
+    """
+    if user.kind != "user":
+        raise Conflict(f"{user.name!r} is a team: its members act for it with their own keys")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         user_id=user.id,
@@ -62,7 +74,7 @@ def issue_key(
 def active_key(session: Session, api_key: str) -> ApiKey:
     """The active key row for the secret ``api_key``; raises Unauthenticated otherwise."""
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(api_key)))
-    if key is None or key.revoked_at is not None:
+    if key is None or key.revoked_at is not None or key.user.kind != "user":
         raise Unauthenticated("the API key is unknown or revoked", code=ErrorCode.INVALID_API_KEY)
     return key
 
@@ -72,14 +84,47 @@ def authenticate(session: Session, api_key: str) -> User:
     return active_key(session, api_key).user
 
 
-def _actor(user: User, key: ApiKey) -> Actor:
-    return Actor(id=user.id, name=user.name, is_admin=user.is_admin, scope=KeyScope(key.scope))
+def _actor(session: Session, user: User, key: ApiKey) -> Actor:
+    return actor_of(session, user, KeyScope(key.scope))
+
+
+def actor_of(session: Session, user: User, scope: KeyScope = KeyScope.WRITE) -> Actor:
+    """``user`` as an actor, with its teams and roles (one query): the requests' actor, and
+    the one a job acts as for the user who queued it."""
+    actor = Actor(id=user.id, name=user.name, is_admin=user.is_admin, scope=scope)
+    rows = session.execute(
+        select(TeamMember.team_id, TeamMember.role).where(TeamMember.user_id == user.id)
+    )
+    return with_teams(actor, [(team, role) for team, role in rows])
+
+
+def owner_for(session: Session, actor: Actor, owner: str | None) -> int:
+    """The account that will own what ``actor`` creates: itself, or the team ``owner`` names
+    (one the actor writes to).
+
+    Raises:
+        InvalidInput: ``owner`` names no team.
+        PermissionDenied: the actor is not a ``write`` or ``admin`` member of that team.
+    """
+    if owner is None or owner == actor.name:
+        return actor.id
+    team = session.scalar(select(User).where(User.name == owner, User.kind == "team"))
+    if team is None:
+        raise InvalidInput(
+            f"owner: there is no team named {owner!r}; leave owner out to own it yourself",
+            field="owner",
+        )
+    if not can_write(actor, team.id):
+        raise PermissionDenied(
+            f"only the team's write and admin members may create objects owned by {owner!r}"
+        )
+    return team.id
 
 
 def key_actor(session: Session, api_key: str) -> Actor:
     """Who acts with an active ``api_key``, with the key's scope; raises Unauthenticated."""
     key = active_key(session, api_key)
-    return _actor(key.user, key)
+    return _actor(session, key.user, key)
 
 
 def open_session(session: Session, api_key: str, lifetime: timedelta) -> tuple[User, str]:
@@ -107,7 +152,7 @@ def session_actor(session: Session, token: str) -> Actor | None:
     """Who acts with a live session token, with the scope of the key it was opened with;
     None when the session is unknown, ended or expired."""
     row = _live_session(session, token)
-    return _actor(row.user, row.key) if row is not None else None
+    return _actor(session, row.user, row.key) if row is not None else None
 
 
 def _live_session(session: Session, token: str) -> BrowserSession | None:
@@ -157,11 +202,12 @@ def profile(session: Session, actor: Actor | None, name: str) -> UserOut | Profi
 
 def count_users(session: Session) -> int:
     """How many people have an account."""
-    return int(session.scalar(select(func.count()).select_from(User)) or 0)
+    stmt = select(func.count()).select_from(User).where(User.kind == "user")
+    return int(session.scalar(stmt) or 0)
 
 
 def search_users(session: Session, text: str, limit: int) -> list[User]:
-    """People whose name contains ``text`` (case-insensitive), by name."""
+    """People and teams whose name contains ``text`` (case-insensitive), by name."""
     stmt = select(User).where(contains(User.name, text))
     return list(session.scalars(stmt.order_by(User.name).limit(limit)))
 

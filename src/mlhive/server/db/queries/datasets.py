@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from mlhive.server.db.queries.access import visible
 from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Quality
@@ -72,12 +73,8 @@ class DatasetQuery(Protocol):
 
 
 def visible_to(actor: Actor | None) -> ColumnElement[bool]:
-    """The SQL form of :func:`mlhive.server.domain.datasets.can_see`."""
-    if actor is not None and actor.is_admin:
-        return true()
-    if actor is None:
-        return Dataset.visibility == "public"
-    return or_(Dataset.visibility == "public", Dataset.uploader_id == actor.id)
+    """The SQL form of :func:`mlhive.server.domain.access.can_see` for datasets."""
+    return visible(actor, Dataset.uploader_id, Dataset.visibility)
 
 
 def _filters(query: DatasetQuery) -> list[ColumnElement[bool]]:

@@ -1,4 +1,5 @@
-"""Users, their API keys and their browser sessions."""
+"""Accounts (users and teams), users' API keys and browser sessions, team memberships and
+invitations."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    Index,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +23,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "user", or "team": an account that owns objects like a user, whose members act for it
+    # and which never signs in (it has no keys). One namespace, so `owner/name` works for both.
+    kind: Mapped[str] = mapped_column(String(8), default="user", server_default="user")
 
 
 class ApiKey(Base):
@@ -55,3 +60,43 @@ class BrowserSession(Base):
 
     user: Mapped[User] = relationship(lazy="joined")
     key: Mapped[ApiKey] = relationship(lazy="joined")
+
+
+class TeamMember(Base):
+    """A user's membership of a team, with a role: ``read``, ``write`` or ``admin``."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    __table_args__ = (Index("ix_team_members_user_id", "user_id"),)
+
+
+class TeamInvitation(Base):
+    """An invitation of a user to a team: its token is shown once and stored as a hash."""
+
+    __tablename__ = "team_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    # "pending", "accepted" or "declined"
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    team: Mapped[User] = relationship(foreign_keys=[team_id], lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

@@ -49,6 +49,7 @@ from mlhive.server.domain.automl import ensemble, space
 from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.domain.experiments.measure_names import checked_measure
 from mlhive.server.jobs import queue
+from mlhive.server.services import accounts
 from mlhive.server.services.automl.trials import (
     Failed,
     Finished,
@@ -220,7 +221,7 @@ def prepare(session: Session, store: BlobStore, search_id: int, start: float) ->
         return None
     search.state, search.started_at = "running", utcnow()
     owner = session.get_one(User, search.owner_id)
-    actor = Actor(id=owner.id, name=owner.name, is_admin=owner.is_admin)
+    actor = accounts.actor_of(session, owner)
     spec = task_spec(session, search.task_id)
     dataset = session.get_one(Dataset, tasks.get(session, actor, search.task_id).dataset_id)
     data = load_table(store, spec.data_sha256)

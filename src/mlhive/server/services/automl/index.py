@@ -67,7 +67,7 @@ class BuiltIndex:
             return np.ones(len(self.ids), dtype=bool)
         if actor is None:
             return self.public.copy()
-        mine: np.ndarray = self.public | (self.owners == actor.id)
+        mine: np.ndarray = self.public | np.isin(self.owners, actor.readable())
         return mine
 
 

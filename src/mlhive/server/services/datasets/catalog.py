@@ -37,6 +37,7 @@ from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_tra
 from mlhive.server.domain.datasets.shape import check_shape
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.jobs import queue
+from mlhive.server.services import accounts
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
 from mlhive.server.services.datasets.reading import READING_FIELDS, read_upload
 from mlhive.server.services.tagging import DATASET_TAGS
@@ -108,6 +109,7 @@ def publish_checked(
         raise InvalidInput(
             "metadata.url: give either a file or a url, not both", field="metadata.url"
         )
+    owner_id = accounts.owner_for(session, actor, meta.owner)
     table, notes = read_upload(source, filename, meta, settings.max_columns)
     check_shape(
         table.num_rows,
@@ -119,7 +121,7 @@ def publish_checked(
     info = store_table(store, table, settings.data_dir / "tmp")
     remember_blob(session, info)
     if reuse_identical:
-        same = _identical_version(session, actor, meta, info.sha256)
+        same = _identical_version(session, owner_id, meta, info.sha256)
         if same is not None:
             return Published(same, duplicate=True)
     upload_format = detect_format(filename, meta.format)
@@ -132,7 +134,7 @@ def publish_checked(
     dataset = _insert_next_version(
         session,
         name=meta.name,
-        uploader_id=actor.id,
+        uploader_id=owner_id,
         visibility=meta.visibility,
         upload_format=upload_format,
         data_sha256=info.sha256,
@@ -149,13 +151,13 @@ def publish_checked(
 
 
 def _identical_version(
-    session: Session, actor: Actor, meta: DatasetCreate, sha256: str
+    session: Session, owner_id: int, meta: DatasetCreate, sha256: str
 ) -> Dataset | None:
     stmt = (
         select(Dataset)
         .where(
             Dataset.name == meta.name,
-            Dataset.uploader_id == actor.id,
+            Dataset.uploader_id == owner_id,
             Dataset.data_sha256 == sha256,
             Dataset.visibility == meta.visibility,
         )
@@ -194,7 +196,7 @@ def publish_url(session: Session, settings: Settings, actor: Actor, meta: Datase
     dataset = _insert_next_version(
         session,
         name=meta.name,
-        uploader_id=actor.id,
+        uploader_id=accounts.owner_for(session, actor, meta.owner),
         visibility=meta.visibility,
         upload_format=upload_format,
         data_sha256=None,
@@ -220,6 +222,7 @@ def _descriptive(meta: DatasetCreate) -> dict[str, Any]:
             "name",
             "tags",
             "visibility",
+            "owner",
             "format",
             "url",
             "allow_duplicate",

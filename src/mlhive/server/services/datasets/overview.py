@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.queries.datasets import visible_to
 from mlhive.server.db.tables.datasets import Dataset, Feature, Quality
-from mlhive.server.domain.access import Actor
+from mlhive.server.domain.access import Actor, can_write
 from mlhive.server.domain.datasets.distributions import distributions
 from mlhive.server.domain.datasets.lifecycle import allowed_statuses
 from mlhive.server.domain.datasets.qualities import QUALITY_GROUPS
@@ -81,7 +81,7 @@ def overview(
 ) -> DatasetOverview:
     """A dataset's page content (NotFound as :func:`catalog.get`)."""
     dataset = get(session, actor, dataset_id)
-    may_change = actor is not None and (actor.is_admin or actor.id == dataset.uploader_id)
+    may_change = can_write(actor, dataset.uploader_id)
     shown = select(Feature).where(Feature.dataset_id == dataset.id).order_by(Feature.index)
     count = select(func.count()).select_from(Feature).where(Feature.dataset_id == dataset.id)
     versions = listing.summaries(

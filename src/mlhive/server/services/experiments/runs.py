@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Select, delete, exists, select, true
+from sqlalchemy import ColumnElement, Select, delete, exists, not_, select, true
 from sqlalchemy.orm import Session
 
 from mlhive.formats.tables import FormatError, read_table
 from mlhive.server.config import Settings
+from mlhive.server.db.queries.access import visible
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import CollectionRun, Evaluation, Run, RunTag, Task
@@ -175,10 +176,8 @@ def visible_runs(actor: Actor | None) -> ColumnElement[bool]:
     hidden = (
         select(Task.id)
         .join(Dataset, Dataset.id == Task.dataset_id)
-        .where(Dataset.visibility != "public")
+        .where(not_(visible(actor, Dataset.uploader_id, Dataset.visibility)))
     )
-    if actor is not None:
-        hidden = hidden.where(Dataset.uploader_id != actor.id)
     return Run.task_id.not_in(hidden)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mlhive.server.db.queries import access
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import (
     Collection,
@@ -20,6 +21,7 @@ from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.datasets.lifecycle import TRANSITIONS
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.limits import storable_id
+from mlhive.server.services import accounts
 from mlhive.server.services.experiments import runs, tasks
 from mlhive.wire.errors import ErrorCode
 from mlhive.wire.studies import CollectionCreate, CollectionOut
@@ -52,7 +54,7 @@ def create(session: Session, actor: Actor, kind: str, body: CollectionCreate) ->
         alias=body.alias,
         description=body.description,
         visibility=body.visibility,
-        creator_id=actor.id,
+        creator_id=accounts.owner_for(session, actor, body.owner),
     )
     try:
         with session.begin_nested():
@@ -189,10 +191,7 @@ def delete_collection(session: Session, actor: Actor, kind: str, ref: str | int)
 
 def visible(actor: Actor | None) -> ColumnElement[bool]:
     """Collections the actor may see (as SQL)."""
-    if actor is not None and actor.is_admin:
-        return true()
-    public = Collection.visibility == "public"
-    return public if actor is None else or_(public, Collection.creator_id == actor.id)
+    return access.visible(actor, Collection.creator_id, Collection.visibility)
 
 
 def list_all(

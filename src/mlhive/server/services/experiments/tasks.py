@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, Select, delete, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlhive.formats.splits import write_splits_arff
 from mlhive.formats.tables import write_parquet
 from mlhive.server.config import Settings
+from mlhive.server.db.queries.access import visible
 from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Feature, Quality
 from mlhive.server.db.tables.experiments import CollectionTask, Run, Task, TaskTag
 from mlhive.server.domain.access import Actor, can_see, require_owner
@@ -299,10 +300,7 @@ def _views(session: Session, rows: list[Task]) -> list[TaskView]:
 
 def visible_tasks(actor: Actor | None) -> ColumnElement[bool]:
     """Tasks over datasets the actor may see (as SQL, on a join of Task and Dataset)."""
-    if actor is not None and actor.is_admin:
-        return true()
-    public = Dataset.visibility == "public"
-    return public if actor is None else or_(public, Dataset.uploader_id == actor.id)
+    return visible(actor, Dataset.uploader_id, Dataset.visibility)
 
 
 def query(q: TaskQuery, actor: Actor | None) -> Select[Task]:

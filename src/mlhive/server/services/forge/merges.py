@@ -21,6 +21,7 @@ from mlhive.server.domain.forge.merge import check_same_architecture, merge_tens
 from mlhive.server.domain.forge.sklearn import card_facts, compose_ensemble
 from mlhive.server.domain.forge.tensors import FileRecord, Manifest
 from mlhive.server.jobs import queue
+from mlhive.server.services import accounts
 from mlhive.server.services.experiments import tasks
 from mlhive.server.services.forge import content
 from mlhive.server.services.forge import repos as models
@@ -251,7 +252,7 @@ def carry_out(session: Session, store: BlobStore, merge_id: int) -> None:
         session,
         store,
         repo,
-        Actor(id=author.id, name=author.name, is_admin=author.is_admin),
+        accounts.actor_of(session, author),
         manifest,
         parents=parents,
         card=card.model_dump(mode="json"),

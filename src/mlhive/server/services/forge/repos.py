@@ -7,16 +7,24 @@ themselves (``<user>/...``) and open merge requests from them.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.queries.access import visible
 from mlhive.server.db.queries.text import contains
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import ModelCommit, ModelRef, ModelRepo
-from mlhive.server.domain.access import Actor, can_see, require_owner
+from mlhive.server.domain.access import (
+    Actor,
+    can_see,
+    can_write,
+    require_manager,
+    require_owner,
+)
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from mlhive.server.services import accounts
 from mlhive.server.services.experiments import tasks
 from mlhive.wire.models import MergeRule, RefOut, RepoCreate, RepoOut, RepoUpdate
 
@@ -69,7 +77,7 @@ def create_repo(session: Session, actor: Actor, body: RepoCreate) -> ModelRepo:
         InvalidInput: a linked task the actor cannot see.
     """
     repo = ModelRepo(
-        owner_id=actor.id,
+        owner_id=accounts.owner_for(session, actor, body.owner),
         name=body.name,
         description=body.description,
         visibility=body.visibility,
@@ -81,14 +89,18 @@ def create_repo(session: Session, actor: Actor, body: RepoCreate) -> ModelRepo:
             session.add(repo)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"you already have a model repository named {body.name!r}") from None
+        owner = session.get_one(User, repo.owner_id).name
+        raise Conflict(f"{owner} already has a model repository named {body.name!r}") from None
     return repo
 
 
 def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpdate) -> ModelRepo:
-    """Edit description, visibility, linked tasks or merge rules (owner or admin)."""
+    """Edit description, visibility, linked tasks or merge rules (owner or admin; for a team's
+    repository its writers, and only its admins change the visibility)."""
     require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
     changes = patch.model_dump(exclude_unset=True)
+    if changes.get("visibility") not in (None, repo.visibility):
+        require_manager(actor, repo.owner_id, f"model repository {repo.full_name}")
     if changes.get("task_ids") is not None:
         repo.task_ids = _check_tasks(session, actor, changes["task_ids"])
     if patch.rules is not None:
@@ -102,11 +114,7 @@ def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpda
 
 def visible_repos(actor: Actor | None) -> ColumnElement[bool]:
     """Repositories the actor may see, as SQL: public ones, their own, or all for an admin."""
-    if actor is None:
-        return ModelRepo.visibility == "public"
-    if actor.is_admin:
-        return true()
-    return or_(ModelRepo.visibility == "public", ModelRepo.owner_id == actor.id)
+    return visible(actor, ModelRepo.owner_id, ModelRepo.visibility)
 
 
 def list_repos(
@@ -191,7 +199,7 @@ def resolve(session: Session, repo: ModelRepo, ref: str) -> ModelCommit:
 
 def may_push(actor: Actor, repo: ModelRepo, branch: str) -> bool:
     """Owners and admins push anywhere; others only to branches under their own name."""
-    return actor.is_admin or actor.id == repo.owner_id or branch.startswith(f"{actor.name}/")
+    return can_write(actor, repo.owner_id) or branch.startswith(f"{actor.name}/")
 
 
 def require_push(actor: Actor, repo: ModelRepo, branch: str) -> None:

@@ -26,6 +26,7 @@ from mlhive.server.domain.errors import Conflict, DomainError, InvalidInput, Not
 from mlhive.server.domain.experiments.metrics import MEASURES
 from mlhive.server.domain.forge.cards import rule_violations
 from mlhive.server.jobs import queue
+from mlhive.server.services import accounts
 from mlhive.server.services.forge import content, repos
 from mlhive.server.services.forge.commits import queue_checks
 from mlhive.server.services.forge.evaluation import TaskSpec, measures_of, task_spec
@@ -42,8 +43,8 @@ from mlhive.wire.models import (
 EVALUATE_REQUEST_JOB = "forge_evaluate_request"
 
 
-def _actor(user: User) -> Actor:
-    return Actor(id=user.id, name=user.name, is_admin=user.is_admin)
+def _actor(session: Session, user: User) -> Actor:
+    return accounts.actor_of(session, user)
 
 
 def open_request(
@@ -289,7 +290,10 @@ def plan_evaluation(session: Session, store: BlobStore, request_id: int) -> Eval
     return EvaluationPlan(
         specs=[task_spec(session, t) for t in repo.task_ids],
         estimators={side: content.load_estimator(store, c) for side, c in commits.items() if c},
-        actors={"target": _actor(repo.owner), "candidate": _actor(request.author)},
+        actors={
+            "target": _actor(session, repo.owner),
+            "candidate": _actor(session, request.author),
+        },
         rules=rules,
         label=f"mr-{repo.id}-{request.number}",
     )

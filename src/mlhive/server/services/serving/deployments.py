@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select, true, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.queries.access import visible
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
 from mlhive.server.db.tables.serving import Deployment, DeploymentCounter, ModelAlias
 from mlhive.server.domain.access import Actor, can_see
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.serving.aliases import check_alias
+from mlhive.server.services import accounts
 from mlhive.server.services.forge import repos
 from mlhive.server.services.serving import aliases
 from mlhive.wire.serving import AliasEventOut, DeploymentCreate, DeploymentOut
@@ -60,7 +62,7 @@ def create(session: Session, actor: Actor, body: DeploymentCreate) -> Deployment
         commit_id = commit.id
     deployment = Deployment(
         name=body.name,
-        owner_id=actor.id,
+        owner_id=accounts.owner_for(session, actor, body.owner),
         repo_id=repo.id,
         alias=check_alias(body.alias) if body.alias else None,
         commit_id=commit_id,
@@ -88,11 +90,7 @@ def get(session: Session, actor: Actor | None, name: str) -> Deployment:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    if actor is None:
-        return Deployment.visibility == "public"
-    if actor.is_admin:
-        return true()
-    return or_(Deployment.visibility == "public", Deployment.owner_id == actor.id)
+    return visible(actor, Deployment.owner_id, Deployment.visibility)
 
 
 def list_deployments(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.datasets import Dataset, Feature
 from mlhive.server.db.tables.serving import Deployment, DeploymentInput, DeploymentLatency
-from mlhive.server.domain.access import Actor
+from mlhive.server.domain.access import Actor, can_write
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.services.datasets import catalog
 from mlhive.server.services.serving import deployments
@@ -196,7 +196,7 @@ def summary(
     described = deployments.describe(session, deployment, pending_counts)
     recorded = stored(session, deployment.id)
     recorded.add(pending)
-    shown = actor is not None and (actor.is_admin or actor.id == deployment.owner_id)
+    shown = can_write(actor, deployment.owner_id)
     commit = deployments.current_commit(session, deployment) if shown else None
     dataset_id, dataset, features = _training(session, actor, commit.card if commit else {})
     rows = dataset.number_of_rows if dataset is not None else 0

@@ -44,6 +44,7 @@ from mlhive.server.domain.forge.cards import rule_violations
 from mlhive.server.domain.serving import inputs
 from mlhive.server.domain.serving.inputs import Schema, Table
 from mlhive.server.jobs import queue
+from mlhive.server.services import accounts
 from mlhive.server.services.forge import content
 from mlhive.server.services.forge.commits import CHECKS_JOB, queue_checks
 from mlhive.server.services.forge.evaluation import TaskSpec, features_and_target, task_spec
@@ -392,7 +393,7 @@ def plan(session: Session, store: BlobStore, commit_id: int) -> Plan | None:
         production=production,
         production_sha=production_sha,
         production_scores=production_scores,
-        owner=Actor(id=owner.id, name=owner.name, is_admin=owner.is_admin),
+        owner=accounts.actor_of(session, owner),
     )
 
 

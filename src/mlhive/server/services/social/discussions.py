@@ -30,7 +30,7 @@ from mlhive.server.db.tables.social import (
     DiscussionReference,
     DiscussionThread,
 )
-from mlhive.server.domain.access import Actor, require_owner
+from mlhive.server.domain.access import Actor, can_write, require_owner
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.social import text
 from mlhive.server.services import subjects
@@ -225,7 +225,7 @@ def allowed_actions(
     """What ``actor`` may do to the thread now (the rule :func:`moderate` applies)."""
     if actor is None:
         return []
-    owner = actor.is_admin or actor.id == subject.owner_id
+    owner = can_write(actor, subject.owner_id)
     author = actor.id == thread.author_id
     return [
         action

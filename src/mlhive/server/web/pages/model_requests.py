@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from mlhive.server.domain.access import can_write
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.forge import repos
@@ -51,7 +52,7 @@ def request_page(
             session, repo, model_requests.get_request(session, repo, number)
         )
         actor = who.actor
-        is_owner = actor is not None and (actor.is_admin or actor.id == repo.owner_id)
+        is_owner = can_write(actor, repo.owner_id)
         context = {
             "title": f"#{found.number} {found.title} · {repo.full_name}",
             "mr": found,

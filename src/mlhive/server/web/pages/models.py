@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from mlhive.server.domain.access import can_write
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import PositiveId
 from mlhive.server.services.forge import browse, commits, repos
@@ -98,8 +99,7 @@ def commit_page(
             "commit": commits.describe_commit(session, hive.store, repo, commit),
             "diff": commits.diff(hive.store, parent, commit) if parent else None,
             "checks": modelci.describe_results(session, repo, commit),
-            "is_owner": who.actor is not None
-            and (who.actor.id == repo.owner_id or who.actor.is_admin),
+            "is_owner": can_write(who.actor, repo.owner_id),
         }
     return page(request, "models/commit.html", context)
 

@@ -1,4 +1,5 @@
-"""Profiles: what a person has shared and what they did lately (only what the viewer may see)."""
+"""Profiles: what a person (or a team) has shared and what they did lately (only what the viewer
+may see); a team's page lists its members, a person's the teams they are in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from mlhive.server.http.deps import HiveDep, read
-from mlhive.server.services import accounts
+from mlhive.server.services import accounts, teams
 from mlhive.server.services.datasets import listing
 from mlhive.server.services.experiments import overview as experiment_overview
 from mlhive.server.services.forge import overview as forge_overview
@@ -63,7 +64,8 @@ def activity(
 
 @router.get("/people/{name}", response_class=HTMLResponse)
 def profile(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLResponse:
-    """A person's page: their datasets, tasks, models, latest runs and activity."""
+    """A person's page: their datasets, tasks, models, latest runs and activity; a team's page
+    also lists its members, a person's the teams they are in."""
     with read(hive) as session:
         user = accounts.get_user(session, name)
         datasets = listing.summaries(
@@ -78,13 +80,19 @@ def profile(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLR
         ]
         runs = experiment_overview.latest_runs(session, who.actor, SHOWN, uploader_id=user.id)
         commits = forge_overview.latest_commits(session, who.actor, ACTIVITY, author_id=user.id)
+        is_team = user.kind == "team"
         context = {
             "title": user.name,
             "person": {
                 "name": user.name,
                 "since": user.created_at,
                 "is_admin": user.is_admin and accounts.sees_role(who.actor, user),
+                "is_team": is_team,
             },
+            "members": [(m.user.name, m.role) for m in teams.members(session, user)]
+            if is_team
+            else [],
+            "teams": [] if is_team else teams.teams_of(session, user.id),
             "datasets": datasets,
             "tasks": tasks,
             "models": models,

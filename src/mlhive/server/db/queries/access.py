@@ -1,0 +1,33 @@
+"""The SQL form of :mod:`mlhive.server.domain.access`, for listings and searches.
+
+Every listing filters with :func:`visible` on its table's owner and visibility columns, so a
+private object is left out of a list exactly when the row check would refuse it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy.orm import QueryableAttribute
+
+from mlhive.server.domain.access import Actor
+
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def visible(actor: Actor | None, owner: Column, visibility: Column) -> ColumnElement[bool]:
+    """Rows ``actor`` may see: public ones, its own and its teams' (all for an admin)."""
+    if actor is not None and actor.is_admin:
+        return true()
+    public = visibility == "public"
+    if actor is None:
+        return public
+    return or_(public, owner.in_(actor.readable()))
+
+
+def writable(actor: Actor, owner: Column) -> ColumnElement[bool]:
+    """Rows ``actor`` may change: its own and those of the teams it writes to."""
+    if actor.is_admin:
+        return true()
+    return owner.in_(actor.writable())
