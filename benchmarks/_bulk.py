@@ -291,7 +291,10 @@ def _load_sqlite(engine: Engine, shape: Shape, report: Callable[[str], None]) ->
             evaluations = _evaluation_table(c, shape)
             cursor.executemany(
                 eval_sql,
-                zip(*(evaluations.column(name).to_pylist() for name in EVALUATION_COLUMNS)),
+                zip(
+                    *(evaluations.column(name).to_pylist() for name in EVALUATION_COLUMNS),
+                    strict=True,
+                ),
             )
             cursor.execute("COMMIT")
             done += len(c.ids)
