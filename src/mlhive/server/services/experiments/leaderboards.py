@@ -83,6 +83,9 @@ def record(session: Session, rows: Iterable[Scored]) -> None:
     ]
     if not values:
         return
+    # Rows in key order, here and in withdraw(): two transactions touching the same best rows
+    # lock them in the same order, so they queue instead of deadlocking.
+    values.sort(key=lambda v: (v["task_id"], v["measure"], v["grouped_by"], v["group_id"]))
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(LeaderboardBest).values(values)
@@ -125,10 +128,10 @@ def withdraw_run(session: Session, run_id: int) -> None:
 
 def withdraw(session: Session, rows: Iterable[Scored]) -> None:
     """Take deleted evaluations out of the best rows (call once they are deleted)."""
-    for r in rows:
+    for r in sorted(rows, key=lambda r: (r.task_id, r.measure)):
         if r.value is None:
             continue
-        for grouping in GROUPINGS:
+        for grouping in GROUPINGS:  # "flow" < "setup": the key order record() uses
             key = (
                 LeaderboardBest.task_id == r.task_id,
                 LeaderboardBest.measure == r.measure,
