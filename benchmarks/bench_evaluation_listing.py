@@ -20,6 +20,7 @@ import httpx
 import numpy as np
 from _live import WORK, live_server, percentiles
 from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.engine import make_engine
@@ -28,6 +29,7 @@ from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.blobs import Blob
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import Evaluation, Flow, Run, Setup, Task
+from mlhive.server.services.experiments import leaderboards
 
 MEASURES = (
     "predictive_accuracy",
@@ -182,6 +184,9 @@ def fill(url: str, n_runs: int, seed: int = 0) -> None:
                     for j, m in enumerate(MEASURES)
                 ],
             )
+    with Session(engine) as session:  # the leaderboards' best rows, as scoring keeps them
+        leaderboards.rebuild(session)
+        session.commit()
     with engine.begin() as conn:  # planner statistics, as a long-running server would have
         conn.execute(text("ANALYZE"))
         if engine.dialect.name == "postgresql":  # explicit ids do not advance the sequences

@@ -14,6 +14,7 @@ from mlhive.server.domain.errors import NotFound
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_blob
 from mlhive.server.http.params import ObjectId, Offset
+from mlhive.server.http.prepared import json_response
 from mlhive.server.services.experiments import comparison, evaluations, runs, scoring
 from mlhive.server.services.experiments.runs import UploadedFile
 from mlhive.wire.runs import (
@@ -178,7 +179,7 @@ def delete_run(run_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> Respons
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/evaluations")
+@router.get("/evaluations", response_model=EvaluationPage)
 def list_evaluations(
     actor: MaybeActor,
     hive: HiveDep,
@@ -194,7 +195,7 @@ def list_evaluations(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     cursor: str | None = None,
     offset: Annotated[Offset, Query()] = 0,
-) -> EvaluationPage:
+) -> Response:
     """Server-computed evaluations, filtered, optionally sorted by value, paginated."""
     query = evaluations.EvaluationQuery(
         measure=measure,
@@ -211,11 +212,11 @@ def list_evaluations(
         offset=offset,
     )
     with read(hive) as session:
-        items, next_cursor = evaluations.list_page(session, query, actor)
-    return EvaluationPage(items=items, next_cursor=next_cursor)
+        items, next_cursor = evaluations.list_rows(session, query, actor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/tasks/{task_id}/leaderboard")
+@router.get("/tasks/{task_id}/leaderboard", response_model=Leaderboard)
 def leaderboard(
     task_id: ObjectId,
     actor: MaybeActor,
@@ -225,8 +226,9 @@ def leaderboard(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     by: Annotated[LeaderboardGroup, Query(description="best run per flow or per setup")] = "flow",
-) -> Leaderboard:
+) -> Response:
     """The best run of each flow (or setup) on the task for ``measure``; an unknown measure is
     refused (422) with the task type's measures named."""
     with read(hive) as session:
-        return evaluations.leaderboard(session, actor, task_id, measure, limit, by)
+        board = evaluations.leaderboard_data(session, actor, task_id, measure, limit, by)
+    return json_response(board)

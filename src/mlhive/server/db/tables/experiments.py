@@ -195,6 +195,34 @@ class Evaluation(Base):
     curve: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
 
+class LeaderboardBest(Base):
+    """The best run of one flow (or setup) on a task for one measure, kept up to date as
+    evaluations land or go (``services/experiments/leaderboards.py``), so that a leaderboard
+    reads a few rows instead of grouping every run of its task.
+
+    ``sort_key`` is the value turned so that ascending order puts the best first (negated when
+    higher is better); ties go to the earliest run. ``runs`` counts the group's runs that have
+    a value for the measure. Rows hold no visibility of their own: a run is visible exactly
+    when its task is, and a leaderboard is only read for a task its reader may see.
+    """
+
+    __tablename__ = "leaderboard_bests"
+    __table_args__ = (
+        Index(
+            "ix_leaderboard_bests_rank", "task_id", "measure", "grouped_by", "sort_key", "run_id"
+        ),
+    )
+
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grouped_by: Mapped[str] = mapped_column(String(8), primary_key=True)  # "flow" / "setup"
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    sort_key: Mapped[float] = mapped_column(Float)
+    runs: Mapped[int] = mapped_column(Integer)
+
+
 class Collection(Base):
     """A benchmark suite (tasks) or a study (runs)."""
 

@@ -8,17 +8,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, tuple_
+from sqlalchemy import Select, exists, select, tuple_
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.accounts import User
-from mlhive.server.db.tables.experiments import CollectionRun, Evaluation, Flow, Run, Task
+from mlhive.server.db.tables.experiments import (
+    CollectionRun,
+    Evaluation,
+    Flow,
+    LeaderboardBest,
+    Run,
+    Task,
+)
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.domain.experiments.measure_names import checked_measure, known_measure
-from mlhive.server.domain.experiments.metrics import MEASURES
-from mlhive.server.services.experiments import runs, tasks
-from mlhive.wire.runs import EvaluationOut, Leaderboard, LeaderboardEntry, LeaderboardGroup
+from mlhive.server.services.experiments import leaderboards, runs, tasks
+from mlhive.wire.runs import EvaluationOut, Leaderboard, LeaderboardGroup
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,10 @@ def _decode(cursor: str) -> tuple[Any, Any]:
     return first, second
 
 
-def _filtered(q: EvaluationQuery, actor: Actor | None) -> Select[Evaluation]:
-    stmt = select(Evaluation).where(
-        exists().where(Run.id == Evaluation.run_id, runs.visible_runs(actor))
-    )
+def _filtered(q: EvaluationQuery, actor: Actor | None) -> Select[Any]:
+    # Evaluations copy their run's task, and a run is visible exactly when its task is: the
+    # check needs no join to ``runs``.
+    stmt = select(*_columns(q.per_fold)).where(runs.visible_runs(actor, Evaluation.task_id))
     if q.measure is not None:
         stmt = stmt.where(Evaluation.measure == known_measure(q.measure))
     for column, values in (
@@ -79,7 +85,7 @@ def _filtered(q: EvaluationQuery, actor: Actor | None) -> Select[Evaluation]:
     return stmt
 
 
-def query(q: EvaluationQuery, actor: Actor | None) -> Select[Evaluation]:
+def query(q: EvaluationQuery, actor: Actor | None) -> Select[Any]:
     """The SELECT of one page: keyset on (value, run) when sorted, else on (run, measure)."""
     stmt = _filtered(q, actor)
     if q.sort not in {None, "asc", "desc"}:
@@ -102,14 +108,33 @@ def query(q: EvaluationQuery, actor: Actor | None) -> Select[Evaluation]:
     return stmt.order_by(*order).offset(q.offset).limit(q.limit)
 
 
-def list_page(
+def _columns(per_fold: bool) -> list[Any]:
+    """The evaluation columns of a list (the per-fold arrays only when asked for)."""
+    columns: list[Any] = [
+        Evaluation.run_id,
+        Evaluation.task_id,
+        Evaluation.flow_id,
+        Evaluation.setup_id,
+        Evaluation.measure,
+        Evaluation.value,
+        Evaluation.stdev,
+        Evaluation.array_data,
+        Evaluation.curve,
+    ]
+    if per_fold:
+        columns += [Evaluation.per_fold, Evaluation.per_sample]
+    return columns
+
+
+def list_rows(
     session: Session, q: EvaluationQuery, actor: Actor | None
-) -> tuple[list[EvaluationOut], str | None]:
-    """One page of evaluations and the cursor of the next page."""
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of evaluations as JSON-ready dicts (the fields and order of ``EvaluationOut``)
+    and the cursor of the next page; no ORM object or wire model is built per row."""
     if not 1 <= q.limit <= 10_000:
         raise InvalidInput("limit must be between 1 and 10000", field="limit")
-    rows = list(session.scalars(query(q, actor)))
-    items = describe_many(session, rows, per_fold=q.per_fold)
+    rows = session.execute(query(q, actor)).all()
+    items = _as_dicts(session, rows, per_fold=q.per_fold)
     if len(rows) < q.limit:
         return items, None
     last = rows[-1]
@@ -118,47 +143,132 @@ def list_page(
     return items, _encode(last.value, last.run_id)
 
 
-def describe_many(
-    session: Session, rows: Sequence[Evaluation], *, per_fold: bool = False
-) -> list[EvaluationOut]:
-    """Wire form of many evaluations with two extra queries, whatever their number."""
-    run_ids = {r.run_id for r in rows}
-    info = {
-        run_id: (flow_name, dataset_id, uploader, upload_time)
-        for run_id, flow_name, dataset_id, uploader, upload_time in session.execute(
-            select(Run.id, Flow.name, Task.dataset_id, User.name, Run.upload_time)
+def list_page(
+    session: Session, q: EvaluationQuery, actor: Actor | None
+) -> tuple[list[EvaluationOut], str | None]:
+    """One page of evaluations (as wire models) and the cursor of the next page."""
+    items, cursor = list_rows(session, q, actor)
+    return [EvaluationOut.model_validate(item) for item in items], cursor
+
+
+def _run_info(session: Session, run_ids: set[int]) -> dict[int, Any]:
+    return {
+        row.id: row
+        for row in session.execute(
+            select(Run.id, Flow.name, Task.dataset_id, User.name.label("uploader"), Run.upload_time)
             .join(Flow, Flow.id == Run.flow_id)
             .join(Task, Task.id == Run.task_id)
             .join(User, User.id == Run.uploader_id)
             .where(Run.id.in_(run_ids))
         )
     }
+
+
+def _as_dicts(session: Session, rows: Sequence[Any], *, per_fold: bool) -> list[dict[str, Any]]:
+    info = _run_info(session, {r.run_id for r in rows})
     return [
-        EvaluationOut(
-            run_id=r.run_id,
-            task_id=r.task_id,
-            flow_id=r.flow_id,
-            setup_id=r.setup_id,
-            flow_name=info[r.run_id][0],
-            dataset_id=info[r.run_id][1],
-            uploader=info[r.run_id][2],
-            upload_time=info[r.run_id][3],
-            measure=r.measure,
-            value=r.value,
-            stdev=r.stdev,
-            array_data=r.array_data,
-            per_fold=r.per_fold if per_fold else None,
-            per_sample=r.per_sample if per_fold else None,
-            curve=r.curve,
-        )
+        {
+            "run_id": r.run_id,
+            "task_id": r.task_id,
+            "flow_id": r.flow_id,
+            "flow_name": info[r.run_id].name,
+            "setup_id": r.setup_id,
+            "dataset_id": info[r.run_id].dataset_id,
+            "uploader": info[r.run_id].uploader,
+            "measure": r.measure,
+            "value": r.value,
+            "stdev": r.stdev,
+            "array_data": r.array_data,
+            "per_sample": r.per_sample if per_fold else None,
+            "curve": r.curve,
+            "per_fold": r.per_fold if per_fold else None,
+            "upload_time": info[r.run_id].upload_time,
+        }
         for r in rows
     ]
 
 
-def higher_is_better(measure: str) -> bool:
-    """Direction of a measure (unknown measures: higher is better)."""
-    known = MEASURES.get(measure)
-    return True if known is None else bool(known.higher_is_better)
+def describe_many(
+    session: Session, rows: Sequence[Evaluation], *, per_fold: bool = False
+) -> list[EvaluationOut]:
+    """Wire form of many evaluations with one extra query, whatever their number."""
+    return [
+        EvaluationOut.model_validate(item) for item in _as_dicts(session, rows, per_fold=per_fold)
+    ]
+
+
+higher_is_better = leaderboards.higher_is_better
+
+
+def leaderboard_data(
+    session: Session,
+    actor: Actor | None,
+    task_id: int,
+    measure: str | None,
+    limit: int = 100,
+    by: LeaderboardGroup = "flow",
+) -> dict[str, Any]:
+    """The best run of each flow (or setup) on a task for ``measure`` (ties: the earliest run),
+    as a JSON-ready dict shaped like :class:`Leaderboard`.
+
+    ``measure`` None is the task type's main measure. It reads the best rows kept by
+    :mod:`leaderboards` in rank order (an index range), so it costs the same whatever the
+    number of runs. Every run of a task the actor may see is visible to them, so no per-run
+    check is needed.
+
+    Raises:
+        InvalidInput: a measure the task type does not have (the valid ones are named).
+    """
+    task = tasks.get(session, actor, task_id)
+    measure = checked_measure(task.task_type, measure)
+    best = (
+        select(LeaderboardBest)
+        .where(
+            LeaderboardBest.task_id == task.id,
+            LeaderboardBest.measure == measure,
+            LeaderboardBest.grouped_by == by,
+        )
+        .order_by(LeaderboardBest.sort_key, LeaderboardBest.run_id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            best.c.run_id,
+            best.c.value,
+            best.c.runs,
+            Evaluation.flow_id,
+            Evaluation.setup_id,
+            Evaluation.stdev,
+            Flow.name.label("flow_name"),
+            User.name.label("uploader"),
+        )
+        .join(Evaluation, (Evaluation.run_id == best.c.run_id) & (Evaluation.measure == measure))
+        .join(Flow, Flow.id == Evaluation.flow_id)
+        .join(User, User.id == Evaluation.uploader_id)
+        .order_by(best.c.sort_key, best.c.run_id)
+    )
+    entries = [
+        {
+            "rank": rank,
+            "flow_id": row.flow_id,
+            "flow_name": row.flow_name,
+            "run_id": row.run_id,
+            "setup_id": row.setup_id,
+            "uploader": row.uploader,
+            "value": row.value,
+            "stdev": row.stdev,
+            "runs_of_flow": row.runs,
+        }
+        for rank, row in enumerate(rows, start=1)
+    ]
+    return {
+        "task_id": task.id,
+        "measure": measure,
+        "higher_is_better": higher_is_better(measure),
+        "by": by,
+        "entries": entries,
+    }
 
 
 def leaderboard(
@@ -169,74 +279,8 @@ def leaderboard(
     limit: int = 100,
     by: LeaderboardGroup = "flow",
 ) -> Leaderboard:
-    """The best run of each flow (or setup) on a task for ``measure`` (ties: the earliest run).
-
-    ``measure`` None is the task type's main measure. Every run of a task the actor may see is
-    visible to them, so no per-run check is needed.
-
-    Raises:
-        InvalidInput: a measure the task type does not have (the valid ones are named).
-    """
-    task = tasks.get(session, actor, task_id)
-    measure = checked_measure(task.task_type, measure)
-    better = higher_is_better(measure)
-    group = Evaluation.flow_id if by == "flow" else Evaluation.setup_id
-    on_task = (Evaluation.task_id == task.id, Evaluation.measure == measure)
-    best = (
-        select(
-            group.label("key"),
-            (func.max if better else func.min)(Evaluation.value).label("best"),
-            func.count().label("runs_of_group"),
-        )
-        .where(*on_task, Evaluation.value.is_not(None))
-        .group_by(group)
-        .subquery()
-    )
-    winners = (
-        select(
-            best.c.key,
-            best.c.best,
-            best.c.runs_of_group,
-            func.min(Evaluation.run_id).label("run_id"),
-        )
-        .join(Evaluation, (group == best.c.key) & (Evaluation.value == best.c.best))
-        .where(*on_task)
-        .group_by(best.c.key, best.c.best, best.c.runs_of_group)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            winners,
-            Evaluation.flow_id,
-            Evaluation.setup_id,
-            Evaluation.stdev,
-            Flow.name,
-            User.name.label("uploader"),
-        )
-        .join(Evaluation, (Evaluation.run_id == winners.c.run_id) & (Evaluation.measure == measure))
-        .join(Flow, Flow.id == Evaluation.flow_id)
-        .join(Run, Run.id == winners.c.run_id)
-        .join(User, User.id == Run.uploader_id)
-        .order_by(winners.c.best.desc() if better else winners.c.best.asc(), winners.c.run_id)
-        .limit(limit)
-    )
-    entries = [
-        LeaderboardEntry(
-            rank=rank,
-            flow_id=row.flow_id,
-            flow_name=row.name,
-            run_id=row.run_id,
-            setup_id=row.setup_id,
-            uploader=row.uploader,
-            value=row.best,
-            stdev=row.stdev,
-            runs_of_flow=row.runs_of_group,
-        )
-        for rank, row in enumerate(rows, start=1)
-    ]
-    return Leaderboard(
-        task_id=task.id, measure=measure, higher_is_better=better, by=by, entries=entries
-    )
+    """:func:`leaderboard_data` as a wire model."""
+    return Leaderboard.model_validate(leaderboard_data(session, actor, task_id, measure, limit, by))
 
 
 def per_fold_of(

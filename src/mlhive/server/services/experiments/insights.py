@@ -12,10 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables.experiments import Evaluation, Flow, Task
+from mlhive.server.db.tables.experiments import Evaluation, Flow, LeaderboardBest, Task
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.domain.experiments.measure_names import (
@@ -289,16 +289,15 @@ def best_by_task_and_flow(
     visible = [task.id for task in tasks.list_page(session, query, actor)[0]]
     if not visible:
         return []
-    best = (func.max if evaluations.higher_is_better(measure) else func.min)(Evaluation.value)
+    # The best rows the leaderboards keep (one per task and flow), not a GROUP BY over runs.
     stmt = (
-        select(Evaluation.task_id, Evaluation.flow_id, Flow.name, best)
-        .join(Flow, Flow.id == Evaluation.flow_id)
+        select(LeaderboardBest.task_id, LeaderboardBest.group_id, Flow.name, LeaderboardBest.value)
+        .join(Flow, Flow.id == LeaderboardBest.group_id)
         .where(
-            Evaluation.task_id.in_(visible),
-            Evaluation.measure == measure,
-            Evaluation.value.is_not(None),
+            LeaderboardBest.task_id.in_(visible),
+            LeaderboardBest.measure == measure,
+            LeaderboardBest.grouped_by == "flow",
         )
-        .group_by(Evaluation.task_id, Evaluation.flow_id, Flow.name)
-        .order_by(Evaluation.task_id, Evaluation.flow_id)
+        .order_by(LeaderboardBest.task_id, LeaderboardBest.group_id)
     )
-    return [BestCell(t, f, name, v) for t, f, name, v in session.execute(stmt) if v is not None]
+    return [BestCell(t, f, name, v) for t, f, name, v in session.execute(stmt)]

@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 import pyarrow as pa
 from sqlalchemy import ColumnElement, Select, delete, exists, not_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mlhive.formats.tables import FormatError, read_table
 from mlhive.server.config import Settings
@@ -25,7 +25,7 @@ from mlhive.server.domain.experiments.predictions import read_predictions, valid
 from mlhive.server.jobs import queue
 from mlhive.server.services import blobs
 from mlhive.server.services.datasets.processing import load_table
-from mlhive.server.services.experiments import flows, tasks
+from mlhive.server.services.experiments import flows, leaderboards, tasks
 from mlhive.server.services.tagging import RUN_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
@@ -169,8 +169,14 @@ def origin(session: Session, actor: Actor | None, run_id: int) -> RunOrigin:
     return RunOrigin(uploader_id=run.uploader_id, setup_string=run.setup_string)
 
 
-def visible_runs(actor: Actor | None) -> ColumnElement[bool]:
-    """Runs on tasks over datasets the actor may see (as SQL, for lists)."""
+def visible_runs(
+    actor: Actor | None, task_id: ColumnElement[int] | InstrumentedAttribute[int] | None = None
+) -> ColumnElement[bool]:
+    """Runs on tasks over datasets the actor may see (as SQL, for lists).
+
+    ``task_id`` is the task column to test (default ``runs.task_id``); a table that copies
+    its run's task (``evaluations``) passes its own and needs no join to ``runs``.
+    """
     if actor is not None and actor.is_admin:
         return true()
     hidden = (
@@ -178,7 +184,7 @@ def visible_runs(actor: Actor | None) -> ColumnElement[bool]:
         .join(Dataset, Dataset.id == Task.dataset_id)
         .where(not_(visible(actor, Dataset.uploader_id, Dataset.visibility)))
     )
-    return Run.task_id.not_in(hidden)
+    return (Run.task_id if task_id is None else task_id).not_in(hidden)
 
 
 @dataclass(frozen=True)
@@ -285,7 +291,7 @@ def delete_run(session: Session, actor: Actor, run_id: int) -> None:
         select(CollectionRun.collection_id).where(CollectionRun.run_id == run.id).limit(1)
     ):
         raise Conflict(f"run {run_id} belongs to a study; detach it first")
-    for table in (Evaluation, RunTag):
-        session.execute(delete(table).where(table.run_id == run.id))
+    leaderboards.withdraw_run(session, run.id)
+    session.execute(delete(RunTag).where(RunTag.run_id == run.id))
     session.delete(run)
     session.flush()

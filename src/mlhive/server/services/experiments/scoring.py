@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.datasets import Dataset
@@ -21,7 +21,7 @@ from mlhive.server.domain.experiments.predictions import validate_predictions
 from mlhive.server.jobs import queue
 from mlhive.server.services.datasets.catalog import require_data
 from mlhive.server.services.datasets.processing import load_table
-from mlhive.server.services.experiments import evaluations, flows, runs, tasks
+from mlhive.server.services.experiments import evaluations, flows, leaderboards, runs, tasks
 from mlhive.server.storage import BlobStore
 from mlhive.wire.runs import FoldTiming, RunOut
 
@@ -97,8 +97,8 @@ def store_evaluations(
     run = session.get(Run, run_id)
     if run is None:
         return
-    session.execute(delete(Evaluation).where(Evaluation.run_id == run_id))
-    session.add_all(
+    leaderboards.withdraw_run(session, run_id)
+    fresh = [
         Evaluation(
             run_id=run_id,
             task_id=spec.task_id,
@@ -109,7 +109,10 @@ def store_evaluations(
             **values,
         )
         for name, values in results.items()
-    )
+    ]
+    session.add_all(fresh)
+    session.flush()
+    leaderboards.record(session, [leaderboards.Scored.of(row) for row in fresh])
     run.state, run.evaluation_error = "evaluated", None
 
 
