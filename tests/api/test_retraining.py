@@ -1,0 +1,261 @@
+"""Retraining (online learning): a repository follows a dataset's versions; a new version is
+refitted from the head's flow and setup in the worker, committed to a branch with a card
+listing every version the model has seen, checked, and offered as a merge request."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sklearn.linear_model import LogisticRegression
+
+from mlhive import Client
+from tests.api.experiments import create_task
+from tests.api.forge import Push, make_repo, skops_bytes
+from tests.conftest import UserKey
+
+REPO = "alice/churn"
+RNG = np.random.default_rng(3)
+
+
+def _csv(rows: int, start: str, seed: int) -> str:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=rows), rng.normal(size=rows)
+    label = np.where(x1 + rng.normal(scale=0.5, size=rows) > 0, "yes", "no")
+    days = pd.date_range(start, periods=rows, freq="D").strftime("%Y-%m-%d")
+    return "day,x1,x2,label\n" + "".join(
+        f"{d},{a:.4f},{b:.4f},{c}\n" for d, a, b, c in zip(days, x1, x2, label, strict=True)
+    )
+
+
+V1 = _csv(80, "2026-01-01", 1)
+V2 = _csv(120, "2026-04-01", 2)
+
+
+def _publish(
+    http: TestClient, user: UserKey, csv: str, visibility: str = "public", name: str = "churn"
+) -> int:
+    meta = {
+        "name": name,
+        "default_target_attribute": "label",
+        "ignore_attributes": ["day"],
+        "visibility": visibility,
+    }
+    created = http.post(
+        "/api/datasets",
+        files={"file": ("d.csv", csv.encode())},
+        data={"metadata": json.dumps(meta)},
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
+def _policy(http: TestClient, user: UserKey, repo: str = REPO, **body: Any) -> Any:
+    return http.put(
+        f"/api/models/{repo}/retraining", json={"dataset": "churn", **body}, headers=user.headers
+    )
+
+
+@pytest.fixture
+def world(
+    http: TestClient,
+    alice: UserKey,
+    push: Push,
+    run_jobs: Callable[[], int],
+    tmp_path: Path,
+) -> dict[str, Any]:
+    """Version 1 of ``churn``, a task on it, a run of a logistic regression, and that model
+    pushed to alice/churn with the run as its lineage."""
+    dataset = _publish(http, alice, V1)
+    run_jobs()
+    task = create_task(http, alice, dataset, "supervised_classification", 1)
+    client = Client(api_key=alice.key, http_client=http, cache_dir=tmp_path, retries=0)  # type: ignore[arg-type]
+    run = client.runs.run_estimator(LogisticRegression(), task["id"], n_jobs=1, progress=False)
+    run_jobs()
+    frame = pd.read_csv(io.StringIO(V1))
+    model = LogisticRegression().fit(frame[["x1", "x2"]], frame["label"])
+    make_repo(http, alice, "churn", task_ids=[task["id"]])
+    pushed = push(
+        alice,
+        REPO,
+        skops_bytes(model),
+        "model.skops",
+        message="first model",
+        card={"lineage": {"run_id": run.id}},
+    )
+    assert pushed.status_code == 201, pushed.text
+    run_jobs()
+    return {"dataset": dataset, "task": task, "run": run.id, "head": pushed.json()}
+
+
+def test_a_push_records_its_pipeline_and_the_data_it_says_it_saw(
+    world: dict[str, Any],
+) -> None:
+    card = world["head"]["card"]
+    assert card["pipeline"]["flow_id"] > 0 and card["pipeline"]["setup_id"] > 0
+    [seen] = card["data_seen"]  # the lineage's dataset (the run's task's)
+    assert seen["dataset_id"] == world["dataset"] and seen["version"] == 1
+    assert seen["name"] == "churn" and seen["source"] == "uploader"
+
+
+def test_a_new_dataset_version_lands_as_a_merge_request_with_check_results(
+    http: TestClient, alice: UserKey, world: dict[str, Any], run_jobs: Callable[[], int]
+) -> None:
+    checks = http.put(
+        f"/api/models/{REPO}/checks",
+        json={
+            "degenerate": True,
+            "scores": [{"measure": "predictive_accuracy", "min": 0.6}],
+        },
+        headers=alice.headers,
+    )
+    assert checks.status_code == 200, checks.text
+    created = _policy(http, alice, branch="retrain")
+    assert created.status_code == 200, created.text
+    assert created.json()["last"]["state"] == "never"
+    assert created.json()["source_commit"] == world["head"]["id"]
+
+    version2 = _publish(http, alice, V2)
+    run_jobs()  # processing queues the retrain, whose commit's export and checks follow
+
+    policy = http.get(f"/api/models/{REPO}/retraining").json()
+    assert policy["last"]["state"] == "done", policy
+    number = policy["last"]["merge_request"]
+    request = http.get(f"/api/models/{REPO}/merge-requests/{number}").json()
+    assert request["source_branch"] == "retrain" and request["target_branch"] == "main"
+    assert "Model checks passed" in request["description"]
+    assert "| degenerate | passed |" in request["description"]
+    assert f"score predictive_accuracy on task {world['task']['id']}" in request["description"]
+
+    commit = http.get(f"/api/models/{REPO}/commits/{request['source_commit']}").json()
+    assert commit["parents"] == [world["head"]["id"]]
+    first, second = commit["card"]["data_seen"]
+    assert (first["dataset_id"], first["version"], first["source"]) == (
+        world["dataset"],
+        1,
+        "uploader",
+    )
+    assert (second["dataset_id"], second["version"], second["source"]) == (version2, 2, "server")
+    assert second["rows"] == 120 and second["time_column"] == "day"
+    assert second["time_from"].startswith("2026-04-01")
+    assert second["time_to"].startswith("2026-07-29")
+    assert second["applied_at"] is not None
+    assert commit["card"]["pipeline"] == world["head"]["card"]["pipeline"]
+    checked = http.get(f"/api/models/{REPO}/commits/{commit['id']}/checks").json()
+    assert checked["state"] == "done" and checked["passed"] is True
+
+
+def test_promote_staging_moves_the_alias_only_when_the_checks_pass(
+    http: TestClient, alice: UserKey, world: dict[str, Any], run_jobs: Callable[[], int]
+) -> None:
+    refused = _policy(http, alice, action="promote_staging")
+    assert refused.status_code == 422
+    assert "configure them first" in refused.json()["detail"]
+    http.put(
+        f"/api/models/{REPO}/checks",
+        json={"scores": [{"measure": "predictive_accuracy", "min": 0.999}]},
+        headers=alice.headers,
+    )
+    assert _policy(http, alice, action="promote_staging").status_code == 200
+    _publish(http, alice, V2)
+    run_jobs()
+    policy = http.get(f"/api/models/{REPO}/retraining").json()
+    assert policy["last"]["state"] == "refused", policy
+    assert "@staging was not moved" in policy["last"]["message"]
+    assert "below the minimum 0.999" in policy["last"]["message"]
+    assert http.get(f"/api/models/{REPO}/aliases").json() == []
+
+    http.put(
+        f"/api/models/{REPO}/checks",
+        json={"scores": [{"measure": "predictive_accuracy", "min": 0.5}]},
+        headers=alice.headers,
+    )
+    now = http.post(f"/api/models/{REPO}/retraining/run", headers=alice.headers)
+    assert now.status_code == 202, now.text
+    assert now.json()["last"]["state"] == "queued"
+    run_jobs()
+    policy = http.get(f"/api/models/{REPO}/retraining").json()
+    assert policy["last"]["state"] == "done", policy
+    [staging] = http.get(f"/api/models/{REPO}/aliases").json()
+    assert staging["name"] == "staging" and staging["commit"] == policy["last"]["commit"]
+
+
+def test_policy_crud_is_owner_only_and_reads_follow_the_repository(
+    http: TestClient, alice: UserKey, bob: UserKey, world: dict[str, Any]
+) -> None:
+    url = f"/api/models/{REPO}/retraining"
+    assert http.get(url).status_code == 404
+    assert _policy(http, bob).status_code == 403
+    assert _policy(http, alice, interval_hours=24).status_code == 200
+    shown = http.get(url).json()
+    assert shown["dataset"] == "churn" and shown["interval_hours"] == 24
+    assert shown["action"] == "merge_request" and shown["branch"] == "retrain"
+    assert http.delete(url, headers=bob.headers).status_code == 403
+    assert http.post(url + "/run", headers=bob.headers).status_code == 403
+    assert http.delete(url, headers=alice.headers).status_code == 204
+    assert http.get(url).status_code == 404
+    assert http.post(url + "/run", headers=alice.headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"dataset": "nope"}, "dataset", "no dataset named 'nope'"),
+        ({"target": "colour"}, "target", "no column 'colour'"),
+        ({"time_column": "x1"}, "time_column", "no date column 'x1'"),
+        ({"branch": "main"}, "branch", "their own branch"),
+    ],
+)
+def test_bad_policies_are_refused_naming_the_field(
+    http: TestClient,
+    alice: UserKey,
+    world: dict[str, Any],
+    body: dict[str, Any],
+    field: str,
+    words: str,
+) -> None:
+    refused = _policy(http, alice, **body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith(f"{field}:")
+    assert words in refused.json()["detail"]
+
+
+def test_a_head_without_flow_and_setup_is_refused(
+    http: TestClient, alice: UserKey, push: Push, run_jobs: Callable[[], int]
+) -> None:
+    _publish(http, alice, V1)
+    run_jobs()
+    make_repo(http, alice, "bare")
+    frame = pd.read_csv(io.StringIO(V1))
+    model = LogisticRegression().fit(frame[["x1", "x2"]], frame["label"])
+    assert push(alice, "alice/bare", skops_bytes(model), "model.skops").status_code == 201
+    refused = _policy(http, alice, repo="alice/bare")
+    assert refused.status_code == 422
+    assert "does not record the flow and setup" in refused.json()["detail"]
+    assert "card.lineage.run_id" in refused.json()["detail"]
+
+
+def test_a_public_repository_never_follows_private_data(
+    http: TestClient, alice: UserKey, world: dict[str, Any], run_jobs: Callable[[], int]
+) -> None:
+    _publish(http, alice, V1, visibility="private", name="secret")
+    run_jobs()
+    refused = _policy(http, alice, dataset="secret")
+    assert refused.status_code == 422
+    assert "is private and alice/churn is public" in refused.json()["detail"]
+
+    assert _policy(http, alice).status_code == 200
+    _publish(http, alice, V2, visibility="private")  # a private version of the followed name
+    run_jobs()
+    policy = http.get(f"/api/models/{REPO}/retraining").json()
+    assert policy["last"]["state"] == "failed"
+    assert "is private and alice/churn is public" in policy["last"]["message"]
+    assert http.get(f"/api/models/{REPO}/merge-requests").json() == []
