@@ -35,7 +35,7 @@ from mlhive.server.db.base import utcnow
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset, Feature
 from mlhive.server.db.tables.experiments import Setup
-from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
+from mlhive.server.db.tables.forge import MergeRequest, ModelCommit, ModelRepo
 from mlhive.server.db.tables.serving import ModelCheckConfig, RetrainingPolicy
 from mlhive.server.domain.access import Actor, require_owner
 from mlhive.server.domain.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -104,13 +104,13 @@ def describe(session: Session, repo: ModelRepo, row: RetrainingPolicy) -> Retrai
         target=row.target,
         time_column=row.time_column,
         branch=row.branch,
-        action=row.action,  # type: ignore[arg-type]
+        action=row.action,
         interval_hours=row.interval_hours,
         enabled=row.enabled,
         source_commit=head.sha if head else None,
         updated_at=row.updated_at,
         last=RetrainOutcome(
-            state=row.last_state,  # type: ignore[arg-type]
+            state=row.last_state,
             message=row.last_message,
             dataset_id=row.last_dataset_id,
             commit=commit.sha if commit else None,
@@ -128,9 +128,11 @@ def _head(session: Session, repo: ModelRepo) -> ModelCommit | None:
 
 
 def _versions(session: Session, actor: Actor, name: str) -> list[Dataset]:
-    """The versions of dataset ``name`` the actor may see, newest first."""
+    """The processed versions of dataset ``name`` the actor may see, newest first."""
     rows = session.scalars(
-        select(Dataset).where(Dataset.name == name).order_by(Dataset.version.desc())
+        select(Dataset)
+        .where(Dataset.name == name, Dataset.processing == "done")
+        .order_by(Dataset.version.desc())
     )
     visible = []
     for row in rows:
@@ -154,7 +156,7 @@ def _pipeline_of(commit: ModelCommit) -> dict[str, Any] | None:
     return pipeline if isinstance(pipeline, dict) else None
 
 
-def _rebuildable(session: Session, repo: ModelRepo, commit: ModelCommit | None) -> None:
+def _rebuildable(session: Session, repo: ModelRepo, commit: ModelCommit | None) -> ModelCommit:
     """Refuse a source commit whose pipeline the server cannot rebuild, saying what to push.
 
     Raises:
@@ -181,6 +183,7 @@ def _rebuildable(session: Session, repo: ModelRepo, commit: ModelCommit | None) 
             f"and setup it was built from, so the server cannot rebuild it; {how}"
         )
     _rebuild_inputs(session, pipeline)
+    return commit
 
 
 def _rebuild_inputs(
@@ -269,8 +272,8 @@ def set_policy(
     versions = _versions(session, owner, body.dataset)
     if not versions:
         raise InvalidInput(
-            f"dataset: there is no dataset named {body.dataset!r} the owner of "
-            f"{repo.full_name} can see; publish it first",
+            f"dataset: there is no processed dataset named {body.dataset!r} the owner of "
+            f"{repo.full_name} can see; publish it first (or wait for its processing)",
             field="dataset",
         )
     _check_data(session, repo, versions[0], body.target, body.time_column)
@@ -470,9 +473,7 @@ def plan(session: Session, repo_id: int, dataset_id: int) -> Plan | None:
     except NotFound:
         raise InvalidInput(f"dataset {dataset_id} is gone or not visible to the owner") from None
     target, time_column = _check_data(session, repo, dataset, row.target, row.time_column)
-    source = _head(session, repo)
-    _rebuildable(session, repo, source)
-    assert source is not None
+    source = _rebuildable(session, repo, _head(session, repo))
     pipeline = dict(_pipeline_of(source) or {})
     flow, settings = _rebuild_inputs(session, pipeline)
     columns = _columns(session, dataset)
@@ -605,7 +606,12 @@ def checks_markdown(out: CommitChecksOut) -> str:
             f" ({out.error})" if out.error else ""
         )
     verdict = "passed" if out.passed else "failed"
-    lines = [f"Model checks {verdict}.", "", "| check | result | figure | detail |", "|---|---|---|---|"]
+    lines = [
+        f"Model checks {verdict}.",
+        "",
+        "| check | result | figure | detail |",
+        "|---|---|---|---|",
+    ]
     for r in out.results:
         figure = "" if r.figure is None else f"{r.figure:.6g}"
         detail = r.detail.replace("|", "\\|").replace("\n", " ")
@@ -653,15 +659,33 @@ def finish(
         ),
     )
     try:
-        request = requests.open_request(session, owner, repo, body)
+        request = _open_or_refresh(session, owner, repo, body)
     except DomainError as exc:
         row.last_state, row.last_message = "failed", f"no merge request opened: {exc.detail}"
         return
     verdict = {True: "passed", False: "failed", None: results.state}[results.passed]
     row.last_state, row.last_request_number = "done", request.number
-    row.last_message = (
-        f"retrained on {what}: merge request {request.number} opened (checks {verdict})"
+    row.last_message = f"retrained on {what}: merge request {request.number} (checks {verdict})"
+
+
+def _open_or_refresh(
+    session: Session, owner: Actor, repo: ModelRepo, body: MergeRequestCreate
+) -> MergeRequest:
+    """The retrain branch's open merge request, pointed at the new commit and evaluated again,
+    or a new one: one request per branch, not one per retrain."""
+    waiting = session.scalar(
+        select(MergeRequest).where(
+            MergeRequest.repo_id == repo.id,
+            MergeRequest.source_repo_id == repo.id,
+            MergeRequest.source_branch == body.source_branch,
+            MergeRequest.target_branch == body.target_branch,
+            MergeRequest.state == "open",
+        )
     )
+    if waiting is None:
+        return requests.open_request(session, owner, repo, body)
+    waiting.title, waiting.description = body.title, body.description
+    return requests.refresh(session, owner, repo, waiting)
 
 
 def mark_failed(session: Session, repo_id: int, exc: BaseException) -> None:
