@@ -191,3 +191,49 @@ def test_a_public_repository_never_follows_private_data(
     assert policy["last"]["state"] == "failed"
     assert "is private and alice/churn is public" in policy["last"]["message"]
     assert http.get(f"/api/models/{REPO}/merge-requests").json() == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ({"dataset_id": 999}, "card.data_seen.0.dataset_id: dataset 999 not found"),
+        ({"dataset_id": 1, "version": 3}, "card.data_seen.0.version: dataset 1 is version 1"),
+        ({"dataset_id": 1, "rows": 81}, "card.data_seen.0.rows: dataset 1 has 80 rows, not 81"),
+        ({"dataset_id": 1, "time_column": "when"}, "data_seen.0.time_column: dataset 1 has no"),
+    ],
+)
+def test_what_a_push_says_it_saw_is_checked_against_the_catalog(
+    http: TestClient,
+    alice: UserKey,
+    push: Push,
+    run_jobs: Callable[[], int],
+    entry: dict[str, Any],
+    words: str,
+) -> None:
+    _publish(http, alice, V1)
+    run_jobs()
+    make_repo(http, alice, "said")
+    frame = pd.read_csv(io.StringIO(V1))
+    model = skops_bytes(LogisticRegression().fit(frame[["x1", "x2"]], frame["label"]))
+    refused = push(alice, "alice/said", model, "model.skops", card={"data_seen": [entry]})
+    assert refused.status_code == 422, refused.text
+    assert words in refused.json()["detail"]
+
+
+def test_a_public_repository_card_never_names_a_private_dataset(
+    http: TestClient, alice: UserKey, push: Push, run_jobs: Callable[[], int]
+) -> None:
+    secret = _publish(http, alice, V1, visibility="private", name="secret")
+    run_jobs()
+    frame = pd.read_csv(io.StringIO(V1))
+    model = skops_bytes(LogisticRegression().fit(frame[["x1", "x2"]], frame["label"]))
+    card = {"data_seen": [{"dataset_id": secret, "rows": 80}]}
+    make_repo(http, alice, "open")
+    refused = push(alice, "alice/open", model, "model.skops", card=card)
+    assert refused.status_code == 422
+    assert "is private and this repository is public" in refused.json()["detail"]
+    make_repo(http, alice, "closed", visibility="private")
+    kept = push(alice, "alice/closed", model, "model.skops", card=card)
+    assert kept.status_code == 201, kept.text
+    [seen] = kept.json()["card"]["data_seen"]
+    assert (seen["name"], seen["version"], seen["rows"]) == ("secret", 1, 80)

@@ -295,6 +295,7 @@ _PAGES: dict[str, Access] = {
     "GET /models/{owner}/{name}": OPTIONAL,
     "GET /models/{owner}/{name}/commits/{sha}": OPTIONAL,
     "POST /models/{owner}/{name}/fork": FORM,
+    "POST /models/{owner}/{name}/commits/{sha}/checks": FORM,
     "GET /models/{owner}/{name}/requests/{number}": OPTIONAL,
     "POST /models/{owner}/{name}/requests/{number}/comments": FORM,
     "POST /models/{owner}/{name}/requests/{number}/merge": FORM,

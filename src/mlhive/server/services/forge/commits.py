@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mlhive.server.db.tables.datasets import Feature
 from mlhive.server.db.tables.experiments import Evaluation, Run, Setup
 from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
 from mlhive.server.db.tables.jobs import Job
@@ -140,11 +141,16 @@ def _pipeline(session: Session, data: dict[str, Any]) -> None:
         )
 
 
-def _data_seen(session: Session, actor: Actor, data: dict[str, Any]) -> None:
+def _data_seen(
+    session: Session, actor: Actor, data: dict[str, Any], repo: ModelRepo | None
+) -> None:
     """Check what the uploader says the model was trained on and fill in names and versions;
-    a card that says nothing but names a dataset in its lineage has seen that dataset."""
+    a card that says nothing but names a dataset in its lineage has seen that dataset. A
+    public repository's card never names a private dataset."""
+    public = repo is None or repo.visibility != "private"
     entries = data["data_seen"]
-    if not entries and data["lineage"].get("dataset_id") is not None:
+    derived = not entries and data["lineage"].get("dataset_id") is not None
+    if derived:
         entries = [{"dataset_id": data["lineage"]["dataset_id"]}]
     checked = []
     for index, entry in enumerate(entries):
@@ -155,6 +161,14 @@ def _data_seen(session: Session, actor: Actor, data: dict[str, Any]) -> None:
             raise _card_error(
                 f"{where}.dataset_id", f"dataset {entry['dataset_id']} not found"
             ) from None
+        if public and dataset.visibility == "private":
+            if derived:
+                continue
+            raise _card_error(
+                f"{where}.dataset_id",
+                f"dataset {dataset.id} is private and this repository is public; leave it "
+                "out or make the repository private",
+            )
         if entry.get("version") not in (None, dataset.version):
             raise _card_error(
                 f"{where}.version", f"dataset {dataset.id} is version {dataset.version}"
@@ -164,10 +178,19 @@ def _data_seen(session: Session, actor: Actor, data: dict[str, Any]) -> None:
                 f"{where}.rows",
                 f"dataset {dataset.id} has {dataset.number_of_rows} rows, not {entry['rows']}",
             )
+        column = entry.get("time_column")
+        if column is not None and column not in _column_names(session, dataset.id):
+            raise _card_error(
+                f"{where}.time_column", f"dataset {dataset.id} has no column {column!r}"
+            )
         checked.append(
             {**entry, "name": dataset.name, "version": dataset.version, "source": "uploader"}
         )
     data["data_seen"] = checked
+
+
+def _column_names(session: Session, dataset_id: int) -> set[str]:
+    return set(session.scalars(select(Feature.name).where(Feature.dataset_id == dataset_id)))
 
 
 def build_card(
@@ -208,7 +231,7 @@ def build_card(
     server_metrics = _lineage(session, actor, data)
     _pipeline(session, data)
     if applied is None:
-        _data_seen(session, actor, data)
+        _data_seen(session, actor, data, repo)
     else:
         data["data_seen"] = [entry.model_dump(mode="json") for entry in applied]
     data["base_models"] = _base_models(session, actor, card.base_models)

@@ -85,8 +85,8 @@ def repository(
 def commit_page(
     owner: str, name: str, sha: str, request: Request, hive: HiveDep, who: ViewerDep
 ) -> HTMLResponse:
-    """One commit: message, author, parents, files, ONNX export, its model checks and the diff
-    to its parent."""
+    """One commit: message, author, parents, files, ONNX export, its model checks, the data it
+    has seen and the diff to its parent."""
     with read(hive) as session:
         repo = repos.get_repo(session, who.actor, owner, name)
         commit = repos.resolve(session, repo, sha)
@@ -102,6 +102,17 @@ def commit_page(
             and (who.actor.id == repo.owner_id or who.actor.is_admin),
         }
     return page(request, "models/commit.html", context)
+
+
+@router.post(REPO + "/commits/{sha}/checks", response_class=HTMLResponse)
+def rerun_checks(owner: str, name: str, sha: str, hive: HiveDep, actor: FormActor) -> Response:
+    """Queue a commit's model checks again (the owner), then show the commit's checks."""
+    with write(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        commit = repos.resolve(session, repo, sha)
+        modelci.request_run(session, actor, repo, commit)
+        target = f"{repo_path(repo.full_name)}/commits/{commit.sha}#checks"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post(REPO + "/fork", response_class=HTMLResponse)
