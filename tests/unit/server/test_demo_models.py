@@ -1,5 +1,6 @@
-"""The demo's model repositories: a scikit-learn one with a tag, a branch, a fork and an
-evaluated merge request (and model checks on every commit), and a safetensors one merged back from its fine-tuning branch."""
+"""The demo's model repositories: a scikit-learn one with a tag, a branch, a fork, an
+evaluated merge request and model checks on every commit, and a safetensors one merged back
+from its fine-tuning branch."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Demo models: two model repositories on the demo tasks, made through the forge's services.
 
 - ``iris-classifier``: scikit-learn pipelines (skops) on the iris task, gated by a merge rule on
-  accuracy and by model checks (schema, degenerate answers, ONNX parity) before promotion; a tag, an experiment branch, and a fork whose change is proposed back as a merge
-  request that the server evaluates on the task.
+  accuracy and by model checks (schema, degenerate answers, ONNX parity) before promotion; a
+  tag, an experiment branch, and a fork whose change is proposed back as a merge request that
+  the server evaluates on the task.
 - ``diabetes-mlp``: a small network's weights (safetensors) on the diabetes task, trained over
   a few commits, fine-tuned on a branch and merged back by weight averaging.
 
