@@ -74,7 +74,7 @@ def build_world(
     run_jobs()
     frame = pd.read_csv(io.StringIO(V1))
     model = LogisticRegression().fit(frame[["x1", "x2"]], frame["label"])
-    make_repo(http, alice, "churn", task_ids=[task["id"]])
+    repo = make_repo(http, alice, "churn", task_ids=[task["id"]])
     metadata = {"message": "first model", "card": {"lineage": {"run_id": run.id}}}
     pushed = http.post(
         f"/api/models/{REPO}/commits",
@@ -84,4 +84,10 @@ def build_world(
     )
     assert pushed.status_code == 201, pushed.text
     run_jobs()
-    return {"dataset": dataset, "task": task, "run": run.id, "head": pushed.json()}
+    return {
+        "dataset": dataset,
+        "task": task,
+        "run": run.id,
+        "head": pushed.json(),
+        "repo_id": repo["id"],
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sklearn.linear_model import LogisticRegression
 
+from mlhive.server.db.base import utcnow
+from mlhive.server.db.engine import transaction
+from mlhive.server.db.tables.serving import RetrainingPolicy
+from mlhive.server.wiring import Hive
 from tests.api.forge import Push, make_repo, skops_bytes
 from tests.api.retraining import REPO, V1, V2, build_world
 from tests.api.retraining import publish_version as _publish
@@ -227,7 +232,7 @@ def test_a_public_repository_card_never_names_a_private_dataset(
     run_jobs()
     frame = pd.read_csv(io.StringIO(V1))
     model = skops_bytes(LogisticRegression().fit(frame[["x1", "x2"]], frame["label"]))
-    card = {"data_seen": [{"dataset_id": secret, "rows": 80}]}
+    card = {"data_seen": [{"dataset_id": secret, "rows": 80, "source": "server"}]}
     make_repo(http, alice, "open")
     refused = push(alice, "alice/open", model, "model.skops", card=card)
     assert refused.status_code == 422
@@ -237,3 +242,30 @@ def test_a_public_repository_card_never_names_a_private_dataset(
     assert kept.status_code == 201, kept.text
     [seen] = kept.json()["card"]["data_seen"]
     assert (seen["name"], seen["version"], seen["rows"]) == ("secret", 1, 80)
+    assert seen["source"] == "uploader"  # only the server's own fits are "server"
+
+
+def test_a_due_schedule_queues_a_retrain_when_the_worker_is_idle(
+    http: TestClient,
+    alice: UserKey,
+    hive: Hive,
+    world: dict[str, Any],
+    run_jobs: Callable[[], int],
+) -> None:
+    assert _policy(http, alice, interval_hours=1).status_code == 200
+    hive.worker.run_periodic()  # not due: the policy was just written
+    assert http.get(f"/api/models/{REPO}/retraining").json()["last"]["state"] == "never"
+    with transaction(hive.sessions) as session:
+        row = session.get_one(RetrainingPolicy, world["repo_id"])
+        row.updated_at = utcnow() - timedelta(hours=2)
+    hive.worker.run_periodic()
+    queued = http.get(f"/api/models/{REPO}/retraining").json()
+    assert (
+        queued["last"]["state"] == "queued" and "scheduled every 1 h" in queued["last"]["message"]
+    )
+    run_jobs()
+    done = http.get(f"/api/models/{REPO}/retraining").json()
+    assert done["last"]["state"] == "done", done
+    assert done["last"]["dataset_id"] == world["dataset"]
+    hive.worker.run_periodic()  # just retrained: the next one is an hour away
+    assert http.get(f"/api/models/{REPO}/retraining").json()["last"]["state"] == "done"
