@@ -89,6 +89,16 @@ def test_a_new_dataset_version_lands_as_a_merge_request_with_check_results(
     checked = http.get(f"/api/models/{REPO}/commits/{commit['id']}/checks").json()
     assert checked["state"] == "done" and checked["passed"] is True
 
+    # the pages say the same: the repository's policy and outcome, the commit's data seen
+    page = http.get(f"/models/{REPO}").text.split('id="retraining">')[1].split("</dd>")[0]
+    assert "follows dataset <strong>churn</strong>" in page
+    assert f'href="/models/{REPO}/requests/{number}">merge request #{number}</a>' in page
+    seen = http.get(f"/models/{REPO}/commits/{commit['id']}").text.split('id="data-seen"')[1]
+    rows = seen.split("</section>")[0].split("<tbody>")[1].split("</tr>")
+    assert "churn</a>" in rows[0] and "uploader" in rows[0]
+    assert ">120</td>" in rows[1] and "<code>day</code>: 2026-04-01" in rows[1]
+    assert "server" in rows[1]
+
 
 def test_promote_staging_moves_the_alias_only_when_the_checks_pass(
     http: TestClient, alice: UserKey, world: dict[str, Any], run_jobs: Callable[[], int]

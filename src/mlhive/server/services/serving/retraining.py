@@ -122,6 +122,12 @@ def describe(session: Session, repo: ModelRepo, row: RetrainingPolicy) -> Retrai
     )
 
 
+def describe_policy(session: Session, repo: ModelRepo) -> RetrainingPolicyOut | None:
+    """The repository's policy in wire form, or None when it has none (for its page)."""
+    row = find_policy(session, repo)
+    return describe(session, repo, row) if row is not None else None
+
+
 def _head(session: Session, repo: ModelRepo) -> ModelCommit | None:
     ref = repos.find_ref(session, repo, "branch", repo.default_branch)
     return session.get(ModelCommit, ref.commit_id) if ref else None

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import PositiveId
 from mlhive.server.services.forge import browse, commits, repos
-from mlhive.server.services.serving import aliases, modelci
+from mlhive.server.services.serving import aliases, modelci, retraining
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -76,6 +76,7 @@ def repository(
             "graph": layout(browse.lineage(session, repo, GRAPH_SIZE)),
             "requests": browse.request_summaries(session, repo, REQUESTS_SHOWN),
             "aliases": aliases.list_aliases(session, repo),
+            "retraining": retraining.describe_policy(session, repo),
         }
     context["discussions"] = section(hive, who, "model", f"{owner}/{name}")
     return page(request, "models/repository.html", context)
