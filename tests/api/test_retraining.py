@@ -20,7 +20,7 @@ from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.serving import RetrainingPolicy
 from mlhive.server.wiring import Hive
 from tests.api.forge import Push, make_repo, skops_bytes
-from tests.api.retraining import REPO, V1, V2, build_world
+from tests.api.retraining import REPO, V1, V2, build_world, dated_csv
 from tests.api.retraining import publish_version as _publish
 from tests.api.retraining import put_policy as _policy
 from tests.conftest import UserKey
@@ -279,3 +279,22 @@ def test_a_due_schedule_queues_a_retrain_when_the_worker_is_idle(
     assert done["last"]["dataset_id"] == world["dataset"]
     hive.worker.run_periodic()  # just retrained: the next one is an hour away
     assert http.get(f"/api/models/{REPO}/retraining").json()["last"]["state"] == "done"
+
+
+def test_a_version_that_arrives_during_a_retrain_is_retrained_on_next(
+    http: TestClient, alice: UserKey, world: dict[str, Any], run_jobs: Callable[[], int]
+) -> None:
+    assert _policy(http, alice).status_code == 200
+    version2 = _publish(http, alice, V2)
+    version3 = _publish(http, alice, dated_csv(60, "2026-09-01", 3))
+    run_jobs()  # v2's retrain is queued when v3 is processed; v3's follows it
+    policy = http.get(f"/api/models/{REPO}/retraining").json()
+    assert policy["last"]["state"] == "done" and policy["last"]["dataset_id"] == version3
+    commit = http.get(f"/api/models/{REPO}/commits/retrain").json()
+    assert [(d["dataset_id"], d["source"]) for d in commit["card"]["data_seen"]] == [
+        (world["dataset"], "uploader"),
+        (version2, "server"),
+        (version3, "server"),
+    ]
+    [request] = http.get(f"/api/models/{REPO}/merge-requests").json()
+    assert request["source_commit"] == commit["id"]  # one request, following the branch

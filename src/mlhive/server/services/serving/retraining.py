@@ -353,7 +353,7 @@ def request_retrain(session: Session, actor: Actor, repo: ModelRepo) -> Retraini
     """
     require_owner(actor, repo.owner_id, _where(repo))
     row = get_policy(session, repo)
-    if row.last_state in ACTIVE_STATES:
+    if _busy(session, row):
         raise Conflict(
             f"a retrain of {repo.full_name} is already {row.last_state}; wait for it to finish"
         )
@@ -366,6 +366,32 @@ def request_retrain(session: Session, actor: Actor, repo: ModelRepo) -> Retraini
     _enqueue(session, row, versions[0].id, f"asked for by {actor.name}")
     session.flush()
     return describe(session, repo, row)
+
+
+def _busy(session: Session, row: RetrainingPolicy) -> bool:
+    """Whether a retrain is under way: its job waits or runs, or its commit's checks do (a
+    state the work behind it no longer backs, say checks removed meanwhile, is not busy)."""
+    if row.last_state not in ACTIVE_STATES:
+        return False
+    if row.last_state in ("queued", "running"):
+        job = queue.latest_for(session, _subject(row.repo_id))
+        return job is not None and job.state in ("queued", "running")
+    commit = session.get(ModelCommit, row.last_commit_id) if row.last_commit_id else None
+    if commit is None:
+        return False
+    repo = session.get_one(ModelRepo, row.repo_id)
+    return modelci.describe_results(session, repo, commit).state in ("queued", "running")
+
+
+def _catch_up(session: Session, row: RetrainingPolicy) -> None:
+    """Queue the next retrain when a newer version arrived while this one was under way."""
+    if not row.enabled:
+        return
+    repo = session.get_one(ModelRepo, row.repo_id)
+    versions = _versions(session, _owner(session, repo), row.dataset_name)
+    if versions and versions[0].version > _newest_applied(session, row):
+        newest = versions[0]
+        _enqueue(session, row, newest.id, f"version {newest.version} of {newest.name} arrived")
 
 
 def _newest_applied(session: Session, row: RetrainingPolicy) -> int:
@@ -384,7 +410,7 @@ def on_dataset_processed(session: Session, dataset: Dataset) -> None:
         )
     )
     for row in list(rows):
-        if dataset.version <= _newest_applied(session, row) or row.last_state in ACTIVE_STATES:
+        if dataset.version <= _newest_applied(session, row) or _busy(session, row):
             continue
         repo = session.get_one(ModelRepo, row.repo_id)
         try:
@@ -404,7 +430,7 @@ def queue_due(session: Session) -> int:
     )
     count = 0
     for row in list(rows):
-        if row.last_state in ACTIVE_STATES or row.interval_hours is None:
+        if row.interval_hours is None or _busy(session, row):
             continue
         since = row.last_started_at or row.updated_at
         if since.tzinfo is None:
@@ -634,10 +660,22 @@ def finish(
     *,
     from_job: bool = False,
 ) -> None:
-    """Open the merge request (carrying the check results) or move @staging, and record it.
+    """Open the merge request (carrying the check results) or move @staging, record it, and
+    queue the next retrain if a newer version arrived meanwhile.
 
     ``from_job``: called by the checks' job as it records the results.
     """
+    _finish(session, store, row, commit, from_job)
+    _catch_up(session, row)
+
+
+def _finish(
+    session: Session,
+    store: BlobStore,
+    row: RetrainingPolicy,
+    commit: ModelCommit,
+    from_job: bool,
+) -> None:
     repo = session.get_one(ModelRepo, row.repo_id)
     owner = _owner(session, repo)
     results = modelci.describe_results(session, repo, commit, from_job=from_job)
@@ -702,3 +740,5 @@ def mark_failed(session: Session, repo_id: int, exc: BaseException) -> None:
     detail = exc.detail if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
     row.last_state, row.last_message = "failed", detail[:4000]
     row.last_finished_at = utcnow()
+    if isinstance(exc, DomainError):  # final (the worker retries other failures itself)
+        _catch_up(session, row)
