@@ -167,6 +167,38 @@ def _serving(http: TestClient, owner: UserKey, visibility: str) -> dict[str, Any
     }
 
 
+def _retraining(
+    http: TestClient, owner: UserKey, visibility: str, task: int, predictions: Any
+) -> dict[str, Any]:
+    """A scikit-learn repository whose head records its pipeline (a run of a real flow), and
+    a retraining policy following the world's dataset."""
+    from sklearn.linear_model import LogisticRegression
+
+    from mlhive.sklearn import estimator_to_flow
+
+    flow = http.post(
+        "/api/flows",
+        json=estimator_to_flow(LogisticRegression()).model_dump(mode="json"),
+        headers=owner.headers,
+    )
+    run = _ok(submit_run(http, owner, task, _ok(flow)["id"], predictions), 201)
+    name = f"retrain-{visibility}"
+    repo = f"{owner.name}/{name}"
+    body = {"name": name, "visibility": visibility}
+    _ok(http.post("/api/models", json=body, headers=owner.headers), 201)
+    metadata = {"message": "refittable", "card": {"lineage": {"run_id": run["id"]}}}
+    pushed = http.post(
+        f"/api/models/{repo}/commits",
+        files={"file": ("model.skops", skops_bytes(classifier()))},
+        data={"metadata": json.dumps(metadata)},
+        headers=owner.headers,
+    )
+    _ok(pushed, 201)
+    policy = {"dataset": f"matrix-{visibility}"}
+    _ok(http.put(f"/api/models/{repo}/retraining", json=policy, headers=owner.headers), 200)
+    return {"retrain_repo": repo}
+
+
 def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> Objects:
     http = shared.http
     dataset, job = _dataset(http, owner, visibility)
@@ -222,6 +254,7 @@ def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> O
         "post": thread["thread"][0]["id"],
     }
     ids |= _serving(http, owner, visibility)
+    ids |= _retraining(http, owner, visibility, task["id"], predictions)
     shared.hive.worker.drain()
     return Objects(visibility, ids)
 

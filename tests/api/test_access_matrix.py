@@ -485,6 +485,21 @@ PROBES: tuple[Probe, ...] = (
     Probe(
         "commit", "api", "write", api("POST", "/api/models/{repo}/commits/{commit}/checks"), queued
     ),
+    # retraining policies: read like the repository, written by its owner (or an admin)
+    Probe(
+        "retrain_repo",
+        "api",
+        "read",
+        api("GET", "/api/models/{retrain_repo}/retraining"),
+        has("repo", "retrain_repo"),
+    ),
+    Probe(
+        "retrain_repo",
+        "api",
+        "write",
+        api("PUT", "/api/models/{retrain_repo}/retraining", dataset="{dataset_name}"),
+        ok,
+    ),
     Probe(
         "request",
         "api",

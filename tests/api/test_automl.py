@@ -40,6 +40,12 @@ def test_a_search_is_queued_then_shows_its_trials_to_its_owner_only(
     assert [t["number"] for t in done["trials"]] == [0, 1]
     assert all(t["seconds"] > 0 and t["peak_memory"] for t in done["trials"])
     assert done["study_id"] and done["model_commit"] and done["ensemble"]
+    commit = http.get(
+        f"/api/models/{done['model_repo']}/commits/{done['model_commit']}", headers=alice.headers
+    ).json()
+    [seen] = commit["card"]["data_seen"]  # the server fitted the final model on all 120 rows
+    assert (seen["name"], seen["version"], seen["rows"], seen["source"]) == ("m", 1, 120, "server")
+    assert seen["applied_at"] is not None
     hidden = http.get(f"/api/automl/{search['id']}", headers=bob.headers)
     assert hidden.status_code == 404
     assert http.get(f"/api/automl/{search['id']}").status_code == 401

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mlhive.cli import alias, checks
+from mlhive.cli import alias, checks, retraining
 from mlhive.cli._common import (
     JsonOption,
     ParentsOption,
@@ -43,6 +43,8 @@ EXAMPLES = """Examples:
   mlhive model checks alice/iris-clf main --wait
   mlhive model promote alice/iris-clf main production
   mlhive model aliases alice/iris-clf --history production
+  mlhive model retrain-policy alice/iris-clf --dataset iris --every 24
+  mlhive model retrain alice/iris-clf --wait
 """
 
 app = typer.Typer(
@@ -59,6 +61,8 @@ app.command("promote")(alias.promote)
 app.command("rollback")(alias.rollback)
 app.command("aliases")(alias.aliases)
 app.command("checks")(checks.checks)
+app.command("retrain-policy")(retraining.retrain_policy)
+app.command("retrain")(retraining.retrain)
 
 Repo = Annotated[str, typer.Argument(metavar="OWNER/NAME", help="The model repository.")]
 RefOption = Annotated[str, typer.Option("--ref", help="Branch, tag or commit id.")]

@@ -19,6 +19,7 @@ import numpy as np
 from mlhive.client._aliases import AliasesMixin
 from mlhive.client._checks import ChecksMixin
 from mlhive.client._http import HttpCore
+from mlhive.client._retraining import RetrainingMixin
 from mlhive.client._transfer import ProgressFile, progress_bar
 from mlhive.errors import JobFailedError, MlhiveError, WaitTimeoutError
 from mlhive.wire.models import (
@@ -137,7 +138,7 @@ def onnx_session(data: bytes) -> Any:
     return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
 
 
-class ModelsAPI(AliasesMixin, ChecksMixin):
+class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
     """``client.models``: model repositories on the server.
 
     Example:

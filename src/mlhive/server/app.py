@@ -22,6 +22,7 @@ from mlhive.server.api import (
     flows,
     models,
     recommendations,
+    retraining,
     runs,
     similar,
     studies,
@@ -151,7 +152,7 @@ def build_hive(settings: Settings) -> Hive:
     )
     # Jobs wait for locks as long as SQLite lets them; requests answer 503 sooner.
     jobs = JobContext(sessions=make_session_factory(engine), store=store, settings=settings)
-    worker = Worker(jobs, HANDLERS)
+    worker = Worker(jobs, HANDLERS, periodic=serving_jobs.PERIODIC)
     return Hive(
         settings=settings,
         engine=engine,
@@ -242,6 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         flows.router,
         runs.router,
         checks.router,  # before the forge's commits/{ref}, which takes any ref
+        retraining.router,
         models.router,
         aliases.router,
         deployments.router,

@@ -248,6 +248,30 @@ class Lineage(WireModel):
     run_id: StoredId | None = None
 
 
+class DataSeen(WireModel):
+    """One dataset a model was trained on: which version, how many rows, the time range of
+    its time column, and when (``source="server"``: the server fitted the model on it itself;
+    ``"uploader"``: what the pusher says it trained on)."""
+
+    dataset_id: StoredId
+    name: str = Field(default="", max_length=128, description="filled in by the server")
+    version: StoredId | None = Field(default=None, description="filled in by the server")
+    rows: int | None = Field(default=None, ge=0, le=10**15, description="rows trained on")
+    time_column: str | None = Field(default=None, max_length=256)
+    time_from: str | None = Field(default=None, max_length=64, description="earliest time seen")
+    time_to: str | None = Field(default=None, max_length=64, description="latest time seen")
+    applied_at: datetime | None = Field(default=None, description="when it was trained on")
+    source: Literal["server", "uploader"] = "uploader"
+
+
+class PipelineRef(WireModel):
+    """The flow and setup (hyper-parameter values) the model was built from: what the server
+    rebuilds to retrain it. Filled in from ``lineage.run_id`` when the card names a run."""
+
+    flow_id: StoredId
+    setup_id: StoredId
+
+
 class BaseModelRef(WireModel):
     """A model this one was fine-tuned or merged from."""
 
@@ -291,6 +315,8 @@ class ModelCard(WireModel):
     base_models: list[BaseModelRef] = Field(default_factory=list)
     merge: MergeInfo | None = None
     metrics: list[CardMetric] = Field(default_factory=list)
+    data_seen: list[DataSeen] = Field(default_factory=list, max_length=1000)
+    pipeline: PipelineRef | None = None
     licence: str = Field(default="", max_length=128)
     intended_use: str = Field(default="", max_length=20_000)
     limitations: str = Field(default="", max_length=20_000)

@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from mlhive.wire.common import WireModel
 from mlhive.wire.display import Displayed
-from mlhive.wire.models import REPO_NAME_PATTERN, MergeRule, Visibility
+from mlhive.wire.models import REF_NAME_PATTERN, REPO_NAME_PATTERN, MergeRule, Visibility
 
 ALIAS_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 """Alias names: a lowercase letter, then up to 63 lowercase letters, digits, ``-`` or ``_``."""
@@ -393,3 +393,54 @@ class DeploymentMetrics(Displayed, WireModel):
             ("p99 ms", self.latency.p99_ms),
             ("features", len(self.features)),
         ]
+
+
+# -- retraining -------------------------------------------------------------------------------
+
+RetrainAction = Literal["merge_request", "promote_staging"]
+RetrainState = Literal["never", "queued", "running", "checking", "done", "failed", "refused"]
+
+
+class RetrainingPolicyIn(WireModel):
+    """How a repository retrains itself: on every new version of ``dataset`` (and every
+    ``interval_hours`` when given) the server refits the pipeline (flow and setup) of the default
+    branch's head on the newest version, commits it to ``branch``, runs the model checks and
+    opens a merge request into the default branch, or moves @staging when they pass."""
+
+    dataset: str = Field(min_length=1, max_length=128, description="the dataset name to follow")
+    target: str | None = Field(
+        default=None, max_length=256, description="the column to predict (default: the dataset's)"
+    )
+    time_column: str | None = Field(
+        default=None,
+        max_length=256,
+        description="whose time range the card records (default: the first date column)",
+    )
+    branch: str = Field(default="retrain", pattern=REF_NAME_PATTERN)
+    action: RetrainAction = "merge_request"
+    interval_hours: float | None = Field(
+        default=None, gt=0, le=24 * 366, description="also retrain on this schedule"
+    )
+    enabled: bool = True
+
+
+class RetrainOutcome(WireModel):
+    """The latest retrain of a repository: where it got to and why."""
+
+    state: RetrainState
+    message: str = ""
+    dataset_id: int | None = None
+    commit: str | None = None
+    merge_request: int | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class RetrainingPolicyOut(RetrainingPolicyIn):
+    repo: str
+    source_commit: str | None = Field(
+        default=None, description="the default branch's head, whose pipeline is refitted"
+    )
+    updated_at: datetime
+    last: RetrainOutcome
+    job_id: int | None = None

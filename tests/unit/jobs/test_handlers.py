@@ -16,6 +16,7 @@ from mlhive.server.services.experiments.runs import EVALUATE_JOB
 from mlhive.server.services.forge.commits import CHECKS_JOB, EXPORT_JOB
 from mlhive.server.services.forge.merges import MERGE_JOB
 from mlhive.server.services.forge.requests import EVALUATE_REQUEST_JOB
+from mlhive.server.services.serving.retraining import RETRAIN_JOB
 from mlhive.server.wiring import Hive
 
 
@@ -26,7 +27,7 @@ def _noop(_: JobContext, __: Mapping[str, Any]) -> None:
 def test_the_server_handles_every_job_kind_the_services_enqueue(hive: Hive) -> None:
     kinds = {
         PROCESS_JOB, FETCH_JOB, EVALUATE_JOB, EXPORT_JOB, MERGE_JOB, EVALUATE_REQUEST_JOB,
-        CHECKS_JOB, AUTOML_JOB, SUITE_RUN_JOB,
+        CHECKS_JOB, AUTOML_JOB, SUITE_RUN_JOB, RETRAIN_JOB,
     }  # fmt: skip
     assert set(hive.worker.handlers) == kinds
 

@@ -1,5 +1,6 @@
-"""The demo's model repositories: a scikit-learn one with a tag, a branch, a fork and an
-evaluated merge request, and a safetensors one merged back from its fine-tuning branch."""
+"""The demo's model repositories: a scikit-learn one with a tag, a branch, a fork, an
+evaluated merge request and model checks on every commit, and a safetensors one merged back
+from its fine-tuning branch."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mlhive.server.db.engine import make_engine, make_session_factory
 from mlhive.server.db.tables.forge import MergeRequest, ModelCommit, ModelRepo
 from mlhive.server.demo.datasets import load_demo
 from mlhive.server.services.forge import repos
+from mlhive.server.services.serving import modelci
 
 
 def test_demo_models_are_made_once_with_history_a_fork_and_an_evaluated_request(
@@ -40,4 +42,11 @@ def test_demo_models_are_made_once_with_history_a_fork_and_an_evaluated_request(
         assert len(head.parents) == 2  # the averaging merge of main and finetune
         formats = {c.format for c in session.scalars(select(ModelCommit))}
         assert formats == {"skops", "safetensors"}
+        # the classifier's commits carry check results, and say what data they have seen
+        main = repos.resolve(session, classifier, "main")
+        checked = modelci.describe_results(session, classifier, main)
+        assert checked.state == "done" and checked.passed is True, checked
+        assert {r.name for r in checked.results} == {"schema", "degenerate", "onnx_parity"}
+        [seen] = main.card["data_seen"]
+        assert seen["name"] == "iris" and seen["source"] == "uploader"
     engine.dispose()

@@ -86,3 +86,28 @@ def test_a_commit_page_shows_which_model_check_failed_and_why(page: Any, site: S
     assert panel.get_by_role("row", name="latency").get_by_text("passed").is_visible()
     panel.scroll_into_view_if_needed()
     look(page, "model-commit-checks")
+
+
+def test_the_owner_reads_what_data_a_commit_has_seen_and_re_runs_its_checks(
+    page: Any, site: Site
+) -> None:
+    api = f"{site.url}/api/models/admin/iris-classifier/commits/main"
+    sha = page.request.get(api).json()["id"]
+    checks = f"{api}/checks"
+    before = page.request.get(checks).json()
+    assert before["state"] == "done" and before["passed"] is True, before
+    path = f"/models/admin/iris-classifier/commits/{sha}"
+    page.goto(path)
+    seen = page.locator("section#data-seen")
+    row = seen.get_by_role("row", name="iris")
+    assert row.get_by_role("link", name="iris").is_visible()
+    assert row.get_by_text("uploader").is_visible()
+    assert page.get_by_role("button", name="Re-run checks").count() == 0  # not signed in
+    sign_in(page, site.people["admin"])
+    page.goto(path)
+    seen.scroll_into_view_if_needed()
+    look(page, "model-commit-data-seen")
+    page.get_by_role("button", name="Re-run checks").click()
+    page.wait_for_url("**" + path + "#checks")
+    assert page.request.get(checks).json()["job_id"] != before["job_id"]
+    assert page.locator("section#checks").is_visible()

@@ -1,8 +1,9 @@
 """Demo models: two model repositories on the demo tasks, made through the forge's services.
 
 - ``iris-classifier``: scikit-learn pipelines (skops) on the iris task, gated by a merge rule on
-  accuracy; a tag, an experiment branch, and a fork whose change is proposed back as a merge
-  request that the server evaluates on the task.
+  accuracy and by model checks (schema, degenerate answers, ONNX parity) before promotion; a
+  tag, an experiment branch, and a fork whose change is proposed back as a merge request that
+  the server evaluates on the task.
 - ``diabetes-mlp``: a small network's weights (safetensors) on the diabetes task, trained over
   a few commits, fine-tuned on a branch and merged back by weight averaging.
 
@@ -35,6 +36,7 @@ from mlhive.server.domain.errors import NotFound
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.forge import commits, merges, repos
 from mlhive.server.services.forge import requests as model_requests
+from mlhive.server.services.serving import modelci
 from mlhive.server.wiring import Hive
 from mlhive.wire.models import (
     CommitCreate,
@@ -43,6 +45,7 @@ from mlhive.wire.models import (
     MergeSource,
     RepoCreate,
 )
+from mlhive.wire.serving import ModelChecksConfig
 
 CLASSIFIER, NETWORK, LAB = "iris-classifier", "diabetes-mlp", "iris-classifier-lab"
 CARD_TEXT = """# Iris classifier
@@ -146,6 +149,10 @@ def _classifier(hive: Hive, actor: Actor, task: tuple[int, pd.DataFrame, pd.Seri
             }
         ),
     )
+    with transaction(hive.sessions) as session:
+        repo = repos.get_repo(session, actor, actor.name, CLASSIFIER)
+        checks = {"schema_check": True, "degenerate": True, "onnx_parity": True}
+        modelci.set_config(session, actor, repo, ModelChecksConfig.model_validate(checks))
     card = {
         "licence": "BSD-3-Clause",
         "lineage": {"task_id": task_id},

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,8 @@ class Worker:
         handlers: job kind → handler.
         name: the worker's name in job rows; host, process and thread when omitted.
         executor: where handlers run; inline in the worker's thread with ``context`` by default.
+        periodic: called with ``context`` when the worker is idle, every few minutes (schedules:
+            each queues the jobs that are due).
     """
 
     def __init__(
@@ -55,8 +57,10 @@ class Worker:
         handlers: Mapping[str, Handler],
         name: str = "",
         executor: Executor | None = None,
+        periodic: Sequence[Callable[[JobContext], None]] = (),
     ) -> None:
         self.context = context
+        self.periodic = list(periodic)
         self.handlers = dict(handlers)
         self.executor = executor if executor is not None else InlineExecutor(context)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -149,6 +153,15 @@ class Worker:
             sweep_leftovers(self.context)
         except Exception:  # a sweep only tidies up: never stop the worker for it
             log.exception("could not remove leftover files")
+        self.run_periodic()
+
+    def run_periodic(self) -> None:
+        """Call every periodic function once (a failing one is logged, the others still run)."""
+        for call in self.periodic:
+            try:
+                call(self.context)
+            except Exception:
+                log.exception("periodic %s failed", getattr(call, "__name__", call))
 
     def _optimize(self) -> None:
         try:

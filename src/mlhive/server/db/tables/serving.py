@@ -164,3 +164,36 @@ class DeploymentInput(Base):
     missing: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[float] = mapped_column(Float, default=0.0)
     squares: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RetrainingPolicy(Base):
+    """A repository's retraining policy: follow a dataset's versions (and maybe a schedule),
+    refit the pipeline of the default branch's head on each new version, commit it to a branch
+    and open a merge request (or move @staging) once its model checks have run.
+
+    The ``last_*`` columns are the latest retrain's outcome, which the policy's page shows.
+    """
+
+    __tablename__ = "retraining_policies"
+
+    repo_id: Mapped[int] = mapped_column(
+        ForeignKey("model_repos.id", ondelete="CASCADE"), primary_key=True
+    )
+    dataset_name: Mapped[str] = mapped_column(String(128), index=True)
+    target: Mapped[str | None] = mapped_column(String(256), default=None)
+    time_column: Mapped[str | None] = mapped_column(String(256), default=None)
+    branch: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    interval_hours: Mapped[float | None] = mapped_column(Float, default=None)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_state: Mapped[str] = mapped_column(String(16), default="never")
+    last_message: Mapped[str] = mapped_column(Text, default="")
+    last_dataset_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_commit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_commits.id", ondelete="SET NULL"), default=None
+    )
+    last_request_number: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_started_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_finished_at: Mapped[datetime | None] = mapped_column(default=None)

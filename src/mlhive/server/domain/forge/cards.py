@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from mlhive.wire.models import MeasureComparison, MergeRule, ModelCard
+from mlhive.wire.models import DataSeen, MeasureComparison, MergeRule, ModelCard
 
 _INDENT = "  "
 
@@ -169,7 +169,25 @@ def card_markdown(card: ModelCard, repo: str, commit: str) -> str:
             parts.append(
                 f"| {m.name} | {value} | {m.task_id or ''} | {m.run_id or ''} | {m.source} |\n"
             )
+    if card.data_seen:
+        parts.append(
+            "\n## Data seen\n\n| dataset | version | rows | time range | applied | source |\n"
+            "|---|---|---|---|---|---|\n"
+        )
+        for d in card.data_seen:
+            parts.append(
+                f"| {d.name or ''} ({d.dataset_id}) | {d.version or ''} | "
+                f"{'' if d.rows is None else d.rows} | {time_range(d)} | "
+                f"{d.applied_at.isoformat() if d.applied_at else ''} | {d.source} |\n"
+            )
     return "".join(parts)
+
+
+def time_range(seen: DataSeen) -> str:
+    """``column: from → to`` of a data-seen entry, or "" when it has no time column."""
+    if not seen.time_column:
+        return ""
+    return f"{seen.time_column}: {seen.time_from or '?'} → {seen.time_to or '?'}"
 
 
 def rule_violations(

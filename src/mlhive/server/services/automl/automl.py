@@ -43,6 +43,7 @@ from mlhive.server.db.base import utcnow
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.automl import AutoMLSearch, AutoMLTrial
 from mlhive.server.db.tables.datasets import Dataset
+from mlhive.server.db.tables.experiments import Task
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.automl import budget as budgets
 from mlhive.server.domain.automl import ensemble, space
@@ -71,6 +72,7 @@ from mlhive.wire.automl import (
     AutoMLTrialOut,
     EnsembleMember,
 )
+from mlhive.wire.models import DataSeen
 from mlhive.wire.studies import CollectionCreate
 
 AUTOML_JOB = "automl_search"
@@ -519,6 +521,24 @@ def record_ensemble(
         for m, w in zip(members, chosen.weights, strict=True)
     ]
     return run_id
+
+
+def data_applied(session: Session, plan: Plan) -> list[DataSeen]:
+    """What the final model was fitted on: every row of the task's dataset with a target."""
+    import pandas as pd
+
+    task = session.get_one(Task, plan.spec.task_id)
+    dataset = session.get_one(Dataset, task.dataset_id)
+    return [
+        DataSeen(
+            dataset_id=dataset.id,
+            name=dataset.name,
+            version=dataset.version,
+            rows=int((~pd.isna(plan.truth)).sum()),
+            applied_at=utcnow(),
+            source="server",
+        )
+    ]
 
 
 def card_text(plan: Plan, records: list[TrialRecord], chosen: Ensemble, run_id: int | None) -> str:

@@ -138,7 +138,8 @@ def _final_model(
                 visibility="private" if plan.visibility == "private" else "public",
             )
             repo = repos.create_repo(session, plan.actor, body)
-        sha = commits.push(session, plan.actor, repo, ingested, meta).sha
+        applied = automl.data_applied(session, plan)
+        sha = commits.push(session, plan.actor, repo, ingested, meta, applied).sha
     return f"{plan.actor.name}/{name}", sha, None
 
 

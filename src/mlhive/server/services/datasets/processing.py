@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,11 @@ from mlhive.server.domain.datasets.type_report import explain, notes_from_json
 from mlhive.server.services.blobs import remember_blob
 from mlhive.server.services.datasets.catalog import activate_after_processing, require_data
 from mlhive.server.storage import BlobInfo, BlobStore
+
+PROCESSED_HOOKS: list[Callable[[Session, Dataset], None]] = []
+"""Called in :func:`store_results`' transaction once a dataset is processed: capabilities that
+build on datasets register here (serving's retraining queues retrains on a new version), as
+this one may not import them."""
 
 
 def load_table(store: BlobStore, sha256: str) -> pa.Table:
@@ -153,6 +159,8 @@ def store_results(
     dataset.processing_date = utcnow()
     if dataset.status == "in_preparation" and settings.auto_activate:
         activate_after_processing(session, dataset)
+    for hook in PROCESSED_HOOKS:
+        hook(session, dataset)
 
 
 def mark_failed(session: Session, dataset_id: int, error: Exception) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlhive.server.db.tables.experiments import Evaluation
+from mlhive.server.db.tables.datasets import Feature
+from mlhive.server.db.tables.experiments import Evaluation, Run, Setup
 from mlhive.server.db.tables.forge import ModelCommit, ModelRepo
 from mlhive.server.db.tables.jobs import Job
 from mlhive.server.db.tables.serving import ModelCheckConfig
@@ -35,6 +36,7 @@ from mlhive.wire.models import (
     CardMetric,
     CommitCreate,
     CommitOut,
+    DataSeen,
     DiffOut,
     ModelCard,
     OnnxExport,
@@ -113,12 +115,91 @@ def _base_models(session: Session, actor: Actor, refs: list[BaseModelRef]) -> li
     return resolved
 
 
+def _pipeline(session: Session, data: dict[str, Any]) -> None:
+    """Fill in the card's flow and setup from its lineage run, or check the ones it names."""
+    pipeline, run_id = data.get("pipeline"), data["lineage"].get("run_id")
+    if run_id is not None:
+        run = session.get_one(Run, run_id)  # _lineage checked that it exists and is visible
+        found = {"flow_id": run.flow_id, "setup_id": run.setup_id}
+        if pipeline is not None and pipeline != found:
+            raise _card_error(
+                "pipeline",
+                f"run {run_id} has flow {run.flow_id} and setup {run.setup_id}; "
+                "leave pipeline out or give those",
+            )
+        data["pipeline"] = found
+        return
+    if pipeline is None:
+        return
+    setup = session.get(Setup, pipeline["setup_id"])
+    if setup is None:
+        raise _card_error("pipeline.setup_id", f"setup {pipeline['setup_id']} not found")
+    if setup.flow_id != pipeline["flow_id"]:
+        raise _card_error(
+            "pipeline.setup_id",
+            f"setup {setup.id} is a setup of flow {setup.flow_id}, not {pipeline['flow_id']}",
+        )
+
+
+def _data_seen(
+    session: Session, actor: Actor, data: dict[str, Any], repo: ModelRepo | None
+) -> None:
+    """Check what the uploader says the model was trained on and fill in names and versions;
+    a card that says nothing but names a dataset in its lineage has seen that dataset. A
+    public repository's card never names a private dataset."""
+    public = repo is None or repo.visibility != "private"
+    entries = data["data_seen"]
+    derived = not entries and data["lineage"].get("dataset_id") is not None
+    if derived:
+        entries = [{"dataset_id": data["lineage"]["dataset_id"]}]
+    checked = []
+    for index, entry in enumerate(entries):
+        where = f"data_seen.{index}"
+        try:
+            dataset = catalog.get(session, actor, entry["dataset_id"])
+        except NotFound:
+            raise _card_error(
+                f"{where}.dataset_id", f"dataset {entry['dataset_id']} not found"
+            ) from None
+        if public and dataset.visibility == "private":
+            if derived:
+                continue
+            raise _card_error(
+                f"{where}.dataset_id",
+                f"dataset {dataset.id} is private and this repository is public; leave it "
+                "out or make the repository private",
+            )
+        if entry.get("version") not in (None, dataset.version):
+            raise _card_error(
+                f"{where}.version", f"dataset {dataset.id} is version {dataset.version}"
+            )
+        if entry.get("rows") is not None and entry["rows"] > dataset.number_of_rows:
+            raise _card_error(
+                f"{where}.rows",
+                f"dataset {dataset.id} has {dataset.number_of_rows} rows, not {entry['rows']}",
+            )
+        column = entry.get("time_column")
+        if column is not None and column not in _column_names(session, dataset.id):
+            raise _card_error(
+                f"{where}.time_column", f"dataset {dataset.id} has no column {column!r}"
+            )
+        checked.append(
+            {**entry, "name": dataset.name, "version": dataset.version, "source": "uploader"}
+        )
+    data["data_seen"] = checked
+
+
+def _column_names(session: Session, dataset_id: int) -> set[str]:
+    return set(session.scalars(select(Feature.name).where(Feature.dataset_id == dataset_id)))
+
+
 def build_card(
     session: Session,
     actor: Actor,
     card: ModelCard,
     facts: dict[str, Any],
     repo: ModelRepo | None = None,
+    applied: list[DataSeen] | None = None,
 ) -> ModelCard:
     """Validate a pushed card against this server and complete it from the file and the hive.
 
@@ -126,6 +207,9 @@ def build_card(
     uploader; lineage ids must exist and agree; a card without lineage in a repository that
     links exactly one task gets that task (and its dataset); uploaded metrics are marked
     ``uploader`` and the server's evaluations of the lineage run are added as ``server`` metrics.
+    The data the model has seen is ``applied`` when the server trained it (a retrain, AutoML),
+    else what the uploader says (checked against the catalog), else the lineage's dataset; the
+    pipeline (flow and setup) comes from the lineage run when there is one.
 
     Raises:
         InvalidInput: naming the card field (``card.lineage.task_id`` ...).
@@ -145,6 +229,11 @@ def build_card(
     if isinstance(output, OutputSchema) and data["output_schema"].get("class_labels") is None:
         data["output_schema"] = output.model_dump(mode="json")
     server_metrics = _lineage(session, actor, data)
+    _pipeline(session, data)
+    if applied is None:
+        _data_seen(session, actor, data, repo)
+    else:
+        data["data_seen"] = [entry.model_dump(mode="json") for entry in applied]
     data["base_models"] = _base_models(session, actor, card.base_models)
     data["metrics"] = [{**m, "source": "uploader"} for m in data["metrics"]] + [
         m.model_dump() for m in server_metrics
@@ -196,13 +285,19 @@ def ingest(
 
 
 def push(
-    session: Session, actor: Actor, repo: ModelRepo, ingested: content.Ingested, meta: CommitCreate
+    session: Session,
+    actor: Actor,
+    repo: ModelRepo,
+    ingested: content.Ingested,
+    meta: CommitCreate,
+    applied: list[DataSeen] | None = None,
 ) -> ModelCommit:
     """Commit an ingested upload on a branch: the blob rows in bulk, the commit, the branch.
 
     A new branch starts from the default branch's head. A scikit-learn commit is queued for
     ONNX export. Everything slow happened in :func:`ingest`, so this holds the write lock
     briefly; the checks of :func:`check_push` are repeated, as the repository may have changed.
+    ``applied`` is the data the server itself trained the model on (see :func:`build_card`).
 
     Raises:
         PermissionDenied: the actor may not push to the branch.
@@ -211,7 +306,7 @@ def push(
             differs from the head's without ``allow_format_change``.
     """
     repos.require_push(actor, repo, meta.branch)
-    card = build_card(session, actor, meta.card, ingested.facts, repo)
+    card = build_card(session, actor, meta.card, ingested.facts, repo, applied)
     head = _parent(session, repo, meta)
     fmt = ingested.manifest.format
     if head is not None and head.format != fmt and not meta.allow_format_change:

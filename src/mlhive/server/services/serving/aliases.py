@@ -48,9 +48,11 @@ def _move(
     alias: str,
     target: ModelCommit,
     action: str,
+    results: list[CheckResult] | None = None,
 ) -> AliasEventOut:
-    """Run the checks, point the alias at ``target`` and audit the move."""
-    results = checks.run(session, store, repo, target)
+    """Run the checks (unless given), point the alias at ``target`` and audit the move."""
+    if results is None:
+        results = checks.run(session, store, repo, target)
     checks.require_passed(target, results)
     row = session.get(ModelAlias, (repo.id, alias))
     before = row.commit_id if row is not None else None
@@ -86,6 +88,26 @@ def promote(
     name = check_alias(alias)
     require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
     return _move(session, store, actor, repo, name, repos.resolve(session, repo, ref), "promote")
+
+
+def promote_checked(
+    session: Session,
+    actor: Actor,
+    repo: ModelRepo,
+    alias: str,
+    target: ModelCommit,
+    results: list[CheckResult],
+) -> AliasEventOut:
+    """Point ``alias`` at ``target`` given the required checks' results, which the caller has
+    just computed (the checks' own job, as it records them).
+
+    Raises:
+        PermissionDenied: the actor does not own the repository.
+        Conflict: the commit failed a required model check.
+    """
+    name = check_alias(alias)
+    require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
+    return _move(session, None, actor, repo, name, target, "promote", results)  # type: ignore[arg-type]
 
 
 def rollback(

@@ -184,10 +184,16 @@ def _results(session: Session, commit: ModelCommit) -> dict[str, ModelCheckResul
     return {row.name: row for row in rows}
 
 
-def describe_results(session: Session, repo: ModelRepo, commit: ModelCommit) -> CommitChecksOut:
-    """A commit's check results under the repository's current configuration."""
+def describe_results(
+    session: Session, repo: ModelRepo, commit: ModelCommit, *, from_job: bool = False
+) -> CommitChecksOut:
+    """A commit's check results under the repository's current configuration.
+
+    ``from_job``: asked by the checks' own job as it records them, so its still running job
+    row does not count.
+    """
     row = config_of(session, repo)
-    job = queue.latest_for(session, _subject(commit.id))
+    job = None if from_job else queue.latest_for(session, _subject(commit.id))
     run = session.get(ModelCheckRun, commit.id)
     stored = _results(session, commit)
     records = [
@@ -247,18 +253,23 @@ def _how_to_run(repo: ModelRepo, commit: ModelCommit) -> str:
 
 
 def gate(
-    session: Session, store: BlobStore, repo: ModelRepo, commit: ModelCommit
+    session: Session,
+    store: BlobStore,
+    repo: ModelRepo,
+    commit: ModelCommit,
+    *,
+    from_job: bool = False,
 ) -> list[CheckResult]:
     """Every configured check's result for ``commit``, for promotion to decide on.
 
     A check with no current result (never run, queued, running, its run broke, or run under an
     older configuration) is a failure that says so and how to run it; no configuration: no
-    results, so promotion is not gated.
+    results, so promotion is not gated. ``from_job``: see :func:`describe_results`.
     """
     row = config_of(session, repo)
     if row is None:
         return []
-    out = describe_results(session, repo, commit)
+    out = describe_results(session, repo, commit, from_job=from_job)
     stored = {r.name: r for r in out.results}
     results = []
     for name in check_names(ModelChecksConfig.model_validate(row.config), repo.task_ids):

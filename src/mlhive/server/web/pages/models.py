@@ -13,7 +13,7 @@ from mlhive.server.domain.access import can_write
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import PositiveId
 from mlhive.server.services.forge import browse, commits, repos
-from mlhive.server.services.serving import aliases, modelci
+from mlhive.server.services.serving import aliases, modelci, retraining
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -77,6 +77,7 @@ def repository(
             "graph": layout(browse.lineage(session, repo, GRAPH_SIZE)),
             "requests": browse.request_summaries(session, repo, REQUESTS_SHOWN),
             "aliases": aliases.list_aliases(session, repo),
+            "retraining": retraining.describe_policy(session, repo),
         }
     context["discussions"] = section(hive, who, "model", f"{owner}/{name}")
     return page(request, "models/repository.html", context)
@@ -86,8 +87,8 @@ def repository(
 def commit_page(
     owner: str, name: str, sha: str, request: Request, hive: HiveDep, who: ViewerDep
 ) -> HTMLResponse:
-    """One commit: message, author, parents, files, ONNX export, its model checks and the diff
-    to its parent."""
+    """One commit: message, author, parents, files, ONNX export, its model checks, the data it
+    has seen and the diff to its parent."""
     with read(hive) as session:
         repo = repos.get_repo(session, who.actor, owner, name)
         commit = repos.resolve(session, repo, sha)
@@ -102,6 +103,17 @@ def commit_page(
             "is_owner": can_write(who.actor, repo.owner_id),
         }
     return page(request, "models/commit.html", context)
+
+
+@router.post(REPO + "/commits/{sha}/checks", response_class=HTMLResponse)
+def rerun_checks(owner: str, name: str, sha: str, hive: HiveDep, actor: FormActor) -> Response:
+    """Queue a commit's model checks again (the owner), then show the commit's checks."""
+    with write(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        commit = repos.resolve(session, repo, sha)
+        modelci.request_run(session, actor, repo, commit)
+        target = f"{repo_path(repo.full_name)}/commits/{commit.sha}#checks"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post(REPO + "/fork", response_class=HTMLResponse)
