@@ -183,8 +183,8 @@ def _retraining(
     )
     run = _ok(submit_run(http, owner, task, _ok(flow)["id"], predictions), 201)
     name = f"retrain-{visibility}"
-    repo = f"{owner.name}/{name}"
-    body = {"name": name, "visibility": visibility}
+    repo = f"{_namespace(owner, visibility)}/{name}"
+    body = {"name": name, **_made(visibility)}
     _ok(http.post("/api/models", json=body, headers=owner.headers), 201)
     metadata = {"message": "refittable", "card": {"lineage": {"run_id": run["id"]}}}
     pushed = http.post(
