@@ -19,13 +19,14 @@ import os
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 
 def main(job_file: str, result_file: str) -> None:
-    job = json.loads(open(job_file, encoding="utf-8").read())
+    job = json.loads(Path(job_file).read_text(encoding="utf-8"))
     os.sched_setaffinity(0, {int(job["core"])})
     from flaml import AutoML
     from sklearn.model_selection import PredefinedSplit
@@ -73,7 +74,7 @@ def main(job_file: str, result_file: str) -> None:
         "row_id": list(range(len(frame))),
         "prediction": [p if classify else float(p) for p in predictions],
     }
-    open(result_file, "w", encoding="utf-8").write(json.dumps(result))
+    Path(result_file).write_text(json.dumps(result), encoding="utf-8")
 
 
 if __name__ == "__main__":

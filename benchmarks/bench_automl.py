@@ -108,7 +108,9 @@ def _statsmodels(name: str) -> Callable[[], pd.DataFrame]:
     def load() -> pd.DataFrame:
         import importlib
 
-        frame: pd.DataFrame = importlib.import_module(f"statsmodels.datasets.{name}").load_pandas().data
+        frame: pd.DataFrame = (
+            importlib.import_module(f"statsmodels.datasets.{name}").load_pandas().data
+        )
         return frame
 
     return load
@@ -149,7 +151,7 @@ def frame_of(spec: Spec) -> pd.DataFrame:
     frame = spec.load().drop(columns=list(spec.drop))
     frame = frame.dropna(subset=[spec.target]).reset_index(drop=True)
     for column in frame.columns:
-        if frame[column].dtype == object or column == spec.target and spec.name in CLASSIFICATION:
+        if frame[column].dtype == object or (column == spec.target and spec.name in CLASSIFICATION):
             frame[column] = frame[column].astype(str).astype("category")
     return frame
 
@@ -265,7 +267,9 @@ def mlhive_child(work: Path, task_id: int, budget: float, warm: bool, core: int)
     wall = time.monotonic() - start
     with transaction(hive.sessions) as session:
         search = session.get_one(AutoMLSearch, search_id)
-        trials = list(session.scalars(select(AutoMLTrial).where(AutoMLTrial.search_id == search_id)))
+        trials = list(
+            session.scalars(select(AutoMLTrial).where(AutoMLTrial.search_id == search_id))
+        )
         result: dict[str, Any] = {
             "wall": wall,
             "state": search.state,
@@ -307,7 +311,9 @@ def collect(process: subprocess.Popen[bytes] | None, out: Path) -> dict[str, Any
     return result
 
 
-def mlhive_command(work: Path, task_id: int, budget: float, warm: bool, core: int, out: Path) -> list[str]:
+def mlhive_command(
+    work: Path, task_id: int, budget: float, warm: bool, core: int, out: Path
+) -> list[str]:
     mode = "warm" if warm else "cold"
     return [
         sys.executable, __file__, "--child", str(work), str(task_id), str(budget), mode,
@@ -415,19 +421,30 @@ def main() -> None:
         for name in names:
             info = prepared[name]
             out = work / f"{name}-cold.json"
-            ours = spawn(mlhive_command(work, info["task_id"], args.budget, False, mlhive_core, out), out)
+            ours = spawn(
+                mlhive_command(work, info["task_id"], args.budget, False, mlhive_core, out), out
+            )
             other = None
             flaml_out = work / f"{name}-flaml.json"
             if flaml is not None:
                 job = work / f"{name}-flaml-job.json"
-                job.write_text(json.dumps({**info["flaml_job"], "budget": args.budget, "core": flaml_core}))
-                other = spawn([flaml, str(HERE / "_flaml_child.py"), str(job), str(flaml_out)], flaml_out)
+                job.write_text(
+                    json.dumps({**info["flaml_job"], "budget": args.budget, "core": flaml_core})
+                )
+                other = spawn(
+                    [flaml, str(HERE / "_flaml_child.py"), str(job), str(flaml_out)], flaml_out
+                )
             cold[name], theirs[name] = collect(ours, out), collect(other, flaml_out)
             print(f"  {name}: cold search and FLAML done", file=sys.stderr)
         warm: dict[str, dict[str, Any] | None] = {}
         for name in names:
             out = work / f"{name}-warm.json"
-            process = spawn(mlhive_command(work, prepared[name]["task_id"], args.budget, True, mlhive_core, out), out)
+            process = spawn(
+                mlhive_command(
+                    work, prepared[name]["task_id"], args.budget, True, mlhive_core, out
+                ),
+                out,
+            )
             warm[name] = collect(process, out)
             print(f"  {name}: warm search done", file=sys.stderr)
         rows = []
@@ -445,8 +462,10 @@ def main() -> None:
             })  # fmt: skip
         report(args.budget, rows)
         if flaml is None:
-            print("(FLAML is not installed: pass --flaml-python, an interpreter with "
-                  "flaml[automl] 2.x, e.g. a venv of its own; see pyproject's bench extra)")  # fmt: skip
+            print(
+                "(FLAML is not installed: pass --flaml-python, an interpreter with "
+                "flaml[automl] 2.x, e.g. a venv of its own; see pyproject's bench extra)"
+            )
 
 
 def _has_flaml() -> bool:

@@ -32,7 +32,9 @@ def _dataset(upload: Upload, user: UserKey, csv: str, **meta: object) -> int:
 def test_a_new_dataset_arrives_with_a_task_baselines_and_a_finished_automl_search(
     http: TestClient, hive: Hive, upload: Upload, alice: UserKey
 ) -> None:
-    dataset_id = _dataset(upload, alice, mixed_csv(120), name="mixed", default_target_attribute="label")
+    dataset_id = _dataset(
+        upload, alice, mixed_csv(120), name="mixed", default_target_attribute="label"
+    )
     queued = http.get(f"/api/datasets/{dataset_id}/automation", headers=alice.headers).json()
     assert queued["state"] == "queued" and queued["time_budget"] == BUDGET
     hive.worker.drain()
@@ -61,7 +63,9 @@ def test_a_new_dataset_arrives_with_a_task_baselines_and_a_finished_automl_searc
 def test_reprocessing_a_dataset_makes_nothing_twice(
     http: TestClient, hive: Hive, upload: Upload, alice: UserKey
 ) -> None:
-    dataset_id = _dataset(upload, alice, regression_csv(80), name="lines", default_target_attribute="y")
+    dataset_id = _dataset(
+        upload, alice, regression_csv(80), name="lines", default_target_attribute="y"
+    )
     hive.worker.drain()
     first = http.get(f"/api/datasets/{dataset_id}/automation").json()
     assert first["state"] == "done", first["reason"]
@@ -97,7 +101,9 @@ def test_everything_made_for_a_private_dataset_is_private(
     trial_runs = [t["run_id"] for t in search["trials"] if t["run_id"]]
     assert trial_runs, search["trials"]
     for headers in ({}, bob.headers):
-        assert http.get(f"/api/datasets/{dataset_id}/automation", headers=headers).status_code == 404
+        assert (
+            http.get(f"/api/datasets/{dataset_id}/automation", headers=headers).status_code == 404
+        )
         assert http.get(f"/api/tasks/{made['task_id']}", headers=headers).status_code == 404
         for run_id in [*made["baseline_run_ids"], *trial_runs]:
             assert http.get(f"/api/runs/{run_id}", headers=headers).status_code == 404
@@ -111,20 +117,29 @@ def test_everything_made_for_a_private_dataset_is_private(
 def test_a_dataset_without_a_default_target_gets_nothing_and_says_why(
     http: TestClient, hive: Hive, upload: Upload, alice: UserKey
 ) -> None:
-    dataset_id = _dataset(upload, alice, regression_csv(40), name="untargeted", default_target_attribute=None)
+    dataset_id = _dataset(
+        upload, alice, regression_csv(40), name="untargeted", default_target_attribute=None
+    )
     hive.worker.drain()
     status = http.get(f"/api/datasets/{dataset_id}/automation").json()
     assert status["state"] == "skipped"
-    assert "no default target" in status["reason"] and "default_target_attribute" in status["reason"]
+    assert (
+        "no default target" in status["reason"] and "default_target_attribute" in status["reason"]
+    )
     assert status["task_id"] is None and status["baseline_run_ids"] == []
     assert http.get("/api/tasks", params={"dataset_id": dataset_id}).json()["items"] == []
+    shown = http.get(f"/datasets/{dataset_id}").text  # the dataset's page says it too
+    assert "Automatic leaderboard: <strong>skipped</strong>" in shown
+    assert "has no default target attribute" in shown
 
 
 @pytest.mark.parametrize("settings", [0.0], indirect=True)
 def test_with_the_setting_off_nothing_is_made(
     http: TestClient, hive: Hive, upload: Upload, alice: UserKey
 ) -> None:
-    dataset_id = _dataset(upload, alice, regression_csv(40), name="quiet", default_target_attribute="y")
+    dataset_id = _dataset(
+        upload, alice, regression_csv(40), name="quiet", default_target_attribute="y"
+    )
     hive.worker.drain()
     status = http.get(f"/api/datasets/{dataset_id}/automation").json()
     assert status["state"] == "off" and "auto_automl_budget is 0" in status["reason"]

@@ -31,7 +31,11 @@ def features() -> ColumnTransformer:
     return ColumnTransformer(
         [
             ("numeric", numeric, make_column_selector(dtype_include="number")),
-            ("nominal", nominal, make_column_selector(dtype_include=["category", "bool", "object"])),
+            (
+                "nominal",
+                nominal,
+                make_column_selector(dtype_include=["category", "bool", "object"]),
+            ),
         ]
     )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mlhive.server.config import Settings
@@ -63,7 +64,9 @@ class AutoPlan:
     time_budget: float
 
 
-def begin(session: Session, store: BlobStore, settings: Settings, dataset_id: int) -> AutoPlan | None:
+def begin(
+    session: Session, store: BlobStore, settings: Settings, dataset_id: int
+) -> AutoPlan | None:
     """Make the dataset's standard task; None when there is nothing (more) to do.
 
     A queued row is taken (``running``); a dataset without a default target, or whose target
@@ -71,7 +74,7 @@ def begin(session: Session, store: BlobStore, settings: Settings, dataset_id: in
     """
     row = session.get(AutoLeaderboard, dataset_id)
     dataset = session.get(Dataset, dataset_id)
-    if row is None or row.state != "queued":
+    if row is None or row.state not in ("queued", "running"):  # running: a retried job
         return None
     if dataset is None:
         session.delete(row)
@@ -100,15 +103,17 @@ def begin(session: Session, store: BlobStore, settings: Settings, dataset_id: in
     )  # fmt: skip
     task, _ = tasks.create(session, store, settings, actor, body)
     row.state, row.task_id = "running", task.id
-    has_runs = session.query(Run.id).filter(Run.task_id == task.id).limit(1).scalar() is not None
+    has_runs = session.scalar(select(Run.id).where(Run.task_id == task.id).limit(1)) is not None
     return AutoPlan(
         dataset_id=dataset.id, actor=actor, spec=task_spec(session, task.id),
         estimators=[] if has_runs else baselines(kind), time_budget=row.time_budget,
     )  # fmt: skip
 
 
-def _skip(row: AutoLeaderboard, reason: str) -> None:
+def _skip(row: AutoLeaderboard, reason: str) -> AutoPlan | None:
+    """Mark the row skipped, saying why; there is nothing to do (None)."""
     row.state, row.reason, row.finished_at = "skipped", reason, utcnow()
+    return None
 
 
 def record_baseline(
@@ -168,7 +173,7 @@ def status(
     mine = actor is not None and (actor.is_admin or actor.id == dataset.uploader_id)
     search = session.get(AutoMLSearch, row.search_id) if mine and row.search_id else None
     return AutoLeaderboardOut(
-        dataset_id=dataset.id, state=row.state, reason=row.reason, task_id=row.task_id,  # type: ignore[arg-type]
+        dataset_id=dataset.id, state=row.state, reason=row.reason, task_id=row.task_id,
         baseline_run_ids=list(row.baseline_run_ids), time_budget=row.time_budget,
         search_id=search.id if search else None, search_state=search.state if search else None,
         created_at=row.created_at, finished_at=row.finished_at,

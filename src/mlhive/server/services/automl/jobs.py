@@ -15,8 +15,8 @@ from typing import Any
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.domain.errors import InvalidInput, NotFound
-from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.jobs.bounded import run_bounded
+from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.services.automl import auto, automl
 from mlhive.server.services.automl.automl import AUTOML_JOB, Ensemble, Plan, TrialRecord
 from mlhive.server.services.automl.trials import Finished, ProcessRunner, Runner, refit

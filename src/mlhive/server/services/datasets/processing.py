@@ -38,6 +38,7 @@ AUTO_LEADERBOARD_JOB = "auto_leaderboard"
 """Made once a dataset is processed when ``auto_automl_budget`` is on; its handler is the
 AutoML capability's (:mod:`mlhive.server.services.automl.auto`)."""
 
+
 def load_table(store: BlobStore, sha256: str) -> pa.Table:
     """Read a stored Parquet file, memory-mapped when the store is a local folder."""
     path = store.local_path(sha256)
