@@ -12,10 +12,10 @@ temporary hive (SQLite, local blobs):
 2. **Cold**: mlhive's AutoML on each task with warm start switched off (the hive's
    recommendations are not read), one search after another. Those searches' trials are what
    the hive then knows.
-3. **Warm**: a second search on each task with warm start on. A task's own runs are never its
-   recommendations, so each warm search learns only from the other datasets' cold searches:
-   leave one dataset out. (The corpus' duplicate pair, vega/cars and ISLR/Auto, is not both in
-   the default list.)
+3. **Warm**: a second search on each task with warm start on, each in a copy of the hive as
+   the cold pass left it. A task's own runs are never its recommendations, so each warm search
+   learns only from the other datasets' cold searches: leave one dataset out. (The corpus'
+   duplicate pair, vega/cars and ISLR/Auto, is not both in the default list.)
 4. **FLAML** (``flaml[automl]`` 2.x, from ``--flaml-python``: an interpreter of its own, so its
    LightGBM and XGBoost never enter mlhive's environment) on each task, at the same time as
    mlhive's cold search of it, on the other core.
@@ -42,6 +42,7 @@ import argparse
 import json
 import math
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -231,13 +232,26 @@ def setup(work: Path, names: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def settings(work: Path) -> Any:
+def settings(work: Path, database: Path | None = None) -> Any:
+    """The hive's settings; ``database``: a copy of its SQLite file to use instead (blobs are
+    content-addressed, so copies share the store)."""
     from mlhive.server.config import Settings
 
-    return Settings(data_dir=work / "hive", worker="off")
+    url = f"sqlite:///{database.resolve()}" if database else ""
+    return Settings(data_dir=work / "hive", database_url=url, worker="off")
 
 
-def mlhive_child(work: Path, task_id: int, budget: float, warm: bool, core: int) -> dict[str, Any]:
+def snapshot(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (its write-ahead log included)."""
+    with sqlite3.connect(source) as reading, sqlite3.connect(target) as writing:
+        reading.backup(writing)
+    writing.close()
+    reading.close()
+
+
+def mlhive_child(
+    work: Path, task_id: int, budget: float, warm: bool, core: int, database: Path | None = None
+) -> dict[str, Any]:
     """One AutoML search of the hive (run in a subprocess pinned to ``core``)."""
     os.sched_setaffinity(0, {core})  # before the fork server starts: trials inherit it
     from sqlalchemy import select
@@ -255,7 +269,7 @@ def mlhive_child(work: Path, task_id: int, budget: float, warm: bool, core: int)
 
     if not warm:  # cold: the search reads none of the hive's recommendations
         automl.warm_start = lambda *_: []  # type: ignore[assignment]
-    hive = build_hive(settings(work))
+    hive = build_hive(settings(work, database))
     with transaction(hive.sessions) as session:
         user = session.scalars(select(User).where(User.name == "bench")).one()
         actor = Actor(user.id, user.name, user.is_admin)
@@ -312,12 +326,18 @@ def collect(process: subprocess.Popen[bytes] | None, out: Path) -> dict[str, Any
 
 
 def mlhive_command(
-    work: Path, task_id: int, budget: float, warm: bool, core: int, out: Path
+    work: Path,
+    task_id: int,
+    budget: float,
+    warm: bool,
+    core: int,
+    out: Path,
+    database: Path | None = None,
 ) -> list[str]:
     mode = "warm" if warm else "cold"
     return [
         sys.executable, __file__, "--child", str(work), str(task_id), str(budget), mode,
-        str(core), str(out),
+        str(core), str(out), str(database or ""),
     ]  # fmt: skip
 
 
@@ -436,12 +456,19 @@ def main() -> None:
                 )
             cold[name], theirs[name] = collect(ours, out), collect(other, flaml_out)
             print(f"  {name}: cold search and FLAML done", file=sys.stderr)
+        # Each warm search starts from the hive as the cold pass left it (a copy of its
+        # database): it learns from the other datasets' cold searches only, never from a warm
+        # search that may itself have learned from this dataset.
+        cold_hive = work / "after-cold.sqlite3"
+        snapshot(work / "hive" / "mlhive.sqlite3", cold_hive)
         warm: dict[str, dict[str, Any] | None] = {}
         for name in names:
             out = work / f"{name}-warm.json"
+            copy = work / f"{name}-warm.sqlite3"
+            snapshot(cold_hive, copy)
             process = spawn(
                 mlhive_command(
-                    work, prepared[name]["task_id"], args.budget, True, mlhive_core, out
+                    work, prepared[name]["task_id"], args.budget, True, mlhive_core, out, copy
                 ),
                 out,
             )
@@ -475,8 +502,11 @@ def _has_flaml() -> bool:
 
 
 def child_main(argv: list[str]) -> None:
-    work, task_id, budget, mode, core, out = argv
-    result = mlhive_child(Path(work), int(task_id), float(budget), mode == "warm", int(core))
+    work, task_id, budget, mode, core, out, database = argv
+    result = mlhive_child(
+        Path(work), int(task_id), float(budget), mode == "warm", int(core),
+        Path(database) if database else None,
+    )  # fmt: skip
     Path(out).write_text(json.dumps(result))
 
 
