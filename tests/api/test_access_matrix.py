@@ -200,6 +200,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}"), has("id", "dataset")),
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/features"), ok),
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/qualities"), ok),
+    Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/automation"), ok),
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/history"), ok),
     Probe("dataset", "api", "read", api("GET", "/api/datasets/{dataset}/similar"), ok),
     Probe("dataset", "api", "list", api("GET", "/api/datasets"), lists("dataset")),

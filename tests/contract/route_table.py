@@ -69,6 +69,7 @@ _NATIVE: dict[str, Access] = {
     "DELETE /api/datasets/{dataset_id}/tags/{tag}": KEYED,
     "DELETE /api/datasets/{dataset_id}": KEYED,
     "GET /api/datasets/{dataset_id}/features": OPTIONAL,
+    "GET /api/datasets/{dataset_id}/automation": OPTIONAL,
     "GET /api/datasets/{dataset_id}/qualities": OPTIONAL,
     "GET /api/datasets/{dataset_id}/similar": OPTIONAL,
     "GET /api/tasks/{task_id}/recommendations": OPTIONAL,

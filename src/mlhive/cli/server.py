@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import logging.config
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -30,6 +31,8 @@ DataDir = Annotated[
 ]
 
 
+DEMO_AUTOML_BUDGET = 30
+"""Seconds of AutoML `mlhive demo` gives each dataset it processes (MLHIVE_AUTO_AUTOML_BUDGET)."""
 # Listening on every interface names no host; MLHIVE_TRUSTED_HOSTS or MLHIVE_PUBLIC_URL must.
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not a bind
 
@@ -243,6 +246,8 @@ def demo(
         raise typer.BadParameter(
             f"no demo dataset {unknown}; the demo has {known}", param_hint="--only"
         )
+    # In the demo every new dataset arrives with a leaderboard (an operator's choice elsewhere).
+    os.environ.setdefault("MLHIVE_AUTO_AUTOML_BUDGET", str(DEMO_AUTOML_BUDGET))
     settings = _settings(data_dir)
     key = prepare_demo(settings)
     url = f"http://{host}:{port}"

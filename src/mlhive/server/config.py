@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         default=True, description="Processed datasets become active without an admin's review."
     )
     landmarker_sample_rows: int = Field(default=5000, ge=50)
+    auto_automl_budget: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds of AutoML every newly processed dataset with a default target "
+        "gets: the hive makes its standard task, runs baselines and queues an AutoML search "
+        "with this budget, all owned by the uploader; 0 = off (`mlhive demo` turns it on).",
+    )
     url_fetch_allowed_hosts: str = Field(
         default="",
         description="Host names or addresses (comma-separated, as written in the URL) that "

@@ -190,3 +190,24 @@ class AutoMLOut(WireModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class AutoLeaderboardOut(WireModel):
+    """What the hive made by itself for a processed dataset (the operator's
+    ``auto_automl_budget``): its standard task, baseline runs and an AutoML search."""
+
+    dataset_id: int
+    state: Literal["off", "queued", "running", "done", "skipped", "failed"] = Field(
+        description="off: the server does not do this (or did not when the dataset was "
+        "processed); done: the task and baselines exist and the search was queued."
+    )
+    reason: str | None = Field(default=None, description="Why it was skipped or failed.")
+    task_id: int | None = None
+    baseline_run_ids: list[int] = Field(default_factory=list)
+    time_budget: float | None = Field(default=None, description="The search's budget (s).")
+    search_id: int | None = Field(
+        default=None, description="The AutoML search (its owner's and administrators' only)."
+    )
+    search_state: str | None = Field(default=None, description="Shown with search_id.")
+    created_at: datetime | None = None
+    finished_at: datetime | None = None

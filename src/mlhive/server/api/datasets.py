@@ -12,7 +12,9 @@ from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_download
 from mlhive.server.http.params import ObjectId, Offset
+from mlhive.server.services.automl import auto
 from mlhive.server.services.datasets import catalog, files, listing
+from mlhive.wire.automl import AutoLeaderboardOut
 from mlhive.wire.datasets import (
     DatasetCreate,
     DatasetOut,
@@ -158,6 +160,15 @@ def get_features(dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> list
     with read(hive) as session:
         rows = files.features(session, actor, dataset_id)
         return [FeatureOut.model_validate(row) for row in rows]
+
+
+@router.get("/{dataset_id}/automation")
+def get_automation(dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> AutoLeaderboardOut:
+    """What the hive made by itself once the dataset was processed (when the server's
+    ``auto_automl_budget`` is on): its standard task, baseline runs and AutoML search, or why
+    nothing was made. The search is shown to the dataset's owner and administrators."""
+    with read(hive) as session:
+        return auto.status(session, hive.settings, actor, dataset_id)
 
 
 @router.get("/{dataset_id}/qualities")

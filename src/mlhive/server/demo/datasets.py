@@ -21,6 +21,7 @@ from mlhive.server.demo.experiments import load_experiments
 from mlhive.server.demo.models import load_models
 from mlhive.server.domain.access import Actor
 from mlhive.server.services import accounts
+from mlhive.server.services.automl import auto
 from mlhive.server.services.datasets import catalog
 from mlhive.server.wiring import Hive
 from mlhive.wire.datasets import DatasetCreate
@@ -231,11 +232,29 @@ def load_content(
     hive.worker.drain()
     if missing:
         report(f"{len(missing)} datasets processed (features, qualities)")
+        _report_automatic(hive, actor, [s.name for s in missing], report)
     if experiments:
         ids = sorted(demo_datasets(hive, actor).values())
         load_experiments(hive, actor, ids, report)
         load_models(hive, actor, ids, report)
     hive.engine.dispose()
+
+
+def _report_automatic(hive: Hive, actor: Actor, names: list[str], report: Report) -> None:
+    """What the hive made by itself for the datasets just published (``auto_automl_budget``,
+    on in ``mlhive demo``): their tasks, baseline runs and AutoML searches."""
+    ids = demo_datasets(hive, actor)
+    with transaction(hive.sessions) as session:
+        made = [auto.status(session, hive.settings, actor, ids[n]) for n in names if n in ids]
+    for status in made:
+        if status.state == "done":
+            report(
+                f"task {status.task_id}: {len(status.baseline_run_ids)} baseline runs uploaded "
+                f"and an AutoML search of {status.time_budget:g} s run ({status.search_state}) "
+                "by the hive itself"
+            )
+        elif status.state in ("skipped", "failed"):
+            report(f"dataset {status.dataset_id}: no automatic leaderboard: {status.reason}")
 
 
 def demo_datasets(hive: Hive, actor: Actor) -> dict[str, int]:

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
-from sklearn.compose import ColumnTransformer, make_column_selector
-from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sqlalchemy import select
 
 from mlhive.formats.splits import iter_splits
@@ -25,6 +18,7 @@ from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.experiments import Collection, Run
 from mlhive.server.domain.access import Actor
+from mlhive.server.domain.automl.baselines import baselines
 from mlhive.server.domain.experiments.procedures import default_procedure
 from mlhive.server.services.datasets.catalog import require_data
 from mlhive.server.services.datasets.processing import load_table
@@ -36,45 +30,6 @@ from mlhive.wire.studies import CollectionCreate
 from mlhive.wire.tasks import TaskCreate, TaskType
 
 SUITE_ALIAS = "demo-cc"
-
-
-def _features() -> ColumnTransformer:
-    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
-    # One imputer only: a flow may hold each component once (OpenML keys settings by flow),
-    # and the encoder treats a missing category as a category of its own.
-    nominal = OneHotEncoder(handle_unknown="ignore")
-    return ColumnTransformer(
-        [
-            ("numeric", numeric, make_column_selector(dtype_include="number")),
-            # Free-text and date columns are left out (the transformer drops the remainder).
-            ("nominal", nominal, make_column_selector(dtype_include=["category", "bool"])),
-        ]
-    )
-
-
-def baselines(task_type: str) -> list[Any]:
-    """Three baseline estimators for a task type."""
-    if task_type == "supervised_classification":
-        return [
-            DummyClassifier(strategy="prior"),
-            Pipeline([("features", _features()), ("model", LogisticRegression(max_iter=500))]),
-            Pipeline(
-                [
-                    ("features", _features()),
-                    ("model", RandomForestClassifier(n_estimators=50, random_state=0)),
-                ]
-            ),
-        ]
-    return [
-        DummyRegressor(),
-        Pipeline([("features", _features()), ("model", Ridge())]),
-        Pipeline(
-            [
-                ("features", _features()),
-                ("model", RandomForestRegressor(n_estimators=50, random_state=0)),
-            ]
-        ),
-    ]
 
 
 def load_experiments(

@@ -112,3 +112,26 @@ class SuiteRunTask(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     seconds: Mapped[float | None] = mapped_column(Float, default=None)
     peak_memory: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class AutoLeaderboard(Base):
+    """What the hive made by itself for a processed dataset (``auto_automl_budget``).
+
+    One row per dataset, written when its processing finishes: the standard task, the
+    baseline runs and the AutoML search queued on it, or why nothing was made.
+    """
+
+    __tablename__ = "auto_leaderboards"
+
+    # No foreign keys: deleting a dataset deletes its row (datasets.catalog), and a task, run
+    # or search deleted later leaves the record of what was made.
+    dataset_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # queued -> running -> done | skipped | failed
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    task_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    baseline_run_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    search_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    time_budget: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -18,11 +18,13 @@ from typing import Any
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.jobs.bounded import run_bounded
 from mlhive.server.jobs.context import Handler, JobContext
-from mlhive.server.services.automl import automl, suite_runs
+from mlhive.server.services.automl import auto, automl, suite_runs
 from mlhive.server.services.automl.automl import AUTOML_JOB, Ensemble, Plan, TrialRecord
 from mlhive.server.services.automl.suite_runs import SUITE_RUN_JOB
 from mlhive.server.services.automl.trials import Failed, Finished, Runner, refit, runner_for
+from mlhive.server.services.datasets.processing import AUTO_LEADERBOARD_JOB
 from mlhive.server.services.experiments.jobs import evaluate_run
 from mlhive.server.services.forge import commits, repos
 from mlhive.server.services.forge.evaluation import fit_on_folds
@@ -221,4 +223,39 @@ def _run_unit(
         )  # fmt: skip
 
 
-HANDLERS: dict[str, Handler] = {AUTOML_JOB: _handler, SUITE_RUN_JOB: run_suite}
+
+
+
+def auto_leaderboard(context: JobContext, payload: Mapping[str, Any]) -> None:
+    """Job handler: a processed dataset's standard task, baseline runs and AutoML search
+    (:mod:`.auto`). A failure is recorded on the dataset's row (what was made stays) and the
+    job ends: the upload it follows is never affected."""
+    dataset_id = int(payload["dataset_id"])
+    try:
+        with transaction(context.sessions) as session:
+            plan = auto.begin(session, context.store, context.settings, dataset_id)
+        if plan is None:
+            return
+        for estimator in plan.estimators:
+            fitted = run_bounded(
+                fit_on_folds, context.store, estimator, plan.spec,
+                seconds=context.settings.job_time_limit_seconds,
+                what=f"a baseline on task {plan.spec.task_id}",
+            )  # fmt: skip
+            with transaction(context.sessions) as session:
+                run_id = auto.record_baseline(
+                    session, context.store, context.settings, plan, fitted
+                )
+            evaluate_run(context, {"run_id": run_id})
+        with transaction(context.sessions) as session:
+            auto.finish(session, plan)
+    except Exception as exc:
+        with transaction(context.sessions) as session:
+            auto.mark_failed(session, dataset_id, exc)
+
+
+HANDLERS: dict[str, Handler] = {
+    AUTOML_JOB: _handler,
+    SUITE_RUN_JOB: run_suite,
+    AUTO_LEADERBOARD_JOB: auto_leaderboard,
+}

@@ -20,6 +20,7 @@ from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
 from mlhive.server.db.queries.metafeatures import bump_generation
 from mlhive.server.db.tables.accounts import User
+from mlhive.server.db.tables.automl import AutoLeaderboard
 from mlhive.server.db.tables.datasets import (
     Dataset,
     DatasetEdit,
@@ -471,6 +472,7 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
         DatasetStatusChange,
         DatasetTopic,
         FeatureOntology,
+        AutoLeaderboard,
     ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
     session.delete(dataset)

@@ -24,11 +24,13 @@ from mlhive.formats.tables import write_arff
 from mlhive.server.config import Settings
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.queries.metafeatures import bump_generation
+from mlhive.server.db.tables.automl import AutoLeaderboard
 from mlhive.server.db.tables.datasets import Dataset, Feature, Quality
 from mlhive.server.domain.datasets.distributions import Distribution, distributions
 from mlhive.server.domain.datasets.features import FeatureSummary, summarize_features
 from mlhive.server.domain.datasets.qualities import compute_qualities
 from mlhive.server.domain.datasets.type_report import explain, notes_from_json
+from mlhive.server.jobs import queue
 from mlhive.server.services.blobs import remember_blob
 from mlhive.server.services.datasets.catalog import activate_after_processing, require_data
 from mlhive.server.storage import BlobInfo, BlobStore
@@ -37,6 +39,10 @@ PROCESSED_HOOKS: list[Callable[[Session, Dataset], None]] = []
 """Called in :func:`store_results`' transaction once a dataset is processed: capabilities that
 build on datasets register here (serving's retraining queues retrains on a new version), as
 this one may not import them."""
+
+AUTO_LEADERBOARD_JOB = "auto_leaderboard"
+"""Made once a dataset is processed when ``auto_automl_budget`` is on; its handler is the
+AutoML capability's (:mod:`mlhive.server.services.automl.auto`)."""
 
 
 def load_table(store: BlobStore, sha256: str) -> pa.Table:
@@ -161,6 +167,32 @@ def store_results(
         activate_after_processing(session, dataset)
     for hook in PROCESSED_HOOKS:
         hook(session, dataset)
+    if settings.auto_automl_budget > 0:
+        queue_auto_leaderboard(session, settings, dataset)
+
+
+def queue_auto_leaderboard(session: Session, settings: Settings, dataset: Dataset) -> None:
+    """Queue the hive's own task, baselines and AutoML search for a processed dataset.
+
+    Once per dataset: reprocessing one whose leaderboard is queued, being made or made queues
+    nothing; one that was skipped (no default target then) or failed is tried again.
+    """
+    known = session.get(AutoLeaderboard, dataset.id)
+    if known is not None and known.state in ("queued", "running", "done"):
+        return
+    if known is None:
+        known = AutoLeaderboard(dataset_id=dataset.id, baseline_run_ids=[])
+        session.add(known)
+    known.state, known.reason, known.finished_at = "queued", None, None
+    known.time_budget = settings.auto_automl_budget
+    session.flush()
+    queue.enqueue(
+        session,
+        AUTO_LEADERBOARD_JOB,
+        {"dataset_id": dataset.id},
+        subject=f"dataset:{dataset.id}",
+        owner=dataset.uploader_id,
+    )
 
 
 def mark_failed(session: Session, dataset_id: int, error: Exception) -> None:

@@ -14,7 +14,7 @@ from mlhive.server.domain.experiments.procedures import PROCEDURES
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.files import send_download
 from mlhive.server.http.params import ObjectId
-from mlhive.server.services.automl import similar
+from mlhive.server.services.automl import auto, similar
 from mlhive.server.services.datasets import files, listing, overview
 from mlhive.server.services.experiments import tasks
 from mlhive.server.web import charts
@@ -157,6 +157,7 @@ def dataset_page(
         rows, _ = tasks.list_page(session, query, who.actor)
         found = [tasks.describe(task, []) for task in rows]
         neighbours = _neighbours(session, hive, who, view)
+        automation = auto.status(session, hive.settings, who.actor, dataset_id)
     base = base_url(request, hive)
     context = {
         "title": view.dataset.name,
@@ -164,6 +165,7 @@ def dataset_page(
         "d": view.dataset,
         "tasks": found,
         "similar": neighbours,
+        "automation": automation,
         "feature_charts": {f.index: _feature_chart(f) for f in view.features},
         "balance": _balance_chart(view.target),
         "link_url": view.dataset.original_url.startswith(("http://", "https://")),
