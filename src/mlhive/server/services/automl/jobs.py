@@ -223,9 +223,6 @@ def _run_unit(
         )  # fmt: skip
 
 
-
-
-
 def auto_leaderboard(context: JobContext, payload: Mapping[str, Any]) -> None:
     """Job handler: a processed dataset's standard task, baseline runs and AutoML search
     (:mod:`.auto`). A failure is recorded on the dataset's row (what was made stays) and the
