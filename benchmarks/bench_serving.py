@@ -19,26 +19,35 @@ next to the anchors measured in the same run: ``estimator.predict`` on a one-row
 (the physical limit of a served tabular model).
 
 Prints p50/p99 latency in milliseconds and calls per second (sequential, one caller, so calls
-per second is per worker), and each path's throughput as a multiple of MLflow's.
+per second is per worker), and each path's throughput as a multiple of MLflow's. Then the
+throughput of one worker kept busy: ``--connections`` keep-alive callers each send their next
+call as soon as the last is answered, for ``--seconds`` (a small asyncio load generator in
+this process, on the other core), for ``mlhive serve-models --workers 1`` and for MLflow's
+one-worker server; a call that is not answered 200 counts as an error.
 
-Usage: python benchmarks/bench_serving.py [--calls 2000] [--mlflow-python PATH]
+Usage: python benchmarks/bench_serving.py [--calls 2000] [--connections 8] [--seconds 5]
+       [--mlflow-python PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import importlib.util
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -137,6 +146,67 @@ def onnx_call(model: Any, row: pd.DataFrame) -> Callable[[], object]:
     return lambda: session.run(None, feed)
 
 
+_LENGTH = re.compile(rb"(?i)\r\ncontent-length:\s*(\d+)")
+
+
+@dataclass
+class Load:
+    """What one busy server answered: calls per second and how many were not 200."""
+
+    per_second: float
+    errors: int
+
+
+async def _caller(url: str, request: bytes, until: float, done: list[int], bad: list[int]) -> None:
+    where = urlsplit(url)
+    reader, writer = await asyncio.open_connection(where.hostname, where.port)
+    answered = failed = 0
+    try:
+        while time.perf_counter() < until:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = _LENGTH.search(head)
+            await reader.readexactly(int(length.group(1)) if length else 0)
+            answered += 1
+            failed += head[9:12] != b"200"
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    done.append(answered)
+    bad.append(failed)
+
+
+def saturated(
+    url: str,
+    path: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    connections: int,
+    seconds: float,
+) -> Load:
+    """Calls per second ``url`` answers with ``connections`` callers kept waiting on it."""
+    payload = json.dumps(body).encode()
+    lines = [f"POST {path} HTTP/1.1", f"Host: {urlsplit(url).netloc}"]
+    lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+    async def run() -> Load:
+        done: list[int] = []
+        bad: list[int] = []
+        await asyncio.gather(  # a short warm-up, then the measured stretch
+            *(_caller(url, request, time.perf_counter() + 0.5, [], []) for _ in range(connections))
+        )
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(_caller(url, request, start + seconds, done, bad) for _ in range(connections))
+        )
+        return Load(sum(done) / (time.perf_counter() - start), sum(bad))
+
+    return asyncio.run(run())
+
+
 Served = dict[str, tuple[Any, dict[str, Any]]]  # deployment -> (model or ONNX bytes, body)
 Timings = dict[str, list[float]]
 
@@ -201,9 +271,12 @@ def serve_models(folder: Path, env: dict[str, str]) -> Any:
         process.wait(timeout=60)
 
 
-def loopback(folder: Path, served: Served, n: int) -> dict[str, Timings]:
+def loopback(
+    folder: Path, served: Served, n: int, busy: tuple[int, float]
+) -> tuple[dict[str, Timings], dict[str, Load]]:
     env = {"MLHIVE_RATE_LIMIT_PER_MINUTE": "0", "MLHIVE_RATE_LIMIT_WRITES_PER_MINUTE": "0"}
     results: dict[str, Timings] = {"loopback": {}, "serve-models": {}}
+    loads: dict[str, Load] = {}
     with (
         live_server(folder, env=env) as (url, key),
         httpx.Client(base_url=url, timeout=300) as http,
@@ -223,7 +296,8 @@ def loopback(folder: Path, served: Served, n: int) -> dict[str, Timings]:
                 results["serve-models"][name] = timed(
                     lambda path=path, body=body: fast.post(path, json=body, headers=headers), n
                 )
-    return results
+                loads[name] = saturated(models_url, path, body, headers, *busy)
+    return results, loads
 
 
 SAVE_MLFLOW_MODEL = """
@@ -241,8 +315,11 @@ def mlflow_interpreter(given: str | None) -> str | None:
     return sys.executable if importlib.util.find_spec("mlflow") is not None else None
 
 
-def mlflow_timings(python: str, folder: Path, model: Any, row: pd.DataFrame, n: int) -> list[float]:
-    """One-row ``/invocations`` calls of ``mlflow models serve`` serving ``model``."""
+def mlflow_timings(
+    python: str, folder: Path, model: Any, row: pd.DataFrame, n: int, busy: tuple[int, float]
+) -> tuple[list[float], Load]:
+    """One-row ``/invocations`` calls of ``mlflow models serve`` serving ``model``: one at a
+    time, then kept busy."""
     folder.mkdir(parents=True)
     skops_file = folder / "model.skops"
     skops_file.write_bytes(sio.dumps(model))  # our own model, written just now
@@ -266,7 +343,8 @@ def mlflow_timings(python: str, folder: Path, model: Any, row: pd.DataFrame, n: 
         wait_until_up(f"{url}/ping", process, "mlflow models serve")
         with httpx.Client(base_url=url, timeout=300) as http:
             http.post("/invocations", json=body).raise_for_status()
-            return timed(lambda: http.post("/invocations", json=body), n)
+            one_at_a_time = timed(lambda: http.post("/invocations", json=body), n)
+        return one_at_a_time, saturated(url, "/invocations", body, {}, *busy)
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -275,8 +353,11 @@ def mlflow_timings(python: str, folder: Path, model: Any, row: pd.DataFrame, n: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--mlflow-python", help="a Python interpreter with MLflow installed")
     args = parser.parse_args()
+    busy = (args.connections, args.seconds)
     mlflow_python = mlflow_interpreter(args.mlflow_python)
     fitted = models()
     row = training_data()[0].iloc[:1]
@@ -288,15 +369,14 @@ def main() -> None:
         served[f"{name}-onnx"] = (exported(model, row), values)
     WORK.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
-        mlflow = {
-            name: mlflow_timings(mlflow_python, Path(scratch) / name, model, row, args.calls)
+        measured = {
+            name: mlflow_timings(mlflow_python, Path(scratch) / name, model, row, args.calls, busy)
             for name, model in fitted.items()
             if mlflow_python is not None
         }
-        timings = {
-            "in process": in_process(Path(scratch) / "app", served, args.calls),
-            **loopback(Path(scratch) / "live", served, args.calls),
-        }
+        mlflow = {name: found[0] for name, found in measured.items()}
+        live, loads = loopback(Path(scratch) / "live", served, args.calls, busy)
+        timings = {"in process": in_process(Path(scratch) / "app", served, args.calls), **live}
     header = f"{'model':<14} {'path':<44} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}"
     lines = [header + f" {'x MLflow':>9}"]
     for name, model in fitted.items():
@@ -315,6 +395,23 @@ def main() -> None:
             p50, p99, rate = summary(samples)
             ratio = f"{rate / anchor:>9.1f}" if anchor else f"{'-':>9}"
             lines.append(f"{name:<14} {path:<44} {p50:>8.3f} {p99:>8.3f} {rate:>9.0f} {ratio}")
+    lines.append("")
+    lines.append(
+        f"one worker kept busy ({args.connections} connections, {args.seconds:g} s): calls/s"
+    )
+    for name in fitted:
+        for path, load in (
+            ("mlflow models serve (1 worker)", measured[name][1] if name in measured else None),
+            ("serve-models --workers 1, skops commit", loads[name]),
+            ("serve-models --workers 1, ONNX commit", loads[f"{name}-onnx"]),
+        ):
+            if load is None:
+                continue
+            anchor_load = measured[name][1].per_second if name in measured else None
+            ratio = f"{load.per_second / anchor_load:>9.1f}" if anchor_load else f"{'-':>9}"
+            lines.append(
+                f"{name:<14} {path:<44} {load.per_second:>9.0f} {ratio} ({load.errors} not 200)"
+            )
     print("\n".join(lines))
     if not mlflow:
         print("(MLflow is not installed: pip install 'mlhive[bench]' or pass --mlflow-python)")
