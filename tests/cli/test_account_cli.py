@@ -14,25 +14,17 @@ from click.testing import Result
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from mlhive import Client, __version__
-from mlhive.cli import _common
+from mlhive import __version__
 from mlhive.cli.main import app
+from tests.cli.conftest import AppCli, bound
 from tests.conftest import UserKey
 
 
-class Cli:
+class Cli(AppCli):
     """Runs ``mlhive ...``; every client it builds talks to the in-process app."""
 
-    def __init__(self, http: TestClient, cache_dir: Path) -> None:
-        self.http = http
-        self.cache_dir = cache_dir
-        self.runner = CliRunner()
-
-    def factory(self, url: str | None, api_key: str | None) -> Client:
-        return Client(url, api_key, http_client=self.http, cache_dir=self.cache_dir, retries=0)
-
     def __call__(self, *args: str, stdin: str | None = None) -> Result:
-        return self.runner.invoke(app, list(args), input=stdin, catch_exceptions=False)
+        return self.invoke(list(args), stdin=stdin)
 
 
 @pytest.fixture
@@ -48,9 +40,7 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def cli(
     http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config_path: Path
 ) -> Cli:
-    runner = Cli(http, tmp_path / "cache")
-    monkeypatch.setattr(_common, "client_factory", runner.factory)
-    return runner
+    return bound(Cli(http, tmp_path / "cache"), monkeypatch)
 
 
 def test_version_prints_the_package_version() -> None:

@@ -9,41 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import skops.io as sio
 from fastapi.testclient import TestClient
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from typer.testing import CliRunner, Result
 
-from mlhive import Client
-from mlhive.cli import _common
-from mlhive.cli.main import app
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
+from tests.cli.conftest import KeyedCli as Cli
 from tests.conftest import UserKey
 
 FRAME = pd.read_csv(io.StringIO(CLASSIFICATION_CSV))
 X, Y = FRAME[["x1", "x2"]], FRAME["label"].astype(str)
-
-
-class Cli:
-    def __init__(self, http: TestClient, cache: Path) -> None:
-        self.http, self.cache, self.runner = http, cache, CliRunner()
-
-    def factory(self, url: str | None, api_key: str | None) -> Client:
-        return Client(url, api_key or "", http_client=self.http, cache_dir=self.cache, retries=0)
-
-    def __call__(self, user: UserKey, *args: str, code: int = 0) -> Result:
-        result = self.runner.invoke(app, [*args, "--api-key", user.key])
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result
-
-
-@pytest.fixture
-def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    runner = Cli(http, tmp_path / "cache")
-    monkeypatch.setattr(_common, "client_factory", runner.factory)
-    return runner
 
 
 def test_configure_show_and_rerun_checks(

@@ -11,44 +11,25 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from mlhive import Client
-from mlhive.cli import _common
 from mlhive.cli.dataset import parse_quality
-from mlhive.cli.main import app
 from mlhive.server.wiring import Hive
+from tests.cli.conftest import AppCli, bound
 from tests.conftest import UserKey
 
 
-class Cli:
+class Cli(AppCli):
     """Runs ``mlhive dataset ...`` with a client factory bound to the in-process app."""
 
-    def __init__(self, http: TestClient, cache_dir: Path) -> None:
-        self.http = http
-        self.cache_dir = cache_dir
-        self.seen_urls: list[str | None] = []
-        self.runner = CliRunner()
-
-    def factory(self, url: str | None, api_key: str | None) -> Client:
-        # The options arrive as the CLI parsed them; only the transport is the test's.
-        self.seen_urls.append(url)
-        return Client(
-            url, api_key or "", http_client=self.http, cache_dir=self.cache_dir, retries=0
-        )
-
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        return self.runner.invoke(app, ["dataset", *args], env=env, catch_exceptions=False)
+        return self.invoke(["dataset", *args], env=env)
 
 
 @pytest.fixture
-def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: None) -> Cli:
     """``cli("ls", "--json")`` runs the command; its client talks to the in-process app."""
-    runner = Cli(http, tmp_path / "cache")
-    monkeypatch.setattr(_common, "client_factory", runner.factory)
-    for name in ("MLHIVE_URL", "MLHIVE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return runner
+    return bound(Cli(http, tmp_path / "cache"), monkeypatch)
 
 
 @pytest.fixture

@@ -7,36 +7,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import skops.io as sio
-from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
-from mlhive import Client
-from mlhive.cli import _common
-from mlhive.cli.main import app
 from tests.api.serving import classifier
+from tests.cli.conftest import KeyedCli as Cli
 from tests.conftest import UserKey
-
-
-class Cli:
-    def __init__(self, http: TestClient, cache: Path) -> None:
-        self.http, self.cache, self.runner = http, cache, CliRunner()
-
-    def factory(self, url: str | None, api_key: str | None) -> Client:
-        return Client(url, api_key or "", http_client=self.http, cache_dir=self.cache, retries=0)
-
-    def __call__(self, user: UserKey, *args: str, code: int = 0) -> Result:
-        result = self.runner.invoke(app, [*args, "--api-key", user.key])
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result
-
-
-@pytest.fixture
-def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    runner = Cli(http, tmp_path / "cache")
-    monkeypatch.setattr(_common, "client_factory", runner.factory)
-    return runner
 
 
 def test_promote_deploy_and_predict_a_csv(cli: Cli, alice: UserKey, tmp_path: Path) -> None:

@@ -10,38 +10,22 @@ import pytest
 from fastapi.testclient import TestClient
 from sklearn.dummy import DummyClassifier
 from sklearn.tree import DecisionTreeClassifier
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from mlhive import Client, Run
-from mlhive.cli import _common
-from mlhive.cli.main import app
+from tests.cli.conftest import AppCli, bound
 from tests.client.experiment_data import publish_classification
 from tests.conftest import UserKey
 
 
-class Cli:
-    """Runs ``mlhive ...`` with a client factory bound to the in-process app."""
-
-    def __init__(self, http: TestClient, cache_dir: Path) -> None:
-        self.http = http
-        self.cache_dir = cache_dir
-        self.runner = CliRunner()
-
-    def factory(self, url: str | None, api_key: str | None) -> Client:
-        return Client(url, api_key, http_client=self.http, cache_dir=self.cache_dir, retries=0)
-
+class Cli(AppCli):
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        return self.runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        return self.invoke(list(args), env=env)
 
 
 @pytest.fixture
-def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    runner = Cli(http, tmp_path / "cache")
-    monkeypatch.setattr(_common, "client_factory", runner.factory)
-    for name in ("MLHIVE_URL", "MLHIVE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MLHIVE_CONFIG", str(tmp_path / "no-config.toml"))
-    return runner
+def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: None) -> Cli:
+    return bound(Cli(http, tmp_path / "cache"), monkeypatch)
 
 
 @pytest.fixture

@@ -16,34 +16,22 @@ from fastapi.testclient import TestClient
 from safetensors.numpy import load, save_file
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from mlhive import Client
-from mlhive.cli import _common
-from mlhive.cli.main import app
 from mlhive.server.wiring import Hive
 from tests.api.experiments import CLASSIFICATION_CSV, create_task, publish
+from tests.cli.conftest import AppCli, bound
 from tests.conftest import UserKey
 
 
-class Cli:
-    def __init__(self, http: TestClient, cache: Path) -> None:
-        self.http, self.cache, self.runner = http, cache, CliRunner()
-
-    def factory(self, url: str | None, api_key: str | None) -> Client:
-        return Client(url, api_key or "", http_client=self.http, cache_dir=self.cache, retries=0)
-
+class Cli(AppCli):
     def __call__(self, user: UserKey, *args: str) -> Result:
-        return self.runner.invoke(
-            app, ["model", *args, "--api-key", user.key], catch_exceptions=False
-        )
+        return self.invoke(["model", *args, "--api-key", user.key])
 
 
 @pytest.fixture
-def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    runner = Cli(http, tmp_path / "cache")
-    monkeypatch.setattr(_common, "client_factory", runner.factory)
-    return runner
+def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: None) -> Cli:
+    return bound(Cli(http, tmp_path / "cache"), monkeypatch)
 
 
 def test_push_log_diff_pull(cli: Cli, alice: UserKey, tmp_path: Path) -> None:

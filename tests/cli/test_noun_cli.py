@@ -14,35 +14,24 @@ from sklearn.preprocessing import StandardScaler
 from typer.testing import CliRunner, Result
 
 from mlhive import Client, Run
-from mlhive.cli import _common
 from mlhive.cli.main import app
 from mlhive.server.config import Settings
+from tests.cli.conftest import AppCli, bound
 from tests.client.experiment_data import publish_classification
 from tests.conftest import UserKey
 
 
-class Cli:
+class Cli(AppCli):
     """``cli(user, "flow", "ls")`` runs ``mlhive ...`` as ``user`` against the in-process app."""
-
-    def __init__(self, http: TestClient, cache_dir: Path) -> None:
-        self.http, self.cache_dir, self.runner = http, cache_dir, CliRunner()
-
-    def factory(self, url: str | None, api_key: str | None) -> Client:
-        return Client(url, api_key, http_client=self.http, cache_dir=self.cache_dir, retries=0)
 
     def __call__(self, user: UserKey | None, *args: str, stdin: str | None = None) -> Result:
         key = ["--api-key", user.key] if user else []
-        return self.runner.invoke(app, [*args, *key], input=stdin, catch_exceptions=False)
+        return self.invoke([*args, *key], stdin=stdin)
 
 
 @pytest.fixture
-def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    runner = Cli(http, tmp_path / "cache")
-    monkeypatch.setattr(_common, "client_factory", runner.factory)
-    for name in ("MLHIVE_URL", "MLHIVE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MLHIVE_CONFIG", str(tmp_path / "no-config.toml"))
-    return runner
+def cli(http: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: None) -> Cli:
+    return bound(Cli(http, tmp_path / "cache"), monkeypatch)
 
 
 @pytest.fixture
