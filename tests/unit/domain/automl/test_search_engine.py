@@ -137,6 +137,17 @@ def test_slow_trials_keep_back_what_their_refit_will_take() -> None:
     assert limits.kept_back(many) == pytest.approx(10.0)  # never more than half the budget
 
 
+def test_on_a_loaded_machine_more_is_kept_back_for_the_steps_after_the_search() -> None:
+    quiet = budget.after_search([4.0, 3.0])
+    loaded = budget.after_search([4.0, 3.0], share=0.25)  # the trials had a quarter core
+    assert loaded - quiet == pytest.approx(3 * budget.REFIT_OVERHEAD)
+    # A share beyond belief (a stalled measurement) is bounded: at most a tenfold slowdown.
+    assert budget.after_search([4.0], share=0.0) == pytest.approx(
+        budget.REFIT_OVERHEAD / budget.MIN_SHARE + 2.0
+    )
+    assert budget.after_search([4.0], share=3.0) == pytest.approx(budget.REFIT_OVERHEAD + 2.0)
+
+
 def test_successive_halving_grows_the_subsample_by_eta_up_to_the_whole_fold() -> None:
     assert budget.rungs(80) == [1.0]
     assert budget.rungs(300) == [pytest.approx(1 / 3), 1.0]

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import select
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.db.tables.experiments import Run, Task
@@ -90,6 +91,30 @@ def test_every_complete_trial_is_a_scored_run_and_rebuilds_from_its_flow_and_set
                 f"trial {trial.number} predicts differently rebuilt"
             )
     assert out.best_trial == max(complete, key=lambda t: (t.score or 0, -t.number)).number
+
+
+def test_runs_the_search_scored_are_not_scored_again_by_their_queued_jobs(
+    hive: Hive, as_alice: Actor, mixed_task: int
+) -> None:
+    from sqlalchemy import update
+
+    from mlhive.server.db.tables.experiments import Evaluation
+
+    with transaction(hive.sessions) as session:
+        body = AutoMLCreate(task_id=mixed_task, n_trials=2, seed=3)
+        search_id = automl.submit(session, as_alice, body).id
+    context = JobContext(hive.sessions, hive.store, hive.settings)
+    automl_jobs.run_search(context, {"search_id": search_id})
+    with transaction(hive.sessions) as session:
+        out = automl.describe(session, automl.get(session, as_alice, search_id))
+        scored = [t.run_id for t in out.trials if t.run_id] + [out.ensemble_run_id]
+        assert all(session.get_one(Run, r).state == "evaluated" for r in scored)
+        # A mark on the stored values: scoring a run again would overwrite it.
+        session.execute(update(Evaluation).where(Evaluation.run_id.in_(scored)).values(stdev=-1.0))
+    hive.worker.drain()  # the runs' queued scoring jobs (and the model's export)
+    with transaction(hive.sessions) as session:
+        marks = session.scalars(select(Evaluation.stdev).where(Evaluation.run_id.in_(scored)))
+        assert set(marks) == {-1.0}
 
 
 def test_the_final_model_is_in_the_forge_with_its_trials_and_weights_and_a_study(

@@ -84,13 +84,19 @@ REFIT_MEMBERS = 5
 """The costliest complete trials whose refit is budgeted (ensembles seldom have more)."""
 
 
-def after_search(complete_trial_seconds: list[float]) -> float:
+def after_search(complete_trial_seconds: list[float], share: float = 1.0) -> float:
     """What the steps after the search will take, from the complete trials' measured times.
 
     The final refit fits each ensemble member once on all rows; a trial fitted it on every
     fold (of at least two) at every rung, so half a trial's time bounds its member's refit.
+    The rest (:data:`REFIT_OVERHEAD`, measured on a quiet machine) takes longer in the same
+    proportion as the trials when they had only ``share`` of a core: a loaded machine.
     """
     if not complete_trial_seconds:
         return 0.0
     costliest = sorted(complete_trial_seconds, reverse=True)[:REFIT_MEMBERS]
-    return REFIT_OVERHEAD + sum(costliest) / 2
+    return REFIT_OVERHEAD / min(1.0, max(share, MIN_SHARE)) + sum(costliest) / 2
+
+
+MIN_SHARE = 0.1
+"""The smallest share of a core :func:`after_search` believes (a tenfold slowdown)."""

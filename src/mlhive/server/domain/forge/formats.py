@@ -298,7 +298,6 @@ def load_skops(source: Path | bytes) -> Any:
     """
     import skops.io as sio
 
-    from mlhive.wire.models import SKOPS_TRUSTED_TYPES
 
     try:
         named = (
@@ -314,6 +313,20 @@ def load_skops(source: Path | bytes) -> Any:
         raise _malformed(str(exc)) from None
     if untrusted_skops_types(list(named)) or refused:
         raise _malformed("the skops data references untrusted types")
+    return load_checked_skops(source)
+
+
+def load_checked_skops(source: Path | bytes) -> Any:
+    """Load a skops file that :func:`check_skops` has just passed, without auditing its
+    schema a second time: skops itself refuses any type outside the allowlist it is given.
+
+    Raises:
+        InvalidInput: the file names untrusted types or cannot be loaded.
+    """
+    import skops.io as sio
+
+    from mlhive.wire.models import SKOPS_TRUSTED_TYPES
+
     trusted = sorted(SKOPS_TRUSTED_TYPES)
     try:
         if isinstance(source, bytes):

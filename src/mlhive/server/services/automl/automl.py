@@ -305,7 +305,10 @@ def search(
     done: list[TrialRecord] = []
     while plan.n_trials is None or len(done) < plan.n_trials:
         # The refit of the best trials so far is budgeted from their own measured times.
-        after = budgets.after_search([r.seconds for r in done if r.state == "complete"])
+        complete = [r for r in done if r.state == "complete" and r.output is not None]
+        after = budgets.after_search(
+            [r.seconds for r in complete], _share([r.output.share for r in complete if r.output])
+        )
         if plan.budget.trial_timeout(clock(), trial_cap, after) is None and (
             plan.budget.seconds is not None
         ):
@@ -324,6 +327,12 @@ def search(
         on_trial(record)
         done.append(record)
     return done
+
+
+def _share(shares: list[float]) -> float:
+    """The share of a core the latest complete trials had (the machine's load now)."""
+    recent = shares[-3:]
+    return float(np.median(recent)) if recent else 1.0
 
 
 def _worst(plan: Plan) -> float:

@@ -8,16 +8,15 @@ search found is kept even if a later phase fails or the budget runs out.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 import traceback
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from mlhive.server.db.engine import transaction
-from mlhive.server.domain.errors import InvalidInput, NotFound
+from mlhive.server.domain.errors import NotFound
 from mlhive.server.jobs.bounded import run_bounded
 from mlhive.server.jobs.context import Handler, JobContext
 from mlhive.server.services.automl import auto, automl, suite_runs
@@ -32,7 +31,28 @@ from mlhive.wire.models import CommitCreate, RepoCreate
 
 log = logging.getLogger("mlhive.worker")
 PUSH_SECONDS = 1.0
-"""Kept back from the final refit for serialising and pushing the model."""
+"""Kept back from the final refit for recording the commit, at the least."""
+
+
+@dataclass
+class Costs:
+    """What recording and scoring a trial took on this machine, now: the work after the
+    refit (recording the model's commit, the study, the search) is of the same kind as
+    recording a trial, and a loaded machine slows both alike."""
+
+    record: float = 0.0
+    score: float = 0.0
+
+    def recorded(self, seconds: float) -> None:
+        self.record = max(self.record, seconds)
+
+    def scored(self, seconds: float) -> None:
+        self.score = max(self.score, seconds)
+
+    def reserve(self) -> float:
+        """Seconds kept back from the refit's deadline: twice the slowest trial's recording
+        (the commit, then the study and the search's row), and never under PUSH_SECONDS."""
+        return max(PUSH_SECONDS, 2 * self.record)
 
 
 def run_search(
@@ -59,11 +79,17 @@ def _run(context: JobContext, search_id: int, start: float, runner: Runner) -> N
     if plan is None:
         return
 
+    costs = Costs()
+
     def record(trial: TrialRecord) -> None:
+        mark = time.monotonic()
         with transaction(context.sessions) as session:
             run_id = automl.record_trial(session, context.store, context.settings, plan, trial)
+        costs.recorded(time.monotonic() - mark)
         if run_id is not None:
+            mark = time.monotonic()
             evaluate_run(context, {"run_id": run_id})
+            costs.scored(time.monotonic() - mark)
 
     cap = context.settings.job_time_limit_seconds or None
     records = automl.search(plan, runner, record, context.store, trial_cap=cap)
@@ -78,10 +104,15 @@ def _run(context: JobContext, search_id: int, start: float, runner: Runner) -> N
             ensemble_run = automl.record_ensemble(
                 session, context.store, context.settings, plan, chosen
             )
-        evaluate_run(context, {"run_id": ensemble_run})
         run_ids.append(ensemble_run)
-        repo, commit, note = _final_model(context, plan, runner, records, chosen, ensemble_run)
+        repo, commit, note = _final_model(
+            context, plan, runner, records, chosen, ensemble_run, costs
+        )
         notes += [note] if note else []
+        # The ensemble's run is queued for scoring like any run; it is scored here at once
+        # only when that fits in what is left of the budget (as the trials' scoring took).
+        if plan.budget.left(time.monotonic()) > costs.reserve() + costs.score:
+            evaluate_run(context, {"run_id": ensemble_run})
     with transaction(context.sessions) as session:
         study_id = automl.create_study(session, plan, run_ids) if run_ids else None
         automl.finish(
@@ -97,9 +128,11 @@ def _final_model(
     records: list[TrialRecord],
     chosen: Ensemble,
     ensemble_run: int,
+    costs: Costs,
 ) -> tuple[str | None, str | None, str | None]:
-    """Refit the ensemble on all rows (in a child, within the budget) and push it."""
-    left = plan.budget.left(time.monotonic()) - PUSH_SECONDS
+    """Refit the ensemble on all rows and store its file (in a child, killed at the budget's
+    end less what recording the commit takes), then record the commit."""
+    left = plan.budget.left(time.monotonic()) - costs.reserve()
     if left <= 0:
         return None, None, "the final model was not pushed: the time budget was spent"
     timeout = None if left == float("inf") else left
@@ -108,6 +141,7 @@ def _final_model(
     failure = automl.refit_failure(outcome)
     if failure is not None or not isinstance(outcome, Finished):
         return None, None, failure
+    ingested = outcome.value
     name = f"automl-task-{plan.spec.task_id}"
     card = {
         "lineage": {"task_id": plan.spec.task_id, "run_id": ensemble_run},
@@ -117,19 +151,6 @@ def _final_model(
     meta = CommitCreate.model_validate(
         {"message": f"AutoML search {plan.search_id} (seed {plan.seed})", "card": card}
     )
-    scratch = context.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".skops", delete=False) as handle:
-        handle.write(outcome.value)
-    path = Path(handle.name)
-    try:
-        ingested = commits.ingest(
-            context.store, path, "model.skops", meta, context.settings.max_tensors_per_file
-        )
-    except InvalidInput as exc:
-        return None, None, f"the final model was not pushed: the forge refused it ({exc.detail})"
-    finally:
-        path.unlink(missing_ok=True)
     with transaction(context.sessions) as session:
         try:
             repo = repos.get_repo(session, plan.actor, plan.actor.name, name)

@@ -55,6 +55,7 @@ from mlhive.server.domain.experiments.predictions import validate_predictions
 from mlhive.server.jobs.bounded import child_context
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import tasks
+from mlhive.server.services.forge.content import Ingested
 from mlhive.server.services.forge.evaluation import TaskSpec, features_and_target, folds_of
 from mlhive.server.storage import BlobStore
 from mlhive.sklearn import run_on_splits
@@ -335,6 +336,9 @@ class TrialOutput:
     predictions: bytes
     timings: list[FoldTiming]
     score: float | None
+    share: float = 1.0
+    """The share of a core the trial's process had while it fitted (CPU time / wall time,
+    at most 1): below 1 on a loaded machine, which slows what follows the search alike."""
 
 
 def subsample(
@@ -350,6 +354,7 @@ def subsample(
 
 def run_trial(trial: TrialInput) -> TrialOutput:
     """Fit the configuration on every fold of the task and score it; no database access."""
+    wall, cpu = time.perf_counter(), time.process_time()
     features, target = features_and_target(trial.store, trial.spec)
     folds = [
         (r, f, s, subsample(train, trial.fraction, trial.seed, (r, f, s)), test)
@@ -368,7 +373,9 @@ def run_trial(trial: TrialInput) -> TrialOutput:
     score = score_table(trial.store, trial.spec, table, trial.metric)
     sink = io.BytesIO()
     pq.write_table(table, sink)
-    return TrialOutput(sink.getvalue(), timings, score)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    share = min(1.0, cpu / wall) if wall > 0 and cpu > 0 else 1.0
+    return TrialOutput(sink.getvalue(), timings, score, share)
 
 
 def score_table(store: BlobStore, spec: TaskSpec, table: pa.Table, metric: str) -> float | None:
@@ -398,9 +405,22 @@ class RefitInput:
     seed: int
 
 
-def refit(job: RefitInput) -> bytes:
-    """Fit the ensemble on all rows with a target and serialise it with skops."""
+def refit(job: RefitInput) -> Ingested:
+    """Fit the ensemble on all rows with a target, serialise it with skops and store it in
+    the forge's blobs (inspected as any upload is; no database is touched).
+
+    All of it runs in the child, within the deadline of the refit, so what the job does after
+    it (recording the commit) is small and bounded.
+
+    Raises:
+        InvalidInput: the forge refused the serialised model.
+    """
+    import tempfile
+    from pathlib import Path
+
     import skops.io as sio  # type: ignore[import-untyped]  # the forge extra
+
+    from mlhive.server.services.forge import content
 
     features, target = features_and_target(job.store, job.spec)
     estimator = final_estimator(job)
@@ -408,8 +428,10 @@ def refit(job: RefitInput) -> bytes:
         known = target.notna().to_numpy()
         features, target = features[known], target[known]
     estimator.fit(features, target)
-    data: bytes = sio.dumps(estimator)
-    return data
+    with tempfile.TemporaryDirectory(prefix="mlhive-refit-") as scratch:
+        path = Path(scratch) / "model.skops"
+        sio.dump(estimator, path)
+        return content.ingest(job.store, "skops", path, made_from=estimator)
 
 
 def final_estimator(job: RefitInput) -> Any:

@@ -43,9 +43,11 @@ class ScoringSpec:
 
 
 def read_spec(session: Session, run_id: int) -> ScoringSpec | None:
-    """What :func:`compute` needs, or None when the run is gone or has no predictions."""
+    """What :func:`compute` needs, or None when there is nothing to score: the run is gone,
+    has no predictions, or is evaluated already (a run's predictions never change, and a job
+    that scores its own runs at once leaves their queued scoring nothing to do)."""
     run = session.get(Run, run_id)
-    if run is None or run.predictions_sha256 is None:
+    if run is None or run.predictions_sha256 is None or run.state == "evaluated":
         return None
     task = session.get_one(Task, run.task_id)
     dataset = session.get_one(Dataset, task.dataset_id)

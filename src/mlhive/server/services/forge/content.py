@@ -124,11 +124,19 @@ def _ingest_file(store: BlobStore, fmt: str, path: Path, facts: dict[str, Any]) 
 
 
 def ingest(
-    store: BlobStore, fmt: ModelFormat, path: Path, *, max_tensors: int | None = None
+    store: BlobStore,
+    fmt: ModelFormat,
+    path: Path,
+    *,
+    max_tensors: int | None = None,
+    made_from: Any = None,
 ) -> Ingested:
     """Inspect an upload in ``fmt`` (refusing unsafe content) and store its blobs.
 
     Needs no database: call it before the transaction that records the commit.
+    ``made_from``: the estimator the server itself serialised into a skops ``path``; the file
+    is still checked against the allowlist, and its card facts are read from the estimator
+    instead of loading the file back.
 
     Raises:
         PayloadTooLarge: a safetensors file with more than ``max_tensors`` tensors.
@@ -141,7 +149,8 @@ def ingest(
         from mlhive.server.domain.forge.sklearn import card_facts
 
         formats.check_skops(path)
-        return _ingest_file(store, "skops", path, card_facts(formats.load_skops(path)))
+        model = made_from if made_from is not None else formats.load_checked_skops(path)
+        return _ingest_file(store, "skops", path, card_facts(model))
     info = formats.inspect_onnx(path)
     facts = {
         "library": "onnx",
