@@ -298,7 +298,6 @@ def load_skops(source: Path | bytes) -> Any:
     """
     import skops.io as sio
 
-
     try:
         named = (
             sio.get_untrusted_types(data=source)
