@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import sklearn
 import sklearn.metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 
@@ -189,10 +190,13 @@ def evaluate(
         scored: list[tuple[Scores, IntArray | None]] = [({}, None) for _ in blocks]
     else:
         rows_truth, known = _aligned_truth(valid, truth, task_type, n_classes)
-        scored = [
-            _score_block(valid, rows_truth, known, rows, task_type, n_classes)
-            for _, _, _, rows in blocks
-        ]
+        # The arrays are validated (finite, of known shapes) and the parameters are this
+        # module's: scikit-learn need not check either again in each of its ~20 calls a fold.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            scored = [
+                _score_block(valid, rows_truth, known, rows, task_type, n_classes)
+                for _, _, _, rows in blocks
+            ]
     keys = [(r, f, s) for r, f, s, _ in blocks]
     results = {name: _aggregate(name, keys, scored) for name in names}
     return Evaluation(task_type=task_type, measures=results)
@@ -310,13 +314,25 @@ def _auc(y: IntArray, proba: FloatArray, in_truth: npt.NDArray[np.bool_]) -> Sco
         # For two classes the weighted and the macro one-vs-rest AUC equal the binary AUC.
         auc = _safe(skm.roc_auc_score, y, proba[:, 1])
         return {"area_under_roc_curve": auc, "area_under_roc_curve_macro": auc}
-    labels = np.arange(proba.shape[1])
+    k = proba.shape[1]
+    # One-vs-rest, as roc_auc_score(multi_class="ovr") computes it: each class's binary AUC
+    # once, then their mean weighted by the class's support, and their plain mean.
+    undefined: Scores = {"area_under_roc_curve": None, "area_under_roc_curve_macro": None}
+    if not np.allclose(1, proba.sum(axis=1)):
+        return undefined  # scikit-learn refuses scores that are not probabilities
+    per_class = [_safe(_binary_auc, (y == c).astype(np.int64), proba[:, c]) for c in range(k)]
+    if any(v is None for v in per_class):
+        return undefined
+    support = np.bincount(y, minlength=proba.shape[1])
     return {
-        f"area_under_roc_curve{suffix}": _safe(
-            skm.roc_auc_score, y, proba, multi_class="ovr", average=average, labels=labels
-        )
-        for suffix, average in (("", "weighted"), ("_macro", "macro"))
+        "area_under_roc_curve": _finite(float(np.average(per_class, weights=support))),
+        "area_under_roc_curve_macro": _finite(float(np.average(per_class))),
     }
+
+
+def _binary_auc(truth: IntArray, score: FloatArray) -> float:
+    fpr, tpr, _ = skm.roc_curve(truth, score)
+    return float(skm.auc(fpr, tpr))
 
 
 def _regression(y: FloatArray, predicted: FloatArray) -> Scores:
