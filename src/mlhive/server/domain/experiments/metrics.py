@@ -323,10 +323,11 @@ def _auc(y: IntArray, proba: FloatArray, in_truth: npt.NDArray[np.bool_]) -> Sco
     per_class = [_safe(_binary_auc, (y == c).astype(np.int64), proba[:, c]) for c in range(k)]
     if any(v is None for v in per_class):
         return undefined
+    values = np.array(per_class, dtype=np.float64)
     support = np.bincount(y, minlength=proba.shape[1])
     return {
-        "area_under_roc_curve": _finite(float(np.average(per_class, weights=support))),
-        "area_under_roc_curve_macro": _finite(float(np.average(per_class))),
+        "area_under_roc_curve": _finite(float(np.average(values, weights=support))),
+        "area_under_roc_curve_macro": _finite(float(np.average(values))),
     }
 
 
