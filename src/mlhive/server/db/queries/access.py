@@ -11,19 +11,28 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, true
 from sqlalchemy.orm import QueryableAttribute
 
-from mlhive.server.domain.access import Actor
+from mlhive.server.domain.access import Actor, GrantKind
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
-def visible(actor: Actor | None, owner: Column, visibility: Column) -> ColumnElement[bool]:
-    """Rows ``actor`` may see: public ones, its own and its teams' (all for an admin)."""
+def visible(
+    actor: Actor | None,
+    owner: Column,
+    visibility: Column,
+    grant: tuple[GrantKind, Column] | None = None,
+) -> ColumnElement[bool]:
+    """Rows ``actor`` may see: public ones, its own and its teams' (all for an admin), and,
+    with ``grant`` (the kind and id column of the listed objects), those granted to it."""
     if actor is not None and actor.is_admin:
         return true()
     public = visibility == "public"
     if actor is None:
         return public
-    return or_(public, owner.in_(actor.readable()))
+    seen = [public, owner.in_(actor.readable())]
+    if grant is not None and actor.granted(grant[0]):
+        seen.append(grant[1].in_(actor.granted(grant[0])))
+    return or_(*seen)
 
 
 def writable(actor: Actor, owner: Column) -> ColumnElement[bool]:

@@ -282,7 +282,10 @@ def get(session: Session, actor: Actor | None, dataset_id: int) -> Dataset:
     """A dataset the actor may see; others' private datasets are NotFound, like missing ones."""
     dataset = session.get(Dataset, dataset_id)
     if dataset is None or not can_see(
-        actor, owner_id=dataset.uploader_id, visibility=dataset.visibility
+        actor,
+        owner_id=dataset.uploader_id,
+        visibility=dataset.visibility,
+        subject=("dataset", dataset.id),
     ):
         raise NotFound(f"dataset {dataset_id} not found")
     return dataset
@@ -314,7 +317,7 @@ def update(
 ) -> Dataset:
     """Edit descriptive metadata, keeping the previous values in the history."""
     dataset = get(session, actor, dataset_id)
-    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}", ("dataset", dataset.id))
     return _apply_edit(session, store, actor, dataset, patch)
 
 
@@ -332,7 +335,7 @@ def community_edit(
     critical = sorted(PROCESSING_FIELDS & patch.model_dump(exclude_unset=True).keys())
     if critical:
         what = f"{', '.join(critical)} of dataset {dataset_id}"
-        require_owner(actor, dataset.uploader_id, what)
+        require_owner(actor, dataset.uploader_id, what, ("dataset", dataset.id))
         if session.scalar(select(Task.id).where(Task.dataset_id == dataset.id).limit(1)):
             raise Conflict(f"{what} cannot change: tasks use the dataset (fork it to change them)")
     return _apply_edit(session, store, actor, dataset, patch)
@@ -386,7 +389,7 @@ def column_names(store: BlobStore, sha256: str) -> list[str]:
 def set_status(session: Session, actor: Actor, dataset_id: int, status: str) -> Dataset:
     """Move a dataset along OpenML's life cycle (owner or admin)."""
     dataset = get(session, actor, dataset_id)
-    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}", ("dataset", dataset.id))
     check_transition(dataset.status, status, processed=dataset.processing == "done")
     if status != dataset.status:
         dataset.status = status

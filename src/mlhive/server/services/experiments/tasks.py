@@ -234,7 +234,10 @@ def get(session: Session, actor: Actor | None, task_id: int) -> Task:
     """A task whose dataset the actor may see."""
     task = session.get(Task, task_id)
     if task is None or not can_see(
-        actor, owner_id=task.dataset.uploader_id, visibility=task.dataset.visibility
+        actor,
+        owner_id=task.dataset.uploader_id,
+        visibility=task.dataset.visibility,
+        subject=("task", task.id),
     ):
         raise NotFound(f"task {task_id} not found")
     return task
@@ -300,7 +303,7 @@ def _views(session: Session, rows: list[Task]) -> list[TaskView]:
 
 def visible_tasks(actor: Actor | None) -> ColumnElement[bool]:
     """Tasks over datasets the actor may see (as SQL, on a join of Task and Dataset)."""
-    return visible(actor, Dataset.uploader_id, Dataset.visibility)
+    return visible(actor, Dataset.uploader_id, Dataset.visibility, ("task", Task.id))
 
 
 def query(q: TaskQuery, actor: Actor | None) -> Select[Task]:

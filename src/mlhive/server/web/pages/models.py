@@ -100,7 +100,7 @@ def commit_page(
             "commit": commits.describe_commit(session, hive.store, repo, commit),
             "diff": commits.diff(hive.store, parent, commit) if parent else None,
             "checks": modelci.describe_results(session, repo, commit),
-            "is_owner": can_write(who.actor, repo.owner_id),
+            "is_owner": can_write(who.actor, repo.owner_id, ("model", repo.id)),
         }
     return page(request, "models/commit.html", context)
 
