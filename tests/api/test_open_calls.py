@@ -276,3 +276,17 @@ def test_bad_subjects_are_named(http: TestClient, alice: UserKey) -> None:
     assert missing.status_code == 404
     flow = http.post("/api/calls", json={"subject": "flow:1", "title": "x"}, headers=alice.headers)
     assert flow.status_code == 422 and "subject" in flow.text
+
+
+def test_deleting_the_object_deletes_its_calls_and_grants(
+    http: TestClient, upload: Upload, alice: UserKey, bob: UserKey
+) -> None:
+    dataset = _dataset(upload, alice, "doomed")
+    call = _open(http, alice, f"dataset:{dataset}")
+    response = _volunteer(http, call["id"], bob)
+    assert _decide(http, call["id"], response, "accept", alice) == 200
+    assert http.delete(f"/api/datasets/{dataset}", headers=alice.headers).status_code == 204
+    assert http.get(f"/api/calls/{call['id']}").status_code == 404
+    # A dataset made afterwards (SQLite may give it the same id) is not bob's to edit.
+    again = _dataset(upload, alice, "doomed")
+    assert _edit(http, again, bob) == 403

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, true
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy import ColumnElement, delete, or_, true
+from sqlalchemy.orm import QueryableAttribute, Session
 
+from mlhive.server.db.tables.accounts import ObjectCollaborator
+from mlhive.server.db.tables.social import OpenCall
 from mlhive.server.domain.access import Actor, GrantKind
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -40,3 +42,16 @@ def writable(actor: Actor, owner: Column) -> ColumnElement[bool]:
     if actor.is_admin:
         return true()
     return owner.in_(actor.writable())
+
+
+def forget_grants(session: Session, kind: GrantKind, object_id: int) -> None:
+    """Delete the collaborator grants and open calls on an object being deleted, so that an
+    object made later with the same id (SQLite may reuse the highest id) inherits none."""
+    session.execute(
+        delete(ObjectCollaborator).where(
+            ObjectCollaborator.subject_kind == kind, ObjectCollaborator.subject_id == object_id
+        )
+    )
+    session.execute(
+        delete(OpenCall).where(OpenCall.subject_kind == kind, OpenCall.subject_id == object_id)
+    )

@@ -18,6 +18,7 @@ from mlhive.formats.arff import is_sparse_arff
 from mlhive.formats.tables import FormatError, detect_format
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
+from mlhive.server.db.queries.access import forget_grants
 from mlhive.server.db.queries.metafeatures import bump_generation
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.automl import AutoLeaderboard
@@ -478,6 +479,7 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
         AutoLeaderboard,
     ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
+    forget_grants(session, "dataset", dataset.id)
     session.delete(dataset)
     bump_generation(session, dataset_id)  # one dataset fewer to compare with
     session.flush()

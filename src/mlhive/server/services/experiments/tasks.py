@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from mlhive.formats.splits import write_splits_arff
 from mlhive.formats.tables import write_parquet
 from mlhive.server.config import Settings
-from mlhive.server.db.queries.access import visible
+from mlhive.server.db.queries.access import forget_grants, visible
 from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Feature, Quality
 from mlhive.server.db.tables.experiments import CollectionTask, Run, Task, TaskTag
 from mlhive.server.domain.access import Actor, can_see, require_owner
@@ -355,6 +355,7 @@ def delete_task(session: Session, actor: Actor, task_id: int) -> None:
     if session.scalar(used.limit(1)) is not None:
         raise Conflict(f"task {task_id} belongs to a suite; detach it first")
     session.execute(delete(TaskTag).where(TaskTag.task_id == task.id))
+    forget_grants(session, "task", task.id)
     session.delete(task)
     session.flush()
 
