@@ -290,3 +290,25 @@ def test_deleting_the_object_deletes_its_calls_and_grants(
     # A dataset made afterwards (SQLite may give it the same id) is not bob's to edit.
     again = _dataset(upload, alice, "doomed")
     assert _edit(http, again, bob) == 403
+
+
+def test_a_repository_made_private_stays_visible_to_its_collaborator_only(
+    http: TestClient, alice: UserKey, bob: UserKey, carol: UserKey, push: Push
+) -> None:
+    make_repo(http, alice, "net")
+    call = _open(http, alice, "model:alice/net")
+    response = _volunteer(http, call["id"], bob)
+    assert _decide(http, call["id"], response, "accept", alice) == 200
+    hidden = http.patch(
+        "/api/models/alice/net", json={"visibility": "private"}, headers=alice.headers
+    )
+    assert hidden.status_code == 200, hidden.text
+    assert http.get("/api/models/alice/net", headers=bob.headers).status_code == 200
+    assert "alice/net" in {
+        r["full_name"] for r in http.get("/api/models", headers=bob.headers).json()
+    }
+    assert http.get("/api/models/alice/net", headers=carol.headers).status_code == 404
+    assert http.get(f"/api/calls/{call['id']}", headers=carol.headers).status_code == 404
+    assert push(bob, "alice/net", tensors_bytes(random_tensors(2, 4))).status_code == 201
+    assert _decide(http, call["id"], response, "revoke", alice) == 200
+    assert http.get("/api/models/alice/net", headers=bob.headers).status_code == 404
