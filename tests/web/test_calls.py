@@ -133,3 +133,27 @@ def test_the_profile_shows_a_sanitised_bio_and_only_its_owner_edits_it(
         )
         assert refused.status_code == 403
     assert "hacked" not in http.get("/people/alice").text
+
+
+def test_bad_form_fields_are_named_on_an_error_page(
+    http: TestClient, hive: Hive, alice: UserKey
+) -> None:
+    sign_in(http, alice)
+    token = CSRF.search(http.get("/people/alice").text)
+    assert token
+    csrf = token.group(1)
+    bad_subject = http.post(
+        "/calls", data={"subject": "flow:1", "title": "x", "csrf": csrf}, follow_redirects=False
+    )
+    assert bad_subject.status_code == 422 and "subject" in bad_subject.text
+    huge = http.post(
+        "/calls",
+        data={"subject": "dataset:9999999999", "title": "x", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert huge.status_code == 404
+    many = ", ".join(f"tag{i}" for i in range(31))
+    too_many = http.post(
+        "/people/alice/profile", data={"interests": many, "csrf": csrf}, follow_redirects=False
+    )
+    assert too_many.status_code == 422 and "interests" in too_many.text

@@ -16,7 +16,7 @@ CallState = Literal["open", "closed"]
 ResponseKind = Literal["answer", "volunteer"]
 ResponseState = Literal["pending", "accepted", "declined", "revoked"]
 MAX_SKILLS = 20
-SUBJECT_PATTERN = r"^(dataset|task):[0-9]+$|^model:[^/\s]+/[^/\s]+$"
+SUBJECT_PATTERN = r"^(dataset|task):[0-9]{1,10}$|^model:[^/\s]{1,64}/[^/\s]{1,128}$"
 
 
 class CallCreate(WireModel):

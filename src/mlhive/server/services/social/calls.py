@@ -53,6 +53,7 @@ from mlhive.wire.calls import (
     CallResponseOut,
     ResponseCreate,
 )
+from mlhive.wire.common import MAX_ID
 
 CALL_KINDS = ("dataset", "task", "model")
 CallEvent = Literal["opened", "responded", "accepted", "declined", "revoked", "closed"]
@@ -75,6 +76,8 @@ def _subject(session: Session, actor: Actor | None, ref: str) -> Subject:
         raise InvalidInput(
             f"subject: {ref!r} is not dataset:ID, task:ID or model:owner/name", field="subject"
         )
+    if kind != "model" and (not key.isdigit() or int(key) > MAX_ID):
+        raise NotFound(f"{ref} not found")
     return objects.find(session, actor, objects.kind_of(kind), key if kind == "model" else int(key))
 
 

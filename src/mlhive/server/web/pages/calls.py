@@ -5,11 +5,13 @@ Access is the services': a call is as visible as its object."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
 
+from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.social import calls, objects
@@ -34,6 +36,19 @@ def section(hive: Hive, who: Viewer, kind: Kind, key: int | str) -> dict[str, An
         ref, _ = objects.label(session, subject)
         may_open = calls.may_manage(who.actor, subject)
     return {"calls": found, "subject": ref, "may_open": may_open}
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def valid(model: type[Model], **values: Any) -> Model:
+    """A form's fields as ``model``; a bad field is a 422 page naming it."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or model.__name__
+        raise InvalidInput(f"{where}: {first['msg']}", field=where) from None
 
 
 def split_tags(raw: str) -> list[str]:
@@ -88,8 +103,13 @@ def open_call(
     access: Annotated[CallAccess, Form()] = "write",
 ) -> Response:
     """Open a call on an object the viewer owns."""
-    request = CallCreate(
-        subject=subject, title=title, body=body, skills=split_tags(skills), access=access
+    request = valid(
+        CallCreate,
+        subject=subject,
+        title=title,
+        body=body,
+        skills=split_tags(skills),
+        access=access,
     )
     with write(hive) as session:
         call_id = calls.open_call(session, actor, request).id
@@ -106,9 +126,8 @@ def respond(
 ) -> Response:
     """Answer the call or volunteer for it."""
     with write(hive) as session:
-        response_id = calls.respond(
-            session, actor, call_id, ResponseCreate(kind=kind, message=message)
-        ).id
+        body = valid(ResponseCreate, kind=kind, message=message)
+        response_id = calls.respond(session, actor, call_id, body).id
     return _back(call_id, f"#response-{response_id}")
 
 

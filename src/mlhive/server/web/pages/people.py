@@ -18,7 +18,7 @@ from mlhive.server.services.experiments import overview as experiment_overview
 from mlhive.server.services.forge import overview as forge_overview
 from mlhive.server.services.forge import repos
 from mlhive.server.services.social import calls, profiles
-from mlhive.server.web.pages.calls import split_tags
+from mlhive.server.web.pages.calls import split_tags, valid
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
 from mlhive.server.web.session import FormActor, ViewerDep
@@ -124,7 +124,7 @@ def edit_profile(
     interests: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Replace the bio, affiliation and interests (comma-separated) of one's own profile."""
-    patch = ProfileUpdate(bio=bio, affiliation=affiliation, interests=split_tags(interests))
+    patch = valid(ProfileUpdate, bio=bio, affiliation=affiliation, interests=split_tags(interests))
     with write(hive) as session:
         profiles.update(session, actor, name, patch)
     return RedirectResponse(f"/people/{name}", status_code=303)
