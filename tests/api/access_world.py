@@ -3,7 +3,11 @@ user, and private ones owned by a team that user administers, made once per modu
 real API (as a client would make them).
 
 The team ``crew``: ``owner`` created it (admin), ``member`` writes, ``reader`` reads, and
-``leaver`` was a writer who left once the objects existed (having seen them before leaving)."""
+``leaver`` was a writer who left once the objects existed (having seen them before leaving).
+
+Each visibility's dataset has an open call (write access) whose volunteer ``collaborator`` the
+owner accepted: the collaborator sees and changes that dataset, and nothing else of the
+owner's or the team's."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ import numpy as np
 import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 
+from mlhive.server.db.engine import transaction
+from mlhive.server.db.tables.social import OpenCallResponse
 from tests.api.experiments import (
     CLASSIFICATION_CSV,
     LABELS,
@@ -30,7 +36,7 @@ from tests.conftest import UserKey
 from tests.shared_app import SharedApp
 from tests.web.conftest import sign_in
 
-ACTORS = ("anonymous", "owner", "other", "admin", "member", "reader", "leaver")
+ACTORS = ("anonymous", "owner", "other", "admin", "member", "reader", "leaver", "collaborator")
 # "team": private objects owned by the team (the others are the owner's own)
 VISIBILITIES = ("public", "private", "team")
 TEAM = "crew"
@@ -275,6 +281,39 @@ def _team(http: TestClient, owner: UserKey, keys: dict[str, UserKey | None]) -> 
         assert _ok(accepted, 200)["state"] == "accepted"
 
 
+def _call(shared: SharedApp, owner: UserKey, collaborator: UserKey, objects: Objects) -> None:
+    """An open call on the dataset, and ``collaborator`` accepted through it (write).
+
+    A call on a private object is seen only by those who see the object, so ``collaborator``
+    cannot answer the private ones: their response is recorded directly, as one given while
+    they could see the object (a team's read member, or a repository made private later);
+    the owner accepts it over the API like any other."""
+    http = shared.http
+    body = {
+        "subject": f"dataset:{objects['dataset']}",
+        "title": f"call-{objects.visibility}",
+        "skills": ["feature engineering"],
+        "access": "write",
+    }
+    call = _ok(http.post("/api/calls", json=body, headers=owner.headers), 201)
+    objects.ids |= {"call": call["id"], "call_title": call["title"]}
+    offer = {"kind": "volunteer", "message": "count me in"}
+    sent = http.post(f"/api/calls/{call['id']}/responses", json=offer, headers=collaborator.headers)
+    if objects.visibility == "public":
+        response_id = _ok(sent, 201)["id"]
+    else:
+        assert sent.status_code == 404, sent.text
+        with transaction(shared.hive.sessions) as session:
+            row = OpenCallResponse(
+                call_id=call["id"], user_id=collaborator.id, kind="volunteer", message="in"
+            )
+            session.add(row)
+            session.flush()
+            response_id = row.id
+    accept = f"/api/calls/{call['id']}/responses/{response_id}/accept"
+    _ok(http.post(accept, headers=owner.headers), 200)
+
+
 def _leave(shared: SharedApp, leaver: UserKey, browser: TestClient, objects: Objects) -> None:
     """``leaver`` sees the team's private dataset (by key and on its page), then leaves."""
     http = shared.http
@@ -296,6 +335,10 @@ def build_world(shared: SharedApp) -> World:
     _team(shared.http, owner, keys)
     flow = upload_flow(shared.http, owner)["id"]
     objects = {v: _objects(shared, owner, v, flow) for v in VISIBILITIES}
+    collaborator = keys["collaborator"]
+    assert collaborator is not None
+    for made in objects.values():
+        _call(shared, owner, collaborator, made)
     browsers = {}
     for actor, key in keys.items():
         browser = TestClient(shared.app)

@@ -2,7 +2,9 @@
 kind of actor with every verb over every face, against one rule: a private object is seen by
 its owner and administrators only, and changed by its owner and administrators only; a team's
 private object is seen by its members too (any role) and changed by its write members (not by
-``read`` ones, nor by a member who left: they are refused like any other user).
+``read`` ones, nor by a member who left: they are refused like any other user). A
+collaborator accepted through an open call on the dataset (write) sees and changes that
+dataset (and what is gated by it alone: its job, its discussions, its calls), and nothing else.
 
 Each row of :data:`PROBES` is one (object, face, verb) and knows how to ask and how to tell,
 from the answer, whether the object was revealed. The owner's and the administrator's cells
@@ -289,6 +291,11 @@ PROBES: tuple[Probe, ...] = (
         others_may_write=True,
     ),
     Probe("job", "api", "read", api("GET", "/api/jobs/{job}"), has("id", "job")),
+    # open calls: as visible as their object (here the dataset)
+    Probe("call", "api", "read", api("GET", "/api/calls/{call}"), has("id", "call")),
+    Probe("call", "api", "list", api("GET", "/api/calls"), lists("call")),
+    Probe("call", "api", "list", api("GET", "/api/calls?subject=dataset:{dataset}"), lists("call")),
+    Probe("call", "api", "list", api("GET", "/api/calls?skill=feature-engineering"), lists("call")),
     # tasks
     Probe("task", "api", "read", api("GET", "/api/tasks/{task}"), has("id", "task")),
     Probe("task", "api", "list", api("GET", "/api/tasks"), lists("task")),
@@ -593,20 +600,29 @@ def _cells() -> Iterator[object]:
                 yield pytest.param(probe, visibility, actor, id=f"{probe.id}-{visibility}-{actor}")
 
 
-def _visible(visibility: str, actor: str) -> bool:
+# The kinds of object the collaborator's grant on the dataset reaches: the dataset, and what
+# only the dataset gates (its processing job, its discussions, its open calls).
+GRANTED = ("dataset", "job", "thread", "call")
+
+
+def _visible(probe: Probe, visibility: str, actor: str) -> bool:
     """The rule: who sees an object of ``visibility``."""
     if visibility == "public" or actor in ("owner", "admin"):
         return True
+    if actor == "collaborator":
+        return probe.kind in GRANTED
     return visibility == "team" and TEAM_ROLES.get(actor) is not None and actor != "leaver"
 
 
 def _may(probe: Probe, visibility: str, actor: str) -> bool:
-    visible = _visible(visibility, actor)
+    visible = _visible(probe, visibility, actor)
     if probe.verb != "write":
         return visible
     if actor in ("owner", "admin"):
         return True
     if visibility == "team" and actor == "member" and not probe.author_only:
+        return True
+    if actor == "collaborator" and probe.kind in GRANTED and not probe.author_only:
         return True
     return actor != "anonymous" and visible and probe.others_may_write
 
@@ -630,7 +646,7 @@ def test_each_actor_sees_and_changes_exactly_what_it_may(
     world: World, probe: Probe, visibility: str, actor: str
 ) -> None:
     objects = world.objects[visibility]
-    visible = _visible(visibility, actor)
+    visible = _visible(probe, visibility, actor)
     response = probe.ask(world, actor, objects)
     revealed = probe.seen(response, objects)
     if _may(probe, visibility, actor):

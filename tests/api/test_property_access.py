@@ -44,6 +44,12 @@ def _profile_role(world: World, actor: str) -> bool:
     return "is_admin" in body
 
 
+def _profile_page_role(world: World, actor: str) -> bool:
+    body = world.shared.http.get("/api/users/root/profile", headers=world.headers(actor)).json()
+    assert body["name"] == "root"
+    return body["is_admin"] is not None
+
+
 def _page_role(world: World, actor: str) -> bool:
     page = world.browsers[actor].get("/people/root")
     assert page.status_code == 200
@@ -120,6 +126,7 @@ class Hidden:
 
 HIDDEN = (
     Hidden("is_admin on a profile (API)", _profile_role, frozenset({"admin"})),
+    Hidden("is_admin on a profile (API, /profile)", _profile_page_role, frozenset({"admin"})),
     Hidden("administrator badge (page)", _page_role, frozenset({"admin"})),
     Hidden("administrator role (OpenML user list)", _openml_role, frozenset()),
     Hidden("storage location in /api/health", _storage_path, frozenset({"admin"})),
@@ -226,6 +233,11 @@ SENDS: dict[str, Send] = {
     "discussion reply": _json("POST", "/api/discussions/{thread}/replies", {"body": "forged"}),
     "user (by an admin)": _json("POST", "/api/users", {"name": "forged"}, actor="admin"),
     "api key": _json("POST", "/api/users/me/keys", {"label": "forged"}),
+    "profile edit": _json("PATCH", "/api/users/owner/profile", {"affiliation": "x"}),
+    "open call": _json("POST", "/api/calls", {"subject": "dataset:{dataset}", "title": "forged"}),
+    "call response": _json(
+        "POST", "/api/calls/{call}/responses", {"kind": "answer", "message": "x"}, actor="other"
+    ),
 }
 # What the server decides, by the writes that might be tempted to take it from the client.
 SERVER_SET: dict[str, tuple[str, ...]] = {
@@ -256,6 +268,9 @@ SERVER_SET: dict[str, tuple[str, ...]] = {
     "discussion reply": ("id", "author", "created_at", "edited_at", "mentions"),
     "user (by an admin)": ("id", "created_at", "api_key"),
     "api key": ("id", "user_id", "prefix", "created_at", "revoked_at"),
+    "profile edit": ("name", "kind", "created_at", "contributions", "is_admin"),
+    "open call": ("id", "author", "state", "created_at", "collaborators", "responses"),
+    "call response": ("id", "user", "call_id", "state", "created_at", "decided_at"),
 }
 FORGED_VALUE = {
     "owner": "root",

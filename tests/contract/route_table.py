@@ -51,6 +51,8 @@ _NATIVE: dict[str, Access] = {
     "POST /api/users/me/keys": KEYED,
     "DELETE /api/users/me/keys/{key_id}": KEYED,
     "GET /api/users/{name}": OPTIONAL,
+    "GET /api/users/{name}/profile": OPTIONAL,
+    "PATCH /api/users/{name}/profile": KEYED,
     "POST /api/teams": KEYED,
     "GET /api/teams/{name}": OPTIONAL,
     "POST /api/teams/{name}/invitations": KEYED,
@@ -185,6 +187,17 @@ for _noun, _kind in (
     _DISCUSSIONS[f"GET /api/{_noun}/{{{_kind}_id}}/discussions"] = OPTIONAL
     _DISCUSSIONS[f"POST /api/{_noun}/{{{_kind}_id}}/discussions"] = KEYED
 
+_CALLS: dict[str, Access] = {
+    "POST /api/calls": KEYED,
+    "GET /api/calls": OPTIONAL,
+    "GET /api/calls/{call_id}": OPTIONAL,
+    "POST /api/calls/{call_id}/responses": KEYED,
+    "POST /api/calls/{call_id}/close": KEYED,
+}
+for _decision in ("accept", "decline", "revoke"):
+    _CALLS[f"POST /api/calls/{{call_id}}/responses/{{response_id}}/{_decision}"] = KEYED
+_DISCUSSIONS |= _CALLS
+
 # OpenML's face: every GET is key-optional, everything else needs a key (its codes 102/103).
 _OPENML_READS = (
     "data/list{filters:path}",
@@ -285,6 +298,13 @@ _PAGES: dict[str, Access] = {
     "POST /sign-in": Access.SIGN_IN,
     "POST /sign-out": FORM,
     "GET /people/{name}": OPTIONAL,
+    "POST /people/{name}/profile": FORM,
+    "GET /calls": OPTIONAL,
+    "GET /calls/{call_id}": OPTIONAL,
+    "POST /calls": FORM,
+    "POST /calls/{call_id}/responses": FORM,
+    "POST /calls/{call_id}/responses/{response_id}/{decision}": FORM,
+    "POST /calls/{call_id}/close": FORM,
     "GET /datasets": OPTIONAL,
     "GET /datasets/{dataset_id}": OPTIONAL,
     "GET /datasets/{dataset_id}/download/{fmt}": OPTIONAL,

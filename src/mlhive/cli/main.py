@@ -17,12 +17,14 @@ from mlhive._version import __version__
 from mlhive.cli import account, server
 from mlhive.cli._common import cli_errors
 from mlhive.cli.automl import automl
+from mlhive.cli.call import app as call_app
 from mlhive.cli.collection import collection_app
 from mlhive.cli.dataset import app as dataset_app
 from mlhive.cli.deployment import app as deployment_app
 from mlhive.cli.deployment import deploy, predict
 from mlhive.cli.flow import app as flow_app
 from mlhive.cli.model import app as model_app
+from mlhive.cli.profile import app as profile_app
 from mlhive.cli.run import app as run_app
 from mlhive.cli.run import leaderboard
 from mlhive.cli.task import app as task_app
@@ -89,6 +91,8 @@ app.command("deploy", rich_help_panel=WORK)(deploy)
 app.command("predict", rich_help_panel=WORK)(predict)
 app.add_typer(deployment_app, name="deployment", rich_help_panel=WORK)
 app.add_typer(team_app, name="team", rich_help_panel=ACCOUNT)
+app.add_typer(profile_app, name="profile", rich_help_panel=ACCOUNT)
+app.add_typer(call_app, name="call", rich_help_panel=WORK)
 app.command("login", rich_help_panel=ACCOUNT)(account.login)
 app.command("logout", rich_help_panel=ACCOUNT)(account.logout)
 app.command("whoami", rich_help_panel=ACCOUNT)(account.whoami)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mlhive.client._client import Client
     from mlhive.client.automl import AutoMLAPI
+    from mlhive.client.calls import CallsAPI
     from mlhive.client.config import ClientConfig
     from mlhive.client.dataset import Dataset
     from mlhive.client.datasets import DatasetsAPI
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from mlhive.client.jobs import JobsAPI
     from mlhive.client.keys import KeysAPI
     from mlhive.client.models import ModelsAPI
+    from mlhive.client.profiles import ProfilesAPI
     from mlhive.client.run import LocalRun, Run, RunFailedError
     from mlhive.client.runs import RunsAPI
     from mlhive.client.studies import StudiesAPI, SuitesAPI
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "AutoMLAPI": "automl",
+    "CallsAPI": "calls",
     "Client": "_client",
     "ClientConfig": "config",
     "Dataset": "dataset",
@@ -44,6 +47,7 @@ _MODULES = {
     "JobsAPI": "jobs",
     "KeysAPI": "keys",
     "ModelsAPI": "models",
+    "ProfilesAPI": "profiles",
     "LocalRun": "run",
     "Run": "run",
     "RunFailedError": "run",
@@ -57,6 +61,7 @@ _MODULES = {
 
 __all__ = [
     "AutoMLAPI",
+    "CallsAPI",
     "Client",
     "ClientConfig",
     "Dataset",
@@ -70,6 +75,7 @@ __all__ = [
     "KeysAPI",
     "LocalRun",
     "ModelsAPI",
+    "ProfilesAPI",
     "Run",
     "RunFailedError",
     "RunsAPI",

@@ -12,6 +12,7 @@ import httpx
 from mlhive.client._http import HttpCore
 from mlhive.client.automl import SLACK, AutoMLAPI, parse_size
 from mlhive.client.cache import Cache
+from mlhive.client.calls import CallsAPI
 from mlhive.client.config import ClientConfig, resolve
 from mlhive.client.datasets import DatasetsAPI
 from mlhive.client.deployments import DeploymentsAPI
@@ -21,6 +22,7 @@ from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.jobs import JobsAPI
 from mlhive.client.keys import KeysAPI
 from mlhive.client.models import ModelsAPI
+from mlhive.client.profiles import ProfilesAPI
 from mlhive.client.run import LocalRun, Run
 from mlhive.client.runs import RunsAPI
 from mlhive.client.studies import StudiesAPI, SuitesAPI
@@ -64,6 +66,8 @@ class Client:
         deployments: served models (:class:`~mlhive.client.deployments.DeploymentsAPI`).
         keys: your API keys (:class:`~mlhive.client.keys.KeysAPI`).
         teams: teams, their members and invitations (:class:`~mlhive.client.teams.TeamsAPI`).
+        profiles: people's profiles (:class:`~mlhive.client.profiles.ProfilesAPI`).
+        calls: open calls and collaborators (:class:`~mlhive.client.calls.CallsAPI`).
         config: the resolved settings.
 
     Raises:
@@ -98,6 +102,8 @@ class Client:
         self._automl = AutoMLAPI(self._core)
         self.keys = KeysAPI(self._core)
         self.teams = TeamsAPI(self._core)
+        self.profiles = ProfilesAPI(self._core)
+        self.calls = CallsAPI(self._core)
         self.tasks = TasksAPI(self._core, self.cache, self.datasets)
         self.setups = SetupsAPI(self._core)
         self.flows = FlowsAPI(self._core, self.setups)

@@ -15,6 +15,7 @@ from mlhive._version import __version__
 from mlhive.server.api import (
     aliases,
     automl,
+    calls,
     checks,
     datasets,
     deployments,
@@ -252,6 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suite_runs.router,
         studies.studies_router,
         *discussions.ROUTERS,
+        calls.router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services import accounts
+from mlhive.server.services.social import profiles
 from mlhive.wire.accounts import (
     ApiKeyCreate,
     ApiKeyOut,
@@ -16,6 +17,7 @@ from mlhive.wire.accounts import (
     UserCreate,
     UserOut,
 )
+from mlhive.wire.profiles import PersonProfile, ProfileUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -73,3 +75,20 @@ def get_user(name: str, hive: HiveDep, actor: MaybeActor) -> UserOut | ProfileOu
     """A user's public profile; ``is_admin`` only for the user themselves and administrators."""
     with read(hive) as session:
         return accounts.profile(session, actor, name)
+
+
+@router.get("/{name}/profile")
+def get_profile(name: str, hive: HiveDep, actor: MaybeActor) -> PersonProfile:
+    """A person's (or team's) profile: bio, affiliation, interests, and contributions counted
+    over what the caller may see."""
+    with read(hive) as session:
+        return profiles.profile(session, actor, name)
+
+
+@router.patch("/{name}/profile")
+def update_profile(
+    name: str, body: ProfileUpdate, hive: HiveDep, actor: RequiredActor
+) -> PersonProfile:
+    """Edit your profile (a team's admins edit the team's); ``interests`` replaces the list."""
+    with write(hive) as session:
+        return profiles.update(session, actor, name, body)

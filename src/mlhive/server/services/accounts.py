@@ -17,8 +17,14 @@ from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.queries.text import contains
-from mlhive.server.db.tables.accounts import ApiKey, BrowserSession, TeamMember, User
-from mlhive.server.domain.access import Actor, can_write, with_teams
+from mlhive.server.db.tables.accounts import (
+    ApiKey,
+    BrowserSession,
+    ObjectCollaborator,
+    TeamMember,
+    User,
+)
+from mlhive.server.domain.access import Actor, can_write, with_grants, with_teams
 from mlhive.server.domain.errors import (
     Conflict,
     InvalidInput,
@@ -89,13 +95,22 @@ def _actor(session: Session, user: User, key: ApiKey) -> Actor:
 
 
 def actor_of(session: Session, user: User, scope: KeyScope = KeyScope.WRITE) -> Actor:
-    """``user`` as an actor, with its teams and roles (one query): the requests' actor, and
-    the one a job acts as for the user who queued it."""
+    """``user`` as an actor, with its teams and roles and its collaborator grants (read on
+    every request, so a revoked grant is gone on the next one): the requests' actor, and the
+    one a job acts as for the user who queued it."""
     actor = Actor(id=user.id, name=user.name, is_admin=user.is_admin, scope=scope)
     rows = session.execute(
         select(TeamMember.team_id, TeamMember.role).where(TeamMember.user_id == user.id)
     )
-    return with_teams(actor, [(team, role) for team, role in rows])
+    actor = with_teams(actor, [(team, role) for team, role in rows])
+    grants = session.execute(
+        select(
+            ObjectCollaborator.subject_kind,
+            ObjectCollaborator.subject_id,
+            ObjectCollaborator.role,
+        ).where(ObjectCollaborator.user_id == user.id)
+    )
+    return with_grants(actor, [(kind, oid, role) for kind, oid, role in grants])
 
 
 def owner_for(session: Session, actor: Actor, owner: str | None) -> int:

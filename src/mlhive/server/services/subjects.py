@@ -47,11 +47,18 @@ class Subject:
 
     def visible_to(self, actor: Actor | None) -> bool:
         """Whether ``actor`` may see the object."""
-        return can_see(actor, owner_id=self.gate_owner_id, visibility=self.visibility)
+        return can_see(
+            actor, owner_id=self.gate_owner_id, visibility=self.visibility, subject=self.grant_ref
+        )
 
     def require_owner(self, actor: Actor) -> None:
         """Raise PermissionDenied unless ``actor`` owns the object or is an administrator."""
-        require_owner(actor, self.owner_id, f"{self.kind} {self.id}")
+        require_owner(actor, self.owner_id, f"{self.kind} {self.id}", self.grant_ref)
+
+    @property
+    def grant_ref(self) -> tuple[str, int]:
+        """The object as collaborator grants name it (``kind``, ``id``)."""
+        return (self.kind, self.id)
 
 
 def _dataset(object_id: int) -> _OwnerQuery:

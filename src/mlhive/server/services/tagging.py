@@ -49,7 +49,7 @@ class Tags:
         if row is None:
             raise NotFound(f"{self.noun} {object_id} has no tag {tag!r}")
         if row.tagger_id != actor.id:
-            require_owner(actor, owner_id, f"{self.noun} {object_id}")
+            require_owner(actor, owner_id, f"{self.noun} {object_id}", (self.noun, object_id))
         session.delete(row)
         session.flush()
         return self.of(session, [object_id])[object_id]

@@ -8,22 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, true
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy import ColumnElement, delete, or_, true
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from mlhive.server.domain.access import Actor
+from mlhive.server.db.tables.accounts import ObjectCollaborator
+from mlhive.server.db.tables.social import OpenCall
+from mlhive.server.domain.access import Actor, GrantKind
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
-def visible(actor: Actor | None, owner: Column, visibility: Column) -> ColumnElement[bool]:
-    """Rows ``actor`` may see: public ones, its own and its teams' (all for an admin)."""
+def visible(
+    actor: Actor | None,
+    owner: Column,
+    visibility: Column,
+    grant: tuple[GrantKind, Column] | None = None,
+) -> ColumnElement[bool]:
+    """Rows ``actor`` may see: public ones, its own and its teams' (all for an admin), and,
+    with ``grant`` (the kind and id column of the listed objects), those granted to it."""
     if actor is not None and actor.is_admin:
         return true()
     public = visibility == "public"
     if actor is None:
         return public
-    return or_(public, owner.in_(actor.readable()))
+    seen = [public, owner.in_(actor.readable())]
+    if grant is not None and actor.granted(grant[0]):
+        seen.append(grant[1].in_(actor.granted(grant[0])))
+    return or_(*seen)
 
 
 def writable(actor: Actor, owner: Column) -> ColumnElement[bool]:
@@ -31,3 +42,16 @@ def writable(actor: Actor, owner: Column) -> ColumnElement[bool]:
     if actor.is_admin:
         return true()
     return owner.in_(actor.writable())
+
+
+def forget_grants(session: Session, kind: GrantKind, object_id: int) -> None:
+    """Delete the collaborator grants and open calls on an object being deleted, so that an
+    object made later with the same id (SQLite may reuse the highest id) inherits none."""
+    session.execute(
+        delete(ObjectCollaborator).where(
+            ObjectCollaborator.subject_kind == kind, ObjectCollaborator.subject_id == object_id
+        )
+    )
+    session.execute(
+        delete(OpenCall).where(OpenCall.subject_kind == kind, OpenCall.subject_id == object_id)
+    )

@@ -74,7 +74,7 @@ class DatasetQuery(Protocol):
 
 def visible_to(actor: Actor | None) -> ColumnElement[bool]:
     """The SQL form of :func:`mlhive.server.domain.access.can_see` for datasets."""
-    return visible(actor, Dataset.uploader_id, Dataset.visibility)
+    return visible(actor, Dataset.uploader_id, Dataset.visibility, ("dataset", Dataset.id))
 
 
 def _filters(query: DatasetQuery) -> list[ColumnElement[bool]]:

@@ -10,6 +10,8 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +28,10 @@ class User(Base):
     # "user", or "team": an account that owns objects like a user, whose members act for it
     # and which never signs in (it has no keys). One namespace, so `owner/name` works for both.
     kind: Mapped[str] = mapped_column(String(8), default="user", server_default="user")
+    # The profile: a Markdown bio (rendered sanitised) and an affiliation; interests are rows
+    # of ``user_interests``.
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    affiliation: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class ApiKey(Base):
@@ -100,3 +106,44 @@ class TeamInvitation(Base):
 
     team: Mapped[User] = relationship(foreign_keys=[team_id], lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class UserInterest(Base):
+    """One interest of an account's profile: a normalised free tag (``gradient-boosting``).
+
+    Indexed by tag, so that "who is interested in X" is one index lookup."""
+
+    __tablename__ = "user_interests"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = (Index("ix_user_interests_tag", "tag"),)
+
+
+class ObjectCollaborator(Base):
+    """A collaborator grant: ``user_id`` may see (``read``) or see and change (``write``) the
+    one object ``subject_kind``/``subject_id``, as accepted through the open call
+    ``via_call_id``. ``domain.access`` honours it where a check names that object."""
+
+    __tablename__ = "object_collaborators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(8))
+    granted_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    via_call_id: Mapped[int] = mapped_column(
+        ForeignKey("open_calls.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("via_call_id", "user_id", name="uq_object_collaborators_call_user"),
+        Index("ix_object_collaborators_subject", "subject_kind", "subject_id"),
+    )

@@ -92,3 +92,62 @@ class DiscussionReference(Base):
         ForeignKey("discussion_posts.id", ondelete="CASCADE"), primary_key=True
     )
     target: Mapped[str] = mapped_column(String(256), primary_key=True, index=True)
+
+
+class OpenCall(Base):
+    """An open call: a post on a dataset, task or model asking for help, with the skills
+    wanted and the access (``read`` or ``write`` on exactly that object) it offers."""
+
+    __tablename__ = "open_calls"
+    __table_args__ = (
+        Index("ix_open_calls_subject", "subject_kind", "subject_id"),
+        Index("ix_open_calls_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column()
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    access: Mapped[str] = mapped_column(String(8))
+    # "open" or "closed"
+    state: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class OpenCallSkill(Base):
+    """A skill an open call wants (a normalised tag, like a profile's interests)."""
+
+    __tablename__ = "open_call_skills"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("open_calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class OpenCallResponse(Base):
+    """An answer to an open call, or an offer to volunteer; the call's owner side accepts
+    (which grants the call's access) or declines it, and may later revoke an acceptance."""
+
+    __tablename__ = "open_call_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("open_calls.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # "answer" or "volunteer"
+    kind: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text, default="")
+    # "pending", "accepted", "declined" or "revoked"
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

@@ -68,7 +68,7 @@ class BuiltIndex:
         if actor is None:
             return self.public.copy()
         mine: np.ndarray = self.public | np.isin(self.owners, actor.readable())
-        return mine
+        return mine | np.isin(self.ids, actor.granted("dataset"))
 
 
 class MetaIndex:

@@ -18,6 +18,7 @@ from mlhive.formats.arff import is_sparse_arff
 from mlhive.formats.tables import FormatError, detect_format
 from mlhive.server.config import Settings
 from mlhive.server.db.queries import numbering
+from mlhive.server.db.queries.access import forget_grants
 from mlhive.server.db.queries.metafeatures import bump_generation
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.automl import AutoLeaderboard
@@ -282,7 +283,10 @@ def get(session: Session, actor: Actor | None, dataset_id: int) -> Dataset:
     """A dataset the actor may see; others' private datasets are NotFound, like missing ones."""
     dataset = session.get(Dataset, dataset_id)
     if dataset is None or not can_see(
-        actor, owner_id=dataset.uploader_id, visibility=dataset.visibility
+        actor,
+        owner_id=dataset.uploader_id,
+        visibility=dataset.visibility,
+        subject=("dataset", dataset.id),
     ):
         raise NotFound(f"dataset {dataset_id} not found")
     return dataset
@@ -314,7 +318,7 @@ def update(
 ) -> Dataset:
     """Edit descriptive metadata, keeping the previous values in the history."""
     dataset = get(session, actor, dataset_id)
-    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}", ("dataset", dataset.id))
     return _apply_edit(session, store, actor, dataset, patch)
 
 
@@ -332,7 +336,7 @@ def community_edit(
     critical = sorted(PROCESSING_FIELDS & patch.model_dump(exclude_unset=True).keys())
     if critical:
         what = f"{', '.join(critical)} of dataset {dataset_id}"
-        require_owner(actor, dataset.uploader_id, what)
+        require_owner(actor, dataset.uploader_id, what, ("dataset", dataset.id))
         if session.scalar(select(Task.id).where(Task.dataset_id == dataset.id).limit(1)):
             raise Conflict(f"{what} cannot change: tasks use the dataset (fork it to change them)")
     return _apply_edit(session, store, actor, dataset, patch)
@@ -386,7 +390,7 @@ def column_names(store: BlobStore, sha256: str) -> list[str]:
 def set_status(session: Session, actor: Actor, dataset_id: int, status: str) -> Dataset:
     """Move a dataset along OpenML's life cycle (owner or admin)."""
     dataset = get(session, actor, dataset_id)
-    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}")
+    require_owner(actor, dataset.uploader_id, f"dataset {dataset_id}", ("dataset", dataset.id))
     check_transition(dataset.status, status, processed=dataset.processing == "done")
     if status != dataset.status:
         dataset.status = status
@@ -475,6 +479,7 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
         AutoLeaderboard,
     ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
+    forget_grants(session, "dataset", dataset.id)
     session.delete(dataset)
     bump_generation(session, dataset_id)  # one dataset fewer to compare with
     session.flush()

@@ -81,7 +81,7 @@ def overview(
 ) -> DatasetOverview:
     """A dataset's page content (NotFound as :func:`catalog.get`)."""
     dataset = get(session, actor, dataset_id)
-    may_change = can_write(actor, dataset.uploader_id)
+    may_change = can_write(actor, dataset.uploader_id, ("dataset", dataset.id))
     shown = select(Feature).where(Feature.dataset_id == dataset.id).order_by(Feature.index)
     count = select(func.count()).select_from(Feature).where(Feature.dataset_id == dataset.id)
     versions = listing.summaries(

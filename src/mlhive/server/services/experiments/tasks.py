@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from mlhive.formats.splits import write_splits_arff
 from mlhive.formats.tables import write_parquet
 from mlhive.server.config import Settings
-from mlhive.server.db.queries.access import visible
+from mlhive.server.db.queries.access import forget_grants, visible
 from mlhive.server.db.tables.datasets import Dataset, DatasetTag, Feature, Quality
 from mlhive.server.db.tables.experiments import CollectionTask, Run, Task, TaskTag
 from mlhive.server.domain.access import Actor, can_see, require_owner
@@ -234,7 +234,10 @@ def get(session: Session, actor: Actor | None, task_id: int) -> Task:
     """A task whose dataset the actor may see."""
     task = session.get(Task, task_id)
     if task is None or not can_see(
-        actor, owner_id=task.dataset.uploader_id, visibility=task.dataset.visibility
+        actor,
+        owner_id=task.dataset.uploader_id,
+        visibility=task.dataset.visibility,
+        subject=("task", task.id),
     ):
         raise NotFound(f"task {task_id} not found")
     return task
@@ -300,7 +303,7 @@ def _views(session: Session, rows: list[Task]) -> list[TaskView]:
 
 def visible_tasks(actor: Actor | None) -> ColumnElement[bool]:
     """Tasks over datasets the actor may see (as SQL, on a join of Task and Dataset)."""
-    return visible(actor, Dataset.uploader_id, Dataset.visibility)
+    return visible(actor, Dataset.uploader_id, Dataset.visibility, ("task", Task.id))
 
 
 def query(q: TaskQuery, actor: Actor | None) -> Select[Task]:
@@ -352,6 +355,7 @@ def delete_task(session: Session, actor: Actor, task_id: int) -> None:
     if session.scalar(used.limit(1)) is not None:
         raise Conflict(f"task {task_id} belongs to a suite; detach it first")
     session.execute(delete(TaskTag).where(TaskTag.task_id == task.id))
+    forget_grants(session, "task", task.id)
     session.delete(task)
     session.flush()
 

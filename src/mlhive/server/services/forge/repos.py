@@ -50,7 +50,9 @@ def get_repo(session: Session, actor: Actor | None, owner: str, name: str) -> Mo
         .join(User, User.id == ModelRepo.owner_id)
         .where(User.name == owner, ModelRepo.name == name)
     )
-    if repo is None or not can_see(actor, owner_id=repo.owner_id, visibility=repo.visibility):
+    if repo is None or not can_see(
+        actor, owner_id=repo.owner_id, visibility=repo.visibility, subject=("model", repo.id)
+    ):
         raise NotFound(f"model repository {owner}/{name} not found")
     return repo
 
@@ -97,7 +99,7 @@ def create_repo(session: Session, actor: Actor, body: RepoCreate) -> ModelRepo:
 def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpdate) -> ModelRepo:
     """Edit description, visibility, linked tasks or merge rules (owner or admin; for a team's
     repository its writers, and only its admins change the visibility)."""
-    require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
+    require_owner(actor, repo.owner_id, f"model repository {repo.full_name}", ("model", repo.id))
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("visibility") not in (None, repo.visibility):
         require_manager(actor, repo.owner_id, f"model repository {repo.full_name}")
@@ -114,7 +116,7 @@ def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpda
 
 def visible_repos(actor: Actor | None) -> ColumnElement[bool]:
     """Repositories the actor may see, as SQL: public ones, their own, or all for an admin."""
-    return visible(actor, ModelRepo.owner_id, ModelRepo.visibility)
+    return visible(actor, ModelRepo.owner_id, ModelRepo.visibility, ("model", ModelRepo.id))
 
 
 def list_repos(
@@ -199,7 +201,9 @@ def resolve(session: Session, repo: ModelRepo, ref: str) -> ModelCommit:
 
 def may_push(actor: Actor, repo: ModelRepo, branch: str) -> bool:
     """Owners and admins push anywhere; others only to branches under their own name."""
-    return can_write(actor, repo.owner_id) or branch.startswith(f"{actor.name}/")
+    return can_write(actor, repo.owner_id, ("model", repo.id)) or branch.startswith(
+        f"{actor.name}/"
+    )
 
 
 def require_push(actor: Actor, repo: ModelRepo, branch: str) -> None:
@@ -230,7 +234,9 @@ def create_ref(
         Conflict: the tag (or branch) exists already.
     """
     if kind == "tag":
-        require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
+        require_owner(
+            actor, repo.owner_id, f"model repository {repo.full_name}", ("model", repo.id)
+        )
     else:
         require_push(actor, repo, name)
     commit = resolve(session, repo, ref)

@@ -113,7 +113,9 @@ def queue_evaluation(session: Session, request: MergeRequest) -> None:
 def refresh(session: Session, actor: Actor, repo: ModelRepo, request: MergeRequest) -> MergeRequest:
     """Point an open request at its branches' current heads and evaluate it again."""
     if actor.id != request.author_id:
-        require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
+        require_owner(
+            actor, repo.owner_id, f"model repository {repo.full_name}", ("model", repo.id)
+        )
     if request.state != "open":
         raise Conflict(f"merge request {request.number} is {request.state}")
     source_repo = session.get_one(ModelRepo, request.source_repo_id)
@@ -210,7 +212,9 @@ def describe_request(
 def close(session: Session, actor: Actor, repo: ModelRepo, request: MergeRequest) -> None:
     """Close an open request (its author or the repository's owner)."""
     if actor.id != request.author_id:
-        require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
+        require_owner(
+            actor, repo.owner_id, f"model repository {repo.full_name}", ("model", repo.id)
+        )
     if request.state != "open":
         raise Conflict(f"merge request {request.number} is {request.state}")
     request.state = "closed"
@@ -225,7 +229,7 @@ def merge(
     Raises:
         PermissionDenied: not the owner; Conflict: not mergeable, or the target moved.
     """
-    require_owner(actor, repo.owner_id, f"model repository {repo.full_name}")
+    require_owner(actor, repo.owner_id, f"model repository {repo.full_name}", ("model", repo.id))
     if not is_mergeable(request, repo.rules):
         reason = "; ".join(request.violations) or f"evaluation is {request.evaluation_state}"
         raise Conflict(f"merge request {request.number} cannot be merged: {reason}")

@@ -225,7 +225,7 @@ def allowed_actions(
     """What ``actor`` may do to the thread now (the rule :func:`moderate` applies)."""
     if actor is None:
         return []
-    owner = can_write(actor, subject.owner_id)
+    owner = can_write(actor, subject.owner_id, subject.grant_ref)
     author = actor.id == thread.author_id
     return [
         action

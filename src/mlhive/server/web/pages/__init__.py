@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from mlhive.server.web.pages import (
     auth,
+    calls,
     collections,
     dataset_actions,
     datasets,
@@ -34,4 +35,5 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     model_requests.router,
     deployments.router,
     discussions.router,
+    calls.router,
 )

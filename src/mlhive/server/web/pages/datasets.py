@@ -18,6 +18,7 @@ from mlhive.server.services.automl import auto, similar
 from mlhive.server.services.datasets import files, listing, overview
 from mlhive.server.services.experiments import tasks
 from mlhive.server.web import charts
+from mlhive.server.web.pages import calls
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -173,6 +174,7 @@ def dataset_page(
         "task_types": list(TASK_TYPE_IDS),
         "procedures": PROCEDURES,
         "discussions": section(hive, who, "dataset", dataset_id),
+        "open_calls": calls.section(hive, who, "dataset", dataset_id),
     }
     return page(request, "datasets/detail.html", context)
 

@@ -52,7 +52,7 @@ def request_page(
             session, repo, model_requests.get_request(session, repo, number)
         )
         actor = who.actor
-        is_owner = can_write(actor, repo.owner_id)
+        is_owner = can_write(actor, repo.owner_id, ("model", repo.id))
         context = {
             "title": f"#{found.number} {found.title} · {repo.full_name}",
             "mr": found,

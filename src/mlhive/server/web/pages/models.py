@@ -14,6 +14,7 @@ from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import PositiveId
 from mlhive.server.services.forge import browse, commits, repos
 from mlhive.server.services.serving import aliases, modelci, retraining
+from mlhive.server.web.pages import calls
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -80,6 +81,7 @@ def repository(
             "retraining": retraining.describe_policy(session, repo),
         }
     context["discussions"] = section(hive, who, "model", f"{owner}/{name}")
+    context["open_calls"] = calls.section(hive, who, "model", f"{owner}/{name}")
     return page(request, "models/repository.html", context)
 
 
@@ -100,7 +102,7 @@ def commit_page(
             "commit": commits.describe_commit(session, hive.store, repo, commit),
             "diff": commits.diff(hive.store, parent, commit) if parent else None,
             "checks": modelci.describe_results(session, repo, commit),
-            "is_owner": can_write(who.actor, repo.owner_id),
+            "is_owner": can_write(who.actor, repo.owner_id, ("model", repo.id)),
         }
     return page(request, "models/commit.html", context)
 

@@ -1,24 +1,28 @@
-"""Profiles: what a person (or a team) has shared and what they did lately (only what the viewer
-may see); a team's page lists its members, a person's the teams they are in."""
+"""Profiles: who a person (or a team) is (bio, affiliation, interests), what they contributed
+and did lately, and their open calls (only what the viewer may see); a team's page lists its
+members, a person's the teams they are in. The person (a team's admins) edits it here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mlhive.server.http.deps import HiveDep, read
+from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.services import accounts, teams
 from mlhive.server.services.datasets import listing
 from mlhive.server.services.experiments import overview as experiment_overview
 from mlhive.server.services.forge import overview as forge_overview
 from mlhive.server.services.forge import repos
+from mlhive.server.services.social import calls, profiles
+from mlhive.server.web.pages.calls import split_tags, valid
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
-from mlhive.server.web.session import ViewerDep
+from mlhive.server.web.session import FormActor, ViewerDep
+from mlhive.wire.profiles import ProfileUpdate
 
 router = pages(tags=["pages"])
 SHOWN = 50
@@ -81,6 +85,11 @@ def profile(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLR
         runs = experiment_overview.latest_runs(session, who.actor, SHOWN, uploader_id=user.id)
         commits = forge_overview.latest_commits(session, who.actor, ACTIVITY, author_id=user.id)
         is_team = user.kind == "team"
+        about = profiles.profile(session, who.actor, name)
+        their_calls = calls.list_calls(
+            session, who.actor, calls.CallSearch(state="open", author_id=user.id, limit=SHOWN)
+        )
+        may_edit = profiles.may_edit(who.actor, user)
         context = {
             "title": user.name,
             "person": {
@@ -98,5 +107,24 @@ def profile(name: str, request: Request, hive: HiveDep, who: ViewerDep) -> HTMLR
             "models": models,
             "runs": runs,
             "activity": activity(datasets, tasks, runs, commits),
+            "about": about,
+            "calls": their_calls,
+            "may_edit": may_edit,
         }
     return page(request, "people/profile.html", context)
+
+
+@router.post("/people/{name}/profile", response_class=HTMLResponse)
+def edit_profile(
+    name: str,
+    hive: HiveDep,
+    actor: FormActor,
+    bio: Annotated[str, Form(max_length=20_000)] = "",
+    affiliation: Annotated[str, Form(max_length=200)] = "",
+    interests: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Replace the bio, affiliation and interests (comma-separated) of one's own profile."""
+    patch = valid(ProfileUpdate, bio=bio, affiliation=affiliation, interests=split_tags(interests))
+    with write(hive) as session:
+        profiles.update(session, actor, name, patch)
+    return RedirectResponse(f"/people/{name}", status_code=303)

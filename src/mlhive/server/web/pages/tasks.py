@@ -12,6 +12,7 @@ from mlhive.server.http.deps import HiveDep, read
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.experiments import evaluations, insights, tasks
 from mlhive.server.web import charts
+from mlhive.server.web.pages import calls
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.pages.experiment_views import (
     CHART_RUNS,
@@ -117,5 +118,6 @@ def task_page(
         "splits": splits,
         "measure_title": measure_title,
         "discussions": section(hive, who, "task", task_id),
+        "open_calls": calls.section(hive, who, "task", task_id),
     }
     return page(request, "experiments/task.html", context)
