@@ -22,6 +22,7 @@ from mlhive.server.api import (
     flows,
     models,
     recommendations,
+    reproductions,
     retraining,
     runs,
     similar,
@@ -242,6 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         automl.router,
         flows.router,
         runs.router,
+        reproductions.router,
         checks.router,  # before the forge's commits/{ref}, which takes any ref
         retraining.router,
         models.router,
