@@ -376,7 +376,10 @@ PROBES: tuple[Probe, ...] = (
         has("id", "reproduction"),
     ),
     Probe(
-        "reproduction", "api", "list", api("GET", "/api/runs/{run}/reproductions"),
+        "reproduction",
+        "api",
+        "list",
+        api("GET", "/api/runs/{run}/reproductions"),
         lists("reproduction"),
     ),  # fmt: skip
     # suites and studies

@@ -13,25 +13,9 @@ from fastapi.testclient import TestClient
 from sklearn.linear_model import LogisticRegression
 
 from mlhive import Client
-from mlhive.server.db.engine import transaction
-from mlhive.server.services.experiments import tasks
 from mlhive.server.wiring import Hive
-from mlhive.wire.tasks import TaskCreate
+from tests.api.reproductions import make_task, original_run
 from tests.conftest import UserKey
-from tests.factories import actor_of, publish
-from tests.unit.services.automl.automl_world import numeric_csv
-
-
-def _task(hive: Hive, owner: UserKey, name: str, visibility: str = "public") -> int:
-    actor = actor_of(hive, owner)
-    dataset_id = publish(hive, actor, numeric_csv(), name=name, visibility=visibility)
-    hive.worker.drain()
-    body = TaskCreate(
-        task_type="supervised_classification", dataset_id=dataset_id, estimation_procedure_id=25
-    )
-    with transaction(hive.sessions) as session:
-        task, _ = tasks.create(session, hive.store, hive.settings, actor, body)
-        return task.id
 
 
 @pytest.fixture
@@ -51,29 +35,11 @@ def client_of(http: TestClient, tmp_path: Path) -> Iterator[object]:
         client.close()
 
 
-def _original(hive: Hive, client: Client, task_id: int, *, alter: int = 0) -> int:
-    """A deterministic logistic regression's run on the task; ``alter`` flips that many of
-    its predicted labels before the upload (a run that no re-run can match)."""
-    local = client.run(LogisticRegression(random_state=0), task_id, upload=False)
-    if alter:
-        table = local.predictions_table
-        assert table is not None
-        labels = table.column("prediction").to_pylist()
-        for i in range(alter):
-            labels[i] = "no" if labels[i] == "yes" else "yes"
-        index = table.schema.get_field_index("prediction")
-        local.predictions_table = table.set_column(index, "prediction", pa.array(labels))
-    run = local.publish()
-    hive.worker.drain()
-    assert client.runs.get(run.id).state == "evaluated"
-    return run.id
-
-
 def test_a_reproduced_run_gets_its_badge_and_an_altered_one_shows_by_how_much(
     http: TestClient, hive: Hive, alice: UserKey, bob: UserKey, client_of: object
 ) -> None:
-    task_id = _task(hive, alice, "repro")
-    honest = _original(hive, client_of(alice), task_id)  # type: ignore[operator]
+    task_id = make_task(hive, alice, "repro")
+    honest = original_run(hive, client_of(alice), task_id)  # type: ignore[operator]
     asked = http.post(f"/api/runs/{honest}/reproductions", json={}, headers=bob.headers)
     assert asked.status_code == 202, asked.text
     queued = asked.json()
@@ -99,7 +65,7 @@ def test_a_reproduced_run_gets_its_badge_and_an_altered_one_shows_by_how_much(
     assert original["reproductions"] == {"reproduced": 1, "differs": 0, "failed": 0}
     assert rerun["reproductions"] == {"reproduced": 0, "differs": 0, "failed": 0}
 
-    altered = _original(hive, client_of(alice), task_id, alter=12)  # type: ignore[operator]
+    altered = original_run(hive, client_of(alice), task_id, alter=12)  # type: ignore[operator]
     asked = http.post(f"/api/runs/{altered}/reproductions", json={}, headers=bob.headers)
     hive.worker.drain()
     out = http.get(f"/api/reproductions/{asked.json()['id']}").json()
@@ -108,9 +74,7 @@ def test_a_reproduced_run_gets_its_badge_and_an_altered_one_shows_by_how_much(
     # 12 of the 120 rows flipped: the re-run's accuracy is off by 12/120 (less the flips that
     # happened to be corrections, so between 0 and 0.1, and never zero).
     assert not accuracy["within"] and 0 < accuracy["abs_diff"] <= 12 / 120 + 1e-12
-    assert accuracy["abs_diff"] == pytest.approx(
-        abs(accuracy["reproduced"] - accuracy["original"])
-    )
+    assert accuracy["abs_diff"] == pytest.approx(abs(accuracy["reproduced"] - accuracy["original"]))
     assert out["max_abs_diff"] >= accuracy["abs_diff"] and out["differing"] >= 1
     assert out["comparison"][0]["within"] is False  # largest differences first
     assert "predictive_accuracy" in out["log"] or "differ by more than" in out["log"]
@@ -129,9 +93,9 @@ def test_a_reproduced_run_gets_its_badge_and_an_altered_one_shows_by_how_much(
 def test_a_linked_rerun_is_compared_at_once_and_bad_links_are_refused(
     http: TestClient, hive: Hive, alice: UserKey, bob: UserKey, client_of: object
 ) -> None:
-    task_id = _task(hive, alice, "linked")
-    original = _original(hive, client_of(alice), task_id)  # type: ignore[operator]
-    mine = _original(hive, client_of(bob), task_id)  # type: ignore[operator]
+    task_id = make_task(hive, alice, "linked")
+    original = original_run(hive, client_of(alice), task_id)  # type: ignore[operator]
+    mine = original_run(hive, client_of(bob), task_id)  # type: ignore[operator]
     path = f"/api/runs/{original}/reproductions"
     linked = http.post(path, json={"run_id": mine}, headers=bob.headers)
     assert linked.status_code == 202, linked.text
@@ -148,8 +112,8 @@ def test_a_linked_rerun_is_compared_at_once_and_bad_links_are_refused(
     assert "already linked" in refused({"run_id": mine})
     assert "uploaded by bob, not you" in refused({"run_id": mine}, alice)
     assert "cannot reproduce itself" in refused({"run_id": original}, alice)
-    other_task = _task(hive, alice, "elsewhere")
-    elsewhere = _original(hive, client_of(bob), other_task)  # type: ignore[operator]
+    other_task = make_task(hive, alice, "elsewhere")
+    elsewhere = original_run(hive, client_of(bob), other_task)  # type: ignore[operator]
     assert f"on task {other_task}" in refused({"run_id": elsewhere})
     other_setup = client_of(bob).run(LogisticRegression(C=0.5), task_id)  # type: ignore[operator]
     hive.worker.drain()
@@ -161,8 +125,8 @@ def test_a_linked_rerun_is_compared_at_once_and_bad_links_are_refused(
 def test_private_runs_keep_their_reproductions_private(
     http: TestClient, hive: Hive, alice: UserKey, bob: UserKey, client_of: object
 ) -> None:
-    task_id = _task(hive, alice, "secret", visibility="private")
-    run_id = _original(hive, client_of(alice), task_id)  # type: ignore[operator]
+    task_id = make_task(hive, alice, "secret", visibility="private")
+    run_id = original_run(hive, client_of(alice), task_id)  # type: ignore[operator]
     made = http.post(f"/api/runs/{run_id}/reproductions", json={}, headers=alice.headers).json()
     hive.worker.drain()
     assert http.get(f"/api/reproductions/{made['id']}", headers=alice.headers).json()["state"] == (
@@ -179,7 +143,7 @@ def test_private_runs_keep_their_reproductions_private(
 def test_a_run_the_server_cannot_rebuild_is_refused_naming_the_way_out(
     http: TestClient, hive: Hive, alice: UserKey, client_of: object
 ) -> None:
-    task_id = _task(hive, alice, "foreign")
+    task_id = make_task(hive, alice, "foreign")
     client = client_of(alice)  # type: ignore[operator]
     run = client.runs.upload(
         task_id, _constant_predictions(client, task_id), flow="torch.Net", parameters={"w": 3}

@@ -292,6 +292,7 @@ _PAGES: dict[str, Access] = {
     "GET /datasets/{dataset_id}": OPTIONAL,
     "GET /datasets/{dataset_id}/download/{fmt}": OPTIONAL,
     "POST /datasets/{dataset_id}/tags": FORM,
+    "POST /runs/{run_id}/reproductions": FORM,
     "POST /datasets/{dataset_id}/tags/remove": FORM,
     "POST /datasets/{dataset_id}/description": FORM,
     "POST /datasets/{dataset_id}/status": FORM,
