@@ -381,7 +381,7 @@ PROBES: tuple[Probe, ...] = (
         "list",
         api("GET", "/api/runs/{run}/reproductions"),
         lists("reproduction"),
-    ),  # fmt: skip
+    ),
     # suites and studies
     Probe("suite", "api", "read", api("GET", "/api/suites/{suite}"), has("id", "suite")),
     Probe("suite", "api", "list", api("GET", "/api/suites"), lists("suite")),

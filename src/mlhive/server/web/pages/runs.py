@@ -9,8 +9,8 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from mlhive.server.domain.experiments import measure_names
 from mlhive.server.domain.errors import InvalidInput
+from mlhive.server.domain.experiments import measure_names
 from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import ObjectId
 from mlhive.server.services.automl import reproductions
