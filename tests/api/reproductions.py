@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 from sklearn.linear_model import LogisticRegression
 
@@ -27,10 +29,13 @@ def make_task(hive: Hive, owner: UserKey, name: str, visibility: str = "public")
         return task.id
 
 
-def original_run(hive: Hive, client: Client, task_id: int, *, alter: int = 0) -> int:
+def original_run(
+    hive: Hive, client: Client, task_id: int, *, alter: int = 0, estimator: Any = None
+) -> int:
     """A deterministic logistic regression's run on the task; ``alter`` flips that many of
     its predicted labels before the upload (a run that no re-run can match)."""
-    local = client.run(LogisticRegression(random_state=0), task_id, upload=False)
+    model = LogisticRegression(random_state=0) if estimator is None else estimator
+    local = client.run(model, task_id, upload=False)
     if alter:
         table = local.predictions_table
         assert table is not None

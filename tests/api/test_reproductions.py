@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pytest
 from fastapi.testclient import TestClient
 from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 
 from mlhive import Client
 from mlhive.server.wiring import Hive
@@ -172,3 +173,28 @@ def _constant_predictions(client: Client, task_id: int) -> pa.Table:
             "confidence.yes": pa.array([1.0] * rows),
         }
     )
+
+
+def test_the_reproduced_leaderboard_keeps_only_runs_reproduced_at_least_once(
+    http: TestClient, hive: Hive, alice: UserKey, bob: UserKey, client_of: object
+) -> None:
+    task_id = make_task(hive, alice, "board")
+    client = client_of(alice)  # type: ignore[operator]
+    honest = original_run(hive, client, task_id)
+    tree = original_run(hive, client, task_id, estimator=DecisionTreeClassifier(random_state=0))
+    board = f"/api/tasks/{task_id}/leaderboard"
+    assert {e["run_id"] for e in http.get(board).json()["entries"]} == {honest, tree}
+    empty = http.get(board, params={"reproduced": "true"}).json()
+    assert empty["reproduced"] is True and empty["entries"] == []
+    http.post(f"/api/runs/{honest}/reproductions", json={}, headers=bob.headers)
+    hive.worker.drain()
+    for by in ("flow", "setup"):
+        entries = http.get(board, params={"reproduced": "true", "by": by}).json()["entries"]
+        # Only the reproduced run: not the tree, nor the re-run (nobody reproduced that).
+        assert [(e["run_id"], e["rank"], e["runs_of_flow"]) for e in entries] == [(honest, 1, 1)]
+    # The re-run has the same setup and the same scores: the flow's best stays the original.
+    full = http.get(board).json()["entries"]
+    assert honest in {e["run_id"] for e in full} and len(full) == 2
+    page = http.get(f"/tasks/{task_id}", params={"reproduced": "true"}).text
+    assert f'href="/runs/{honest}"' in page and "best reproduced run per flow" in page
+    assert f'href="/runs/{tree}">run {tree}</a>' not in page

@@ -153,6 +153,9 @@ class Leaderboard(WireModel):
     measure: str
     higher_is_better: bool
     by: LeaderboardGroup = Field(default="flow", description="best run per flow or per setup")
+    reproduced: bool = Field(
+        default=False, description="only runs with at least one reproduced reproduction"
+    )
     entries: list[LeaderboardEntry]
 
 
