@@ -261,7 +261,12 @@ def _objects(shared: SharedApp, owner: UserKey, visibility: str, flow: int) -> O
     }
     ids |= _serving(http, owner, visibility)
     ids |= _retraining(http, owner, visibility, task["id"], predictions)
+    again = _ok(submit_run(http, owner, task["id"], flow, predictions), 201)
     shared.hive.worker.drain()
+    linked = http.post(
+        f"/api/runs/{run['id']}/reproductions", json={"run_id": again["id"]}, headers=owner.headers
+    )
+    ids["reproduction"] = _ok(linked, 202)["id"]
     return Objects(visibility, ids)
 
 

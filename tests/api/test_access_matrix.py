@@ -374,6 +374,21 @@ PROBES: tuple[Probe, ...] = (
     Probe("run", "download", "download", oml("GET", "/data/v1/runs/{run}/predictions.arff"), ok),
     Probe("run", "page", "read", page("/runs/{run}"), html_has("<h1")),
     Probe("run", "page", "list", page("/runs"), html_has('href="/runs/{run}"')),
+    # reproductions: seen exactly by who may see the run
+    Probe(
+        "reproduction",
+        "api",
+        "read",
+        api("GET", "/api/reproductions/{reproduction}"),
+        has("id", "reproduction"),
+    ),
+    Probe(
+        "reproduction",
+        "api",
+        "list",
+        api("GET", "/api/runs/{run}/reproductions"),
+        lists("reproduction"),
+    ),
     # suites and studies
     Probe("suite", "api", "read", api("GET", "/api/suites/{suite}"), has("id", "suite")),
     Probe("suite", "api", "list", api("GET", "/api/suites"), lists("suite")),

@@ -23,6 +23,7 @@ from mlhive.server.api import (
     flows,
     models,
     recommendations,
+    reproductions,
     retraining,
     runs,
     similar,
@@ -243,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         automl.router,
         flows.router,
         runs.router,
+        reproductions.router,
         checks.router,  # before the forge's commits/{ref}, which takes any ref
         retraining.router,
         models.router,

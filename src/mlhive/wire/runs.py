@@ -15,6 +15,7 @@ from pydantic import Field
 from mlhive.wire.common import StoredId, WireModel
 from mlhive.wire.datasets import MAX_TAGS, Tag
 from mlhive.wire.flows import MAX_PARAMETERS, ParameterSetting
+from mlhive.wire.reproductions import ReproductionCounts
 
 MeasureName = Annotated[str, Field(min_length=1, max_length=256)]
 
@@ -100,6 +101,10 @@ class RunBase(WireModel):
 class RunOut(RunBase):
     evaluations: list[EvaluationOut]
     job_id: int | None = None
+    reproductions: ReproductionCounts = Field(
+        default_factory=ReproductionCounts,
+        description="how this run's reproductions came out (GET /api/runs/{id}/reproductions)",
+    )
 
 
 class RunSummary(WireModel):
@@ -148,6 +153,9 @@ class Leaderboard(WireModel):
     measure: str
     higher_is_better: bool
     by: LeaderboardGroup = Field(default="flow", description="best run per flow or per setup")
+    reproduced: bool = Field(
+        default=False, description="only runs with at least one reproduced reproduction"
+    )
     entries: list[LeaderboardEntry]
 
 

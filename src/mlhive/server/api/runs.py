@@ -226,9 +226,16 @@ def leaderboard(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     by: Annotated[LeaderboardGroup, Query(description="best run per flow or per setup")] = "flow",
+    reproduced: Annotated[
+        bool,
+        Query(description="only runs reproduced at least once (GET /api/runs/{id}/reproductions)"),
+    ] = False,
 ) -> Response:
     """The best run of each flow (or setup) on the task for ``measure``; an unknown measure is
-    refused (422) with the task type's measures named."""
+    refused (422) with the task type's measures named. With ``reproduced=true``, the best
+    reproduced run of each."""
     with read(hive) as session:
-        board = evaluations.leaderboard_data(session, actor, task_id, measure, limit, by)
+        board = evaluations.leaderboard_data(
+            session, actor, task_id, measure, limit, by, reproduced
+        )
     return json_response(board)

@@ -258,3 +258,35 @@ class CollectionRun(Base):
         ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
     )
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True, index=True)
+
+
+class Reproduction(Base):
+    """An attempt to reproduce a run: the server re-ran its setup on the same task and splits
+    (``kind="server"``), or a user linked a re-run of their own (``kind="uploaded"``); the
+    outcome compares every measure of the original with the re-run's
+    (``services/automl/reproductions.py``)."""
+
+    __tablename__ = "reproductions"
+    __table_args__ = (
+        Index("ix_reproductions_run_state", "run_id", "state", "id"),
+        Index("ix_reproductions_requester_state", "requested_by", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # server | uploaded
+    # queued -> running -> reproduced | differs | failed
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    reproduction_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), default=None
+    )
+    tolerance: Mapped[float] = mapped_column(Float)
+    # [{measure, original, reproduced, abs_diff, rel_diff, within}], largest difference first
+    comparison: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    max_abs_diff: Mapped[float | None] = mapped_column(Float, default=None)
+    log: Mapped[str] = mapped_column(Text, default="")
+    job_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -19,8 +19,9 @@ from mlhive.server.db.engine import transaction
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.jobs.bounded import run_bounded
 from mlhive.server.jobs.context import Handler, JobContext
-from mlhive.server.services.automl import auto, automl, suite_runs
+from mlhive.server.services.automl import auto, automl, reproductions, suite_runs
 from mlhive.server.services.automl.automl import AUTOML_JOB, Ensemble, Plan, TrialRecord
+from mlhive.server.services.automl.reproductions import REPRODUCE_JOB
 from mlhive.server.services.automl.suite_runs import SUITE_RUN_JOB
 from mlhive.server.services.automl.trials import Failed, Finished, Runner, refit, runner_for
 from mlhive.server.services.datasets.processing import AUTO_LEADERBOARD_JOB
@@ -272,7 +273,59 @@ def auto_leaderboard(context: JobContext, payload: Mapping[str, Any]) -> None:
             auto.mark_failed(session, dataset_id, exc)
 
 
+# ---------------------------------------------------------------- reproductions
+
+
+def reproduce(
+    context: JobContext, payload: Mapping[str, Any], runner: Runner | None = None
+) -> None:
+    """Job handler: re-run a run's setup on its task's splits, score it, compare, record.
+
+    A failure anywhere (the fit in the child, its time or memory limit, scoring) is recorded
+    on the reproduction as ``failed`` with the log; the job itself then ends normally.
+    """
+    reproduction_id = int(payload["reproduction_id"])
+    try:
+        with transaction(context.sessions) as session:
+            plan = reproductions.prepare(session, reproduction_id)
+        if plan is None:
+            return
+        active = runner or runner_for(context.settings)
+        outcome = active.run(
+            fit_on_folds, (context.store, plan.estimator, plan.spec),
+            timeout=context.settings.job_time_limit_seconds or None, memory_limit=None,
+        )  # fmt: skip
+        if isinstance(outcome, Failed):
+            with transaction(context.sessions) as session:
+                reproductions.mark_failed(
+                    session, reproduction_id,
+                    f"the re-run failed ({outcome.reason}) after {outcome.seconds:.1f} s:\n"
+                    f"{outcome.message}",
+                )  # fmt: skip
+            return
+        with transaction(context.sessions) as session:
+            reproductions.note(
+                session, reproduction_id, f"refitted on every fold in {outcome.seconds:.2f} s"
+            )
+            run_id = reproductions.record_rerun(
+                session, context.store, context.settings, plan, outcome.value
+            )
+        try:
+            evaluate_run(context, {"run_id": run_id})
+        except Exception as exc:  # recorded on the run; said on the reproduction below
+            log.warning("reproduction %s: scoring run %s: %s", reproduction_id, run_id, exc)
+        with transaction(context.sessions) as session:
+            reproductions.conclude(session, plan)
+    except Exception as exc:
+        log.exception("reproduction %s failed", reproduction_id)
+        with transaction(context.sessions) as session:
+            reproductions.mark_failed(
+                session, reproduction_id, "".join(traceback.format_exception(exc))[-4000:]
+            )
+
+
 HANDLERS: dict[str, Handler] = {
+    REPRODUCE_JOB: reproduce,
     AUTOML_JOB: _handler,
     SUITE_RUN_JOB: run_suite,
     AUTO_LEADERBOARD_JOB: auto_leaderboard,

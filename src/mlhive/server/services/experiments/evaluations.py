@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, select, tuple_
+from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.accounts import User
@@ -17,6 +17,7 @@ from mlhive.server.db.tables.experiments import (
     Evaluation,
     Flow,
     LeaderboardBest,
+    Reproduction,
     Run,
     Task,
 )
@@ -207,11 +208,14 @@ def leaderboard_data(
     measure: str | None,
     limit: int = 100,
     by: LeaderboardGroup = "flow",
+    reproduced: bool = False,
 ) -> dict[str, Any]:
     """The best run of each flow (or setup) on a task for ``measure`` (ties: the earliest run),
     as a JSON-ready dict shaped like :class:`Leaderboard`.
 
-    ``measure`` None is the task type's main measure. It reads the best rows kept by
+    ``measure`` None is the task type's main measure; ``reproduced`` keeps only runs with at
+    least one ``reproduced`` reproduction (:func:`_reproduced_best`, which ranks the task's
+    evaluations instead of reading the maintained rows). Otherwise it reads the best rows kept by
     :mod:`leaderboards` in rank order (an index range), so it costs the same whatever the
     number of runs. Every run of a task the actor may see is visible to them, so no per-run
     check is needed.
@@ -222,7 +226,9 @@ def leaderboard_data(
     task = tasks.get(session, actor, task_id)
     measure = checked_measure(task.task_type, measure)
     best = (
-        select(LeaderboardBest)
+        _reproduced_best(task.id, measure, by, limit)
+        if reproduced
+        else select(LeaderboardBest)
         .where(
             LeaderboardBest.task_id == task.id,
             LeaderboardBest.measure == measure,
@@ -267,8 +273,48 @@ def leaderboard_data(
         "measure": measure,
         "higher_is_better": higher_is_better(measure),
         "by": by,
+        "reproduced": reproduced,
         "entries": entries,
     }
+
+
+def _reproduced_best(task_id: int, measure: str, by: LeaderboardGroup, limit: int) -> Any:
+    """The best *reproduced* run of each group, ranked: the slower path of a leaderboard.
+
+    The maintained best rows know nothing of reproductions, so this ranks the task's
+    evaluations of ``measure`` whose run has at least one ``reproduced`` reproduction (one
+    index range of the task's evaluations, filtered); ``runs`` counts the group's reproduced
+    runs.
+    """
+    group = Evaluation.flow_id if by == "flow" else Evaluation.setup_id
+    key = -Evaluation.value if higher_is_better(measure) else Evaluation.value
+    ranked = (
+        select(
+            Evaluation.run_id,
+            Evaluation.value,
+            key.label("sort_key"),
+            func.row_number()
+            .over(partition_by=group, order_by=(key, Evaluation.run_id))
+            .label("place"),
+            func.count().over(partition_by=group).label("runs"),
+        )
+        .where(
+            Evaluation.task_id == task_id,
+            Evaluation.measure == measure,
+            Evaluation.value.is_not(None),
+            exists().where(
+                Reproduction.run_id == Evaluation.run_id, Reproduction.state == "reproduced"
+            ),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked.c.run_id, ranked.c.value, ranked.c.sort_key, ranked.c.runs)
+        .where(ranked.c.place == 1)
+        .order_by(ranked.c.sort_key, ranked.c.run_id)
+        .limit(limit)
+        .subquery()
+    )
 
 
 def leaderboard(
@@ -278,9 +324,12 @@ def leaderboard(
     measure: str | None,
     limit: int = 100,
     by: LeaderboardGroup = "flow",
+    reproduced: bool = False,
 ) -> Leaderboard:
     """:func:`leaderboard_data` as a wire model."""
-    return Leaderboard.model_validate(leaderboard_data(session, actor, task_id, measure, limit, by))
+    return Leaderboard.model_validate(
+        leaderboard_data(session, actor, task_id, measure, limit, by, reproduced)
+    )
 
 
 def per_fold_of(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Select, delete, exists, not_, select, true
+from sqlalchemy import ColumnElement, Select, delete, exists, func, not_, select, true, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mlhive.formats.tables import FormatError, read_table
@@ -17,7 +17,14 @@ from mlhive.server.config import Settings
 from mlhive.server.db.queries.access import visible
 from mlhive.server.db.tables.accounts import User
 from mlhive.server.db.tables.datasets import Dataset
-from mlhive.server.db.tables.experiments import CollectionRun, Evaluation, Run, RunTag, Task
+from mlhive.server.db.tables.experiments import (
+    CollectionRun,
+    Evaluation,
+    Reproduction,
+    Run,
+    RunTag,
+    Task,
+)
 from mlhive.server.domain.access import Actor, require_owner
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.experiments.measure_names import main_measure
@@ -29,6 +36,7 @@ from mlhive.server.services.experiments import flows, leaderboards, tasks
 from mlhive.server.services.tagging import RUN_TAGS
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.wire.errors import ErrorCode
+from mlhive.wire.reproductions import ReproductionCounts
 from mlhive.wire.runs import RunCreate, RunPage, RunSummary
 
 EVALUATE_JOB = "evaluate_run"
@@ -293,5 +301,36 @@ def delete_run(session: Session, actor: Actor, run_id: int) -> None:
         raise Conflict(f"run {run_id} belongs to a study; detach it first")
     leaderboards.withdraw_run(session, run.id)
     session.execute(delete(RunTag).where(RunTag.run_id == run.id))
+    # Its reproductions go with it; a reproduction it was keeps its outcome, without the link.
+    session.execute(delete(Reproduction).where(Reproduction.run_id == run.id))
+    session.execute(
+        update(Reproduction)
+        .where(Reproduction.reproduction_run_id == run.id)
+        .values(reproduction_run_id=None)
+    )
     session.delete(run)
     session.flush()
+
+
+FINISHED_REPRODUCTIONS = ("reproduced", "differs", "failed")
+
+
+def reproduction_counts(session: Session, ids: Iterable[int]) -> dict[int, ReproductionCounts]:
+    """How the reproductions of many runs came out, in one query (every id gets a row)."""
+    wanted = list(ids)
+    counts = {run_id: ReproductionCounts() for run_id in wanted}
+    if not wanted:
+        return counts
+    rows = session.execute(
+        select(Reproduction.run_id, Reproduction.state, func.count())
+        .where(Reproduction.run_id.in_(wanted), Reproduction.state.in_(FINISHED_REPRODUCTIONS))
+        .group_by(Reproduction.run_id, Reproduction.state)
+    )
+    for run_id, state, count in rows:
+        setattr(counts[run_id], state, int(count))
+    return counts
+
+
+def reproduced_runs() -> ColumnElement[bool]:
+    """Runs with at least one reproduction that came out ``reproduced`` (as SQL)."""
+    return exists().where(Reproduction.run_id == Run.id, Reproduction.state == "reproduced")

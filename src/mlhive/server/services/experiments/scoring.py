@@ -152,4 +152,5 @@ def describe(session: Session, run: Run) -> RunOut:
         has_trace=run.trace_sha256 is not None,
         evaluations=evaluations.describe_many(session, rows, per_fold=True),
         job_id=job.id if job else None,
+        reproductions=runs.reproduction_counts(session, [run.id])[run.id],
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
+from mlhive.server.domain.errors import InvalidInput
 from mlhive.server.domain.experiments import measure_names
-from mlhive.server.http.deps import HiveDep, read
+from mlhive.server.http.deps import HiveDep, read, write
 from mlhive.server.http.params import ObjectId
+from mlhive.server.services.automl import reproductions
 from mlhive.server.services.experiments import flows, insights, runs, scoring, tasks
 from mlhive.server.web import charts
 from mlhive.server.web.pages.discussions import section
@@ -25,12 +28,14 @@ from mlhive.server.web.pages.experiment_views import (
 )
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
-from mlhive.server.web.session import ViewerDep
+from mlhive.server.web.session import FormActor, ViewerDep
+from mlhive.wire.reproductions import ReproductionCreate
 from mlhive.wire.runs import RunOut
 
 router = pages(tags=["pages"])
 Measure = Annotated[str | None, Query(max_length=64)]
 FOLD_COLUMNS = 20
+REPRODUCTIONS = 20
 
 
 @router.get("/runs", response_class=HTMLResponse)
@@ -117,6 +122,10 @@ def run_page(run_id: ObjectId, request: Request, hive: HiveDep, who: ViewerDep) 
         setup = flows.setup_view(session, out.setup_id)
         matrix = insights.confusion(session, hive.store, who.actor, run_id)
         pairs = insights.scatter(session, hive.store, who.actor, run_id)
+        repros = [
+            reproductions.describe(session, row)
+            for row in reproductions.list_for(session, who.actor, run_id)[:REPRODUCTIONS]
+        ]
     headline = measure_names.default_measure(task.task_type)
     context: dict[str, Any] = {
         "title": f"Run {out.id}",
@@ -136,8 +145,33 @@ def run_page(run_id: ObjectId, request: Request, hive: HiveDep, who: ViewerDep) 
         "measure_title": measure_title,
         "short_name": short_name,
         "discussions": section(hive, who, "run", run_id),
+        "reproductions": repros,
+        "reproductions_shown": REPRODUCTIONS,
     }
     return page(request, "experiments/run.html", context)
+
+
+@router.post("/runs/{run_id}/reproductions")
+def reproduce(
+    run_id: ObjectId,
+    actor: FormActor,
+    hive: HiveDep,
+    tolerance: Annotated[str, Form(max_length=32)] = "",
+) -> RedirectResponse:
+    """Ask the server to reproduce the run (anyone signed in who can see it)."""
+    try:
+        body = ReproductionCreate.model_validate(
+            {"tolerance": tolerance.strip() or None}, strict=False
+        )
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"]
+        raise InvalidInput(
+            f"tolerance: {message}; give a number such as 1e-6, or leave it empty for 1e-9",
+            field="tolerance",
+        ) from None
+    with write(hive) as session:
+        reproductions.request(session, actor, run_id, body)
+    return RedirectResponse(f"/runs/{run_id}#reproductions", status_code=303)
 
 
 def _score_rows(run: RunOut) -> list[dict[str, Any]]:

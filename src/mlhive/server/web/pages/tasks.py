@@ -73,13 +73,17 @@ def task_page(
     hive: HiveDep,
     who: ViewerDep,
     measure: Annotated[str | None, Query(max_length=64)] = None,
+    reproduced: bool = False,
 ) -> HTMLResponse:
-    """A task: its data and procedure, split sizes, the best run per flow and every run's score."""
+    """A task: its data and procedure, split sizes, the best run per flow (optionally only
+    reproduced runs) and every run's score."""
     with read(hive) as session:
         task = tasks.get(session, who.actor, task_id)
         out = tasks.describe(task, tasks.tags_of(session, [task.id])[task.id])
         chosen = measure_names.checked_measure(task.task_type, measure)
-        board = evaluations.leaderboard(session, who.actor, task.id, chosen, limit=100)
+        board = evaluations.leaderboard(
+            session, who.actor, task.id, chosen, limit=100, reproduced=reproduced
+        )
         scored, _ = evaluations.list_page(
             session,
             evaluations.EvaluationQuery(
