@@ -16,12 +16,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from mlhive.client import _pieces
 from mlhive.client._aliases import AliasesMixin
 from mlhive.client._checks import ChecksMixin
 from mlhive.client._http import HttpCore
 from mlhive.client._retraining import RetrainingMixin
 from mlhive.client._transfer import ProgressFile, progress_bar
-from mlhive.errors import JobFailedError, MlhiveError, WaitTimeoutError
+from mlhive.errors import JobFailedError, MlhiveError, NotFoundError, WaitTimeoutError
 from mlhive.wire.models import (
     SKOPS_TRUSTED_TYPES,
     CommentOut,
@@ -34,6 +35,8 @@ from mlhive.wire.models import (
     ModelCard,
     RefOut,
     RepoOut,
+    UploadCreate,
+    UploadOut,
     refused_skops_reasons,
     untrusted_skops_types,
 )
@@ -271,6 +274,9 @@ class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
         )
         with tempfile.TemporaryDirectory(prefix="mlhive-model-") as scratch:
             path = _serialize(model, Path(scratch))
+            sent = self._push_pieces(repo, path, meta, progress)
+            if sent is not None:
+                return sent
             size = path.stat().st_size
             with (
                 path.open("rb") as raw,
@@ -285,6 +291,52 @@ class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
                     data={"metadata": meta.model_dump_json()},
                 )
         return CommitOut.model_validate(response.json())
+
+    def _push_pieces(
+        self, repo: str, path: Path, meta: CommitCreate, progress: bool
+    ) -> CommitOut | None:
+        """Push through an upload session: send only the pieces the server lacks.
+
+        Returns:
+            The new commit, or None when the server has no upload sessions (an older server:
+            the caller pushes the whole file instead) or the file is empty.
+        """
+        described = _pieces.describe(path)
+        if described.size == 0:
+            return None  # the whole-file push answers with the server's own refusal
+        body = UploadCreate(
+            metadata=meta,
+            filename=path.name,
+            size=described.size,
+            header=described.header,
+            chunks=described.chunks,
+        )
+        try:
+            response = self._core.request(
+                "POST", self._url(repo, "/uploads"), json=body.model_dump(mode="json")
+            )
+        except NotFoundError:
+            self.get(repo)  # a missing repository raises here; else the route is missing
+            return None
+        upload = UploadOut.model_validate(response.json())
+        sizes = {chunk.sha256: chunk.size for chunk in described.chunks}
+        base = self._url(repo, f"/uploads/{upload.id}")
+        with (
+            _pieces.mapped(path) as data,
+            progress_bar(progress, f"push {path.name}", upload.missing_bytes) as advance,
+        ):
+            for sha in upload.missing:
+                start = described.offsets[sha]
+                piece = bytes(data[start : start + sizes[sha]])
+                self._core.request(
+                    "PUT",
+                    f"{base}/chunks/{sha}",
+                    content=piece,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
+                advance(len(piece))
+        done = self._core.request("POST", f"{base}/commit")
+        return CommitOut.model_validate(done.json())
 
     def commit(self, repo: str, ref: str = "main") -> CommitOut:
         """One commit by branch, tag or id."""
