@@ -104,7 +104,9 @@ def test_a_session_resumes_and_commits_once_every_piece_arrived(
     session = http.post(URL, json=describe(data), headers=alice.headers).json()
     sent = pieces(data)
     first = session["missing"][0]
-    put = http.put(f"{URL}/{session['id']}/chunks/{first}", content=sent[first], headers=alice.headers)
+    put = http.put(
+        f"{URL}/{session['id']}/chunks/{first}", content=sent[first], headers=alice.headers
+    )
     assert put.status_code == 204
     resumed = http.get(f"{URL}/{session['id']}", headers=alice.headers).json()
     assert resumed["missing"] == session["missing"][1:] and resumed["missing_bytes"] == 8000
@@ -165,7 +167,9 @@ def test_only_who_may_push_opens_sessions_and_only_the_opener_uses_one(
     private = make_repo(http, alice, "secret", visibility="private")
     hidden = f"/api/models/{private['full_name']}/uploads"
     assert http.post(hidden, json=describe(data), headers=bob.headers).status_code == 404
-    unknown = http.put(f"{URL}/{session['id']}/chunks/{'0' * 64}", content=b"", headers=alice.headers)
+    unknown = http.put(
+        f"{URL}/{session['id']}/chunks/{'0' * 64}", content=b"", headers=alice.headers
+    )
     assert unknown.status_code == 404 and "no piece" in unknown.json()["detail"]
 
 

@@ -31,9 +31,9 @@ class Wire:
         self.fail_after_puts: int | None = None
 
     def __call__(self, request: httpx.Request) -> None:
-        if request.method == "PUT" and self.fail_after_puts is not None:
-            if self.puts() >= self.fail_after_puts:
-                raise httpx.ConnectError("the network went away", request=request)
+        limit = self.fail_after_puts
+        if request.method == "PUT" and limit is not None and self.puts() >= limit:
+            raise httpx.ConnectError("the network went away", request=request)
         declared = request.headers.get("content-length")  # a streamed multipart body declares it
         size = len(request.content) if hasattr(request, "_content") else int(declared or 0)
         self.requests.append((request.method, request.url.path, size))
@@ -115,9 +115,10 @@ def test_the_commit_is_the_one_a_whole_file_push_makes(
     assert manifest_of(hive, pieces.id) == manifest_of(hive, whole_out["id"])
     assert pieces.files == whole_out["files"] and pieces.tensors == whole_out["tensors"] == 4
     assert pieces.card.licence == "MIT" and pieces.parents == [whole_out["id"]]
-    assert client.models.download("alice/net") == http.get(
-        f"/api/models/alice/net/files/model.safetensors?ref={whole_out['id']}"
-    ).content
+    assert (
+        client.models.download("alice/net")
+        == http.get(f"/api/models/alice/net/files/model.safetensors?ref={whole_out['id']}").content
+    )
 
 
 def test_an_interrupted_push_resumes_sending_only_what_is_missing(
@@ -178,6 +179,8 @@ def test_a_server_without_upload_sessions_gets_the_whole_file(
     monkeypatch.setattr(http, "_transport", NoUploads(http._transport))
     commit = client.models.push("alice/net", random_tensors(n=2), message="old server")
     assert wire.puts() == 0
-    whole = [size for m, p, size in wire.requests if (m, p) == ("POST", "/api/models/alice/net/commits")]
+    whole = [
+        size for m, p, size in wire.requests if (m, p) == ("POST", "/api/models/alice/net/commits")
+    ]
     assert len(whole) == 1 and whole[0] > 2 * 4000  # the whole file, in one request
     assert client.models.commit("alice/net").id == commit.id

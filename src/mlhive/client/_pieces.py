@@ -50,7 +50,7 @@ def _tensor_ranges(data: memoryview) -> tuple[str, list[tuple[int, int]]] | None
     if len(data) < 10:
         return None
     length = int.from_bytes(data[:8], "little")
-    if not 2 <= length <= MAX_HEADER_BYTES or 8 + length > len(data) or data[8:9] != b"{":
+    if not 2 <= length <= MAX_HEADER_BYTES or 8 + length > len(data) or data[8] != ord("{"):
         return None
     raw = bytes(data[8 : 8 + length])
     try:
@@ -87,7 +87,8 @@ def describe(path: Path) -> Described:
             whole = hashlib.sha256(data).hexdigest()
             return Described(size, None, [ChunkRef(sha256=whole, size=size)], {whole: 0})
         text, ranges = found
-        chunks, offsets = [], {}
+        chunks: list[ChunkRef] = []
+        offsets: dict[str, int] = {}
         for start, end in ranges:
             for a, b in piece_ranges(start, end):
                 sha = hashlib.sha256(data[a:b]).hexdigest()
