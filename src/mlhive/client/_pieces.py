@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import Any
 from mlhive.wire.models import UPLOAD_CHUNK_BYTES, ChunkRef
 
 MAX_HEADER_BYTES = 100 * 1024**2
+HASHERS = 4
+"""Pieces hashed at once (at most one per CPU)."""
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,15 @@ def describe(path: Path) -> Described:
             whole = hashlib.sha256(data).hexdigest()
             return Described(size, None, [ChunkRef(sha256=whole, size=size)], {whole: 0})
         text, ranges = found
-        chunks: list[ChunkRef] = []
-        offsets: dict[str, int] = {}
-        for start, end in ranges:
-            for a, b in piece_ranges(start, end):
-                sha = hashlib.sha256(data[a:b]).hexdigest()
-                chunks.append(ChunkRef(sha256=sha, size=b - a))
-                offsets.setdefault(sha, a)
+        spans = [span for start, end in ranges for span in piece_ranges(start, end)]
+        workers = min(HASHERS, os.cpu_count() or 1, len(spans))
+        with ThreadPoolExecutor(workers, thread_name_prefix="mlhive-hash") as pool:
+            # hashlib releases the GIL on large buffers: pieces are hashed side by side
+            shas = list(
+                pool.map(lambda span: hashlib.sha256(data[span[0] : span[1]]).hexdigest(), spans)
+            )
+    chunks = [ChunkRef(sha256=sha, size=b - a) for sha, (a, b) in zip(shas, spans, strict=True)]
+    offsets: dict[str, int] = {}
+    for sha, (a, _) in zip(shas, spans, strict=True):
+        offsets.setdefault(sha, a)
     return Described(size, text, chunks, offsets)

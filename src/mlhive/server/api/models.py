@@ -6,6 +6,7 @@ query parameters or the last path segment.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -239,16 +240,17 @@ async def put_chunk(
     with tempfile.NamedTemporaryFile(dir=scratch, prefix="chunk-", delete=False) as out:
         path = Path(out.name)
         try:
-            received = 0
+            received, digest = 0, hashlib.sha256()
             async for block in request.stream():
                 received += len(block)
                 if received > size:
                     raise uploads.corrupted(sha256, f"more than the piece's {size} bytes arrived")
+                digest.update(block)
                 out.write(block)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-    await run_in_threadpool(uploads.store_piece, hive.store, sha256, size, path)
+    await run_in_threadpool(uploads.store_piece, hive.store, sha256, size, path, digest.hexdigest())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

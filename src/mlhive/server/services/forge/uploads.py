@@ -21,7 +21,6 @@ still name it) — the same rule that covers blobs written before a push's trans
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import shutil
 import tempfile
@@ -162,27 +161,24 @@ def corrupted(sha256: str, detail: str) -> InvalidInput:
     )
 
 
-def store_piece(store: BlobStore, sha256: str, size: int, path: Path) -> BlobInfo:
+def store_piece(store: BlobStore, sha256: str, size: int, path: Path, received: str) -> BlobInfo:
     """Store a received piece after checking its bytes against its name.
 
     Args:
         sha256: the piece's name in the session.
         size: its size in the session.
         path: the received bytes (a scratch file, consumed: moved into the store or deleted).
+        received: the sha256 of those bytes, computed as they arrived.
 
     Raises:
         InvalidInput: code ``corrupted_chunk``: another size or another sha256.
     """
     try:
-        received = path.stat().st_size
-        if received != size:
-            raise corrupted(sha256, f"{received} bytes arrived, the piece has {size}")
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while block := handle.read(CHUNK_SIZE):
-                digest.update(block)
-        if digest.hexdigest() != sha256:
-            raise corrupted(sha256, f"the bytes that arrived hash to {digest.hexdigest()}")
+        arrived = path.stat().st_size
+        if arrived != size:
+            raise corrupted(sha256, f"{arrived} bytes arrived, the piece has {size}")
+        if received != sha256:
+            raise corrupted(sha256, f"the bytes that arrived hash to {received}")
         if store.exists(sha256):
             return BlobInfo(sha256, size)
         return store.put_file(path, move=True)
