@@ -208,3 +208,25 @@ def test_pieces_go_to_s3_when_configured(
         done = http.post(f"{URL}/{session['id']}/commit", headers=alice.headers)
         assert done.status_code == 201, done.text
         assert http.get("/api/models/alice/net/files/model.safetensors").content == data
+
+
+def test_a_batch_of_pieces_is_stored_only_when_every_piece_is_intact(
+    http: TestClient, alice: UserKey, hive: Hive, data: bytes
+) -> None:
+    session = http.post(URL, json=describe(data), headers=alice.headers).json()
+    sent = pieces(data)
+    first, second, third = session["missing"]
+    bad = bytes(reversed(sent[second]))
+    parts = [("chunk", (first, sent[first])), ("chunk", (second, bad))]
+    refused = http.put(f"{URL}/{session['id']}/chunks", files=parts, headers=alice.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "corrupted_chunk" and second in refused.json()["detail"]
+    assert not hive.store.exists(first) and not hive.store.exists(second)
+    stranger = [("chunk", (first, sent[first])), ("chunk", ("f" * 64, b"x"))]
+    unknown = http.put(f"{URL}/{session['id']}/chunks", files=stranger, headers=alice.headers)
+    assert unknown.status_code == 404 and "chunk.1" in unknown.json()["detail"]
+    good = [("chunk", (sha, sent[sha])) for sha in (first, second, third)]
+    stored = http.put(f"{URL}/{session['id']}/chunks", files=good, headers=alice.headers)
+    assert stored.status_code == 204, stored.text
+    assert http.get(f"{URL}/{session['id']}", headers=alice.headers).json()["missing"] == []
+    assert http.post(f"{URL}/{session['id']}/commit", headers=alice.headers).status_code == 201

@@ -111,6 +111,7 @@ _NATIVE: dict[str, Access] = {
     "POST /api/models/{owner}/{name}/uploads": KEYED,
     "GET /api/models/{owner}/{name}/uploads/{upload_id}": KEYED,
     "PUT /api/models/{owner}/{name}/uploads/{upload_id}/chunks/{sha256}": KEYED,
+    "PUT /api/models/{owner}/{name}/uploads/{upload_id}/chunks": KEYED,
     "POST /api/models/{owner}/{name}/uploads/{upload_id}/commit": KEYED,
     "GET /api/models/{owner}/{name}/commits": OPTIONAL,
     "GET /api/models/{owner}/{name}/commits/{ref:path}": OPTIONAL,

@@ -103,3 +103,26 @@ def describe(path: Path) -> Described:
     for sha, (a, _) in zip(shas, spans, strict=True):
         offsets.setdefault(sha, a)
     return Described(size, text, chunks, offsets)
+
+
+BATCH_BYTES = UPLOAD_CHUNK_BYTES
+"""Small pieces travel together in requests of at most this many bytes…"""
+BATCH_PIECES = 64
+"""…and at most this many pieces (the server's limit per request)."""
+
+
+def batches(missing: list[str], sizes: dict[str, int]) -> list[list[str]]:
+    """The pieces to send grouped into requests, in order (a full-size piece alone)."""
+    grouped: list[list[str]] = []
+    current: list[str] = []
+    total = 0
+    for sha in missing:
+        size = sizes[sha]
+        if current and (total + size > BATCH_BYTES or len(current) == BATCH_PIECES):
+            grouped.append(current)
+            current, total = [], 0
+        current.append(sha)
+        total += size
+    if current:
+        grouped.append(current)
+    return grouped

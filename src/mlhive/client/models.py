@@ -23,7 +23,13 @@ from mlhive.client._checks import ChecksMixin
 from mlhive.client._http import HttpCore
 from mlhive.client._retraining import RetrainingMixin
 from mlhive.client._transfer import ProgressFile, progress_bar
-from mlhive.errors import JobFailedError, MlhiveError, NotFoundError, WaitTimeoutError
+from mlhive.errors import (
+    JobFailedError,
+    MlhiveError,
+    NotFoundError,
+    RateLimitedError,
+    WaitTimeoutError,
+)
 from mlhive.wire.models import (
     SKOPS_TRUSTED_TYPES,
     CommentOut,
@@ -43,7 +49,9 @@ from mlhive.wire.models import (
 )
 
 PUT_AT_ONCE = 4
-"""Pieces of a push in flight at once."""
+"""Requests of pieces in flight at once during a push."""
+RATE_LIMITED_ROUNDS = 10
+"""How many times a request of pieces waits out the server's write budget before failing."""
 FILE_FOR = {"safetensors": "model.safetensors", "skops": "model.skops", "onnx": "model.onnx"}
 EXPORT = "model.export.onnx"
 Source = str | tuple[str, str]
@@ -329,6 +337,7 @@ class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
             return None
         upload = UploadOut.model_validate(response.json())
         sizes = {chunk.sha256: chunk.size for chunk in described.chunks}
+        offsets = described.offsets
         base = self._url(repo, f"/uploads/{upload.id}")
         with (
             _pieces.mapped(path) as data,
@@ -336,22 +345,41 @@ class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
             ThreadPoolExecutor(PUT_AT_ONCE, thread_name_prefix="mlhive-put") as pool,
         ):
 
-            def send(sha: str) -> None:
-                start = described.offsets[sha]
-                piece = bytes(data[start : start + sizes[sha]])
-                self._core.request(
-                    "PUT",
-                    f"{base}/chunks/{sha}",
-                    content=piece,
-                    headers={"Content-Type": "application/octet-stream"},
-                )
-                advance(len(piece))
+            def send(batch: list[str]) -> None:
+                pieces = [
+                    (sha, bytes(data[offsets[sha] : offsets[sha] + sizes[sha]])) for sha in batch
+                ]
+                if len(pieces) == 1:
+                    ((sha, piece),) = pieces
+                    self._send_piece(
+                        f"{base}/chunks/{sha}",
+                        content=piece,
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
+                else:
+                    parts = [
+                        ("chunk", (sha, piece, "application/octet-stream")) for sha, piece in pieces
+                    ]
+                    self._send_piece(f"{base}/chunks", files=parts)
+                advance(sum(len(piece) for _, piece in pieces))
 
             # a few at once: the server's disk flushes overlapping writes together
-            for sent in [pool.submit(send, sha) for sha in upload.missing]:
+            batches = _pieces.batches(upload.missing, sizes)
+            for sent in [pool.submit(send, batch) for batch in batches]:
                 sent.result()  # the first failure is raised; the rest finish or fail too
         done = self._core.request("POST", f"{base}/commit")
         return CommitOut.model_validate(done.json())
+
+    def _send_piece(self, path: str, **kwargs: Any) -> None:
+        """PUT pieces (idempotent), waiting out the write budget a long push may exhaust."""
+        for attempt in range(RATE_LIMITED_ROUNDS):
+            try:
+                self._core.request("PUT", path, **kwargs)
+                return
+            except RateLimitedError as exc:
+                if attempt == RATE_LIMITED_ROUNDS - 1:
+                    raise
+                self._core.sleep(float(exc.retry_after or 1))
 
     def commit(self, repo: str, ref: str = "main") -> CommitOut:
         """One commit by branch, tag or id."""

@@ -254,6 +254,33 @@ async def put_chunk(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.put(
+    REPO + "/uploads/{upload_id}/chunks",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def put_chunks(
+    owner: str,
+    name: str,
+    upload_id: str,
+    chunk: Annotated[
+        list[UploadFile],
+        File(description="pieces (at most 64), each part's filename the piece's sha256"),
+    ],
+    actor: RequiredActor,
+    hive: HiveDep,
+) -> Response:
+    """Send several pieces of a session's file in one multipart request. Each is checked
+    against its sha256 first: if one is corrupted (``corrupted_chunk``), none is stored."""
+    parts = [(part.filename or "", part.file) for part in chunk]
+    with read(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        upload = uploads.get(session, actor, repo, upload_id)
+        uploads.check_pieces(actor, repo, upload, parts)
+    uploads.store_pieces(hive.store, parts)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.post(REPO + "/uploads/{upload_id}/commit", status_code=status.HTTP_201_CREATED)
 def finish_upload(
     owner: str, name: str, upload_id: str, actor: RequiredActor, hive: HiveDep
