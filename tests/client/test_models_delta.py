@@ -22,7 +22,6 @@ from mlhive.wire.models import UPLOAD_CHUNK_BYTES
 from tests.api.forge import random_tensors, tensors_bytes
 from tests.conftest import UserKey
 
-
 FRAMING = 256
 """Bytes of multipart framing per piece, at most."""
 
