@@ -105,18 +105,21 @@ def describe(path: Path) -> Described:
     return Described(size, text, chunks, offsets)
 
 
+SMALL_PIECE = 1024**2
+"""Pieces smaller than this travel together (larger ones alone, several requests at once)…"""
 BATCH_BYTES = UPLOAD_CHUNK_BYTES
-"""Small pieces travel together in requests of at most this many bytes…"""
+"""…in requests of at most this many bytes…"""
 BATCH_PIECES = 64
 """…and at most this many pieces (the server's limit per request)."""
 
 
 def batches(missing: list[str], sizes: dict[str, int]) -> list[list[str]]:
-    """The pieces to send grouped into requests, in order (a full-size piece alone)."""
-    grouped: list[list[str]] = []
+    """The pieces to send grouped into requests, in order: a large piece alone, small ones
+    together."""
+    grouped: list[list[str]] = [[sha] for sha in missing if sizes[sha] >= SMALL_PIECE]
     current: list[str] = []
     total = 0
-    for sha in missing:
+    for sha in (sha for sha in missing if sizes[sha] < SMALL_PIECE):
         size = sizes[sha]
         if current and (total + size > BATCH_BYTES or len(current) == BATCH_PIECES):
             grouped.append(current)
