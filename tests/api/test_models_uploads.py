@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sklearn.dummy import DummyClassifier
 from sqlalchemy import func, select, update
 
 from mlhive.server.app import create_app
@@ -18,7 +19,7 @@ from mlhive.server.config import Settings
 from mlhive.server.db.base import utcnow
 from mlhive.server.db.tables.forge import ModelCommit, ModelUpload
 from mlhive.server.wiring import Hive
-from tests.api.forge import make_repo, random_tensors, tensors_bytes
+from tests.api.forge import make_repo, random_tensors, skops_bytes, tensors_bytes
 from tests.conftest import UserKey
 
 URL = "/api/models/alice/net/uploads"
@@ -208,6 +209,21 @@ def test_pieces_go_to_s3_when_configured(
         done = http.post(f"{URL}/{session['id']}/commit", headers=alice.headers)
         assert done.status_code == 201, done.text
         assert http.get("/api/models/alice/net/files/model.safetensors").content == data
+        # a skops file is one piece, inspected from a copy of the stored blob
+        make_repo(http, alice, "clf")
+        model = skops_bytes(DummyClassifier().fit([[0], [1]], [0, 1]))
+        sha = hashlib.sha256(model).hexdigest()
+        whole = {
+            "filename": "model.skops",
+            "size": len(model),
+            "chunks": [{"sha256": sha, "size": len(model)}],
+        }
+        url = "/api/models/alice/clf/uploads"
+        opened = http.post(url, json=whole, headers=alice.headers).json()
+        assert opened["missing"] == [sha]
+        http.put(f"{url}/{opened['id']}/chunks/{sha}", content=model, headers=alice.headers)
+        made = http.post(f"{url}/{opened['id']}/commit", headers=alice.headers)
+        assert made.status_code == 201 and made.json()["format"] == "skops", made.text
 
 
 def test_a_batch_of_pieces_is_stored_only_when_every_piece_is_intact(
