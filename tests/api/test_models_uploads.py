@@ -100,7 +100,7 @@ def test_a_corrupted_chunk_is_refused_and_nothing_is_kept(
 
 
 def test_a_session_resumes_and_commits_once_every_piece_arrived(
-    http: TestClient, alice: UserKey, hive: Hive, data: bytes
+    http: TestClient, alice: UserKey, hive: Hive, data: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     session = http.post(URL, json=describe(data), headers=alice.headers).json()
     sent = pieces(data)
@@ -121,8 +121,15 @@ def test_a_session_resumes_and_commits_once_every_piece_arrived(
     assert http.get("/api/models/alice/net/files/model.safetensors").content == data
     gone = http.get(f"{URL}/{session['id']}", headers=alice.headers)
     assert gone.status_code == 404  # a session makes one commit
-    # the next session over the same content has nothing to send
-    assert http.post(URL, json=describe(data), headers=alice.headers).json()["missing"] == []
+    # the next session over the same content has nothing to send, and the pieces the
+    # commit recorded are known from their rows, not looked up in the store one by one
+    looked_up: list[str] = []
+    exists = hive.store.exists
+    monkeypatch.setattr(hive.store, "exists", lambda sha: looked_up.append(sha) or exists(sha))
+    again = http.post(URL, json=describe(data), headers=alice.headers).json()
+    assert again["missing"] == [] and looked_up == []
+    assert http.post(f"{URL}/{again['id']}/commit", headers=alice.headers).status_code == 201
+    assert not set(looked_up) & set(sent)  # only the manifest blob was looked up
 
 
 def test_a_description_that_does_not_fit_its_header_is_refused_before_any_piece(

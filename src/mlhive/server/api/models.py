@@ -188,7 +188,7 @@ def open_upload(
             max_tensors=settings.max_tensors_per_file,
             max_bytes=settings.max_upload_bytes,
         )
-        return uploads.describe(hive.store, repo, upload)
+        return uploads.describe(session, hive.store, repo, upload)
 
 
 @router.get(REPO + "/uploads/{upload_id}")
@@ -198,7 +198,8 @@ def get_upload(
     """One of your upload sessions, with the pieces the server still lacks."""
     with read(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
-        return uploads.describe(hive.store, repo, uploads.get(session, actor, repo, upload_id))
+        upload = uploads.get(session, actor, repo, upload_id)
+        return uploads.describe(session, hive.store, repo, upload)
 
 
 CHUNK_BODY = {
@@ -293,9 +294,10 @@ def finish_upload(
         repo = repos.get_repo(session, actor, owner, name)
         request = uploads.request_of(uploads.get(session, actor, repo, upload_id))
         models_commits.check_push(session, actor, repo, request.metadata)
+        known = uploads.recorded(session, request)
     scratch = hive.settings.data_dir / "tmp"
     limit = hive.settings.max_tensors_per_file
-    ingested = uploads.assemble(hive.store, request, scratch, limit)
+    ingested = uploads.assemble(hive.store, request, scratch, limit, known)
     with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         upload = uploads.get(session, actor, repo, upload_id)

@@ -10,7 +10,8 @@
    :func:`check_pieces` and :func:`store_pieces` do the same for a batch of small pieces sent
    in one request (a checkpoint of 2 000 small tensors is not 2 000 requests).
    Pieces are blobs named by their verified sha256; a tensor's pieces are its chunks.
-3. :func:`assemble` (no database) checks every piece is stored with its size and gives the
+3. :func:`assemble` (no database: the pieces with blob rows, :func:`recorded`, are looked up
+   first) checks every piece is stored with its size and gives the
    same :class:`~mlhive.server.services.forge.content.Ingested` as a whole-file push; the
    caller then commits it with :func:`~mlhive.server.services.forge.commits.push`, so the
    commit, its card and the checks it queues are the same as a single-request push's.
@@ -42,7 +43,7 @@ from mlhive.server.db.tables.forge import ModelRepo, ModelUpload
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from mlhive.server.domain.forge.uploads import Plan, plan_upload
-from mlhive.server.services.blobs import WRITERS
+from mlhive.server.services.blobs import WRITERS, recorded_sizes
 from mlhive.server.services.forge import commits, content, repos
 from mlhive.server.storage import BlobInfo, BlobStore
 from mlhive.server.storage.base import CHUNK_SIZE
@@ -122,15 +123,26 @@ def _plan(upload: ModelUpload) -> Plan:
     return plan_upload(request_of(upload))
 
 
-def missing(store: BlobStore, plan: Plan) -> list[str]:
-    """The pieces the store does not hold yet, in the client's order."""
-    return [sha for sha in plan.pieces if not store.exists(sha)]
+def recorded(session: Session, request: UploadCreate) -> dict[str, int]:
+    """The sizes of the session's pieces that have blob rows (stored for another commit)."""
+    return recorded_sizes(session, (chunk.sha256 for chunk in request.chunks))
 
 
-def describe(store: BlobStore, repo: ModelRepo, upload: ModelUpload) -> UploadOut:
+def missing(store: BlobStore, plan: Plan, known: dict[str, int]) -> list[str]:
+    """The pieces the store does not hold yet, in the client's order.
+
+    Pieces in ``known`` (they have blob rows) are stored; only the others are looked up in
+    the store (one request each on S3), so a commit that changed 10 % of a checkpoint looks
+    up about 10 % of its pieces.
+    """
+    return [sha for sha in plan.pieces if sha not in known and not store.exists(sha)]
+
+
+def describe(session: Session, store: BlobStore, repo: ModelRepo, upload: ModelUpload) -> UploadOut:
     """The wire form of a session, with the pieces still missing."""
-    plan = _plan(upload)
-    lacking = missing(store, plan)
+    request = request_of(upload)
+    plan = plan_upload(request)
+    lacking = missing(store, plan, recorded(session, request))
     return UploadOut(
         id=upload.id,
         repo=repo.full_name,
@@ -268,12 +280,19 @@ def _blob_file(store: BlobStore, sha256: str, scratch: Path) -> Iterator[Path]:
 
 
 def assemble(
-    store: BlobStore, request: UploadCreate, scratch: Path, max_tensors: int
+    store: BlobStore,
+    request: UploadCreate,
+    scratch: Path,
+    max_tensors: int,
+    known: dict[str, int],
 ) -> content.Ingested:
     """The session's content as a whole-file push would have ingested it (no database).
 
     A safetensors file's manifest comes from its header and pieces (the pieces are its
     tensors' chunks, stored already); another file is inspected as it would be on a push.
+
+    Args:
+        known: the sizes of the pieces that have blob rows (:func:`recorded`).
 
     Raises:
         Conflict: pieces have not arrived (naming how many and the first), or a stored piece
@@ -281,15 +300,16 @@ def assemble(
         InvalidInput: a file that fails inspection.
     """
     plan = plan_upload(request, max_tensors)
-    lacking = missing(store, plan)
+    lacking = missing(store, plan, known)
     if lacking:
         raise Conflict(
             f"{len(lacking)} piece(s) of this upload have not arrived (first: {lacking[0]}); "
             "PUT them, then commit"
         )
     for sha, size in plan.pieces.items():
-        if store.size(sha) != size:
-            raise Conflict(f"piece {sha} is stored with {store.size(sha)} bytes, not {size}")
+        stored = known[sha] if sha in known else store.size(sha)
+        if stored != size:
+            raise Conflict(f"piece {sha} is stored with {stored} bytes, not {size}")
     if plan.manifest is not None:
         blobs = {sha: BlobInfo(sha, size) for sha, size in plan.pieces.items()}
         return content.stored(store, plan.manifest, blobs, {"library": "safetensors"})
