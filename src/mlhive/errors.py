@@ -167,6 +167,7 @@ _BY_CODE: dict[ErrorCode, type[APIError]] = {
     ErrorCode.NOT_PROCESSED: ConflictError,
     ErrorCode.INVALID_INPUT: InvalidInputError,
     ErrorCode.MALFORMED_FILE: InvalidInputError,
+    ErrorCode.CORRUPTED_CHUNK: InvalidInputError,
     ErrorCode.EMPTY_FILE: InvalidInputError,
     ErrorCode.DUPLICATE_COLUMNS: InvalidInputError,
     ErrorCode.UNKNOWN_COLUMN: InvalidInputError,

@@ -14,6 +14,7 @@ see anything fails instead of passing.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -132,6 +133,20 @@ def predict_call(route: str) -> Ask:
         return world.shared.http.post(url, json=body, headers=world.headers(actor))
 
     ask.where = f"POST /api/deployments/{{deployment}}/{route}"  # type: ignore[attr-defined]
+    return ask
+
+
+def open_upload() -> Ask:
+    """Open an upload session for a push to the repository's main branch (one tiny tensor)."""
+    header = '{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'
+    piece = hashlib.sha256(b"\x00\x00\x80?").hexdigest()
+    body = {"size": 8 + len(header) + 4, "header": header, "chunks": [{"sha256": piece, "size": 4}]}
+
+    def ask(world: World, actor: str, objects: Objects) -> httpx.Response:
+        url = f"/api/models/{objects['repo']}/uploads"
+        return world.shared.http.post(url, json=body, headers=world.headers(actor))
+
+    ask.where = "POST /api/models/{repo}/uploads"  # type: ignore[attr-defined]
     return ask
 
 
@@ -495,6 +510,7 @@ PROBES: tuple[Probe, ...] = (
         ok,
     ),
     Probe("commit", "page", "read", page("/models/{repo}/commits/{commit}"), html_has("{commit}")),
+    Probe("repo", "api", "write", open_upload(), ok),  # a push in pieces: only who may push
     # model checks (model CI): the repository's configuration, a commit's results and re-runs
     Probe("repo", "api", "read", api("GET", "/api/models/{repo}/checks"), has("repo")),
     Probe("repo", "api", "write", api("PUT", "/api/models/{repo}/checks", degenerate="true"), ok),

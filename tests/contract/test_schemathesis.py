@@ -132,6 +132,7 @@ def path_values(other: Owner) -> dict[str, Any]:
         "branch": "main",
         "tag": "x",
         "alias": "production",
+        "upload_id": "an-upload-session",
         "a": "main",  # the diff's two refs
         "b": "main",
     }

@@ -11,17 +11,25 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from mlhive.client import _pieces
 from mlhive.client._aliases import AliasesMixin
 from mlhive.client._checks import ChecksMixin
 from mlhive.client._http import HttpCore
 from mlhive.client._retraining import RetrainingMixin
 from mlhive.client._transfer import ProgressFile, progress_bar
-from mlhive.errors import JobFailedError, MlhiveError, WaitTimeoutError
+from mlhive.errors import (
+    JobFailedError,
+    MlhiveError,
+    NotFoundError,
+    RateLimitedError,
+    WaitTimeoutError,
+)
 from mlhive.wire.models import (
     SKOPS_TRUSTED_TYPES,
     CommentOut,
@@ -34,10 +42,16 @@ from mlhive.wire.models import (
     ModelCard,
     RefOut,
     RepoOut,
+    UploadCreate,
+    UploadOut,
     refused_skops_reasons,
     untrusted_skops_types,
 )
 
+PUT_AT_ONCE = 4
+"""Requests of pieces in flight at once during a push."""
+RATE_LIMITED_ROUNDS = 10
+"""How many times a request of pieces waits out the server's write budget before failing."""
 FILE_FOR = {"safetensors": "model.safetensors", "skops": "model.skops", "onnx": "model.onnx"}
 EXPORT = "model.export.onnx"
 Source = str | tuple[str, str]
@@ -230,7 +244,13 @@ class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
         allow_format_change: bool = False,
         progress: bool = False,
     ) -> CommitOut:
-        """Commit a model on a branch.
+        """Commit a model on a branch, sending only what the server lacks.
+
+        The file is hashed piece by piece (each tensor of a safetensors file in pieces of
+        16 MiB, any other file whole); the server answers which pieces it does not hold, and
+        only those are sent, so a commit that changed 10 % of a checkpoint's tensors sends
+        about 10 % of its bytes. If the push is interrupted, pushing again sends only the
+        pieces that did not arrive. A server without upload sessions gets the whole file.
 
         Args:
             repo: ``owner/name``.
@@ -271,6 +291,9 @@ class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
         )
         with tempfile.TemporaryDirectory(prefix="mlhive-model-") as scratch:
             path = _serialize(model, Path(scratch))
+            sent = self._push_pieces(repo, path, meta, progress)
+            if sent is not None:
+                return sent
             size = path.stat().st_size
             with (
                 path.open("rb") as raw,
@@ -285,6 +308,78 @@ class ModelsAPI(AliasesMixin, ChecksMixin, RetrainingMixin):
                     data={"metadata": meta.model_dump_json()},
                 )
         return CommitOut.model_validate(response.json())
+
+    def _push_pieces(
+        self, repo: str, path: Path, meta: CommitCreate, progress: bool
+    ) -> CommitOut | None:
+        """Push through an upload session: send only the pieces the server lacks.
+
+        Returns:
+            The new commit, or None when the server has no upload sessions (an older server:
+            the caller pushes the whole file instead) or the file is empty.
+        """
+        described = _pieces.describe(path)
+        if described.size == 0:
+            return None  # the whole-file push answers with the server's own refusal
+        body = UploadCreate(
+            metadata=meta,
+            filename=path.name,
+            size=described.size,
+            header=described.header,
+            chunks=described.chunks,
+        )
+        try:
+            response = self._core.request(
+                "POST", self._url(repo, "/uploads"), json=body.model_dump(mode="json")
+            )
+        except NotFoundError:
+            self.get(repo)  # a missing repository raises here; else the route is missing
+            return None
+        upload = UploadOut.model_validate(response.json())
+        sizes = {chunk.sha256: chunk.size for chunk in described.chunks}
+        offsets = described.offsets
+        base = self._url(repo, f"/uploads/{upload.id}")
+        with (
+            _pieces.mapped(path) as data,
+            progress_bar(progress, f"push {path.name}", upload.missing_bytes) as advance,
+            ThreadPoolExecutor(PUT_AT_ONCE, thread_name_prefix="mlhive-put") as pool,
+        ):
+
+            def send(batch: list[str]) -> None:
+                pieces = [
+                    (sha, bytes(data[offsets[sha] : offsets[sha] + sizes[sha]])) for sha in batch
+                ]
+                if len(pieces) == 1:
+                    ((sha, piece),) = pieces
+                    self._send_piece(
+                        f"{base}/chunks/{sha}",
+                        content=piece,
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
+                else:
+                    parts = [
+                        ("chunk", (sha, piece, "application/octet-stream")) for sha, piece in pieces
+                    ]
+                    self._send_piece(f"{base}/chunks", files=parts)
+                advance(sum(len(piece) for _, piece in pieces))
+
+            # a few at once: the server's disk flushes overlapping writes together
+            batches = _pieces.batches(upload.missing, sizes)
+            for sent in [pool.submit(send, batch) for batch in batches]:
+                sent.result()  # the first failure is raised; the rest finish or fail too
+        done = self._core.request("POST", f"{base}/commit")
+        return CommitOut.model_validate(done.json())
+
+    def _send_piece(self, path: str, **kwargs: Any) -> None:
+        """PUT pieces (idempotent), waiting out the write budget a long push may exhaust."""
+        for attempt in range(RATE_LIMITED_ROUNDS):
+            try:
+                self._core.request("PUT", path, **kwargs)
+                return
+            except RateLimitedError as exc:
+                if attempt == RATE_LIMITED_ROUNDS - 1:
+                    raise
+                self._core.sleep(float(exc.retry_after or 1))
 
     def commit(self, repo: str, ref: str = "main") -> CommitOut:
         """One commit by branch, tag or id."""

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     # 4xx on input
     INVALID_INPUT = "invalid_input"
     MALFORMED_FILE = "malformed_file"
+    CORRUPTED_CHUNK = "corrupted_chunk"
     UNSUPPORTED_FORMAT = "unsupported_format"
     EMPTY_FILE = "empty_file"
     DUPLICATE_COLUMNS = "duplicate_columns"

@@ -431,6 +431,50 @@ class CommitCreate(WireModel):
     )
 
 
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+UPLOAD_CHUNK_BYTES = 16 * 1024**2
+"""The size of a model file's pieces in an upload session: a tensor's bytes (or a non-tensor
+file's) are cut into pieces of this size, the last one shorter. The server stores a tensor's
+pieces as its chunks, so this is the server's chunk size."""
+
+
+class ChunkRef(WireModel):
+    """One piece of a model file, named by the sha256 of its bytes."""
+
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    size: int = Field(ge=0)
+
+
+class UploadCreate(WireModel):
+    """Open an upload session: the commit's metadata and the file described piece by piece.
+
+    A safetensors file is described by its JSON header (as it is in the file) and the pieces
+    of its tensors' bytes in file order: each tensor cut into pieces of ``UPLOAD_CHUNK_BYTES``
+    (one empty piece for an empty tensor). Any other file is one piece: the whole file.
+    Every piece is checked against its sha256 as it arrives and the header as an uploaded
+    file's would be, so the commit holds exactly the bytes described.
+    """
+
+    metadata: CommitCreate = Field(default_factory=CommitCreate)
+    filename: str | None = Field(default=None, max_length=255)
+    size: int = Field(ge=1, description="the file's size in bytes")
+    header: str | None = Field(
+        default=None, description="safetensors: the file's JSON header, as in the file"
+    )
+    chunks: list[ChunkRef] = Field(min_length=1, max_length=1_000_000)
+
+
+class UploadOut(WireModel):
+    """An upload session: what the server still lacks before the commit can be made."""
+
+    id: str
+    repo: str
+    expires_at: datetime
+    missing: list[str] = Field(description="sha256 of the pieces still to PUT")
+    missing_bytes: int
+    total_bytes: int
+
+
 class TensorEntry(WireModel):
     name: str
     dtype: str

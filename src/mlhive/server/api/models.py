@@ -6,6 +6,7 @@ query parameters or the last path segment.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from mlhive.server.api.openapi import file_responses
@@ -25,12 +28,13 @@ from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, wr
 from mlhive.server.http.files import send_blob
 from mlhive.server.http.params import ObjectId, Offset
 from mlhive.server.services.forge import commits as models_commits
-from mlhive.server.services.forge import content, repos
+from mlhive.server.services.forge import content, repos, uploads
 from mlhive.server.services.forge import merges as models_merge
 from mlhive.server.services.forge import requests as models_requests
 from mlhive.server.services.social import reviews
 from mlhive.server.wiring import Hive
 from mlhive.wire.models import (
+    SHA256_PATTERN,
     CommentCreate,
     CommentOut,
     CommitCreate,
@@ -47,6 +51,8 @@ from mlhive.wire.models import (
     RepoCreate,
     RepoOut,
     RepoUpdate,
+    UploadCreate,
+    UploadOut,
 )
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -156,6 +162,147 @@ def push(
     with write(hive) as session:
         repo = repos.get_repo(session, actor, owner, name)
         commit = models_commits.push(session, actor, repo, ingested, meta)
+        return models_commits.describe_commit(session, hive.store, repo, commit)
+
+
+# -- upload sessions: commits that send only what the server lacks -------------------------
+
+
+@router.post(REPO + "/uploads", status_code=status.HTTP_201_CREATED)
+def open_upload(
+    owner: str, name: str, body: UploadCreate, actor: RequiredActor, hive: HiveDep
+) -> UploadOut:
+    """Describe a model file piece by piece; the answer lists the pieces to send.
+
+    The push is checked as a whole-file push would be (branch rights, expected head, card,
+    the safetensors header) before any piece is sent. ``GET`` the session again to resume.
+    """
+    settings = hive.settings
+    with write(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        upload = uploads.open_upload(
+            session,
+            actor,
+            repo,
+            body,
+            max_tensors=settings.max_tensors_per_file,
+            max_bytes=settings.max_upload_bytes,
+        )
+        return uploads.describe(session, hive.store, repo, upload)
+
+
+@router.get(REPO + "/uploads/{upload_id}")
+def get_upload(
+    owner: str, name: str, upload_id: str, actor: RequiredActor, hive: HiveDep
+) -> UploadOut:
+    """One of your upload sessions, with the pieces the server still lacks."""
+    with read(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        upload = uploads.get(session, actor, repo, upload_id)
+        return uploads.describe(session, hive.store, repo, upload)
+
+
+CHUNK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.put(
+    REPO + "/uploads/{upload_id}/chunks/{sha256}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    openapi_extra=CHUNK_BODY,
+)
+async def put_chunk(
+    owner: str,
+    name: str,
+    upload_id: str,
+    sha256: Annotated[str, PathParam(pattern=SHA256_PATTERN)],
+    request: Request,
+    actor: RequiredActor,
+    hive: HiveDep,
+) -> Response:
+    """Send one piece of a session's file (the raw bytes). They are hashed as they are
+    stored: bytes whose sha256 is not ``sha256`` are refused (``corrupted_chunk``) and not kept.
+    Sending a piece the server holds already changes nothing."""
+
+    def expected() -> int:
+        with read(hive) as session:
+            repo = repos.get_repo(session, actor, owner, name)
+            upload = uploads.get(session, actor, repo, upload_id)
+            return uploads.piece_size(actor, repo, upload, sha256)
+
+    size = await run_in_threadpool(expected)
+    scratch = hive.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=scratch, prefix="chunk-", delete=False) as out:
+        path = Path(out.name)
+        try:
+            received, digest = 0, hashlib.sha256()
+            async for block in request.stream():
+                received += len(block)
+                if received > size:
+                    raise uploads.corrupted(sha256, f"more than the piece's {size} bytes arrived")
+                digest.update(block)
+                out.write(block)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    await run_in_threadpool(uploads.store_piece, hive.store, sha256, size, path, digest.hexdigest())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    REPO + "/uploads/{upload_id}/chunks",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def put_chunks(
+    owner: str,
+    name: str,
+    upload_id: str,
+    chunk: Annotated[
+        list[UploadFile],
+        File(description="pieces (at most 64), each part's filename the piece's sha256"),
+    ],
+    actor: RequiredActor,
+    hive: HiveDep,
+) -> Response:
+    """Send several pieces of a session's file in one multipart request. Each is checked
+    against its sha256 first: if one is corrupted (``corrupted_chunk``), none is stored."""
+    parts = [(part.filename or "", part.file) for part in chunk]
+    with read(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        upload = uploads.get(session, actor, repo, upload_id)
+        uploads.check_pieces(actor, repo, upload, parts)
+    uploads.store_pieces(hive.store, parts)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(REPO + "/uploads/{upload_id}/commit", status_code=status.HTTP_201_CREATED)
+def finish_upload(
+    owner: str, name: str, upload_id: str, actor: RequiredActor, hive: HiveDep
+) -> CommitOut:
+    """Make the session's commit once every piece has arrived (409 naming what is missing).
+
+    The commit is the one a whole-file push of the same file would have made.
+    """
+    with read(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        request = uploads.request_of(uploads.get(session, actor, repo, upload_id))
+        models_commits.check_push(session, actor, repo, request.metadata)
+        known = uploads.recorded(session, request)
+    scratch = hive.settings.data_dir / "tmp"
+    limit = hive.settings.max_tensors_per_file
+    ingested = uploads.assemble(hive.store, request, scratch, limit, known)
+    with write(hive) as session:
+        repo = repos.get_repo(session, actor, owner, name)
+        upload = uploads.get(session, actor, repo, upload_id)
+        commit = models_commits.push(session, actor, repo, ingested, request.metadata)
+        uploads.close(session, upload)
         return models_commits.describe_commit(session, hive.store, repo, commit)
 
 

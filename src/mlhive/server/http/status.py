@@ -16,6 +16,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_PROCESSED: 409,
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.MALFORMED_FILE: 422,
+    ErrorCode.CORRUPTED_CHUNK: 422,
     ErrorCode.EMPTY_FILE: 422,
     ErrorCode.DUPLICATE_COLUMNS: 422,
     ErrorCode.UNKNOWN_COLUMN: 422,

@@ -105,6 +105,20 @@ ROWS_PER_QUERY = 500
 """Hashes per ``IN (...)`` lookup: well inside every database's bound-parameter limit."""
 
 
+def recorded_sizes(session: Session, hashes: Iterable[str]) -> dict[str, int]:
+    """The sizes of those of ``hashes`` that have a blob row (one lookup per 500 hashes).
+
+    A row is recorded only once its blob is stored durably, so these need no look in the store.
+    """
+    wanted = list(dict.fromkeys(hashes))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), ROWS_PER_QUERY):
+        batch = wanted[start : start + ROWS_PER_QUERY]
+        rows = session.execute(select(Blob.sha256, Blob.size).where(Blob.sha256.in_(batch)))
+        found.update((row.sha256, row.size) for row in rows)
+    return found
+
+
 def remember_blobs(session: Session, infos: Iterable[BlobInfo]) -> int:
     """Record the rows of many blobs at once: one lookup per 500 hashes, one bulk insert.
 

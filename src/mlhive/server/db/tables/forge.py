@@ -133,3 +133,24 @@ class MergeRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship(lazy="joined")
+
+
+class ModelUpload(Base):
+    """An upload session: a commit whose file arrives piece by piece (resumable).
+
+    ``request`` is the session's :class:`~mlhive.wire.models.UploadCreate`; which pieces
+    arrived is read from the blob store (pieces are blobs named by their verified sha256), so
+    asking again lists only what is still missing. Expired sessions are deleted; pieces that
+    no commit recorded have no ``blobs`` row (see :mod:`mlhive.server.services.forge.uploads`).
+    """
+
+    __tablename__ = "model_uploads"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    repo_id: Mapped[int] = mapped_column(
+        ForeignKey("model_repos.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    request: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

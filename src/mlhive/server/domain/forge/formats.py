@@ -101,8 +101,7 @@ def sniff(path: Path, filename: str | None, declared: ModelFormat | None) -> Mod
     name = (filename or "").lower()
     with path.open("rb") as handle:
         head = handle.read(16)
-    if name.endswith(PICKLE_SUFFIXES):
-        raise _refuse_code(f"{filename!r} is a pickle-based file ({PurePosixPath(name).suffix})")
+    refuse_pickle_name(filename)
     if _is_pickle(head):
         raise _refuse_code("this is a pickle (or a compressed joblib pickle)")
     if head.startswith(ZIP_MAGIC):
@@ -115,6 +114,17 @@ def sniff(path: Path, filename: str | None, declared: ModelFormat | None) -> Mod
     if declared is not None:
         raise _malformed(f"this is not a {declared} file")
     raise _malformed("not a safetensors, skops or ONNX file (name ONNX files *.onnx)")
+
+
+def refuse_pickle_name(filename: str | None) -> None:
+    """Refuse a file whose name says it is a pickle (``.pkl``, ``.pt``, ``.joblib`` …).
+
+    Raises:
+        InvalidInput: code ``unsupported_format``.
+    """
+    name = (filename or "").lower()
+    if name.endswith(PICKLE_SUFFIXES):
+        raise _refuse_code(f"{filename!r} is a pickle-based file ({PurePosixPath(name).suffix})")
 
 
 def _check_zip_members(path: Path) -> None:

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-CHUNK_BYTES = 16 * 1024**2
+from mlhive.wire.models import UPLOAD_CHUNK_BYTES
+
+CHUNK_BYTES = UPLOAD_CHUNK_BYTES
 """Large tensors are split into chunks of this size, so a huge embedding is not one blob."""
 
 NUMPY_DTYPES: dict[str, str] = {

@@ -77,7 +77,7 @@ def _put_new(store: BlobStore, data: bytes) -> BlobInfo:
     return BlobInfo(sha, len(data))
 
 
-def _stored(
+def stored(
     store: BlobStore, manifest: Manifest, blobs: dict[str, BlobInfo], facts: dict[str, Any]
 ) -> Ingested:
     """Store the manifest blob last: it names only content that is stored already."""
@@ -114,13 +114,13 @@ def ingest_safetensors(
                 TensorRecord(tensor.name, tensor.dtype, tensor.shape, tensor.size, tuple(chunks))
             )
     manifest = Manifest(format="safetensors", tensors=records, metadata=header.metadata)
-    return _stored(store, manifest, blobs, {"library": "safetensors"})
+    return stored(store, manifest, blobs, {"library": "safetensors"})
 
 
 def _ingest_file(store: BlobStore, fmt: str, path: Path, facts: dict[str, Any]) -> Ingested:
     info = store.put_file(path)
     manifest = Manifest(fmt, files={FILE_NAMES[fmt]: FileRecord(info.sha256, info.size)})
-    return _stored(store, manifest, {info.sha256: info}, facts)
+    return stored(store, manifest, {info.sha256: info}, facts)
 
 
 def ingest(
