@@ -94,7 +94,7 @@ def test_contributions_count_only_what_the_reader_may_see(
     assert (seen_by_alice["datasets"], seen_by_alice["models"]) == (2, 2)
     assert _profile(http, "alice", admin)["contributions"]["datasets"] == 2
     assert _profile(http, "bob")["contributions"]["call_responses"] == 1
-    assert _profile(http, "alice")["contributions"]["reproductions"] is None
+    assert _profile(http, "alice")["contributions"]["reproductions"] == 0
     # Whether someone administers the server stays theirs to know.
     assert _profile(http, "alice", bob)["is_admin"] is None
     assert _profile(http, "alice", alice)["is_admin"] is False

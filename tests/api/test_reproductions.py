@@ -89,6 +89,13 @@ def test_a_reproduced_run_gets_its_badge_and_an_altered_one_shows_by_how_much(
     assert http.get(f"/api/reproductions/{loose['id']}").json()["state"] == "reproduced"
     listed = http.get(f"/api/runs/{altered}/reproductions").json()["items"]
     assert [r["id"] for r in listed] == [loose["id"], out["id"]]
+    # Bob's profile counts both of his reproductions of alice's runs (one reproduced, one
+    # differing); alice re-running her own run is no contribution.
+    contributions = {
+        name: http.get(f"/api/users/{name}/profile").json()["contributions"]["reproductions"]
+        for name in ("alice", "bob")
+    }
+    assert contributions == {"alice": 0, "bob": 2}
 
 
 def test_a_linked_rerun_is_compared_at_once_and_bad_links_are_refused(

@@ -24,8 +24,8 @@ class Contributions(WireModel):
     merged_merge_requests: int = Field(description="merge requests authored and merged")
     call_responses: int = Field(description="answers and offers to volunteer on open calls")
     discussion_posts: int = Field(description="posts in discussions")
-    reproductions: int | None = Field(
-        default=None, description="reproductions of others' runs (None: not counted here yet)"
+    reproductions: int = Field(
+        description="reproductions of others' runs that came to an outcome (reproduced or differs)"
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from mlhive.server.db.queries.datasets import visible_to as visible_datasets
 from mlhive.server.db.tables.accounts import User, UserInterest
 from mlhive.server.db.tables.datasets import Dataset
-from mlhive.server.db.tables.experiments import Run, Task
+from mlhive.server.db.tables.experiments import Reproduction, Run, Task
 from mlhive.server.db.tables.forge import MergeRequest, ModelRepo
 from mlhive.server.db.tables.social import DiscussionPost, OpenCall, OpenCallResponse
 from mlhive.server.domain.access import Actor, can_manage
@@ -46,10 +46,21 @@ def interested_in(session: Session, tag: str) -> list[int]:
     return list(session.scalars(select(UserInterest.user_id).where(UserInterest.tag == normal)))
 
 
-def count_reproductions(session: Session, viewer: Actor | None, user_id: int) -> int | None:
-    """How many reproductions of runs ``user_id`` made that ``viewer`` may see: the hook where
-    reproductions (built separately) are counted. None until this server records them."""
-    return None
+def count_reproductions(session: Session, viewer: Actor | None, user_id: int) -> int:
+    """Reproductions ``user_id`` made of other people's runs that came to an outcome
+    (reproduced or differs; failed attempts prove nothing), counted over runs ``viewer`` sees."""
+    return _count(
+        session,
+        select(func.count())
+        .select_from(Reproduction)
+        .join(Run, Run.id == Reproduction.run_id)
+        .where(
+            Reproduction.requested_by == user_id,
+            Reproduction.state.in_(("reproduced", "differs")),
+            Run.uploader_id != user_id,
+            visible_runs(viewer),
+        ),
+    )
 
 
 def _count(session: Session, stmt: object) -> int:
