@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any, Self
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 
 from mlhive.client._entity import Entity
 from mlhive.errors import JobFailedError, MlhiveError, WaitTimeoutError
 from mlhive.wire.flows import FlowCreate
+from mlhive.wire.reproductions import ReproductionCounts
 from mlhive.wire.runs import EvaluationOut, FoldTiming, RunBase, RunOut
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class Run(RunBase, Entity):
 
     # RunOut sends job_id after the evaluations: in RunBase it would reorder RunOut's JSON.
     job_id: int | None = None
+    reproductions: ReproductionCounts = Field(default_factory=ReproductionCounts)
     _api: RunsAPI = PrivateAttr()
     _evaluations: list[EvaluationOut] = PrivateAttr(default_factory=list)
 
