@@ -10,6 +10,7 @@ import pytest
 from mlhive.server.app import gather_handlers
 from mlhive.server.jobs.context import JobContext
 from mlhive.server.services.automl.automl import AUTOML_JOB
+from mlhive.server.services.automl.reproductions import REPRODUCE_JOB
 from mlhive.server.services.automl.suite_runs import SUITE_RUN_JOB
 from mlhive.server.services.datasets.catalog import FETCH_JOB, PROCESS_JOB
 from mlhive.server.services.datasets.processing import AUTO_LEADERBOARD_JOB
@@ -28,7 +29,7 @@ def _noop(_: JobContext, __: Mapping[str, Any]) -> None:
 def test_the_server_handles_every_job_kind_the_services_enqueue(hive: Hive) -> None:
     kinds = {
         PROCESS_JOB, FETCH_JOB, EVALUATE_JOB, EXPORT_JOB, MERGE_JOB, EVALUATE_REQUEST_JOB,
-        CHECKS_JOB, AUTOML_JOB, SUITE_RUN_JOB, RETRAIN_JOB, AUTO_LEADERBOARD_JOB,
+        CHECKS_JOB, AUTOML_JOB, SUITE_RUN_JOB, RETRAIN_JOB, AUTO_LEADERBOARD_JOB, REPRODUCE_JOB,
     }  # fmt: skip
     assert set(hive.worker.handlers) == kinds
 

@@ -18,6 +18,7 @@ from mlhive.server.domain.experiments.metrics import (
     MEASURES,
     Evaluation,
     _aggregate,
+    _classification,
     evaluate,
     measures_for,
 )
@@ -273,3 +274,32 @@ def test_catalogue() -> None:
     assert MEASURES["confusion_matrix"].is_array
     with pytest.raises(ValueError, match="unknown task type"):
         measures_for("survival")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_classification_equals_sklearn_bit_for_bit_on_awkward_folds(seed: int) -> None:
+    """The measures are computed without scikit-learn's functions (their input checks cost ten
+    times the arithmetic) but must give its values exactly: on small folds, classes never
+    predicted or never true, certain (0/1) and tied probabilities."""
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 6))
+    n = int(rng.integers(2, 40))
+    y = rng.integers(0, k, size=n)
+    y[: min(n, k)] = np.arange(min(n, k))  # most folds hold every class, some cannot
+    raw = rng.random((n, k)) ** int(rng.integers(1, 6))
+    if seed % 3 == 0:
+        raw = np.round(raw, 1)  # ties in the scores
+    if seed % 4 == 0:
+        raw[rng.random(n) < 0.4] = np.eye(k)[rng.integers(0, k)]  # certain predictions
+    raw[raw.sum(axis=1) == 0] = 1.0
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    predicted = proba.argmax(axis=1) if seed % 5 else np.zeros(n, dtype=np.int64)
+    scores, matrix = _classification(y, predicted, proba, k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = sklearn_classification(y, predicted, proba)
+        if len(np.unique(y)) < k:
+            expected["area_under_roc_curve"] = expected["area_under_roc_curve_macro"] = None
+    assert matrix.tolist() == expected.pop("confusion_matrix").tolist()
+    for name, value in expected.items():
+        assert scores[name] == value, name

@@ -26,6 +26,8 @@ import numpy as np
 import numpy.typing as npt
 import sklearn
 import sklearn.metrics as skm
+from scipy.integrate import trapezoid
+from scipy.special import xlogy
 from sklearn.exceptions import UndefinedMetricWarning
 
 from mlhive.server.domain.experiments.predictions import (
@@ -256,34 +258,68 @@ def _given(values: ArrayT | None, what: str) -> ArrayT:
 def _classification(
     y: IntArray, predicted: IntArray, proba: FloatArray, k: int
 ) -> tuple[Scores, IntArray]:
-    classes = np.arange(k)
-    matrix: IntArray = skm.confusion_matrix(y, predicted, labels=classes)
+    # Every measure below is scikit-learn's, computed here with its own arithmetic in the same
+    # order (tests/unit/domain/experiments/test_metrics.py asserts equality with scikit-learn
+    # to the last bit): calling its functions costs ~20 input checks a fold, ten times the
+    # arithmetic on a small task, and a run's scores are waited for.
+    matrix: IntArray = np.bincount(y * k + predicted, minlength=k * k).reshape(k, k)
     scores: Scores = {"predictive_accuracy": float(np.trace(matrix) / len(y))}
-    # scikit-learn's balanced accuracy and kappa work on the matrix of the labels present.
+    # Averages over classes, balanced accuracy and kappa use the labels present (in the truth
+    # or the predictions), as scikit-learn's do.
     used = (matrix.sum(axis=0) + matrix.sum(axis=1)) > 0
     present = matrix[np.ix_(used, used)]
     scores["balanced_accuracy"] = _balanced_accuracy(present)
     scores["kappa"] = _kappa(present)
-    for suffix, average in (("", "weighted"), ("_macro", "macro")):
-        p, r, f, _ = skm.precision_recall_fscore_support(
-            y, predicted, average=average, zero_division=0.0
-        )
-        scores.update(
-            {
-                f"precision{suffix}": float(p),
-                f"recall{suffix}": float(r),
-                f"f_measure{suffix}": float(f),
-            }
-        )
+    scores.update(_precision_recall_f(present))
     scores.update(_auc(y, proba, matrix.sum(axis=1) > 0))
-    scores["log_loss"] = _safe(skm.log_loss, y, proba, labels=classes)
-    scores["brier_score"] = _safe(skm.brier_score_loss, y, proba, labels=classes)
     onehot = np.zeros_like(proba)
     onehot[np.arange(len(y)), y] = 1.0
-    scores["mean_absolute_error"] = _safe(skm.mean_absolute_error, onehot, proba)
-    mse = _safe(skm.mean_squared_error, onehot, proba)
-    scores["root_mean_squared_error"] = None if mse is None else math.sqrt(mse)
+    scores.update(_probability_losses(onehot, proba))
+    scores["mean_absolute_error"] = _finite(
+        float(np.average(np.average(np.abs(proba - onehot), axis=0)))
+    )
+    mse = float(np.average(np.average((onehot - proba) ** 2, axis=0)))
+    scores["root_mean_squared_error"] = _finite(math.sqrt(mse))
     return scores, matrix
+
+
+def _precision_recall_f(matrix: IntArray) -> Scores:
+    """Weighted (by support) and macro precision, recall and F1 of the labels present, with 0
+    where a class was never predicted or never true (scikit-learn's ``zero_division=0``)."""
+    tp = np.diagonal(matrix).astype(np.float64)
+    predicted = matrix.sum(axis=0)
+    true = matrix.sum(axis=1)
+    precision = _divide(tp, predicted)
+    recall = _divide(tp, true)
+    f = _divide(2.0 * tp, true.astype(np.float64) + predicted.astype(np.float64))
+    scores: Scores = {}
+    for name, values in (("precision", precision), ("recall", recall), ("f_measure", f)):
+        scores[name] = float(np.average(values, weights=true))
+        scores[f"{name}_macro"] = float(np.nanmean(values))
+    return scores
+
+
+def _divide(numerator: FloatArray, denominator: npt.NDArray[Any]) -> FloatArray:
+    zero = denominator == 0
+    safe = np.asarray(denominator, dtype=np.float64).copy()
+    safe[zero] = 1.0
+    out: FloatArray = numerator / safe
+    out[zero] = 0.0
+    return out
+
+
+def _probability_losses(onehot: FloatArray, proba: FloatArray) -> Scores:
+    """Log loss (probabilities clipped to [eps, 1 - eps]) and the multiclass Brier score (halved
+    for two classes), as scikit-learn defines them; undefined for values outside [0, 1]."""
+    if proba.max() > 1 or proba.min() < 0:
+        return {"log_loss": None, "brier_score": None}
+    eps = np.finfo(proba.dtype).eps
+    clipped = np.clip(proba, eps, 1 - eps)
+    log_loss = float(np.average(-np.sum(xlogy(onehot, clipped), axis=1)))
+    brier = float(np.average(np.sum((onehot - proba) ** 2, axis=1)))
+    if proba.shape[1] < 3:
+        brier *= 0.5
+    return {"log_loss": _finite(log_loss), "brier_score": _finite(brier)}
 
 
 def _balanced_accuracy(matrix: IntArray) -> float | None:
@@ -307,20 +343,19 @@ def _kappa(matrix: IntArray) -> float | None:
 
 
 def _auc(y: IntArray, proba: FloatArray, in_truth: npt.NDArray[np.bool_]) -> Scores:
+    undefined: Scores = {"area_under_roc_curve": None, "area_under_roc_curve_macro": None}
     if not in_truth.all():
-        # scikit-learn cannot score a class absent from the truth: undefined on this fold.
-        return {"area_under_roc_curve": None, "area_under_roc_curve_macro": None}
+        # A class absent from the truth has no ROC curve: undefined on this fold.
+        return undefined
     if proba.shape[1] == 2:
         # For two classes the weighted and the macro one-vs-rest AUC equal the binary AUC.
-        auc = _safe(skm.roc_auc_score, y, proba[:, 1])
+        auc = _binary_auc(y, proba[:, 1])
         return {"area_under_roc_curve": auc, "area_under_roc_curve_macro": auc}
-    k = proba.shape[1]
     # One-vs-rest, as roc_auc_score(multi_class="ovr") computes it: each class's binary AUC
     # once, then their mean weighted by the class's support, and their plain mean.
-    undefined: Scores = {"area_under_roc_curve": None, "area_under_roc_curve_macro": None}
     if not np.allclose(1, proba.sum(axis=1)):
         return undefined  # scikit-learn refuses scores that are not probabilities
-    per_class = [_safe(_binary_auc, (y == c).astype(np.int64), proba[:, c]) for c in range(k)]
+    per_class = [_binary_auc((y == c).astype(np.int64), proba[:, c]) for c in range(proba.shape[1])]
     if any(v is None for v in per_class):
         return undefined
     values = np.array(per_class, dtype=np.float64)
@@ -331,9 +366,22 @@ def _auc(y: IntArray, proba: FloatArray, in_truth: npt.NDArray[np.bool_]) -> Sco
     }
 
 
-def _binary_auc(truth: IntArray, score: FloatArray) -> float:
-    fpr, tpr, _ = skm.roc_curve(truth, score)
-    return float(skm.auc(fpr, tpr))
+def _binary_auc(truth: IntArray, score: FloatArray) -> float | None:
+    """The area under the ROC curve of 0/1 ``truth`` ranked by ``score``, by the trapezoidal
+    rule over the curve's corners (collinear points dropped), as ``roc_curve`` + ``auc`` do;
+    None when the truth holds one class only."""
+    order = np.argsort(-score, kind="stable")
+    ranked_score, ranked_truth = score[order], truth[order].astype(np.float64)
+    thresholds = np.r_[np.flatnonzero(np.diff(ranked_score)), len(ranked_score) - 1]
+    tps = np.cumsum(ranked_truth)[thresholds]
+    fps = 1 + thresholds.astype(np.float64) - tps
+    if len(fps) > 2:
+        corners = np.flatnonzero(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])
+        fps, tps = fps[corners], tps[corners]
+    tps, fps = np.r_[0.0, tps], np.r_[0.0, fps]
+    if fps[-1] <= 0 or tps[-1] <= 0:
+        return None
+    return _finite(float(trapezoid(tps / tps[-1], fps / fps[-1])))
 
 
 def _regression(y: FloatArray, predicted: FloatArray) -> Scores:

@@ -1,7 +1,8 @@
 """The experiments capability's job handlers: the edges that open their own transactions.
 
 Scoring a run reads what it needs in one short transaction, validates and scores the
-predictions outside any transaction, and writes the evaluations in another (see
+predictions outside any transaction (in the worker when the inputs are small, otherwise in a
+child process killed at the job time limit), and writes the evaluations in another (see
 :mod:`mlhive.server.services.experiments.scoring`).
 """
 
@@ -29,13 +30,16 @@ def evaluate_run(context: JobContext, payload: Mapping[str, Any]) -> None:
     if spec is None:
         return
     try:
-        results = run_bounded(
-            scoring.compute,
-            context.store,
-            spec,
-            seconds=context.settings.job_time_limit_seconds,
-            what=f"scoring run {run_id}",
-        )
+        if scoring.is_small(context.store, spec):
+            results = scoring.compute(context.store, spec)
+        else:
+            results = run_bounded(
+                scoring.compute,
+                context.store,
+                spec,
+                seconds=context.settings.job_time_limit_seconds,
+                what=f"scoring run {run_id}",
+            )
     except Exception as exc:
         with transaction(context.sessions) as session:
             scoring.mark_failed(session, run_id, exc)

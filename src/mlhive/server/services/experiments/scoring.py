@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -63,6 +65,36 @@ def read_spec(session: Session, run_id: int) -> ScoringSpec | None:
         setup_id=run.setup_id,
         uploader_id=run.uploader_id,
     )
+
+
+SMALL_BYTES = 4 * 1024**2
+"""Inputs (predictions, splits and data files together) at most this large are scored in the
+worker itself (see :func:`is_small`)."""
+SMALL_ROWS = 200_000
+"""... and with at most this many rows in each table, as their Parquet footers declare."""
+
+
+def is_small(store: BlobStore, spec: ScoringSpec) -> bool:
+    """Whether scoring ``spec`` is certain to be quick: its files are small on disk and
+    declare few rows (a compressed file could hold many; the footer says how many).
+
+    A small run's scores are what its uploader waits for; a child process to bound the time
+    would cost more than the scoring (tens of milliseconds). Anything else is scored in the
+    bounded child, killed at the job time limit.
+    """
+    shas = (spec.predictions_sha256, spec.splits_sha256, spec.data_sha256)
+    if sum(store.size(sha) for sha in shas) > SMALL_BYTES:
+        return False
+    for sha in shas:
+        path = store.local_path(sha)
+        if path is not None:
+            rows = pq.ParquetFile(path).metadata.num_rows
+        else:
+            with store.open(sha) as handle:
+                rows = pq.ParquetFile(handle).metadata.num_rows
+        if rows > SMALL_ROWS:
+            return False
+    return True
 
 
 def compute(store: BlobStore, spec: ScoringSpec) -> dict[str, dict[str, Any]]:
