@@ -30,6 +30,7 @@ EXAMPLES = """Examples:
   mlhive run upload 1 predictions.csv --flow torch.MyNet --param lr=0.01 --wait
   mlhive leaderboard 1 --measure area_under_roc_curve
   mlhive leaderboard 1 --by setup
+  mlhive run reproduce 12 --tolerance 1e-6
 """
 
 app = typer.Typer(
@@ -208,3 +209,71 @@ def upload(
             run.wait()
         typer.echo(f"run {run.id} {run.state}: {_headline(run.scores)}", err=True)
     typer.echo(run.id)
+
+
+COMPARISON_COLUMNS = ["measure", "original", "reproduced", "abs_diff", "within"]
+
+
+@app.command("reproduce")
+@with_client
+def reproduce(
+    client: Client,
+    run_id: Annotated[int, typer.Argument(metavar="ID", help="The run to reproduce.")],
+    tolerance: Annotated[
+        float | None,
+        typer.Option(min=0, help="Largest difference per measure still reproduced (1e-9)."),
+    ] = None,
+    link: Annotated[
+        int | None,
+        typer.Option(help="Link this run of yours as the re-run instead of a server re-run."),
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Wait for the outcome.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask the server to re-run a run's setup on the same task and splits and compare every
+    measure with the original; prints the outcome, largest differences first."""
+    if wait:
+        with waiting(f"run {run_id} to be reproduced"):
+            found = client.runs.reproduce(run_id, tolerance=tolerance, rerun=link)
+    else:
+        found = client.runs.reproduce(run_id, tolerance=tolerance, rerun=link, wait=False)
+    if as_json:
+        print_json(found.model_dump(mode="json"))
+        return
+    differs = f", {found.differing} measures differ" if found.differing else ""
+    typer.echo(f"reproduction {found.id} of run {run_id}: {found.state}{differs}", err=True)
+    print_models(
+        found.comparison,
+        COMPARISON_COLUMNS,
+        as_json=False,
+        row=lambda c: {
+            "original": _value(c.original, None),
+            "reproduced": _value(c.reproduced, None),
+            "abs_diff": "" if c.abs_diff is None else f"{c.abs_diff:.3g}",
+            "within": "yes" if c.within else "no",
+        },
+        title=f"tolerance {found.tolerance:g}",
+    )
+    if found.state == "failed":
+        typer.echo(found.log, err=True)
+        raise typer.Exit(1)
+
+
+@app.command("reproductions")
+@with_client
+def reproductions(
+    client: Client,
+    run_id: Annotated[int, typer.Argument(metavar="ID", help="Run id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List a run's reproductions, newest first: who asked, the outcome, the largest difference."""
+    print_models(
+        client.runs.reproductions(run_id),
+        ["id", "state", "kind", "requested_by", "differing", "max_abs_diff", "tolerance"],
+        as_json=as_json,
+        row=lambda r: {
+            "max_abs_diff": "" if r.max_abs_diff is None else f"{r.max_abs_diff:.3g}",
+            "tolerance": f"{r.tolerance:g}",
+        },
+        title=f"reproductions of run {run_id}",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.run import LocalRun, Run, RunFailedError
 from mlhive.client.task import Task
 from mlhive.client.tasks import TasksAPI
+from mlhive.errors import WaitTimeoutError
 from mlhive.wire.flows import FlowCreate, short_flow_name
+from mlhive.wire.reproductions import ReproductionOut, ReproductionPage
 from mlhive.wire.runs import RunComparison, RunCreate, RunOut, RunSummary
 
 RUN_COLUMNS = list(RunSummary.model_fields)
@@ -200,6 +203,64 @@ class RunsAPI:
             PermissionDeniedError: not your run. NotFoundError: no such run.
         """
         self._core.request("DELETE", f"/api/runs/{run_id}")
+
+    # -- reproductions ------------------------------------------------------------------------
+
+    def reproduce(
+        self,
+        run_id: int,
+        *,
+        tolerance: float | None = None,
+        rerun: int | None = None,
+        wait: bool = True,
+        timeout: float = 600,
+    ) -> ReproductionOut:
+        """Ask the server to reproduce a run: it rebuilds the run's flow with its setup's
+        values, refits it on every fold of the same task and compares each measure with the
+        original within ``tolerance`` (the server's default: 1e-9).
+
+        Args:
+            run_id: the run to reproduce (any run you may see).
+            tolerance: the largest absolute difference per measure still counted as reproduced.
+            rerun: instead of a server re-run, link this run of yours (same task, same flow and
+                parameter values, evaluated) as a reproduction; it is compared at once.
+            wait: wait for the outcome (``reproduced``, ``differs`` or ``failed``).
+            timeout: seconds to wait at most.
+
+        Raises:
+            InvalidInputError: the run cannot be rebuilt, or ``rerun`` does not match it (the
+                message says why). NotFoundError: no such run (or not yours to see).
+            WaitTimeoutError: still queued or running after ``timeout`` seconds.
+        """
+        body = {"tolerance": tolerance, "run_id": rerun}
+        answer = self._core.request(
+            "POST",
+            f"/api/runs/{run_id}/reproductions",
+            json={k: v for k, v in body.items() if v is not None},
+        )
+        found = ReproductionOut.model_validate(answer.json())
+        if not wait:
+            return found
+        deadline = time.monotonic() + timeout
+        while found.state in ("queued", "running"):
+            if time.monotonic() >= deadline:
+                raise WaitTimeoutError(
+                    f"reproduction {found.id} of run {run_id} is still {found.state} "
+                    f"after {timeout:g} s"
+                )
+            time.sleep(self.poll_interval)
+            found = self.reproduction(found.id)
+        return found
+
+    def reproduction(self, reproduction_id: int) -> ReproductionOut:
+        """One reproduction: its state, each measure's original and re-run value, its log."""
+        data = self._core.get_json(f"/api/reproductions/{reproduction_id}")
+        return ReproductionOut.model_validate(data)
+
+    def reproductions(self, run_id: int) -> list[ReproductionOut]:
+        """A run's reproductions, newest first."""
+        data = self._core.get_json(f"/api/runs/{run_id}/reproductions")
+        return ReproductionPage.model_validate(data).items
 
     # -- making runs --------------------------------------------------------------------------
 

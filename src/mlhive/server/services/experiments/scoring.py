@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow.parquet as pq
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
