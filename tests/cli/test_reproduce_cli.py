@@ -65,4 +65,4 @@ def test_a_reproduction_from_the_command_line(
     assert "reproduced" in shown.stderr and "predictive_accuracy" in shown.stdout
     assert "tolerance 0.5" in shown.stdout
     refused = cli(bob, "run", "reproduce", str(altered), "--link", str(altered), code=1)
-    assert "uploaded by alice, not you" in refused.stderr
+    assert "a run cannot reproduce itself" in refused.stderr
