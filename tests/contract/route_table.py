@@ -52,6 +52,7 @@ _NATIVE: dict[str, Access] = {
     "DELETE /api/users/me/keys/{key_id}": KEYED,
     "GET /api/users/{name}": OPTIONAL,
     "GET /api/users/{name}/profile": OPTIONAL,
+    "GET /api/people/{name}/suggested": OPTIONAL,
     "PATCH /api/users/{name}/profile": KEYED,
     "POST /api/teams": KEYED,
     "GET /api/teams/{name}": OPTIONAL,
@@ -74,6 +75,7 @@ _NATIVE: dict[str, Access] = {
     "GET /api/datasets/{dataset_id}/automation": OPTIONAL,
     "GET /api/datasets/{dataset_id}/qualities": OPTIONAL,
     "GET /api/datasets/{dataset_id}/similar": OPTIONAL,
+    "GET /api/datasets/{dataset_id}/helpers": OPTIONAL,
     "GET /api/tasks/{task_id}/recommendations": OPTIONAL,
     "POST /api/automl": KEYED,
     # A search is its owner's: reading one needs the key it belongs to.
@@ -83,6 +85,7 @@ _NATIVE: dict[str, Access] = {
     "POST /api/tasks": KEYED,
     "GET /api/tasks": OPTIONAL,
     "GET /api/tasks/{task_id}": OPTIONAL,
+    "GET /api/tasks/{task_id}/helpers": OPTIONAL,
     "GET /api/tasks/{task_id}/splits": OPTIONAL,
     "POST /api/tasks/{task_id}/tags": KEYED,
     "DELETE /api/tasks/{task_id}/tags/{tag}": KEYED,
