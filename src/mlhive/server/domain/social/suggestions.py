@@ -45,10 +45,13 @@ class Ranked:
     reasons: tuple[tuple[str, float, str], ...]
 
 
-def popularity_weight(others: int) -> float:
-    """What one shared task or tag is worth when ``others`` other people share it too: 1 for
-    a pair alone on it, falling like an inverse logarithm for popular ones."""
-    return 1.0 / math.log2(1 + max(1, others))
+def popularity_weight(others: int, population: int) -> float:
+    """What one shared task or tag is worth when ``others`` other people of ``population``
+    share it too (an inverse document frequency scaled to [0, 1]): 1 for a pair alone on it,
+    0 for something everyone shares."""
+    population = max(population, 2)
+    others = min(max(others, 1), population)
+    return (math.log(population / others) / math.log(population)) ** 2
 
 
 def saturate(raw: float, half: float) -> float:

@@ -104,11 +104,12 @@ def suggested(
     """
     person = accounts.get_user(session, name)
     voice = _voice(viewer, person)
+    population = int(session.scalar(select(func.count()).select_from(User)) or 0)
     signals = {
-        "tasks": _shared_tasks(session, viewer, person.id, voice),
+        "tasks": _shared_tasks(session, viewer, person.id, voice, population),
         "datasets": _similar_datasets(session, viewer, person.id, voice, neighbours),
         "models": _forge(session, viewer, person.id, voice),
-        "interests": _interests(session, person.id),
+        "interests": _interests(session, person.id, population),
     }
     known = {person.id, *_known(session, viewer, person.id)}
     return _named(session, rank(signals, known, limit))
@@ -166,7 +167,7 @@ def _known(session: Session, viewer: Actor | None, person_id: int) -> set[int]:
 
 
 def _shared_tasks(
-    session: Session, viewer: Actor | None, person_id: int, voice: _Voice
+    session: Session, viewer: Actor | None, person_id: int, voice: _Voice, population: int
 ) -> dict[int, Evidence]:
     """Others' runs on the tasks the person ran on most (tasks the viewer sees)."""
     latest = (
@@ -201,7 +202,7 @@ def _shared_tasks(
             .where(window.c.uploader_id != person_id)
             .group_by(window.c.uploader_id)
         ).all()
-        worth = popularity_weight(len(rows))
+        worth = popularity_weight(len(rows), population)
         for uploader, count, distinct_flows in rows:
             runs[uploader] += int(count)
             flows[uploader] += int(distinct_flows)
@@ -328,7 +329,7 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
     return {row[0]: row[1] for row in rows}
 
 
-def _interests(session: Session, person_id: int) -> dict[int, Evidence]:
+def _interests(session: Session, person_id: int, population: int) -> dict[int, Evidence]:
     """Accounts sharing the person's interests (public on every profile), rarer tags first."""
     mine = select(UserInterest.tag).where(UserInterest.user_id == person_id)
     popularity = dict(
@@ -349,7 +350,7 @@ def _interests(session: Session, person_id: int) -> dict[int, Evidence]:
     result = {}
     for user_id, tags in shared.items():
         tags.sort(key=lambda t: (popularity[t], t))
-        strength = sum(popularity_weight(popularity[t] - 1) for t in tags)
+        strength = sum(popularity_weight(popularity[t] - 1, population) for t in tags)
         text = f"shares {plural(len(tags), 'interest')}: {listed(tags)}"
         result[user_id] = Evidence(strength, text)
     return result
