@@ -90,11 +90,11 @@ def test_people_running_on_your_tasks_are_suggested_with_the_reason(
     assert [s["name"] for s in mine] == ["bob"]
     reason = mine[0]["reasons"][0]
     assert reason["signal"] == "tasks"
-    assert reason["text"] == f"ran 2 flows (2 runs) on 1 of your tasks (task {task['id']})"
+    assert reason["text"] == "ran 2 flows (2 runs) on 1 of your tasks"
     assert 0 < mine[0]["score"] < 1 and mine[0]["kind"] == "user"
     # Anyone else reads the same evidence about alice, in the third person.
     seen = _texts(_suggested(http, "alice"))
-    assert seen == {"bob": [f"ran 2 flows (2 runs) on 1 of alice's tasks (task {task['id']})"]}
+    assert seen == {"bob": ["ran 2 flows (2 runs) on 1 of alice's tasks"]}
     # And the overlap goes both ways.
     assert [s["name"] for s in _suggested(http, "bob", bob)] == ["alice"]
     assert _suggested(http, "carol", carol) == []
@@ -117,7 +117,7 @@ def test_private_work_creates_no_suggestion_and_no_reason_for_others(
 
     # bob sees his own private task: the administrator ran there. carol's fork is hers alone.
     assert _texts(_suggested(http, "bob", bob)) == {
-        "admin": [f"ran 1 flow (1 run) on 1 of your tasks (task {hidden['id']})"]
+        "admin": ["ran 1 flow (1 run) on 1 of your tasks"]
     }
     # Nobody else learns of the private task, nor of the private fork.
     assert _suggested(http, "bob") == []

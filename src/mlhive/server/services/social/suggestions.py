@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from mlhive.server.db.queries.access import visible
@@ -58,11 +58,13 @@ from mlhive.wire.suggestions import Reason, Suggestion
 MAX_LIMIT = 50
 MY_RUNS = 5_000
 """The person's latest runs whose tasks count as theirs."""
-MY_TASKS = 30
+MY_TASKS = 20
 """The tasks the person ran on most that are searched for others' runs."""
-PER_TASK = 1_000
+PER_TASK = 500
 """A task's latest runs read to find who else works on it."""
 MY_DATASETS = 20
+CANDIDATES = 200
+"""The most overlapping people kept from the tasks signal."""
 NEIGHBOURS = 10
 """Nearest datasets per dataset of the person."""
 HELPER_BEST = 200
@@ -185,38 +187,53 @@ def _shared_tasks(
         .order_by(counted.desc(), latest.c.task_id)
         .limit(MY_TASKS)
     ).all()
-    runs: dict[int, int] = defaultdict(int)
-    flows: dict[int, int] = defaultdict(int)
-    tasks: dict[int, list[int]] = defaultdict(list)
-    strength: dict[int, float] = defaultdict(float)
-    for task_id, _ in mine:
-        window = (
-            select(Run.uploader_id, Run.flow_id)
-            .where(Run.task_id == task_id)
-            .order_by(Run.id.desc())
-            .limit(PER_TASK)
-            .subquery()
-        )
-        rows = session.execute(
-            select(window.c.uploader_id, func.count(), func.count(window.c.flow_id.distinct()))
-            .where(window.c.uploader_id != person_id)
-            .group_by(window.c.uploader_id)
-        ).all()
-        worth = popularity_weight(len(rows), population)
-        for uploader, count, distinct_flows in rows:
-            runs[uploader] += int(count)
-            flows[uploader] += int(distinct_flows)
-            tasks[uploader].append(int(task_id))
-            strength[uploader] += worth
+    task_ids = [int(task_id) for task_id, _ in mine]
+    if not task_ids:
+        return {}
+    windows, params = _windows(task_ids)
+    params["person"] = person_id
+    people = session.execute(
+        text(
+            f"SELECT task_id, count(DISTINCT uploader_id) FROM ({windows}) AS windows "
+            "WHERE uploader_id != :person GROUP BY task_id"
+        ),
+        params,
+    ).all()
+    worth = {int(t): popularity_weight(int(n), population) for t, n in people}
+    cases = " ".join(f"WHEN {int(t)} THEN {w!r}" for t, w in worth.items())
+    # One row per (person, task, flow); a task's worth is shared among its flows' rows so
+    # that the sum counts each task once, whatever the flows.
+    rows = session.execute(
+        text(
+            "SELECT uploader_id, sum(worth / flows_here), sum(runs), count(DISTINCT task_id), "
+            "count(DISTINCT flow_id) FROM (SELECT uploader_id, task_id, flow_id, count(*) AS runs,"
+            f" CASE task_id {cases} ELSE 0.0 END AS worth, count(*) OVER "
+            "(PARTITION BY uploader_id, task_id) AS flows_here "
+            f"FROM ({windows}) AS windows WHERE uploader_id != :person "
+            "GROUP BY uploader_id, task_id, flow_id) AS shared "
+            f"GROUP BY uploader_id ORDER BY 2 DESC, uploader_id LIMIT {CANDIDATES}"
+        ),
+        params,
+    ).all()
     found = {}
-    for uploader, shared in tasks.items():
-        ids = listed([str(t) for t in sorted(shared)])
-        text = (
-            f"ran {plural(flows[uploader], 'flow')} ({plural(runs[uploader], 'run')}) on "
-            f"{len(shared)} of {voice.your} tasks (task {ids})"
+    for uploader, strength, runs, shared, flows in rows:
+        sentence = (
+            f"ran {plural(int(flows), 'flow')} ({plural(int(runs), 'run')}) on "
+            f"{int(shared)} of {voice.your} tasks"
         )
-        found[uploader] = Evidence(strength[uploader], text)
+        found[int(uploader)] = Evidence(float(strength), sentence)
     return found
+
+
+def _windows(task_ids: list[int]) -> tuple[str, dict[str, int]]:
+    """The SQL of the latest :data:`PER_TASK` runs of each task (one index range scan per
+    task: a few thousand rows at most, whatever the tasks' sizes), and its parameters."""
+    windows = " UNION ALL ".join(
+        f"SELECT task_id, uploader_id, flow_id FROM (SELECT task_id, uploader_id, flow_id "
+        f"FROM runs WHERE task_id = :t{i} ORDER BY id DESC LIMIT {PER_TASK}) AS w{i}"
+        for i in range(len(task_ids))
+    )
+    return windows, {f"t{i}": t for i, t in enumerate(task_ids)}
 
 
 def _similar_datasets(
