@@ -309,6 +309,7 @@ _PAGES: dict[str, Access] = {
     "POST /sign-in": Access.SIGN_IN,
     "POST /sign-out": FORM,
     "GET /people/{name}": OPTIONAL,
+    "GET /people/{name}/suggested": OPTIONAL,
     "POST /people/{name}/profile": FORM,
     "GET /calls": OPTIONAL,
     "GET /calls/{call_id}": OPTIONAL,
