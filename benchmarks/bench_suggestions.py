@@ -20,6 +20,12 @@ Usage: python benchmarks/bench_suggestions.py [--people 10000] [--runs 1000000]
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread: the qualities pass is a 1 ms matrix product that several BLAS threads
+# fighting over a busy machine's cores turn into tens of ms (set it to compare).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import sys
 import tempfile
