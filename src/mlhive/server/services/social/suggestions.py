@@ -61,6 +61,8 @@ MAX_LIMIT = 50
 MY_RUNS = 5_000
 """The person's latest runs whose tasks count as theirs."""
 MY_TASKS = 20
+CONSIDERED = 100
+"""The person's most-run tasks among which the rarest are searched."""
 """The tasks the person ran on most that are searched for others' runs."""
 PER_TASK = 200
 """A task's latest runs read to find who else works on it."""
@@ -174,7 +176,9 @@ def _known(session: Session, viewer: Actor | None, person_id: int) -> set[int]:
 def _shared_tasks(
     session: Session, viewer: Actor | None, person_id: int, voice: _Voice, population: int
 ) -> dict[int, Evidence]:
-    """Others' runs on the tasks the person ran on most (tasks the viewer sees)."""
+    """Others' runs on the person's rarest tasks (tasks the viewer sees): of the
+    :data:`CONSIDERED` they ran on most, the :data:`MY_TASKS` with the fewest runs (counted up
+    to :data:`PER_TASK`), since a task few people run on says the most about who else does."""
     latest = (
         select(Run.task_id)
         .where(Run.uploader_id == person_id)
@@ -188,9 +192,9 @@ def _shared_tasks(
         .where(visible_runs(viewer, latest.c.task_id))
         .group_by(latest.c.task_id)
         .order_by(counted.desc(), latest.c.task_id)
-        .limit(MY_TASKS)
+        .limit(CONSIDERED)
     ).all()
-    task_ids = [int(task_id) for task_id, _ in mine]
+    task_ids = _rarest([int(task_id) for task_id, _ in mine], session)
     if not task_ids:
         return {}
     windows, params = _windows(task_ids)
@@ -221,6 +225,23 @@ def _shared_tasks(
         )
         found[int(uploaders[i])] = Evidence(float(strength[i]), sentence)
     return found
+
+
+def _rarest(task_ids: list[int], session: Session) -> list[int]:
+    """The :data:`MY_TASKS` of ``task_ids`` with the fewest runs (counted up to
+    :data:`PER_TASK` + 1 from the covering index; ties keep the given order)."""
+    if len(task_ids) <= MY_TASKS:
+        return task_ids
+    counts = " UNION ALL ".join(
+        f"SELECT {i} AS k, count(*) AS n FROM (SELECT 1 FROM runs WHERE task_id = :t{i} "
+        f"ORDER BY id DESC LIMIT {PER_TASK + 1}) AS c{i}"
+        for i in range(len(task_ids))
+    )
+    params = {f"t{i}": t for i, t in enumerate(task_ids)}
+    rows = session.execute(text(counts), params).all()
+    sizes = {int(row[0]): int(row[1]) for row in rows}
+    order = sorted(range(len(task_ids)), key=lambda i: (sizes.get(i, 0), i))
+    return [task_ids[i] for i in order[:MY_TASKS]]
 
 
 def _windows(task_ids: list[int]) -> tuple[str, dict[str, int]]:
