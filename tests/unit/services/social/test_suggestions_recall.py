@@ -41,3 +41,21 @@ def test_planted_collaborators_are_found_in_the_top_five(hive: Hive) -> None:
         blind = recall_at(community, lambda person: top(person, datasets=False))
     assert recall >= REPORTED - MARGIN, recall
     assert blind < recall - 0.05, (blind, recall)
+
+
+def test_a_busy_persons_rarest_tasks_are_the_ones_searched(hive: Hive) -> None:
+    community = generate(people=100, groups=5, tasks=80, runs_per_person=80, seed=3)
+    with hive.engine.begin() as conn:
+        fill(conn, community)
+        fill_runs(conn, community)
+    runs = community.runs
+    person = int(runs[0, 2])
+    theirs = sorted({int(t) for t in runs[runs[:, 2] == person, 0]})
+    assert len(theirs) > suggestions.MY_TASKS
+    sizes = {t: min(int((runs[:, 0] == t).sum()), suggestions.PER_TASK + 1) for t in theirs}
+    with transaction(hive.sessions) as session:
+        chosen = suggestions._rarest(theirs, session)
+    assert len(chosen) == suggestions.MY_TASKS
+    cut = sorted(sizes.values())[suggestions.MY_TASKS - 1]
+    assert all(sizes[t] <= cut for t in chosen)
+    assert all(sizes[t] >= cut for t in set(theirs) - set(chosen))
