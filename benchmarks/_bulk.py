@@ -179,6 +179,10 @@ class Chunk:
     flow: np.ndarray
     setup: np.ndarray
     values: np.ndarray  # (runs, measures)
+    uploader: np.ndarray | None = None  # None: every run is the filler user's (id 1)
+
+    def uploaders(self) -> np.ndarray:
+        return np.ones(len(self.ids), dtype=np.int64) if self.uploader is None else self.uploader
 
 
 def _chunks(shape: Shape) -> Iterator[Chunk]:
@@ -204,7 +208,7 @@ def _evaluation_table(c: Chunk, shape: Shape) -> pa.Table:
             "task_id": np.repeat(c.task, m),
             "flow_id": np.repeat(c.flow, m),
             "setup_id": np.repeat(c.setup, m),
-            "uploader_id": np.ones(len(c.ids) * m, dtype=np.int64),
+            "uploader_id": np.repeat(c.uploaders(), m),
             "value": c.values.reshape(-1),
             "stdev": np.full(len(c.ids) * m, 0.01),
         }
@@ -219,7 +223,7 @@ def _run_table(c: Chunk, stamp: str) -> pa.Table:
             "task_id": c.task,
             "flow_id": c.flow,
             "setup_id": c.setup,
-            "uploader_id": np.ones(n, dtype=np.int64),
+            "uploader_id": c.uploaders(),
             "upload_time": pa.array([stamp] * n),
             "state": pa.array(["evaluated"] * n),
             "fold_timings": pa.array(["[]"] * n),
@@ -235,13 +239,18 @@ def _csv(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def _load_postgres(engine: Engine, shape: Shape, report: Callable[[str], None]) -> None:
+Chunks = Callable[[Shape], Iterator[Chunk]]
+
+
+def _load_postgres(
+    engine: Engine, shape: Shape, report: Callable[[str], None], chunks: Chunks = _chunks
+) -> None:
     stamp = utcnow().strftime("%Y-%m-%d %H:%M:%S+00")
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         done = 0
-        for c in _chunks(shape):
+        for c in chunks(shape):
             with cursor.copy(f"COPY runs ({', '.join(RUN_COLUMNS)}) FROM STDIN (FORMAT csv)") as cp:
                 cp.write(_csv(_run_table(c, stamp)))
             columns = ", ".join(EVALUATION_COLUMNS)
@@ -254,7 +263,9 @@ def _load_postgres(engine: Engine, shape: Shape, report: Callable[[str], None]) 
         raw.close()
 
 
-def _load_sqlite(engine: Engine, shape: Shape, report: Callable[[str], None]) -> None:
+def _load_sqlite(
+    engine: Engine, shape: Shape, report: Callable[[str], None], chunks: Chunks = _chunks
+) -> None:
     stamp = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     raw = engine.raw_connection()
     try:
@@ -270,7 +281,7 @@ def _load_sqlite(engine: Engine, shape: Shape, report: Callable[[str], None]) ->
             f"VALUES ({', '.join('?' * len(EVALUATION_COLUMNS))})"
         )
         done = 0
-        for c in _chunks(shape):
+        for c in chunks(shape):
             cursor.execute("BEGIN")
             cursor.executemany(
                 run_sql,
@@ -279,7 +290,7 @@ def _load_sqlite(engine: Engine, shape: Shape, report: Callable[[str], None]) ->
                     c.task.tolist(),
                     c.flow.tolist(),
                     c.setup.tolist(),
-                    [1] * len(c.ids),
+                    c.uploaders().tolist(),
                     [stamp] * len(c.ids),
                     ["evaluated"] * len(c.ids),
                     ["[]"] * len(c.ids),
@@ -303,20 +314,29 @@ def _load_sqlite(engine: Engine, shape: Shape, report: Callable[[str], None]) ->
         raw.close()
 
 
-def fill(url: str, shape: Shape, report: Callable[[str], None] = print) -> float:
-    """Migrate a fresh database at ``url`` and fill it; returns the seconds it took."""
+def fill(
+    url: str,
+    shape: Shape,
+    report: Callable[[str], None] = print,
+    scaffold: Callable[[Engine, Shape], None] = _scaffold,
+    chunks: Chunks = _chunks,
+) -> float:
+    """Migrate a fresh database at ``url`` and fill it; returns the seconds it took.
+
+    ``scaffold`` writes the users, datasets, tasks, flows and setups the runs refer to, and
+    ``chunks`` gives the runs (default: the filler's, shaped by ``shape``)."""
     start = time.perf_counter()
     engine = make_engine(url)
     upgrade(engine)
-    _scaffold(engine, shape)
+    scaffold(engine, shape)
     indexes = [*Run.__table__.indexes, *Evaluation.__table__.indexes]
     with engine.begin() as conn:
         for index in indexes:
             index.drop(conn)
     if engine.dialect.name == "postgresql":
-        _load_postgres(engine, shape, report)
+        _load_postgres(engine, shape, report, chunks)
     else:
-        _load_sqlite(engine, shape, report)
+        _load_sqlite(engine, shape, report, chunks)
     report(f"loaded in {time.perf_counter() - start:.0f} s; building indexes")
     with engine.begin() as conn:
         for index in indexes:
@@ -328,7 +348,7 @@ def fill(url: str, shape: Shape, report: Callable[[str], None] = print) -> float
     with engine.begin() as conn:  # planner statistics, as a long-running server would have
         conn.execute(text("ANALYZE"))
         if engine.dialect.name == "postgresql":  # explicit ids do not advance the sequences
-            for table in ("users", "datasets", "tasks", "flows", "setups", "runs"):
+            for table in ("users", "datasets", "tasks", "flows", "setups", "runs", "model_repos"):
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

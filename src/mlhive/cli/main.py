@@ -24,6 +24,7 @@ from mlhive.cli.deployment import app as deployment_app
 from mlhive.cli.deployment import deploy, predict
 from mlhive.cli.flow import app as flow_app
 from mlhive.cli.model import app as model_app
+from mlhive.cli.people import app as people_app
 from mlhive.cli.profile import app as profile_app
 from mlhive.cli.run import app as run_app
 from mlhive.cli.run import leaderboard
@@ -92,6 +93,7 @@ app.command("predict", rich_help_panel=WORK)(predict)
 app.add_typer(deployment_app, name="deployment", rich_help_panel=WORK)
 app.add_typer(team_app, name="team", rich_help_panel=ACCOUNT)
 app.add_typer(profile_app, name="profile", rich_help_panel=ACCOUNT)
+app.add_typer(people_app, name="people", rich_help_panel=ACCOUNT)
 app.add_typer(call_app, name="call", rich_help_panel=WORK)
 app.command("login", rich_help_panel=ACCOUNT)(account.login)
 app.command("logout", rich_help_panel=ACCOUNT)(account.logout)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mlhive.client.jobs import JobsAPI
     from mlhive.client.keys import KeysAPI
     from mlhive.client.models import ModelsAPI
+    from mlhive.client.people import PeopleAPI
     from mlhive.client.profiles import ProfilesAPI
     from mlhive.client.run import LocalRun, Run, RunFailedError
     from mlhive.client.runs import RunsAPI
@@ -47,6 +48,7 @@ _MODULES = {
     "JobsAPI": "jobs",
     "KeysAPI": "keys",
     "ModelsAPI": "models",
+    "PeopleAPI": "people",
     "ProfilesAPI": "profiles",
     "LocalRun": "run",
     "Run": "run",
@@ -75,6 +77,7 @@ __all__ = [
     "KeysAPI",
     "LocalRun",
     "ModelsAPI",
+    "PeopleAPI",
     "ProfilesAPI",
     "Run",
     "RunFailedError",

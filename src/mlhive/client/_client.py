@@ -22,6 +22,7 @@ from mlhive.client.flows import FlowsAPI, SetupsAPI
 from mlhive.client.jobs import JobsAPI
 from mlhive.client.keys import KeysAPI
 from mlhive.client.models import ModelsAPI
+from mlhive.client.people import PeopleAPI
 from mlhive.client.profiles import ProfilesAPI
 from mlhive.client.run import LocalRun, Run
 from mlhive.client.runs import RunsAPI
@@ -67,6 +68,7 @@ class Client:
         keys: your API keys (:class:`~mlhive.client.keys.KeysAPI`).
         teams: teams, their members and invitations (:class:`~mlhive.client.teams.TeamsAPI`).
         profiles: people's profiles (:class:`~mlhive.client.profiles.ProfilesAPI`).
+        people: suggested collaborators and helpers (:class:`~mlhive.client.people.PeopleAPI`).
         calls: open calls and collaborators (:class:`~mlhive.client.calls.CallsAPI`).
         config: the resolved settings.
 
@@ -103,6 +105,7 @@ class Client:
         self.keys = KeysAPI(self._core)
         self.teams = TeamsAPI(self._core)
         self.profiles = ProfilesAPI(self._core)
+        self.people = PeopleAPI(self._core)
         self.calls = CallsAPI(self._core)
         self.tasks = TasksAPI(self._core, self.cache, self.datasets)
         self.setups = SetupsAPI(self._core)

@@ -21,7 +21,9 @@ from mlhive.server.api import (
     deployments,
     discussions,
     flows,
+    helpers,
     models,
+    people,
     recommendations,
     reproductions,
     retraining,
@@ -256,6 +258,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         studies.studies_router,
         *discussions.ROUTERS,
         calls.router,
+        people.router,
+        helpers.router,
     ):
         api.include_router(router)
     app.include_router(api)

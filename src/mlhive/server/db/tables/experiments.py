@@ -130,6 +130,9 @@ class Run(Base):
         Index("ix_runs_task_id", "task_id", "id"),
         Index("ix_runs_flow_id", "flow_id", "id"),
         Index("ix_runs_uploader_id", "uploader_id", "id"),
+        # A task's latest runs with their uploader and flow, read from the index alone
+        # ("who else ran on this task": services/social/suggestions.py).
+        Index("ix_runs_task_latest", "task_id", "id", "uploader_id", "flow_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -167,3 +167,30 @@ def _duplicate_reason(
         count = int((~np.isnan(mine)).sum())
         return f"same shape ({rows} rows, {columns} columns) and all {count} qualities identical"
     return None
+
+
+def neighbours(
+    session: Session,
+    index: MetaIndex,
+    actor: Actor | None,
+    dataset_ids: list[int],
+    k: int,
+    skip_owners: tuple[int, ...] = (),
+) -> dict[int, list[int]]:
+    """For each of ``dataset_ids`` that has qualities, the ids of its ``k`` nearest datasets
+    the actor may see (nearest first), leaving out those owned by ``skip_owners``: one
+    vectorised pass each, no exact re-ranking (for candidate generation, not for display)."""
+    built = index.current(session)
+    hidden = ~built.visible(actor)
+    if skip_owners:
+        hidden |= np.isin(built.owners, skip_owners)
+    found: dict[int, list[int]] = {}
+    for dataset_id in dataset_ids:
+        row = built.row_of(dataset_id)
+        if row is None:
+            continue
+        distances = built.matrix.distances(built.matrix.row(row))
+        distances[hidden] = np.inf
+        distances[row] = np.inf
+        found[dataset_id] = [int(built.ids[r]) for r in nearest(distances, k)]
+    return found

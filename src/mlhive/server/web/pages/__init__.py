@@ -18,6 +18,7 @@ from mlhive.server.web.pages import (
     models,
     people,
     runs,
+    suggestions,
     tasks,
 )
 
@@ -25,6 +26,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     auth.router,
     people.router,
+    suggestions.router,
     datasets.router,
     dataset_actions.router,
     tasks.router,
