@@ -206,6 +206,27 @@ for _decision in ("accept", "decline", "revoke"):
     _CALLS[f"POST /api/calls/{{call_id}}/responses/{{response_id}}/{_decision}"] = KEYED
 _DISCUSSIONS |= _CALLS
 
+_ACTIVITY: dict[str, Access] = {
+    "GET /api/users/{name}/activity": OPTIONAL,
+    "GET /api/teams/{name}/activity": OPTIONAL,
+    "GET /api/models/{owner}/{name}/activity": OPTIONAL,
+    "GET /api/notifications": KEYED,
+    "POST /api/notifications/read": KEYED,
+    "GET /api/watches": KEYED,
+    "PUT /api/watches": KEYED,
+    "DELETE /api/watches": KEYED,
+}
+for _noun, _kind in (
+    ("datasets", "dataset"),
+    ("tasks", "task"),
+    ("flows", "flow"),
+    ("runs", "run"),
+    ("suites", "suite"),
+    ("studies", "study"),
+):
+    _ACTIVITY[f"GET /api/{_noun}/{{{_kind}_id}}/activity"] = OPTIONAL
+_DISCUSSIONS |= _ACTIVITY
+
 # OpenML's face: every GET is key-optional, everything else needs a key (its codes 102/103).
 _OPENML_READS = (
     "data/list{filters:path}",

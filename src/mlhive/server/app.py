@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from mlhive._version import __version__
 from mlhive.server.api import (
+    activity,
     aliases,
     automl,
     calls,
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         studies.studies_router,
         *discussions.ROUTERS,
         calls.router,
+        *activity.ROUTERS,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -36,7 +36,7 @@ def test_upgrade_is_idempotent_and_reports_head(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0028"
+    assert current_revision(engine) == "0029"
     engine.dispose()
 
 

@@ -173,3 +173,10 @@ def find_job(session: Session, actor: Actor | None, job_id: int) -> Job:
     if subject is None or not subject.visible_to(actor):
         raise NotFound(f"job {job_id} not found")
     return job
+
+
+def lookup(session: Session, kind: Kind, object_id: int) -> Subject | None:
+    """The object as it is now, whoever asks (None: it no longer exists). For readers that
+    check access themselves with :meth:`Subject.visible_to`, such as activity feeds."""
+    row = session.execute(_QUERIES[kind](object_id)).first()
+    return None if row is None else Subject(kind, object_id, row[0], row[1], row[2])
