@@ -215,6 +215,10 @@ _ACTIVITY: dict[str, Access] = {
     "GET /api/watches": KEYED,
     "PUT /api/watches": KEYED,
     "DELETE /api/watches": KEYED,
+    "POST /api/webhooks": KEYED,
+    "GET /api/webhooks": KEYED,
+    "DELETE /api/webhooks/{webhook_id}": KEYED,
+    "GET /api/webhooks/{webhook_id}/deliveries": KEYED,
 }
 for _noun, _kind in (
     ("datasets", "dataset"),

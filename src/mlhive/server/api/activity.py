@@ -1,6 +1,7 @@
 """Native REST routes of activity: feeds (``/api/users/{name}/activity``,
 ``/api/teams/{name}/activity``, ``/api/<objects>/{id}/activity``), the inbox
-(``/api/notifications``) and watches (``/api/watches``). See ``services.social.feeds``."""
+(``/api/notifications``), watches (``/api/watches``) and webhooks (``/api/webhooks``). See
+``services.social.feeds`` and ``services.social.webhooks``."""
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route signatures when they
 # are declared, and the path parameter's name (``dataset_id``, ...) is a value of the factory.
@@ -11,17 +12,21 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.params import ObjectId
-from mlhive.server.services.social import feeds, objects
+from mlhive.server.services.social import feeds, objects, webhooks
 from mlhive.server.services.subjects import Kind
 from mlhive.wire.activity import (
     MAX_PAGE,
     WATCH_PATTERN,
+    DeliveryOut,
     FeedPage,
     MarkedRead,
     MarkRead,
     NotificationPage,
     WatchCreate,
     WatchOut,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookOut,
 )
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
@@ -145,4 +150,37 @@ def unwatch(
         feeds.unwatch(session, actor, target)
 
 
-ROUTERS = (feeds_router, inbox_router, watches_router)
+webhooks_router = APIRouter(prefix="/webhooks", tags=["activity"])
+
+
+@webhooks_router.post("", status_code=status.HTTP_201_CREATED)
+def create_webhook(body: WebhookCreate, actor: RequiredActor, hive: HiveDep) -> WebhookCreated:
+    """Send your notifications to a URL, signed; the secret is shown only in this answer."""
+    with write(hive) as session:
+        return webhooks.create(session, hive.settings, actor, body)
+
+
+@webhooks_router.get("")
+def list_webhooks(actor: RequiredActor, hive: HiveDep) -> list[WebhookOut]:
+    """Your webhooks."""
+    with read(hive) as session:
+        return webhooks.list_mine(session, actor)
+
+
+@webhooks_router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_webhook(webhook_id: ObjectId, actor: RequiredActor, hive: HiveDep) -> None:
+    """Delete a webhook and its delivery log."""
+    with write(hive) as session:
+        webhooks.delete(session, actor, webhook_id)
+
+
+@webhooks_router.get("/{webhook_id}/deliveries")
+def list_deliveries(
+    webhook_id: ObjectId, actor: RequiredActor, hive: HiveDep, limit: Limit = 100
+) -> list[DeliveryOut]:
+    """The webhook's delivery log, newest attempt first."""
+    with read(hive) as session:
+        return webhooks.deliveries(session, actor, webhook_id, limit)
+
+
+ROUTERS = (feeds_router, inbox_router, watches_router, webhooks_router)
