@@ -4,13 +4,13 @@ and logged; by default a loopback target is refused at registration and at deliv
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,11 +66,21 @@ def settings(settings: Settings) -> Settings:
     )
 
 
+DOC = Path(__file__).parents[2] / "docs" / "notifications.md"
+
+
+def _documented_verify() -> Any:
+    """The ``verify`` function of docs/notifications.md, run as written."""
+    (code,) = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
+    names: dict[str, Any] = {}
+    exec(compile(code, str(DOC), "exec"), names)
+    return names["verify"]
+
+
 def _verified(secret: str, headers: dict[str, str], body: bytes) -> bool:
-    """How a receiver checks a delivery (the example of docs/notifications.md)."""
-    signed = headers["x-mlhive-timestamp"].encode() + b"." + body
-    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, headers["x-mlhive-signature"])
+    """How a receiver checks a delivery: the example of docs/notifications.md."""
+    verify = _documented_verify()
+    return bool(verify(secret, headers["x-mlhive-timestamp"], headers["x-mlhive-signature"], body))
 
 
 def test_a_webhook_is_delivered_signed_and_retried_after_a_failure(
@@ -106,6 +116,9 @@ def test_a_webhook_is_delivered_signed_and_retried_after_a_failure(
     for attempt, (headers, body) in enumerate(receiver.got, start=1):
         assert _verified(secret, headers, body)
         assert not _verified("another secret", headers, body)
+        assert not _verified(secret, headers, body + b" ")
+        stale = {**headers, "x-mlhive-timestamp": str(int(headers["x-mlhive-timestamp"]) - 3600)}
+        assert not _verified(secret, stale, body)  # an old (replayed) delivery
         sent = json.loads(body)
         assert sent["attempt"] == attempt and sent["reason"] == "watch"
         assert sent["event"]["verb"] == "dataset.created" and sent["event"]["actor"] == "alice"
