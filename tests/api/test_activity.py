@@ -182,8 +182,13 @@ def test_feeds_hide_private_objects_and_follow_changes_of_visibility(
     hid = http.patch("/api/models/alice/net", json={"visibility": "private"}, headers=alice.headers)
     assert hid.status_code == 200, hid.text
     assert ("model.created", "model:alice/net") not in _feed(http, "/api/users/alice/activity", bob)
-    assert _inbox(http, bob)["items"] == []
+    assert _inbox(http, bob) == {"items": [], "next_before": None, "unread": 0}
     assert http.get("/api/watches", headers=bob.headers).json() == []
+    shown = http.patch(
+        "/api/models/alice/net", json={"visibility": "public"}, headers=alice.headers
+    )
+    assert shown.status_code == 200
+    assert _inbox(http, bob)["unread"] == 1  # told once, shown again when it is public again
     assert _feed(http, "/api/models/alice/net/activity", alice)[0] == (
         "discussion.opened",
         "model:alice/net",

@@ -44,7 +44,10 @@ class NotificationOut(WireModel):
 class NotificationPage(WireModel):
     items: list[NotificationOut]
     next_before: int | None = Field(description="pass as ?before= for the next page; None: done")
-    unread: int = Field(description="your unread notifications (on objects you may see)")
+    unread: int = Field(
+        description="your unread notifications on objects you may see, counted up to 1000 "
+        "(1000: that many or more)"
+    )
 
 
 class MarkRead(WireModel):

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.accounts import User
@@ -184,6 +184,25 @@ def _queue_webhooks(session: Session, user_id: int, event: Event) -> None:
             subject=f"webhook:{hook.id}",
             owner=user_id,
         )
+
+
+def restamp(session: Session, kind: str, subject_id: int) -> int:
+    """Copy an object's access as it is now onto its events (call it when the object's
+    visibility or owner changes), so that the SQL filter of feeds and of the unread count
+    agrees with the per-object check at once; returns how many events were changed."""
+    subject = subject_of(session, kind, subject_id)
+    if subject is None:
+        return 0
+    result = session.execute(
+        update(Event)
+        .where(Event.subject_kind == kind, Event.subject_id == subject_id)
+        .values(
+            owner_id=subject.owner_id,
+            gate_owner_id=subject.gate_owner_id,
+            visibility=subject.visibility,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def watch(session: Session, user_id: int, target_kind: str, target_id: int) -> bool:

@@ -114,6 +114,8 @@ def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpda
         if changes.get(key) is not None:
             setattr(repo, key, changes[key])
     session.flush()
+    if changes.get("visibility") is not None:
+        activity.restamp(session, "model", repo.id)
     return repo
 
 

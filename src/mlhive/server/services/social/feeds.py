@@ -44,6 +44,8 @@ from mlhive.wire.activity import (
     WatchOut,
 )
 
+MAX_UNREAD = 1000
+"""The unread count stops at this many."""
 SCAN_BATCHES = 5
 """Batches of a page's size a feed reads at most while skipping hidden events."""
 
@@ -214,8 +216,11 @@ def _mine(actor: Actor, unread_only: bool) -> Select[Any]:
 
 
 def unread_count(session: Session, actor: Actor) -> int:
-    """The actor's unread notifications about objects they could see when told (the badge)."""
-    count = session.scalar(select(func.count()).select_from(_mine(actor, True).subquery()))
+    """The actor's unread notifications about objects they may see (the badge), counted up
+    to :data:`MAX_UNREAD` (a count of ``MAX_UNREAD`` means "that many or more"), so that a
+    neglected inbox costs no more than a full one."""
+    capped = _mine(actor, True).with_only_columns(Notification.id).limit(MAX_UNREAD)
+    count = session.scalar(select(func.count()).select_from(capped.subquery()))
     return int(count or 0)
 
 
