@@ -86,6 +86,25 @@ def subject_of(session: Session, kind: str, subject_id: int) -> Subject | None:
     return None if kind_ is None else subjects.lookup(session, kind_, subject_id)
 
 
+def subjects_of(
+    session: Session, keys: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], Subject]:
+    """:func:`subject_of` for many ``(kind, id)`` keys, one query per kind (gone ones absent)."""
+    found: dict[tuple[str, int], Subject] = {}
+    by_kind: dict[str, list[int]] = {}
+    for kind, subject_id in keys:
+        by_kind.setdefault(kind, []).append(subject_id)
+    for kind, ids in by_kind.items():
+        if kind == TEAM:
+            found.update({(kind, i): s for i in ids if (s := subject_of(session, kind, i))})
+            continue
+        kind_ = next((k for k in subjects.KINDS if k == kind), None)
+        if kind_ is not None:
+            many = subjects.lookup_many(session, kind_, ids)
+            found.update({(kind, i): s for i, s in many.items()})
+    return found
+
+
 def record(
     session: Session,
     actor_id: int,

@@ -59,6 +59,17 @@ class _Visibility:
         self.session, self.actor = session, actor
         self.seen: dict[_Key, Subject | None] = {}
 
+    def prefetch(self, keys: Sequence[_Key]) -> None:
+        """Look up the subjects of a batch at once (one query per kind)."""
+        missing = [key for key in dict.fromkeys(keys) if key not in self.seen]
+        if not missing:
+            return
+        found = activity.subjects_of(self.session, missing)
+        for key in missing:
+            subject = found.get(key)
+            shown = subject is not None and activity.may_see(self.session, self.actor, subject)
+            self.seen[key] = subject if shown else None
+
     def subject(self, kind: str, subject_id: int) -> Subject | None:
         key = (kind, subject_id)
         if key not in self.seen:
@@ -149,6 +160,8 @@ def _keyset(
     for _ in range(SCAN_BATCHES):
         page = stmt if cursor is None else stmt.where(id_column < cursor)
         batch = list(session.scalars(page.order_by(id_column.desc()).limit(limit)).unique())
+        events = [event_of(row) for row in batch]
+        seen.prefetch([(e.subject_kind, e.subject_id) for e in events])
         for row in batch:
             cursor = row.id
             event = event_of(row)
