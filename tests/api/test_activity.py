@@ -317,3 +317,19 @@ def test_a_response_to_your_call_notifies_you_and_acceptance_notifies_the_respon
     assert ("owner", "call.accepted", "alice", f"dataset:{dataset}") in _told(http, bob)
     verbs = [v for v, _ in _feed(http, f"/api/datasets/{dataset}/activity")]
     assert verbs == ["call.accepted", "call.responded", "call.opened", "dataset.created"]
+
+
+def test_a_deleted_dataset_takes_its_events_watches_and_notifications_along(
+    http: TestClient, upload: Upload, alice: UserKey, bob: UserKey
+) -> None:
+    assert _watch(http, bob, "person:alice") == 201
+    dataset = _dataset(upload, alice, name="short-lived")
+    assert _watch(http, bob, f"dataset:{dataset}") == 201
+    assert len(_told(http, bob)) == 1
+    gone = http.delete(f"/api/datasets/{dataset}", headers=alice.headers)
+    assert gone.status_code == 204, gone.text
+    assert _told(http, bob) == [] and _inbox(http, bob)["unread"] == 0
+    assert _feed(http, "/api/users/alice/activity", alice) == []
+    assert [w["target"] for w in http.get("/api/watches", headers=bob.headers).json()] == [
+        "person:alice"
+    ]

@@ -32,7 +32,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.tables.accounts import User
-from mlhive.server.db.tables.social import Event, Notification, Watch, Webhook
+from mlhive.server.db.tables.social import (
+    Event,
+    Notification,
+    Watch,
+    Webhook,
+    WebhookDelivery,
+)
 from mlhive.server.domain.access import Actor
 from mlhive.server.jobs import queue
 from mlhive.server.services import accounts, subjects
@@ -203,6 +209,17 @@ def _queue_webhooks(session: Session, user_id: int, event: Event) -> None:
             subject=f"webhook:{hook.id}",
             owner=user_id,
         )
+
+
+def forget(session: Session, kind: str, subject_id: int) -> None:
+    """Delete the events (with their notifications and deliveries) and the watches of an
+    object being deleted, so that an object made later with the same id (SQLite may reuse
+    the highest id) inherits none of them."""
+    events = select(Event.id).where(Event.subject_kind == kind, Event.subject_id == subject_id)
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(events)))
+    session.execute(delete(Notification).where(Notification.event_id.in_(events)))
+    session.execute(delete(Event).where(Event.subject_kind == kind, Event.subject_id == subject_id))
+    session.execute(delete(Watch).where(Watch.target_kind == kind, Watch.target_id == subject_id))
 
 
 def restamp(session: Session, kind: str, subject_id: int) -> int:

@@ -502,6 +502,7 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
     ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
     forget_grants(session, "dataset", dataset.id)
+    activity.forget(session, "dataset", dataset.id)
     session.delete(dataset)
     bump_generation(session, dataset_id)  # one dataset fewer to compare with
     session.flush()

@@ -319,6 +319,7 @@ def delete_run(session: Session, actor: Actor, run_id: int) -> None:
         .where(Reproduction.reproduction_run_id == run.id)
         .values(reproduction_run_id=None)
     )
+    activity.forget(session, "run", run.id)
     session.delete(run)
     session.flush()
 

@@ -366,6 +366,7 @@ def delete_task(session: Session, actor: Actor, task_id: int) -> None:
         raise Conflict(f"task {task_id} belongs to a suite; detach it first")
     session.execute(delete(TaskTag).where(TaskTag.task_id == task.id))
     forget_grants(session, "task", task.id)
+    activity.forget(session, "task", task.id)
     session.delete(task)
     session.flush()
 
