@@ -87,6 +87,9 @@ def test_a_webhook_is_delivered_signed_and_retried_after_a_failure(
     http: TestClient, hive: Hive, upload: Upload, alice: UserKey, bob: UserKey,
     receiver: Receiver,
 ) -> None:  # fmt: skip
+    forged = {"url": receiver.url, "secret": "chosen-by-me"}
+    refused = http.post("/api/webhooks", json=forged, headers=bob.headers)
+    assert refused.status_code == 422 and "secret" in refused.text  # the server makes it
     made = http.post("/api/webhooks", json={"url": receiver.url}, headers=bob.headers)
     assert made.status_code == 201, made.text
     hook = made.json()
