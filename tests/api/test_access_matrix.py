@@ -209,6 +209,18 @@ def html_has(pattern: str) -> Seen:
     return seen
 
 
+def in_feed(kind: str, key: str | None = None) -> Seen:
+    """An activity feed page holding an event about the object (``kind:<its key>``)."""
+
+    def seen(response: httpx.Response, objects: Objects) -> bool:
+        if response.status_code != 200:
+            return False
+        wanted = f"{kind}:{objects[key or kind]}"
+        return wanted in {event["subject"] for event in response.json()["items"]}
+
+    return seen
+
+
 # --- the table: one row per (object, face, verb) --------------------------------------------
 
 TAG = {"tag": "m-{actor}"}
@@ -306,6 +318,21 @@ PROBES: tuple[Probe, ...] = (
         others_may_write=True,
     ),
     Probe("job", "api", "read", api("GET", "/api/jobs/{job}"), has("id", "job")),
+    # activity feeds: an event is as visible as its object, now
+    Probe(
+        "dataset",
+        "api",
+        "list",
+        api("GET", "/api/users/owner/activity?limit=200"),
+        in_feed("dataset"),
+    ),
+    Probe(
+        "dataset", "api", "read", api("GET", "/api/datasets/{dataset}/activity"), in_feed("dataset")
+    ),
+    Probe("run", "api", "read", api("GET", "/api/runs/{run}/activity"), in_feed("run")),
+    Probe(
+        "model", "api", "read", api("GET", "/api/models/{repo}/activity"), in_feed("model", "repo")
+    ),
     # open calls: as visible as their object (here the dataset)
     Probe("call", "api", "read", api("GET", "/api/calls/{call}"), has("id", "call")),
     Probe("call", "api", "list", api("GET", "/api/calls"), lists("call")),

@@ -209,6 +209,31 @@ for _decision in ("accept", "decline", "revoke"):
     _CALLS[f"POST /api/calls/{{call_id}}/responses/{{response_id}}/{_decision}"] = KEYED
 _DISCUSSIONS |= _CALLS
 
+_ACTIVITY: dict[str, Access] = {
+    "GET /api/users/{name}/activity": OPTIONAL,
+    "GET /api/teams/{name}/activity": OPTIONAL,
+    "GET /api/models/{owner}/{name}/activity": OPTIONAL,
+    "GET /api/notifications": KEYED,
+    "POST /api/notifications/read": KEYED,
+    "GET /api/watches": KEYED,
+    "PUT /api/watches": KEYED,
+    "DELETE /api/watches": KEYED,
+    "POST /api/webhooks": KEYED,
+    "GET /api/webhooks": KEYED,
+    "DELETE /api/webhooks/{webhook_id}": KEYED,
+    "GET /api/webhooks/{webhook_id}/deliveries": KEYED,
+}
+for _noun, _kind in (
+    ("datasets", "dataset"),
+    ("tasks", "task"),
+    ("flows", "flow"),
+    ("runs", "run"),
+    ("suites", "suite"),
+    ("studies", "study"),
+):
+    _ACTIVITY[f"GET /api/{_noun}/{{{_kind}_id}}/activity"] = OPTIONAL
+_DISCUSSIONS |= _ACTIVITY
+
 # OpenML's face: every GET is key-optional, everything else needs a key (its codes 102/103).
 _OPENML_READS = (
     "data/list{filters:path}",
@@ -311,6 +336,10 @@ _PAGES: dict[str, Access] = {
     "GET /people/{name}": OPTIONAL,
     "GET /people/{name}/suggested": OPTIONAL,
     "POST /people/{name}/profile": FORM,
+    "GET /people/{name}/activity": OPTIONAL,
+    "GET /inbox": OPTIONAL,
+    "POST /inbox/read": FORM,
+    "POST /watches": FORM,
     "GET /calls": OPTIONAL,
     "GET /calls/{call_id}": OPTIONAL,
     "POST /calls": FORM,

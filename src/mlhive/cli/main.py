@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from mlhive._version import __version__
 from mlhive.cli import account, server
+from mlhive.cli import activity as activity_cli
 from mlhive.cli._common import cli_errors
 from mlhive.cli.automl import automl
 from mlhive.cli.call import app as call_app
@@ -95,6 +96,9 @@ app.add_typer(team_app, name="team", rich_help_panel=ACCOUNT)
 app.add_typer(profile_app, name="profile", rich_help_panel=ACCOUNT)
 app.add_typer(people_app, name="people", rich_help_panel=ACCOUNT)
 app.add_typer(call_app, name="call", rich_help_panel=WORK)
+app.command("activity", rich_help_panel=WORK)(activity_cli.activity)
+app.command("watch", rich_help_panel=ACCOUNT)(activity_cli.watch)
+app.command("inbox", rich_help_panel=ACCOUNT)(activity_cli.inbox)
 app.command("login", rich_help_panel=ACCOUNT)(account.login)
 app.command("logout", rich_help_panel=ACCOUNT)(account.logout)
 app.command("whoami", rich_help_panel=ACCOUNT)(account.whoami)

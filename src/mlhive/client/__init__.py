@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mlhive.client._client import Client
+    from mlhive.client.activity import ActivityAPI, NotificationsAPI, WebhooksAPI
     from mlhive.client.automl import AutoMLAPI
     from mlhive.client.calls import CallsAPI
     from mlhive.client.config import ClientConfig
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from mlhive.client.teams import TeamsAPI
 
 _MODULES = {
+    "ActivityAPI": "activity",
+    "NotificationsAPI": "activity",
+    "WebhooksAPI": "activity",
     "AutoMLAPI": "automl",
     "CallsAPI": "calls",
     "Client": "_client",
@@ -62,6 +66,7 @@ _MODULES = {
 }
 
 __all__ = [
+    "ActivityAPI",
     "AutoMLAPI",
     "CallsAPI",
     "Client",
@@ -77,6 +82,7 @@ __all__ = [
     "KeysAPI",
     "LocalRun",
     "ModelsAPI",
+    "NotificationsAPI",
     "PeopleAPI",
     "ProfilesAPI",
     "Run",
@@ -88,6 +94,7 @@ __all__ = [
     "Task",
     "TasksAPI",
     "TeamsAPI",
+    "WebhooksAPI",
 ]
 
 

@@ -10,6 +10,7 @@ from typing import Any, Literal, overload
 import httpx
 
 from mlhive.client._http import HttpCore
+from mlhive.client.activity import ActivityAPI, NotificationsAPI, WebhooksAPI
 from mlhive.client.automl import SLACK, AutoMLAPI, parse_size
 from mlhive.client.cache import Cache
 from mlhive.client.calls import CallsAPI
@@ -31,6 +32,7 @@ from mlhive.client.task import Task
 from mlhive.client.tasks import TasksAPI
 from mlhive.client.teams import TeamsAPI
 from mlhive.wire.accounts import MeOut
+from mlhive.wire.activity import WatchOut
 from mlhive.wire.automl import AutoMLCreate, AutoMLOut
 from mlhive.wire.common import Health
 
@@ -70,6 +72,10 @@ class Client:
         profiles: people's profiles (:class:`~mlhive.client.profiles.ProfilesAPI`).
         people: suggested collaborators and helpers (:class:`~mlhive.client.people.PeopleAPI`).
         calls: open calls and collaborators (:class:`~mlhive.client.calls.CallsAPI`).
+        activity: feeds and watches (:class:`~mlhive.client.activity.ActivityAPI`);
+            :meth:`watch` is a shortcut.
+        notifications: your inbox (:class:`~mlhive.client.activity.NotificationsAPI`).
+        webhooks: your signed webhooks (:class:`~mlhive.client.activity.WebhooksAPI`).
         config: the resolved settings.
 
     Raises:
@@ -117,6 +123,9 @@ class Client:
         self.models = ModelsAPI(self._core)
         self.deployments = DeploymentsAPI(self._core)
         self.discussions = DiscussionsAPI(self._core)
+        self.activity = ActivityAPI(self._core)
+        self.notifications = NotificationsAPI(self._core)
+        self.webhooks = WebhooksAPI(self._core)
 
     @property
     def url(self) -> str:
@@ -126,6 +135,12 @@ class Client:
     def __repr__(self) -> str:
         user = "anonymous" if self.config.api_key is None else "with api key"
         return f"Client({self.url!r}, {user})"
+
+    def watch(self, target: str) -> WatchOut:
+        """Watch ``target`` (``dataset:12``, ``model:alice/net``, ``person:bob``,
+        ``team:lab``): its events reach :attr:`notifications`. See
+        :meth:`ActivityAPI.watch <mlhive.client.activity.ActivityAPI.watch>`."""
+        return self.activity.watch(target)
 
     def close(self) -> None:
         """Close the connection pool (a client passed in as ``http_client`` is left open)."""

@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from mlhive._version import __version__
 from mlhive.server.api import (
+    activity,
     aliases,
     automl,
     calls,
@@ -64,6 +65,7 @@ from mlhive.server.services.datasets import jobs as dataset_jobs
 from mlhive.server.services.experiments import jobs as experiment_jobs
 from mlhive.server.services.forge import jobs as forge_jobs
 from mlhive.server.services.serving import jobs as serving_jobs
+from mlhive.server.services.social import jobs as social_jobs
 from mlhive.server.storage import open_blob_store
 from mlhive.server.wiring import Hive
 
@@ -93,6 +95,7 @@ HANDLERS = gather_handlers(
     forge_jobs.HANDLERS,
     serving_jobs.HANDLERS,
     automl_jobs.HANDLERS,
+    social_jobs.HANDLERS,
 )
 
 
@@ -156,7 +159,7 @@ def build_hive(settings: Settings) -> Hive:
     )
     # Jobs wait for locks as long as SQLite lets them; requests answer 503 sooner.
     jobs = JobContext(sessions=make_session_factory(engine), store=store, settings=settings)
-    worker = Worker(jobs, HANDLERS, periodic=serving_jobs.PERIODIC)
+    worker = Worker(jobs, HANDLERS, periodic=[*serving_jobs.PERIODIC, *social_jobs.PERIODIC])
     return Hive(
         settings=settings,
         engine=engine,
@@ -260,6 +263,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calls.router,
         people.router,
         helpers.router,
+        *activity.ROUTERS,
     ):
         api.include_router(router)
     app.include_router(api)

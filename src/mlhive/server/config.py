@@ -95,6 +95,30 @@ class Settings(BaseSettings):
         "datasets given by URL may be fetched from even when they are loopback, private or "
         "link-local; every other host must resolve to public addresses only.",
     )
+    webhook_allowed_hosts: str = Field(
+        default="",
+        description="Host names or addresses (comma-separated, as written in the URL) that "
+        "webhooks may be delivered to even when they are loopback, private or link-local; "
+        "every other webhook host must resolve to public addresses only.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long one webhook delivery (resolving, connecting, the answer) may take.",
+    )
+    webhook_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="The wait before a failed webhook delivery's first retry; each further "
+        "retry waits four times longer.",
+    )
+    webhook_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Delivery attempts per event and webhook before the server gives up.",
+    )
     max_url_download_bytes: int = Field(
         default=0,
         ge=0,
@@ -159,6 +183,12 @@ class Settings(BaseSettings):
         names = (
             name.strip().lower().strip("[]") for name in self.url_fetch_allowed_hosts.split(",")
         )
+        return frozenset(name for name in names if name)
+
+    @property
+    def webhook_allowed_host_names(self) -> frozenset[str]:
+        """:attr:`webhook_allowed_hosts` as a set of lower-case names (IPv6 without [])."""
+        names = (name.strip().lower().strip("[]") for name in self.webhook_allowed_hosts.split(","))
         return frozenset(name for name in names if name)
 
     @property

@@ -97,3 +97,33 @@ def test_a_private_model_repository_and_who_may_change_it(
         subject.require_owner(as_bob)
     with pytest.raises(NotFound):
         find(hive, as_bob, "model", repo_id)
+
+
+def test_many_objects_at_once_read_as_one_by_one(
+    hive: Hive, as_alice: Actor, as_bob: Actor, run_jobs: Callable[[], int]
+) -> None:
+    open_id = publish(hive, as_alice, CLASSIFICATION_CSV, name="open")
+    closed = publish(hive, as_bob, CLASSIFICATION_CSV, name="closed", visibility="private")
+    run_jobs()
+    task_ids = [task_on(hive, as_alice, open_id), task_on(hive, as_bob, closed)]
+    make_repo(hive, as_alice, "net", visibility="private")
+    with transaction(hive.sessions) as session:
+        flow, _ = flows.upload(session, as_alice, flow_body())
+        suite = studies.create(session, as_alice, "suite", CollectionCreate(name="s")).id
+        repo = repos.get_by_full_name(session, as_alice, "alice/net").id
+        wanted: dict[subjects.Kind, list[int]] = {
+            "dataset": [open_id, closed, 999],
+            "task": task_ids,
+            "flow": [flow.id],
+            "suite": [suite],
+            "study": [suite],  # a suite is not a study
+            "model": [repo],
+        }
+        for kind, ids in wanted.items():
+            one_by_one = {i: s for i in ids if (s := subjects.lookup(session, kind, i))}
+            assert subjects.lookup_many(session, kind, ids) == one_by_one, kind
+        assert subjects.lookup_many(session, "study", [suite]) == {}
+        assert set(subjects.lookup_many(session, "dataset", [open_id, closed, 999])) == {
+            open_id,
+            closed,
+        }

@@ -9,7 +9,7 @@ found, like a missing one, so that private objects do not leak their existence.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -173,3 +173,51 @@ def find_job(session: Session, actor: Actor | None, job_id: int) -> Job:
     if subject is None or not subject.visible_to(actor):
         raise NotFound(f"job {job_id} not found")
     return job
+
+
+def lookup(session: Session, kind: Kind, object_id: int) -> Subject | None:
+    """The object as it is now, whoever asks (None: it no longer exists). For readers that
+    check access themselves with :meth:`Subject.visible_to`, such as activity feeds."""
+    row = session.execute(_QUERIES[kind](object_id)).first()
+    return None if row is None else Subject(kind, object_id, row[0], row[1], row[2])
+
+
+def _many(kind: Kind, ids: list[int]) -> Select[int, int, int, str]:
+    """``(id, owner, gate owner, visibility)`` of many objects of one kind (as ``_QUERIES``)."""
+    if kind == "dataset":
+        return select(
+            Dataset.id, Dataset.uploader_id, Dataset.uploader_id, Dataset.visibility
+        ).where(Dataset.id.in_(ids))
+    if kind == "task":
+        return (
+            select(Task.id, Task.uploader_id, Dataset.uploader_id, Dataset.visibility)
+            .join(Dataset, Dataset.id == Task.dataset_id)
+            .where(Task.id.in_(ids))
+        )
+    if kind == "run":
+        return (
+            select(Run.id, Run.uploader_id, Dataset.uploader_id, Dataset.visibility)
+            .join(Task, Task.id == Run.task_id)
+            .join(Dataset, Dataset.id == Task.dataset_id)
+            .where(Run.id.in_(ids))
+        )
+    if kind == "flow":
+        return select(Flow.id, Flow.uploader_id, Flow.uploader_id, literal("public")).where(
+            Flow.id.in_(ids)
+        )
+    if kind == "model":
+        return select(
+            ModelRepo.id, ModelRepo.owner_id, ModelRepo.owner_id, ModelRepo.visibility
+        ).where(ModelRepo.id.in_(ids))
+    return select(
+        Collection.id, Collection.creator_id, Collection.creator_id, Collection.visibility
+    ).where(Collection.id.in_(ids), Collection.kind == kind)
+
+
+def lookup_many(session: Session, kind: Kind, ids: Iterable[int]) -> dict[int, Subject]:
+    """:func:`lookup` for many objects of one kind in one query (missing ones are absent)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(_many(kind, wanted))
+    return {int(r[0]): Subject(kind, int(r[0]), r[1], r[2], r[3]) for r in rows}

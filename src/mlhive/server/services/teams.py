@@ -25,7 +25,7 @@ from mlhive.server.db.tables.datasets import Dataset
 from mlhive.server.db.tables.forge import ModelRepo
 from mlhive.server.domain.access import Actor, can_manage
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from mlhive.server.services import accounts
+from mlhive.server.services import accounts, activity
 from mlhive.wire.teams import (
     InvitationOut,
     MemberOut,
@@ -204,6 +204,11 @@ def answer(session: Session, actor: Actor, token: str, *, accept: bool) -> TeamI
     invitation.answered_at = utcnow()
     if accept and session.get(TeamMember, (invitation.team_id, actor.id)) is None:
         session.add(TeamMember(team_id=invitation.team_id, user_id=actor.id, role=invitation.role))
+        session.flush()
+        activity.record(
+            session, actor.id, "team.joined", activity.TEAM, invitation.team_id,
+            extra={"member": actor.name, "role": invitation.role}, owners=(),
+        )  # fmt: skip
     session.flush()
     return invitation
 
@@ -223,6 +228,10 @@ def set_role(session: Session, actor: Actor, name: str, user_name: str, role: Te
         )
     row.role = role.value
     session.flush()
+    activity.record(
+        session, actor.id, "team.role", activity.TEAM, team.id,
+        extra={"member": user_name, "role": role.value}, owners=[row.user_id],
+    )  # fmt: skip
 
 
 def remove(session: Session, actor: Actor, name: str, user_name: str) -> None:
@@ -244,8 +253,13 @@ def remove(session: Session, actor: Actor, name: str, user_name: str) -> None:
             f"{user_name!r} is the last admin of team {name!r}: make another member admin "
             "before leaving"
         )
+    member_id = row.user_id
     session.delete(row)
     session.flush()
+    activity.record(
+        session, actor.id, "team.left" if user_name == actor.name else "team.removed",
+        activity.TEAM, team.id, extra={"member": user_name}, owners=[member_id],
+    )  # fmt: skip
 
 
 def invitation_out(invitation: TeamInvitation) -> InvitationOut:

@@ -25,6 +25,7 @@ from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import PermissionDenied, Unauthenticated
 from mlhive.server.http.deps import HiveDep, authorize, read
 from mlhive.server.services import accounts
+from mlhive.server.services.social import feeds
 from mlhive.wire.accounts import KeyScope
 
 SESSION_COOKIE = "mlhive_session"
@@ -37,6 +38,7 @@ class Viewer:
 
     actor: Actor | None
     csrf: str
+    unread: int = 0  # the signed-in user's unread notifications (the header's badge)
 
     @property
     def name(self) -> str | None:
@@ -58,10 +60,12 @@ def viewer(request: Request, hive: HiveDep) -> Viewer:
     """Resolve the session cookie; an unknown, ended or expired session means anonymous."""
     token = request.cookies.get(SESSION_COOKIE)
     actor: Actor | None = None
+    unread = 0
     if token:
         with read(hive) as session:
             actor = accounts.session_actor(session, token)
-    found = Viewer(actor=actor, csrf=csrf_for(token) if actor and token else "")
+            unread = feeds.unread_count(session, actor) if actor is not None else 0
+    found = Viewer(actor=actor, csrf=csrf_for(token) if actor and token else "", unread=unread)
     request.state.viewer = found
     return found
 

@@ -11,8 +11,9 @@ notifications and backlinks can use them without parsing text again. ``reply_to_
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mlhive.server.db.base import Base, utcnow
@@ -151,3 +152,110 @@ class OpenCallResponse(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class Event(Base):
+    """One thing that happened (append-only): who did it, what, to which object, and when.
+
+    ``owner_id`` is the subject's owner (a user or a team), for team feeds and notifications;
+    ``gate_owner_id`` and ``visibility`` are the subject's access as it was when the event was
+    written, a fast first filter for listings. Readers re-check the subject's access as it is
+    now (``services.social.feeds``), so an object made private or a member who left a team
+    stops seeing its events on the next request.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_actor_id_id", "actor_id", "id"),
+        Index("ix_events_owner_id_id", "owner_id", "id"),
+        Index("ix_events_subject_id", "subject_kind", "subject_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    verb: Mapped[str] = mapped_column(String(32))
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    gate_owner_id: Mapped[int] = mapped_column(Integer)
+    visibility: Mapped[str] = mapped_column(String(16))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+class Watch(Base):
+    """A user watches an object (``dataset``, ..., ``model``), a ``person`` or a ``team``."""
+
+    __tablename__ = "watches"
+    __table_args__ = (Index("ix_watches_target", "target_kind", "target_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """An event in a user's inbox, and why it is there (``owner``, ``mention``, ``watch``)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "event_id"),
+        Index("ix_notifications_recipient_id_id", "recipient_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    event: Mapped[Event] = relationship(lazy="joined")
+
+
+class Webhook(Base):
+    """A user's HTTP endpoint that receives the events of their inbox, signed with ``secret``.
+
+    ``verbs`` filters what is sent (empty: every verb).
+    """
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(128))
+    verbs: Mapped[list[str]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One attempt at delivering one event to one webhook: the delivery log.
+
+    ``outcome`` is ``delivered``, ``failed`` (will be retried at ``next_retry_at``), ``gave_up``
+    (the last allowed attempt failed) or ``refused`` (the target is not allowed, or the owner
+    can no longer see the event's object); ``retry_queued`` marks a failed attempt whose retry
+    job exists.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "retry_queued", "next_retry_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(
+        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    duration_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    next_retry_at: Mapped[datetime | None] = mapped_column(default=None)
+    retry_queued: Mapped[bool] = mapped_column(default=False)

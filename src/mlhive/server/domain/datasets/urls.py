@@ -102,10 +102,16 @@ def refusal_reason(address: IPAddress) -> str | None:
     return next((reason for failed, reason in checks if failed), None)
 
 
-def check_address(target: Target, address: IPAddress, allowed: frozenset[str]) -> None:
+URL_FETCH_SETTING = "MLHIVE_URL_FETCH_ALLOWED_HOSTS"
+
+
+def check_address(
+    target: Target, address: IPAddress, allowed: frozenset[str], setting: str = URL_FETCH_SETTING
+) -> None:
     """Refuse connecting to ``address`` for ``target`` unless it is public or the host is
     on the operator's list (matched as written in the URL, so a name on the list does not
-    let another name that resolves to the same address through).
+    let another name that resolves to the same address through). ``setting`` is the
+    operator's setting that holds that list (dataset URLs', or webhooks').
 
     Raises:
         InvalidInput: ``url_refused``, naming the host, the address and the setting.
@@ -117,12 +123,12 @@ def check_address(target: Target, address: IPAddress, allowed: frozenset[str]) -
         return
     seen = target.host if target.literal is not None else f"{target.host} resolves to {address}"
     raise refused(
-        f"{seen}, {reason}: the server fetches only public addresses "
-        "(an operator may allow a host with MLHIVE_URL_FETCH_ALLOWED_HOSTS)"
+        f"{seen}, {reason}: the server connects only to public addresses "
+        f"(an operator may allow a host with {setting})"
     )
 
 
-def check(url: str, allowed: frozenset[str]) -> Target:
+def check(url: str, allowed: frozenset[str], setting: str = URL_FETCH_SETTING) -> Target:
     """Everything knowable about a URL without the network: its form, and its host when
     that is an address. Names are resolved (and checked again) when the URL is fetched.
 
@@ -131,5 +137,5 @@ def check(url: str, allowed: frozenset[str]) -> Target:
     """
     target = parse(url)
     if target.literal is not None:
-        check_address(target, target.literal, allowed)
+        check_address(target, target.literal, allowed, setting)
     return target

@@ -37,7 +37,7 @@ from mlhive.server.domain.automl import space
 from mlhive.server.domain.errors import InvalidInput, NotFound
 from mlhive.server.domain.experiments import reproduction as rules
 from mlhive.server.jobs import queue
-from mlhive.server.services import accounts
+from mlhive.server.services import accounts, activity
 from mlhive.server.services.automl.suite_runs import estimator_of
 from mlhive.server.services.experiments import runs
 from mlhive.server.services.forge.evaluation import (
@@ -323,6 +323,15 @@ def finished(session: Session, row: Reproduction, state: str, line: str) -> None
     row.state, row.finished_at = state, utcnow()
     _append(row, line)
     session.flush()
+    activity.record(
+        session,
+        row.requested_by,
+        "run.reproduced",
+        "run",
+        row.run_id,
+        extra={"reproduction_id": row.id, "outcome": state, "summary": line[:300]},
+        watch_own=False,
+    )
 
 
 def mark_failed(session: Session, reproduction_id: int, why: str) -> None:

@@ -39,7 +39,7 @@ from mlhive.server.domain.datasets.lifecycle import PROCESSING_FIELDS, check_tra
 from mlhive.server.domain.datasets.shape import check_shape
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.jobs import queue
-from mlhive.server.services import accounts
+from mlhive.server.services import accounts, activity
 from mlhive.server.services.blobs import keep_upload, remember_blob, store_table
 from mlhive.server.services.datasets.reading import READING_FIELDS, read_upload
 from mlhive.server.services.tagging import DATASET_TAGS
@@ -246,6 +246,28 @@ def _tag_and_queue(
     _record_status(session, dataset, actor)
     queue.enqueue(session, job, payload, subject=f"dataset:{dataset.id}", owner=actor.id)
     session.flush()
+    _record_activity(session, actor, dataset)
+
+
+def _record_activity(session: Session, actor: Actor, dataset: Dataset) -> None:
+    """A first version is ``dataset.created``; a later one ``dataset.version``, told to the
+    watchers of the earlier versions of the same name."""
+    earlier = list(
+        session.scalars(
+            select(Dataset.id).where(Dataset.name == dataset.name, Dataset.id != dataset.id)
+        )
+    )
+    verb = "dataset.version" if earlier else "dataset.created"
+    activity.record(
+        session,
+        actor.id,
+        verb,
+        "dataset",
+        dataset.id,
+        extra={"name": dataset.name, "version": dataset.version},
+        watchers_of=[("dataset", dataset_id) for dataset_id in earlier],
+        watch_own=True,
+    )
 
 
 def _queue_processing(session: Session, dataset: Dataset, actor: Actor) -> None:
@@ -480,6 +502,7 @@ def delete_dataset(session: Session, actor: Actor, dataset_id: int) -> None:
     ):
         session.execute(delete(table).where(table.dataset_id == dataset.id))
     forget_grants(session, "dataset", dataset.id)
+    activity.forget(session, "dataset", dataset.id)
     session.delete(dataset)
     bump_generation(session, dataset_id)  # one dataset fewer to compare with
     session.flush()

@@ -91,7 +91,10 @@ def _resolve(target: urls.Target, clock: _Clock) -> list[urls.IPAddress]:
 
 
 def _checked_addresses(
-    target: urls.Target, allowed: frozenset[str], clock: _Clock
+    target: urls.Target,
+    allowed: frozenset[str],
+    clock: _Clock,
+    setting: str = urls.URL_FETCH_SETTING,
 ) -> list[urls.IPAddress]:
     """The addresses to connect to; every address of the host must pass, or none is used
     (a name with one private among public answers is refused)."""
@@ -99,8 +102,23 @@ def _checked_addresses(
     if not addresses:
         raise failed(f"the host name {target.host!r} has no address")
     for address in addresses:
-        urls.check_address(target, address, allowed)
+        urls.check_address(target, address, allowed, setting)
     return addresses
+
+
+def checked_addresses(
+    target: urls.Target, allowed: frozenset[str], seconds: float, setting: str
+) -> list[urls.IPAddress]:
+    """The addresses of ``target``'s host, all public or the host on ``allowed`` (the list
+    the operator's ``setting`` holds), resolved within ``seconds``: the guard other outgoing
+    requests (webhooks) share with dataset URLs. Connect to one of these addresses, never to
+    the name again, so that a second DNS answer cannot redirect the request.
+
+    Raises:
+        InvalidInput: ``url_refused`` (a private address), ``url_fetch_failed`` (no address,
+            or resolving took too long).
+    """
+    return _checked_addresses(target, allowed, _Clock(target.url, seconds), setting)
 
 
 def _send(

@@ -30,7 +30,7 @@ from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.experiments.measure_names import main_measure
 from mlhive.server.domain.experiments.predictions import read_predictions, validate_predictions
 from mlhive.server.jobs import queue
-from mlhive.server.services import blobs
+from mlhive.server.services import activity, blobs
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.experiments import flows, leaderboards, tasks
 from mlhive.server.services.tagging import RUN_TAGS
@@ -143,6 +143,17 @@ def submit(
             session, EVALUATE_JOB, {"run_id": run.id}, subject=f"run:{run.id}", owner=actor.id
         )
     session.flush()
+    activity.record(
+        session,
+        actor.id,
+        "run.uploaded",
+        "run",
+        run.id,
+        extra={"task_id": task.id, "flow": flow.name},
+        owners=[task.uploader_id],
+        watchers_of=[("task", task.id), ("flow", flow.id)],
+        watch_own=True,
+    )
     return run
 
 
@@ -308,6 +319,7 @@ def delete_run(session: Session, actor: Actor, run_id: int) -> None:
         .where(Reproduction.reproduction_run_id == run.id)
         .values(reproduction_run_id=None)
     )
+    activity.forget(session, "run", run.id)
     session.delete(run)
     session.flush()
 

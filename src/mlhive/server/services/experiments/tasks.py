@@ -32,7 +32,7 @@ from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.experiments.metrics import measures_for
 from mlhive.server.domain.experiments.procedures import get_procedure, to_wire
 from mlhive.server.domain.experiments.splits import make_splits
-from mlhive.server.services import blobs
+from mlhive.server.services import activity, blobs
 from mlhive.server.services.datasets import catalog
 from mlhive.server.services.datasets.processing import load_table
 from mlhive.server.services.tagging import TASK_TAGS
@@ -227,6 +227,16 @@ def create(
     for tag in dict.fromkeys(body.tags):
         session.add(TaskTag(task_id=task.id, tag=tag, tagger_id=actor.id))
     session.flush()
+    activity.record(
+        session,
+        actor.id,
+        "task.created",
+        "task",
+        task.id,
+        extra={"dataset_id": dataset.id, "task_type": task.task_type},
+        owners=[dataset.uploader_id],
+        watchers_of=[("dataset", dataset.id)],
+    )
     return task, True
 
 
@@ -356,6 +366,7 @@ def delete_task(session: Session, actor: Actor, task_id: int) -> None:
         raise Conflict(f"task {task_id} belongs to a suite; detach it first")
     session.execute(delete(TaskTag).where(TaskTag.task_id == task.id))
     forget_grants(session, "task", task.id)
+    activity.forget(session, "task", task.id)
     session.delete(task)
     session.flush()
 

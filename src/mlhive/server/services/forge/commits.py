@@ -26,6 +26,7 @@ from mlhive.server.domain.forge import formats
 from mlhive.server.domain.forge.sklearn import estimator_diff
 from mlhive.server.domain.forge.tensors import change_stats, diff_manifests
 from mlhive.server.jobs import queue
+from mlhive.server.services import activity
 from mlhive.server.services.blobs import remember_blobs
 from mlhive.server.services.datasets import catalog
 from mlhive.server.services.experiments import runs, tasks
@@ -332,6 +333,14 @@ def push(
         queue_export(session, commit)  # its handler queues the checks once the export is done
     else:
         queue_checks(session, commit)
+    activity.record(
+        session,
+        actor.id,
+        "model.pushed",
+        "model",
+        repo.id,
+        extra={"sha": commit.sha, "branch": meta.branch, "name": repo.full_name},
+    )
     return commit
 
 

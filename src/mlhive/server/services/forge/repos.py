@@ -24,7 +24,7 @@ from mlhive.server.domain.access import (
     require_owner,
 )
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from mlhive.server.services import accounts
+from mlhive.server.services import accounts, activity
 from mlhive.server.services.experiments import tasks
 from mlhive.wire.models import MergeRule, RefOut, RepoCreate, RepoOut, RepoUpdate
 
@@ -93,6 +93,9 @@ def create_repo(session: Session, actor: Actor, body: RepoCreate) -> ModelRepo:
     except IntegrityError:
         owner = session.get_one(User, repo.owner_id).name
         raise Conflict(f"{owner} already has a model repository named {body.name!r}") from None
+    activity.record(
+        session, actor.id, "model.created", "model", repo.id, extra={"name": repo.full_name}
+    )
     return repo
 
 
@@ -111,6 +114,8 @@ def update_repo(session: Session, actor: Actor, repo: ModelRepo, patch: RepoUpda
         if changes.get(key) is not None:
             setattr(repo, key, changes[key])
     session.flush()
+    if changes.get("visibility") is not None:
+        activity.restamp(session, "model", repo.id)
     return repo
 
 

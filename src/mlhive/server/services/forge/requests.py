@@ -26,7 +26,7 @@ from mlhive.server.domain.errors import Conflict, DomainError, InvalidInput, Not
 from mlhive.server.domain.experiments.metrics import MEASURES
 from mlhive.server.domain.forge.cards import rule_violations
 from mlhive.server.jobs import queue
-from mlhive.server.services import accounts
+from mlhive.server.services import accounts, activity
 from mlhive.server.services.forge import content, repos
 from mlhive.server.services.forge.commits import queue_checks
 from mlhive.server.services.forge.evaluation import TaskSpec, measures_of, task_spec
@@ -87,6 +87,14 @@ def open_request(
     if request is None:
         raise Conflict(f"could not number a merge request on {repo.full_name}; please retry")
     queue_evaluation(session, request)
+    activity.record(
+        session,
+        actor.id,
+        "merge_request.opened",
+        "model",
+        repo.id,
+        extra={"number": request.number, "title": request.title, "name": repo.full_name},
+    )
     return request
 
 
@@ -254,6 +262,15 @@ def merge(
     queue_checks(session, commit)
     request.state, request.merged_commit_id = "merged", commit.id
     session.flush()
+    activity.record(
+        session,
+        actor.id,
+        "merge_request.merged",
+        "model",
+        repo.id,
+        extra={"number": request.number, "title": request.title, "name": repo.full_name},
+        owners=[request.author_id],
+    )
     return commit
 
 

@@ -41,6 +41,7 @@ from mlhive.server.db.tables.social import OpenCall, OpenCallResponse, OpenCallS
 from mlhive.server.domain.access import Actor, can_write
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mlhive.server.domain.social import tags
+from mlhive.server.services import activity
 from mlhive.server.services.experiments.tasks import visible_tasks
 from mlhive.server.services.forge.repos import visible_repos
 from mlhive.server.services.social import objects
@@ -60,11 +61,44 @@ CallEvent = Literal["opened", "responded", "accepted", "declined", "revoked", "c
 
 
 def announce(
-    session: Session, event: CallEvent, call: OpenCall, response: OpenCallResponse | None = None
+    session: Session,
+    event: CallEvent,
+    call: OpenCall,
+    response: OpenCallResponse | None = None,
+    *,
+    actor_id: int | None = None,
 ) -> None:
     """The one place where "a call was opened / answered / accepted / ..." happens, inside
-    the transaction that made it so: events and notifications hook in here. Nothing is
-    emitted yet; who may be told must be checked with the call's visibility (its object's)."""
+    the transaction that made it so: it records the event on the call's object
+    (:func:`mlhive.server.services.activity.record`, which tells only those who may see the
+    object). A response is told to the call's author; a decision to the responder.
+    ``actor_id`` is who did it (default: the call's author, or the responder for a
+    response, or the decider for a decision)."""
+    if actor_id is None:
+        if event == "responded" and response is not None:
+            actor_id = response.user_id
+        elif response is not None and response.decided_by is not None:
+            actor_id = response.decided_by
+        else:
+            actor_id = call.author_id
+    owners: list[int] = []
+    if event == "responded":
+        owners = [call.author_id]
+    elif response is not None:
+        owners = [response.user_id]
+    extra: dict[str, object] = {"call_id": call.id, "title": call.title}
+    if response is not None:
+        extra["response_id"] = response.id
+    activity.record(
+        session,
+        actor_id,
+        f"call.{event}",
+        call.subject_kind,
+        call.subject_id,
+        extra=extra,
+        owners=owners,
+        watch_own=False,
+    )
 
 
 # -- finding --------------------------------------------------------------------------------
@@ -300,7 +334,7 @@ def close(session: Session, actor: Actor, call_id: int) -> OpenCall:
         raise Conflict(f"open call {call.id} is already closed")
     call.state, call.closed_at = "closed", utcnow()
     session.flush()
-    announce(session, "closed", call)
+    announce(session, "closed", call, actor_id=actor.id)
     return call
 
 

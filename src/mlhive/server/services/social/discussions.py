@@ -33,7 +33,7 @@ from mlhive.server.db.tables.social import (
 from mlhive.server.domain.access import Actor, can_write, require_owner
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound
 from mlhive.server.domain.social import text
-from mlhive.server.services import subjects
+from mlhive.server.services import activity, subjects
 from mlhive.server.services.social import objects
 from mlhive.server.services.subjects import Subject
 from mlhive.wire.discussions import (
@@ -82,17 +82,28 @@ def get_thread(
 # -- writing --------------------------------------------------------------------------------
 
 
-def _index(session: Session, post: DiscussionPost) -> None:
-    """Store the mentions and references of the post's current body (replacing old ones)."""
+def _index(session: Session, post: DiscussionPost) -> list[int]:
+    """Store the mentions and references of the post's current body (replacing old ones);
+    returns the ids of the users it mentions that the earlier body did not."""
+    before = set(
+        session.scalars(
+            select(DiscussionMention.user_id).where(DiscussionMention.post_id == post.id)
+        )
+    )
     session.execute(delete(DiscussionMention).where(DiscussionMention.post_id == post.id))
     session.execute(delete(DiscussionReference).where(DiscussionReference.post_id == post.id))
     names = text.mentions(post.body)
+    mentioned: list[int] = []
     if names:
-        for user_id in session.scalars(select(User.id).where(User.name.in_(names))):
+        for user_id in session.scalars(
+            select(User.id).where(User.name.in_(names)).order_by(User.id)
+        ):
             session.add(DiscussionMention(post_id=post.id, user_id=user_id))
+            mentioned.append(user_id)
     for reference in text.references(post.body):
         session.add(DiscussionReference(post_id=post.id, target=reference.ref[:256]))
     session.flush()
+    return [user_id for user_id in mentioned if user_id not in before]
 
 
 def add_post(
@@ -111,8 +122,56 @@ def add_post(
     session.add(post)
     session.flush()
     thread.last_post_at = post.created_at
-    _index(session, post)
+    mentioned = _index(session, post)
+    _record_post(session, actor, thread, post, mentioned)
     return post
+
+
+def _record_post(
+    session: Session,
+    actor: Actor,
+    thread: DiscussionThread,
+    post: DiscussionPost,
+    mentioned: list[int],
+    *,
+    edited: bool = False,
+) -> None:
+    """The post's event on the object discussed (a review thread's: its repository), told to
+    the object's owner, the users mentioned and the thread's author and watchers."""
+    first = not _has_earlier(session, thread, post)
+    if thread.subject_kind == REVIEW_KIND:
+        request = session.get_one(MergeRequest, thread.subject_id)
+        kind, subject_id = "model", request.repo_id
+        owners = [request.author_id]
+    else:
+        kind, subject_id, owners = thread.subject_kind, thread.subject_id, []
+    subject = activity.subject_of(session, kind, subject_id)
+    owners += [subject.owner_id] if subject is not None else []
+    if edited:
+        verb, owners = "discussion.mentioned", []  # an edit tells only whom it newly names
+    else:
+        verb = "discussion.opened" if first else "discussion.replied"
+        owners.append(thread.author_id)
+    activity.record(
+        session,
+        actor.id,
+        verb,
+        kind,
+        subject_id,
+        extra={"thread_id": thread.id, "post_id": post.id, "title": thread.title},
+        owners=owners,
+        mentioned=mentioned,
+        watch_own=False,
+    )
+
+
+def _has_earlier(session: Session, thread: DiscussionThread, post: DiscussionPost) -> bool:
+    earlier = session.scalar(
+        select(DiscussionPost.id)
+        .where(DiscussionPost.thread_id == thread.id, DiscussionPost.id < post.id)
+        .limit(1)
+    )
+    return earlier is not None
 
 
 def open_thread(
@@ -194,7 +253,9 @@ def edit_post(
     )
     post.body, post.edited_at = new_body, now
     session.flush()
-    _index(session, post)
+    mentioned = _index(session, post)
+    if mentioned:
+        _record_post(session, actor, thread, post, mentioned, edited=True)
     return thread, post
 
 

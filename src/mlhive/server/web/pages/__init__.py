@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from mlhive.server.web.pages import (
+    activity,
     auth,
     calls,
     collections,
@@ -38,4 +39,5 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     deployments.router,
     discussions.router,
     calls.router,
+    activity.router,
 )

@@ -19,6 +19,7 @@ from mlhive.server.services.datasets import files, listing, overview
 from mlhive.server.services.experiments import tasks
 from mlhive.server.web import charts
 from mlhive.server.web.pages import calls
+from mlhive.server.web.pages.activity import section as activity_section
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -175,6 +176,7 @@ def dataset_page(
         "procedures": PROCEDURES,
         "discussions": section(hive, who, "dataset", dataset_id),
         "open_calls": calls.section(hive, who, "dataset", dataset_id),
+        "activity": activity_section(hive, who, "dataset", dataset_id),
     }
     return page(request, "datasets/detail.html", context)
 

@@ -15,6 +15,7 @@ from mlhive.server.http.params import PositiveId
 from mlhive.server.services.forge import browse, commits, repos
 from mlhive.server.services.serving import aliases, modelci, retraining
 from mlhive.server.web.pages import calls
+from mlhive.server.web.pages.activity import section as activity_section
 from mlhive.server.web.pages.discussions import section
 from mlhive.server.web.render import page
 from mlhive.server.web.routing import pages
@@ -82,6 +83,7 @@ def repository(
         }
     context["discussions"] = section(hive, who, "model", f"{owner}/{name}")
     context["open_calls"] = calls.section(hive, who, "model", f"{owner}/{name}")
+    context["activity"] = activity_section(hive, who, "model", f"{owner}/{name}")
     return page(request, "models/repository.html", context)
 
 
