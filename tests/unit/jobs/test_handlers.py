@@ -9,6 +9,7 @@ import pytest
 
 from mlhive.server.app import gather_handlers
 from mlhive.server.jobs.context import JobContext
+from mlhive.server.services.activity import DELIVER_JOB
 from mlhive.server.services.automl.automl import AUTOML_JOB
 from mlhive.server.services.automl.reproductions import REPRODUCE_JOB
 from mlhive.server.services.automl.suite_runs import SUITE_RUN_JOB
@@ -30,6 +31,7 @@ def test_the_server_handles_every_job_kind_the_services_enqueue(hive: Hive) -> N
     kinds = {
         PROCESS_JOB, FETCH_JOB, EVALUATE_JOB, EXPORT_JOB, MERGE_JOB, EVALUATE_REQUEST_JOB,
         CHECKS_JOB, AUTOML_JOB, SUITE_RUN_JOB, RETRAIN_JOB, AUTO_LEADERBOARD_JOB, REPRODUCE_JOB,
+        DELIVER_JOB,
     }  # fmt: skip
     assert set(hive.worker.handlers) == kinds
 
