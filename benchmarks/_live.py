@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -13,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -127,3 +132,70 @@ def wait_job(url: str, job_id: int, timeout: float = 3600) -> dict[str, object]:
             return job
         time.sleep(0.2)
     raise TimeoutError(f"job {job_id} did not finish")
+
+
+_LENGTH = re.compile(rb"(?i)\r\ncontent-length:\s*(\d+)")
+
+
+@dataclass
+class Load:
+    """What one busy server answered: calls per second and how many were not 200."""
+
+    per_second: float
+    errors: int
+
+
+async def _caller(url: str, request: bytes, until: float, done: list[int], bad: list[int]) -> None:
+    where = urlsplit(url)
+    reader, writer = await asyncio.open_connection(where.hostname, where.port)
+    answered = failed = 0
+    try:
+        while time.perf_counter() < until:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = _LENGTH.search(head)
+            await reader.readexactly(int(length.group(1)) if length else 0)
+            answered += 1
+            failed += head[9:12] != b"200"
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    done.append(answered)
+    bad.append(failed)
+
+
+def saturated(
+    url: str,
+    path: str,
+    body: dict[str, Any] | None,
+    headers: dict[str, str],
+    connections: int,
+    seconds: float,
+) -> Load:
+    """Calls per second ``url`` answers with ``connections`` keep-alive callers kept waiting
+    on it (a POST of ``body`` as JSON, or a GET when ``body`` is None), after a 0.5 s warm-up."""
+    lines = [
+        f"{'GET' if body is None else 'POST'} {path} HTTP/1.1",
+        f"Host: {urlsplit(url).netloc}",
+    ]
+    payload = b""
+    if body is not None:
+        payload = json.dumps(body).encode()
+        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+    async def run() -> Load:
+        done: list[int] = []
+        bad: list[int] = []
+        await asyncio.gather(  # a short warm-up, then the measured stretch
+            *(_caller(url, request, time.perf_counter() + 0.5, [], []) for _ in range(connections))
+        )
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(_caller(url, request, start + seconds, done, bad) for _ in range(connections))
+        )
+        return Load(sum(done) / (time.perf_counter() - start), sum(bad))
+
+    return asyncio.run(run())

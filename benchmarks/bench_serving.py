@@ -32,28 +32,24 @@ Usage: python benchmarks/bench_serving.py [--calls 2000] [--connections 8] [--se
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib.util
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
 import pandas as pd
 import skops.io as sio
-from _live import WORK, free_port, live_server
+from _live import WORK, Load, free_port, live_server, saturated
 from fastapi.testclient import TestClient
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -144,67 +140,6 @@ def onnx_call(model: Any, row: pd.DataFrame) -> Callable[[], object]:
     session = ort.InferenceSession(exported(model, row), providers=["CPUExecutionProvider"])
     feed = {session.get_inputs()[0].name: row.to_numpy(np.float32)}
     return lambda: session.run(None, feed)
-
-
-_LENGTH = re.compile(rb"(?i)\r\ncontent-length:\s*(\d+)")
-
-
-@dataclass
-class Load:
-    """What one busy server answered: calls per second and how many were not 200."""
-
-    per_second: float
-    errors: int
-
-
-async def _caller(url: str, request: bytes, until: float, done: list[int], bad: list[int]) -> None:
-    where = urlsplit(url)
-    reader, writer = await asyncio.open_connection(where.hostname, where.port)
-    answered = failed = 0
-    try:
-        while time.perf_counter() < until:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = _LENGTH.search(head)
-            await reader.readexactly(int(length.group(1)) if length else 0)
-            answered += 1
-            failed += head[9:12] != b"200"
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-    done.append(answered)
-    bad.append(failed)
-
-
-def saturated(
-    url: str,
-    path: str,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    connections: int,
-    seconds: float,
-) -> Load:
-    """Calls per second ``url`` answers with ``connections`` callers kept waiting on it."""
-    payload = json.dumps(body).encode()
-    lines = [f"POST {path} HTTP/1.1", f"Host: {urlsplit(url).netloc}"]
-    lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
-
-    async def run() -> Load:
-        done: list[int] = []
-        bad: list[int] = []
-        await asyncio.gather(  # a short warm-up, then the measured stretch
-            *(_caller(url, request, time.perf_counter() + 0.5, [], []) for _ in range(connections))
-        )
-        start = time.perf_counter()
-        await asyncio.gather(
-            *(_caller(url, request, start + seconds, done, bad) for _ in range(connections))
-        )
-        return Load(sum(done) / (time.perf_counter() - start), sum(bad))
-
-    return asyncio.run(run())
 
 
 Served = dict[str, tuple[Any, dict[str, Any]]]  # deployment -> (model or ONNX bytes, body)

@@ -293,3 +293,19 @@ def test_an_uploaded_arff_is_served_back_byte_for_byte(
     run_jobs()  # reprocessing keeps the uploaded file
     again = http.get(f"/api/datasets/{dataset['id']}/data", params={"format": "arff"})
     assert again.content == original
+
+
+def test_a_description_reads_the_same_bytes_as_the_routes_that_let_fastapi_serialise_it(
+    upload: Upload, http: TestClient, alice: UserKey
+) -> None:
+    """GET serialises its description itself (the API's most frequent read, without FastAPI's
+    second validation): byte for byte what a route returning the model answers (an edit
+    that changes nothing returns the unchanged description)."""
+    dataset = upload(alice, description="Straße, naïve: ünïcode").json()
+    http.post(f"/api/datasets/{dataset['id']}/tags", json={"tag": "demo"}, headers=alice.headers)
+    got = http.get(f"/api/datasets/{dataset['id']}")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/json"
+    unchanged = http.patch(f"/api/datasets/{dataset['id']}", json={}, headers=alice.headers)
+    assert unchanged.status_code == 200, unchanged.text
+    assert got.content == unchanged.content
+    assert got.json()["tags"] == ["demo"] and got.json()["description"].startswith("Straße")

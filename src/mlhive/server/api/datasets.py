@@ -12,6 +12,7 @@ from mlhive.server.api.tagging import tag_routes
 from mlhive.server.http.deps import HiveDep, MaybeActor, RequiredActor, read, write
 from mlhive.server.http.files import send_download
 from mlhive.server.http.params import ObjectId, Offset
+from mlhive.server.http.prepared import model_response
 from mlhive.server.services.automl import auto
 from mlhive.server.services.datasets import catalog, files, listing
 from mlhive.wire.automl import AutoLeaderboardOut
@@ -99,11 +100,11 @@ def list_datasets(
         return listing.summaries(session, actor, search)
 
 
-@router.get("/{dataset_id}")
-def get_dataset(dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> DatasetOut:
+@router.get("/{dataset_id}", response_model=DatasetOut)
+def get_dataset(dataset_id: ObjectId, actor: MaybeActor, hive: HiveDep) -> Response:
     """A dataset's description."""
     with read(hive) as session:
-        return catalog.describe(session, catalog.get(session, actor, dataset_id))
+        return model_response(catalog.read_description(session, actor, dataset_id))
 
 
 @router.patch("/{dataset_id}")

@@ -15,6 +15,10 @@ DEFAULT_BUSY_MS = 30_000
 """How long SQLite waits for a lock before failing with "database is locked"."""
 
 
+SQLITE_POOL_SIZE = 16
+"""Connections kept open to a SQLite file (SQLAlchemy's default keeps five)."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and ``synchronous=FULL``.
 
@@ -24,6 +28,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        if ":memory:" not in url and url.rstrip("/") != "sqlite:":
+            # Connections to a file are cheap to keep: hold enough for the requests a server
+            # answers at once, rather than opening (and setting up) one for each beyond five.
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, decide when a transaction starts: BEGIN IMMEDIATE

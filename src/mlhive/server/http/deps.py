@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from mlhive.server.db.engine import transaction
 from mlhive.server.domain.access import Actor
@@ -34,8 +35,11 @@ READ_ONLY_KEY = (
 )
 
 
-def get_hive(request: Request) -> Hive:
-    """The application's wiring (built once by create_app)."""
+async def get_hive(request: Request) -> Hive:
+    """The application's wiring (built once by create_app).
+
+    A coroutine, as every dependency that does no blocking work: FastAPI runs a plain
+    function in its thread pool, a hand-off per dependency per request."""
     state: Hive = request.app.state.hive
     return state
 
@@ -138,10 +142,13 @@ api_key_bearer = ApiKeyBearer()
 ApiKey = Annotated[str | None, Depends(api_key_bearer)]
 
 
-def optional_actor(hive: HiveDep, api_key: ApiKey) -> Actor | None:
+async def optional_actor(hive: HiveDep, api_key: ApiKey) -> Actor | None:
     """The caller, or None for anonymous reads (a route anyone may call writes nothing, so
-    any valid key will do)."""
-    return actor_for_key(hive, api_key)
+    any valid key will do). Only a key is looked up (in the thread pool: it reads the
+    database); an anonymous request costs no hand-off."""
+    if api_key is None:
+        return None
+    return await run_in_threadpool(actor_for_key, hive, api_key)
 
 
 def required_actor(request: Request, hive: HiveDep, api_key: ApiKey) -> Actor:

@@ -177,6 +177,14 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
+def latest_id_for(session: Session, subject: str) -> int | None:
+    """The id of the newest job about ``subject`` (no row loaded)."""
+    found = session.scalar(
+        select(Job.id).where(Job.subject == subject).order_by(Job.id.desc()).limit(1)
+    )
+    return None if found is None else int(found)
+
+
 def latest_for(session: Session, subject: str) -> Job | None:
     """The newest job about ``subject`` (e.g. ``dataset:12``)."""
     return session.scalar(select(Job).where(Job.subject == subject).order_by(Job.id.desc()))

@@ -13,7 +13,7 @@ from mlhive.server.db.engine import transaction
 from mlhive.server.domain.access import Actor
 from mlhive.server.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mlhive.server.services import subjects, tagging
-from mlhive.server.services.datasets import catalog
+from mlhive.server.services.datasets import catalog, curation
 from mlhive.server.services.experiments import tasks
 from mlhive.server.wiring import Hive
 from mlhive.wire.datasets import DatasetOut, DatasetUpdate, HistoryEntry
@@ -174,3 +174,25 @@ def test_only_the_owner_deletes_and_only_what_nothing_depends_on(
     with pytest.raises(NotFound):
         _seen(hive, as_alice, plain_id)
     assert _in(hive, lambda s: catalog.exists(s, plain_id)) is False
+
+
+def test_the_row_read_description_is_the_orm_description(
+    hive: Hive, as_alice: Actor, as_bob: Actor, as_admin: Actor
+) -> None:
+    """GET /api/datasets/{id} reads rows, not ORM objects: it must answer exactly the same,
+    tags, topics and latest job included, and hide a private dataset the same way."""
+    public = publish(hive, as_alice, tags=["mine", "iris"])
+    hive.worker.drain()
+    _in(hive, lambda s: curation.add_topic(s, as_admin, public, "botany"))
+    private = publish(hive, as_alice, name="secret", visibility="private")
+    for actor, dataset_id in ((None, public), (as_bob, public), (as_alice, private)):
+        rows = _in(hive, lambda s, a=actor, d=dataset_id: catalog.read_description(s, a, d))
+        assert rows == _seen(hive, actor, dataset_id)
+    described = _in(hive, lambda s: catalog.read_description(s, None, public))
+    assert described.tags == ["iris", "mine"] and described.topics == ["botany"]
+    assert described.job_id is not None and described.uploader == "alice"
+    for actor in (None, as_bob):
+        with pytest.raises(NotFound, match=f"dataset {private} not found"):
+            _in(hive, lambda s, a=actor: catalog.read_description(s, a, private))
+    with pytest.raises(NotFound):
+        _in(hive, lambda s: catalog.read_description(s, None, 999_999))

@@ -320,6 +320,58 @@ def exists(session: Session, dataset_id: int) -> bool:
     return session.get(Dataset, dataset_id) is not None
 
 
+_OUT_COLUMNS = [c for c in Dataset.__table__.c if c.key in DatasetOut.model_fields]
+"""The datasets columns a description shows (the rest comes from other tables)."""
+
+
+def read_description(session: Session, actor: Actor | None, dataset_id: int) -> DatasetOut:
+    """What :func:`describe` answers for :func:`get`'s dataset, read as rows, not ORM objects:
+    the API's most frequent read (one statement for the dataset and its uploader's name, one
+    each for tags, topics and the latest job).
+
+    Raises:
+        NotFound: no such dataset, or not one ``actor`` may see.
+    """
+    row = (
+        session.execute(
+            select(*_OUT_COLUMNS, Dataset.uploader_id, User.name.label("uploader"))
+            .join(User, User.id == Dataset.uploader_id)
+            .where(Dataset.id == dataset_id)
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None or not can_see(
+        actor,
+        owner_id=row["uploader_id"],
+        visibility=row["visibility"],
+        subject=("dataset", dataset_id),
+    ):
+        raise NotFound(f"dataset {dataset_id} not found")
+    shown = {key: value for key, value in row.items() if key != "uploader_id"}
+    return DatasetOut.model_validate(
+        {
+            **shown,
+            # One id: an equality, not an IN list (whose expansion is costlier than the read).
+            "tags": list(
+                session.scalars(
+                    select(DatasetTag.tag)
+                    .where(DatasetTag.dataset_id == dataset_id)
+                    .order_by(DatasetTag.tag)
+                )
+            ),
+            "topics": list(
+                session.scalars(
+                    select(DatasetTopic.topic)
+                    .where(DatasetTopic.dataset_id == dataset_id)
+                    .order_by(DatasetTopic.topic)
+                )
+            ),
+            "job_id": queue.latest_id_for(session, f"dataset:{dataset_id}"),
+        }
+    )
+
+
 def describe(session: Session, dataset: Dataset) -> DatasetOut:
     """The full wire description of a dataset."""
     tags = tags_of(session, [dataset.id])[dataset.id]
