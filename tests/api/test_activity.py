@@ -147,6 +147,8 @@ def test_watching_a_person_and_what_cannot_be_watched(
     refused = http.put("/api/watches", json={"target": "dataset:x"}, headers=bob.headers)
     assert refused.status_code == 422
     assert _watch(http, bob, "team:ghosts") == 404
+    # an id no row can have (beyond the database's integers) is unknown, not a server error
+    assert _watch(http, bob, "study:9473028713") == 404
     # alice's private dataset never reached bob, although he watches her
     assert [n[3] for n in _told(http, bob)] == [f"dataset:{dataset}"]
 
