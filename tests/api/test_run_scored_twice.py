@@ -1,6 +1,6 @@
 """A run two jobs score at once (a merge request's evaluation scores the runs it submits while
-their queued scoring may already be running): the first result stands, and the second
-scoring waits for it, then writes nothing and does not fail."""
+their queued scoring may already be running): the second scoring waits for the first, then
+replaces its rows; neither fails and the run has one set of evaluations."""
 
 from __future__ import annotations
 

@@ -126,12 +126,14 @@ def compute(store: BlobStore, spec: ScoringSpec) -> dict[str, dict[str, Any]]:
 def store_evaluations(
     session: Session, run_id: int, spec: ScoringSpec, results: dict[str, dict[str, Any]]
 ) -> None:
-    """Store ``results`` as the run's evaluations and mark it evaluated, unless it is gone or
-    another job scored it first (a job that scores its own run at once races that run's queued
-    scoring; predictions never change, so the first result stands). The run's row is locked
-    (SQLite's writers take turns anyway), so two scorings never both write."""
+    """Replace the run's evaluations with ``results`` and mark it evaluated.
+
+    The run's row is locked first (SQLite's writers take turns anyway): a job that scores its
+    own run at once races that run's queued scoring, and the second one to write waits for the
+    first, then replaces its rows (with the same values: predictions never change) instead of
+    inserting beside them."""
     run = session.get(Run, run_id, with_for_update={"of": Run})
-    if run is None or run.state == "evaluated":
+    if run is None:
         return
     leaderboards.withdraw_run(session, run_id)
     fresh = [
