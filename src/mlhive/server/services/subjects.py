@@ -23,6 +23,7 @@ from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.access import Actor, can_see, require_owner
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.jobs import queue
+from mlhive.wire.common import MAX_ID
 
 Kind = Literal["dataset", "task", "flow", "run", "suite", "study", "model"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -119,7 +120,9 @@ def find(session: Session, actor: Actor | None, kind: Kind, object_id: int) -> S
     Raises:
         NotFound: no such object, or one the actor may not see.
     """
-    row = session.execute(_QUERIES[kind](object_id)).first()
+    # An id beyond the database's integers has no row (and PostgreSQL would refuse the query).
+    in_range = -MAX_ID - 1 <= object_id <= MAX_ID
+    row = session.execute(_QUERIES[kind](object_id)).first() if in_range else None
     subject = None if row is None else Subject(kind, object_id, row[0], row[1], row[2])
     if subject is None or not subject.visible_to(actor):
         raise NotFound(f"{kind} {object_id} not found")

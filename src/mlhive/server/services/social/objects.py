@@ -16,7 +16,6 @@ from mlhive.server.domain.social.text import Reference
 from mlhive.server.services import subjects
 from mlhive.server.services.forge import repos
 from mlhive.server.services.subjects import Kind, Subject
-from mlhive.wire.common import MAX_ID
 
 PAGES: dict[str, str] = {
     "dataset": "/datasets",
@@ -38,10 +37,7 @@ def find(session: Session, actor: Actor | None, kind: Kind, key: int | str) -> S
     if kind == "model" and isinstance(key, str):
         repo = repos.get_by_full_name(session, actor, key)
         return subjects.find(session, actor, "model", repo.id)
-    object_id = int(key)
-    if not -MAX_ID - 1 <= object_id <= MAX_ID:  # no row has it (and the database refuses it)
-        raise NotFound(f"{kind} {key} not found")
-    return subjects.find(session, actor, kind, object_id)
+    return subjects.find(session, actor, kind, int(key))
 
 
 def label(session: Session, subject: Subject) -> tuple[str, str]:
