@@ -10,8 +10,11 @@ Against a real ``mlhive serve`` on loopback (SQLite, local blob store), per vers
 
 next to the anchor measured in the same run, when MLflow is installed (the ``bench`` extra) or
 ``--mlflow-python`` names an interpreter that has it (MLflow wants an older pyarrow than the
-lock's): ``mlflow.log_artifact`` of the same file into a local artifact folder (a plain copy,
-no server, no fsync), inside a run. Aim: a 10 %-changed commit <= 0.3x MLflow's time.
+lock's): ``mlflow.log_artifact`` of the same file, inside a run, sent to an ``mlflow server``
+on loopback that stores the artifacts it is sent (SQLite tracking store, artifacts proxied to
+a local folder): a server receiving the file over HTTP, as mlhive's does. Aim: a 10 %-changed
+commit <= 0.3x MLflow's time. MLflow's client logging into a local folder with no server (a
+plain copy, no fsync) is printed too, for scale.
 
 Prints wall times (median over the versions), bytes sent on the wire (request bodies, counted
 by an httpx event hook) and the ratios. git-theta is reported as installed or not (it needs git
@@ -88,23 +91,55 @@ def push_whole(url: str, key: str, repo: str, path: Path, wire: Wire) -> float:
 
 
 MLFLOW_ARTIFACTS = """
-import json, sys, time
+import json, socket, subprocess, sys, time, urllib.request
 import mlflow
-folder, paths = sys.argv[1], sys.argv[2:]
-mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
-experiment = mlflow.create_experiment("bench", artifact_location=f"file://{folder}/artifacts")
+mode, folder, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+server = None
+if mode == "server":  # an MLflow tracking server that stores artifacts it is sent over HTTP
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "1", "--backend-store-uri", f"sqlite:///{folder}/mlflow.db",
+         "--artifacts-destination", f"{folder}/artifacts"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url + "/health", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the MLflow server did not start")
+            time.sleep(0.2)
+    mlflow.set_tracking_uri(url)
+    experiment = mlflow.create_experiment("bench")
+else:  # the local client alone: a plain copy into a folder, no server
+    mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
+    experiment = mlflow.create_experiment("bench", artifact_location=f"file://{folder}/artifacts")
 seconds = []
-with mlflow.start_run(experiment_id=experiment):
-    for path in paths:
-        started = time.perf_counter()
-        mlflow.log_artifact(path, artifact_path=path.rsplit("/", 1)[-1].split(".")[0])
-        seconds.append(time.perf_counter() - started)
+try:
+    with mlflow.start_run(experiment_id=experiment):
+        for path in paths:
+            started = time.perf_counter()
+            mlflow.log_artifact(path, artifact_path=path.rsplit("/", 1)[-1].split(".")[0])
+            seconds.append(time.perf_counter() - started)
+finally:
+    if server is not None:
+        server.terminate()
+        server.wait()
 print(json.dumps(seconds))
 """
 
 
-def mlflow_times(python: str | None, folder: Path, paths: list[Path]) -> list[float] | None:
-    """Seconds of ``log_artifact`` per file, in this interpreter or ``python``."""
+def mlflow_times(
+    python: str | None, mode: str, folder: Path, paths: list[Path]
+) -> list[float] | None:
+    """Seconds of ``log_artifact`` per file, in this interpreter or ``python``; ``mode`` is
+    ``server`` (sent to an ``mlflow server`` on loopback) or ``local`` (copied to a folder)."""
     interpreter = python
     if interpreter is None:
         try:
@@ -116,7 +151,7 @@ def mlflow_times(python: str | None, folder: Path, paths: list[Path]) -> list[fl
         interpreter = sys.executable
     folder.mkdir()
     done = subprocess.run(
-        [interpreter, "-c", MLFLOW_ARTIFACTS, str(folder), *map(str, paths)],
+        [interpreter, "-c", MLFLOW_ARTIFACTS, mode, str(folder), *map(str, paths)],
         capture_output=True,
         text=True,
         check=True,
@@ -169,7 +204,8 @@ def main() -> None:
                 timings["whole"].append(push_whole(url, key, f"{me}/whole", path, wire))
                 sent["whole"].append(wire.sent)
             http.close()
-        anchor = mlflow_times(args.mlflow_python, tmp / "mlflow", paths)
+        anchor = mlflow_times(args.mlflow_python, "server", tmp / "mlflow-server", paths)
+        local = mlflow_times(args.mlflow_python, "local", tmp / "mlflow-local", paths)
 
     print(
         f"{args.mb} MB safetensors checkpoint, {args.tensors} tensors; "
@@ -192,9 +228,13 @@ def main() -> None:
         int(statistics.median(sent["pieces"][1:])), mlflow_next)  # fmt: skip
     row("10 %-changed commit, whole file", statistics.median(timings["whole"][1:]),
         int(statistics.median(sent["whole"][1:])), mlflow_next)  # fmt: skip
-    if anchor:
-        row("MLflow log_artifact, first (anchor)", anchor[0], None, mlflow_first)
-        row("MLflow log_artifact, next versions (anchor)", mlflow_next or 0.0, None, mlflow_next)
+    if anchor and local:
+        row("MLflow log_artifact to its server, first (anchor)", anchor[0], None, mlflow_first)
+        row("MLflow log_artifact to its server, next (anchor)", mlflow_next or 0.0, None,
+            mlflow_next)  # fmt: skip
+        row("MLflow log_artifact, local folder, first", local[0], None, mlflow_first)
+        row("MLflow log_artifact, local folder, next", statistics.median(local[1:]), None,
+            mlflow_next)  # fmt: skip
     else:
         print("MLflow: not installed (pip install '.[bench]' or --mlflow-python)")
     print(f"git-theta: {git_theta(args.git_theta_bin)}")

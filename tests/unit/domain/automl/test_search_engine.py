@@ -114,10 +114,10 @@ def test_ensemble_selection_refuses_candidates_of_different_rows() -> None:
 
 def test_the_budget_keeps_a_reserve_and_stops_starting_trials_in_it() -> None:
     limits = budget.Budget(start=100.0, seconds=20.0)
-    assert limits.reserve == pytest.approx(4.0)
-    assert limits.trial_timeout(100.0, None) == pytest.approx(16.0)
+    assert limits.reserve == pytest.approx(2.0)
+    assert limits.trial_timeout(100.0, None) == pytest.approx(18.0)
     assert limits.trial_timeout(110.0, 3.0) == pytest.approx(3.0)
-    assert limits.trial_timeout(115.8, None) is None  # 0.2 s left for the search
+    assert limits.trial_timeout(117.8, None) is None  # 0.2 s left for the search
     assert limits.left(130.0) == pytest.approx(-10.0)
     unlimited = budget.Budget(start=0.0, seconds=None)
     assert unlimited.left(1e9) == math.inf and unlimited.trial_timeout(1e9, None) is None
@@ -129,9 +129,9 @@ def test_slow_trials_keep_back_what_their_refit_will_take() -> None:
     assert budget.after_search([]) == 0.0  # nothing measured yet: the fixed reserve
     after = budget.after_search([4.0, 3.0, 1.0])
     assert after == pytest.approx(budget.REFIT_OVERHEAD + 4.0)  # half of each trial's time
-    assert limits.kept_back(after) == pytest.approx(after)  # more than the 4 s reserve
+    assert limits.kept_back(after) == pytest.approx(after)  # more than the 2 s reserve
     assert limits.trial_timeout(20.0 - after - 0.5, None, after) == pytest.approx(0.5)
-    assert limits.trial_timeout(14.0, None) == pytest.approx(2.0)  # the fixed reserve alone
+    assert limits.trial_timeout(14.0, None) == pytest.approx(4.0)  # the fixed reserve alone
     many = budget.after_search([9.0] * 10)  # only the five costliest count
     assert many == pytest.approx(budget.REFIT_OVERHEAD + 22.5)
     assert limits.kept_back(many) == pytest.approx(10.0)  # never more than half the budget

@@ -224,3 +224,46 @@ def test_a_search_starts_from_the_configurations_that_did_best_on_similar_tasks(
     assert warm, "no configuration of the earlier search was tried first"
     assert [t.number for t in warm] == list(range(len(warm)))
     assert all(t.config in done for t in warm)
+
+
+def test_the_warm_start_tries_the_portfolio_first_then_the_best_ranked_setups(
+    hive: Hive, as_alice: Actor, mixed_task: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlhive.server.db.tables.automl import AutoMLSearch, AutoMLTrial
+    from mlhive.server.services.automl import recommendations
+    from mlhive.wire.automl import PortfolioMember, Recommendations, RecommendedSetup
+
+    _search(hive, as_alice, task_id=mixed_task, n_trials=4, seed=3)
+    with transaction(hive.sessions) as session:
+        trials = session.scalars(
+            select(AutoMLTrial).where(AutoMLTrial.setup_id.is_not(None)).order_by(AutoMLTrial.id)
+        ).all()
+        made = {t.setup_id: t.config for t in trials}
+        search_id = automl.submit(
+            session, as_alice, AutoMLCreate(task_id=mixed_task, n_trials=1)
+        ).id
+    distinct = [s for s in made if list(made.values()).count(made[s]) == 1]
+    assert len(distinct) >= 3, "the earlier search made too few distinct configurations"
+    first, second, third = distinct[:3]
+    unknown = 10**6  # a setup no trial made (a baseline's, an ensemble's): skipped
+
+    def member(setup_id: int) -> PortfolioMember:
+        return PortfolioMember(setup_id=setup_id, flow_id=1, flow_name="f", value=1.0, gain=0.1)
+
+    def ranked(rank: int, setup_id: int) -> RecommendedSetup:
+        return RecommendedSetup(
+            rank=rank, setup_id=setup_id, flow_id=1, flow_name="f", score=1.0, evidence=[]
+        )
+
+    # Ranked by score the setups are first, second, third; the portfolio picks third (good
+    # where the others are not) before first.
+    advice = Recommendations(
+        task_id=mixed_task, measure="predictive_accuracy", higher_is_better=True,
+        similar_tasks=[], flows=[],
+        setups=[ranked(1, first), ranked(2, second), ranked(3, third)],
+        portfolio=[member(unknown), member(third), member(first)],
+    )  # fmt: skip
+    monkeypatch.setattr(recommendations, "recommend", lambda *_: advice)
+    with transaction(hive.sessions) as session:
+        configs = automl.warm_start(session, as_alice, session.get_one(AutoMLSearch, search_id))
+    assert configs == [made[third], made[first], made[second]]

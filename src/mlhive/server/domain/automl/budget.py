@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-RESERVE_SHARE = 0.2
+RESERVE_SHARE = 0.1
 MIN_RESERVE = 1.5
 MIN_TRIAL_SECONDS = 0.5
 """A trial is not started with less than this left: it could not finish anything."""
@@ -87,10 +87,15 @@ REFIT_MEMBERS = 5
 def after_search(complete_trial_seconds: list[float], share: float = 1.0) -> float:
     """What the steps after the search will take, from the complete trials' measured times.
 
-    The final refit fits each ensemble member once on all rows; a trial fitted it on every
-    fold (of at least two) at every rung, so half a trial's time bounds its member's refit.
-    The rest (:data:`REFIT_OVERHEAD`, measured on a quiet machine) takes longer in the same
-    proportion as the trials when they had only ``share`` of a core: a loaded machine.
+    The final refit fits each ensemble member once on all rows, then serialises the ensemble
+    and inspects the file as any upload is; half a trial's time is allowed for each member.
+    That is more than the fit alone (a trial fits each of its folds at every rung), and it
+    must be: serialising and inspecting a large ensemble (gradient boosting with a small
+    learning rate, forests) takes time that grows with the model's size, not its fit time.
+    A bound from the fit alone (its share of a trial's rows) left too little: a 214-row,
+    6-class ensemble's refit ran past its 4.9 s deadline. The rest (:data:`REFIT_OVERHEAD`,
+    measured on a quiet machine) takes longer in the same proportion as the trials when they
+    had only ``share`` of a core: a loaded machine.
     """
     if not complete_trial_seconds:
         return 0.0

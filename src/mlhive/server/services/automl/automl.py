@@ -252,7 +252,9 @@ def prepare(session: Session, store: BlobStore, search_id: int, start: float) ->
 
 
 def warm_start(session: Session, actor: Actor, search: AutoMLSearch) -> list[dict[str, Any]]:
-    """Configurations of the task's recommended setups that are AutoML trials (best first).
+    """Configurations of the task's recommended setups that are AutoML trials: the greedy
+    portfolio's first (setups that are good on different similar tasks, so the first trials
+    cover different kinds of models), then the best-ranked setups; at most five.
 
     A recommendation maps to the search space when its setup was made by an AutoML trial (on
     a similar task): that trial's configuration is tried first. Best effort: a dataset
@@ -271,13 +273,20 @@ def warm_start(session: Session, actor: Actor, search: AutoMLSearch) -> list[dic
     except Exception:
         return []
     configs: list[dict[str, Any]] = []
-    for setup in advice.setups:
+    ordered = [m.setup_id for m in advice.portfolio] + [s.setup_id for s in advice.setups]
+    for setup_id in ordered:
         config = session.scalar(
-            select(AutoMLTrial.config).where(AutoMLTrial.setup_id == setup.setup_id).limit(1)
+            select(AutoMLTrial.config).where(AutoMLTrial.setup_id == setup_id).limit(1)
         )
         if config is not None and config.get("model") in space.MODELS and config not in configs:
             configs.append(config)
-    return configs[:5]
+        if len(configs) == WARM_CONFIGS:
+            break
+    return configs
+
+
+WARM_CONFIGS = 5
+"""Warm-start configurations tried first (they count among the sampler's random start)."""
 
 
 def search(
