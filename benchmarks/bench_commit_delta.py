@@ -211,14 +211,14 @@ def main() -> None:
         f"{args.mb} MB safetensors checkpoint, {args.tensors} tensors; "
         f"{args.versions} versions with 10 % of tensors changed (median)"
     )
-    print(f"{'':44} {'seconds':>8} {'sent':>12}  vs MLflow")
+    print(f"{'':50} {'seconds':>8} {'sent':>12}  vs MLflow")
     mlflow_first = anchor[0] if anchor else None
     mlflow_next = statistics.median(anchor[1:]) if anchor else None
 
     def row(name: str, seconds: float, nbytes: int | None, versus: float | None) -> None:
         ratio = f"{seconds / versus:6.2f}x" if versus else "     -"
         shown = mib(nbytes) if nbytes is not None else " " * 12
-        print(f"{name:44} {seconds:8.3f} {shown}  {ratio}")
+        print(f"{name:50} {seconds:8.3f} {shown}  {ratio}")
 
     row("first commit, pieces (client.models.push)", timings["pieces"][0], sent["pieces"][0],
         mlflow_first)  # fmt: skip
