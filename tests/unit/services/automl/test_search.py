@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from mlhive.server.db.engine import transaction
+from mlhive.server.db.tables.automl import AutoMLSearch, AutoMLTrial
 from mlhive.server.db.tables.experiments import Run, Task
 from mlhive.server.db.tables.forge import ModelCommit
 from mlhive.server.domain.access import Actor
 from mlhive.server.jobs.context import JobContext
-from mlhive.server.services.automl import automl
+from mlhive.server.services.automl import automl, recommendations
 from mlhive.server.services.automl import jobs as automl_jobs
 from mlhive.server.services.automl.trials import Failed, Finished, ProcessRunner
 from mlhive.server.services.datasets.processing import load_table
@@ -26,7 +27,13 @@ from mlhive.server.services.experiments import tasks as task_service
 from mlhive.server.services.forge import evaluation
 from mlhive.server.wiring import Hive
 from mlhive.sklearn import flow_to_estimator
-from mlhive.wire.automl import AutoMLCreate, AutoMLOut
+from mlhive.wire.automl import (
+    AutoMLCreate,
+    AutoMLOut,
+    PortfolioMember,
+    Recommendations,
+    RecommendedSetup,
+)
 from mlhive.wire.tasks import TaskCreate
 from tests.unit.services.automl.automl_world import make_task, mixed_csv, regression_csv
 
@@ -229,10 +236,6 @@ def test_a_search_starts_from_the_configurations_that_did_best_on_similar_tasks(
 def test_the_warm_start_tries_the_portfolio_first_then_the_best_ranked_setups(
     hive: Hive, as_alice: Actor, mixed_task: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlhive.server.db.tables.automl import AutoMLSearch, AutoMLTrial
-    from mlhive.server.services.automl import recommendations
-    from mlhive.wire.automl import PortfolioMember, Recommendations, RecommendedSetup
-
     _search(hive, as_alice, task_id=mixed_task, n_trials=4, seed=3)
     with transaction(hive.sessions) as session:
         trials = session.scalars(

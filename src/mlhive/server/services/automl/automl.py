@@ -80,6 +80,8 @@ ENSEMBLE_SIZE = 20
 """Additions (with replacement) of Caruana's selection."""
 ENSEMBLE_CANDIDATES = 20
 """The best complete trials the ensemble is chosen from."""
+WARM_CONFIGS = 5
+"""Warm-start configurations tried first (they count among the sampler's random start)."""
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -283,10 +285,6 @@ def warm_start(session: Session, actor: Actor, search: AutoMLSearch) -> list[dic
         if len(configs) == WARM_CONFIGS:
             break
     return configs
-
-
-WARM_CONFIGS = 5
-"""Warm-start configurations tried first (they count among the sampler's random start)."""
 
 
 def search(
