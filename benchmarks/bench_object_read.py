@@ -6,7 +6,8 @@ until it is processed. The anchor, measured in the same run on the same machine,
 FastAPI app (one file, no middleware) served by the same uvicorn on the same database file:
 its endpoint reads the same rows with :mod:`sqlite3` (the dataset joined with its uploader's
 name, its tags, its topics and its latest job, the reads mlhive's description is made of) and
-returns them as JSON.
+returns them as JSON. The anchor logs each request as uvicorn does by default, as ``mlhive
+serve`` does; the same app without access lines is printed for scale.
 
 For each server: requests per second with ``--connections`` keep-alive callers kept waiting
 (a small asyncio load generator), and the p50/p95 of one caller's sequential requests.
@@ -38,7 +39,7 @@ import json, sqlite3, sys, threading
 import uvicorn
 from fastapi import FastAPI, HTTPException
 
-database, port = sys.argv[1], int(sys.argv[2])
+database, port, log_level = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 app = FastAPI()
 local = threading.local()
 
@@ -71,7 +72,7 @@ def get_dataset(dataset_id: int) -> dict:
     return found
 
 
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+uvicorn.run(app, host="127.0.0.1", port=port, log_level=log_level)
 """
 
 
@@ -87,9 +88,13 @@ def sequential(url: str, path: str, n: int) -> list[float]:
     return seconds
 
 
-def bare_server(database: Path) -> tuple[str, subprocess.Popen[bytes]]:
+def bare_server(database: Path, log_level: str) -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", BARE, str(database), str(port)])
+    process = subprocess.Popen(
+        [sys.executable, "-c", BARE, str(database), str(port), log_level],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -119,22 +124,29 @@ def main() -> None:
         client.datasets.tag(dataset.id, "benchmark")
         client.close()
         path = f"/api/datasets/{dataset.id}"
-        bare_url, bare = bare_server(Path(tmp) / "hive" / "mlhive.sqlite3")
+        database = Path(tmp) / "hive" / "mlhive.sqlite3"
+        servers = {"mlhive": hive.url}
+        bares: list[subprocess.Popen[bytes]] = []
         try:
-            ours, theirs = httpx.get(hive.url + path).json(), httpx.get(bare_url + path).json()
+            for name, log_level in (("bare", "info"), ("silent", "warning")):
+                servers[name], process = bare_server(database, log_level)
+                bares.append(process)
+            ours = httpx.get(hive.url + path).json()
+            theirs = httpx.get(servers["bare"] + path).json()
             if (ours["name"], ours["tags"]) != (theirs["name"], theirs["tags"]):
                 raise RuntimeError(f"the two servers read different rows: {ours} / {theirs}")
-            rates: dict[str, list[float]] = {"mlhive": [], "bare": []}
-            latency: dict[str, list[float]] = {"mlhive": [], "bare": []}
+            rates: dict[str, list[float]] = {name: [] for name in servers}
+            latency: dict[str, list[float]] = {name: [] for name in servers}
             for _ in range(args.rounds):
-                for name, url in (("mlhive", hive.url), ("bare", bare_url)):
+                for name, url in servers.items():
                     load = saturated(url, path, None, {}, args.connections, args.seconds)
                     assert load.errors == 0, f"{name}: {load.errors} answers were not 200"
                     rates[name].append(load.per_second)
                     latency[name] += sequential(url, path, args.requests)
         finally:
-            bare.kill()
-            bare.wait()
+            for process in bares:
+                process.kill()
+                process.wait()
     print(
         f"GET /api/datasets/{{id}}, {args.rounds} rounds, {args.connections} keep-alive callers "
         f"for {args.seconds:g} s, then {args.requests} sequential requests "
@@ -145,6 +157,7 @@ def main() -> None:
     for name, label in (
         ("mlhive", "mlhive serve"),
         ("bare", "bare FastAPI + sqlite3 (anchor)"),
+        ("silent", "the same, no access log"),
     ):
         rate = statistics.median(rates[name])
         p50, p95 = percentiles(latency[name])

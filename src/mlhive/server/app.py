@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import Scope
@@ -236,7 +236,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_key_mask()
     api_errors.install(app)
     # Every native route refuses query parameters it does not declare (a typo is a 422).
-    api = APIRouter(prefix="/api", dependencies=[Depends(known_query)])
+    # Each router is included on the app itself, not under one "/api" router: FastAPI (0.137+)
+    # resolves included routers on every request, each level walking all the routes beneath
+    # it: one more level cost an object read 0.2 ms of its 1.2 ms in process.
     for router in (
         system.router,
         users.router,
@@ -265,8 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         helpers.router,
         *activity.ROUTERS,
     ):
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix="/api", dependencies=[Depends(known_query)])
     api_openapi.install(app)
     install_openml(app)
     install_openml_v2(app)
@@ -296,9 +297,7 @@ def create_serving_app(settings: Settings | None = None) -> FastAPI:
     app.state.hive = hive
     install_key_mask()
     api_errors.install(app)
-    api = APIRouter(prefix="/api", dependencies=[Depends(known_query)])
-    api.include_router(system.health_router)
-    api.include_router(deployments.calls)
-    app.include_router(api)
+    for router in (system.health_router, deployments.calls):
+        app.include_router(router, prefix="/api", dependencies=[Depends(known_query)])
     _middleware(app, hive)
     return app

@@ -72,6 +72,19 @@ def _query_names(dependant: Dependant) -> Iterator[str]:
         yield from _query_names(sub)
 
 
+_ACCEPTED: dict[int, tuple[APIRoute, frozenset[str]]] = {}
+"""Each route's query parameter names, worked out on its first request (routes never change
+once the app is built; the route is kept so its id is never reused)."""
+
+
+def _accepted(route: APIRoute) -> frozenset[str]:
+    known = _ACCEPTED.get(id(route))
+    if known is None or known[0] is not route:
+        known = (route, frozenset(_query_names(route.dependant)))
+        _ACCEPTED[id(route)] = known
+    return known[1]
+
+
 async def known_query(request: Request) -> None:
     """Refuse a query parameter the route does not declare (a router-wide dependency).
 
@@ -86,7 +99,9 @@ async def known_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    valid = set(_query_names(route.dependant))
+    if not request.scope.get("query_string"):
+        return
+    valid = _accepted(route)
     unknown = sorted({name for name in request.query_params if name not in valid})
     if not unknown:
         return

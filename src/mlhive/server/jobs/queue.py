@@ -16,10 +16,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mlhive.server.db.base import utcnow
+from mlhive.server.db.queries import prepared
 from mlhive.server.db.tables.jobs import Job
 from mlhive.server.domain.errors import NotFound
 from mlhive.server.jobs import signals
@@ -177,11 +178,14 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
+_LATEST_ID = (
+    select(Job.id).where(Job.subject == bindparam("subject")).order_by(Job.id.desc()).limit(1)
+)
+
+
 def latest_id_for(session: Session, subject: str) -> int | None:
-    """The id of the newest job about ``subject`` (no row loaded)."""
-    found = session.scalar(
-        select(Job.id).where(Job.subject == subject).order_by(Job.id.desc()).limit(1)
-    )
+    """The id of the newest job about ``subject`` (no row loaded; a prebuilt statement)."""
+    found = prepared.run(session, _LATEST_ID, subject=subject).scalar()
     return None if found is None else int(found)
 
 

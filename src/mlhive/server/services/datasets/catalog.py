@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import pyarrow.parquet as pq
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from mlhive.formats.arff import is_sparse_arff
 from mlhive.formats.tables import FormatError, detect_format
 from mlhive.server.config import Settings
-from mlhive.server.db.queries import numbering
+from mlhive.server.db.queries import numbering, prepared
 from mlhive.server.db.queries.access import forget_grants
 from mlhive.server.db.queries.metafeatures import bump_generation
 from mlhive.server.db.tables.accounts import User
@@ -322,25 +322,33 @@ def exists(session: Session, dataset_id: int) -> bool:
 
 _OUT_COLUMNS = [c for c in Dataset.__table__.c if c.key in DatasetOut.model_fields]
 """The datasets columns a description shows (the rest comes from other tables)."""
+_DESCRIPTION = (
+    select(*_OUT_COLUMNS, Dataset.uploader_id, User.name.label("uploader"))
+    .join(User, User.id == Dataset.uploader_id)
+    .where(Dataset.id == bindparam("dataset_id"))
+)
+# One id: an equality, not an IN list (whose expansion is costlier than the read).
+_TAGS = (
+    select(DatasetTag.tag)
+    .where(DatasetTag.dataset_id == bindparam("dataset_id"))
+    .order_by(DatasetTag.tag)
+)
+_TOPICS = (
+    select(DatasetTopic.topic)
+    .where(DatasetTopic.dataset_id == bindparam("dataset_id"))
+    .order_by(DatasetTopic.topic)
+)
 
 
 def read_description(session: Session, actor: Actor | None, dataset_id: int) -> DatasetOut:
     """What :func:`describe` answers for :func:`get`'s dataset, read as rows, not ORM objects:
-    the API's most frequent read (one statement for the dataset and its uploader's name, one
-    each for tags, topics and the latest job).
+    the API's most frequent read (one prebuilt statement for the dataset and its uploader's
+    name, one each for tags, topics and the latest job).
 
     Raises:
         NotFound: no such dataset, or not one ``actor`` may see.
     """
-    row = (
-        session.execute(
-            select(*_OUT_COLUMNS, Dataset.uploader_id, User.name.label("uploader"))
-            .join(User, User.id == Dataset.uploader_id)
-            .where(Dataset.id == dataset_id)
-        )
-        .mappings()
-        .one_or_none()
-    )
+    row = prepared.run(session, _DESCRIPTION, dataset_id=dataset_id).mappings().one_or_none()
     if row is None or not can_see(
         actor,
         owner_id=row["uploader_id"],
@@ -352,21 +360,8 @@ def read_description(session: Session, actor: Actor | None, dataset_id: int) -> 
     return DatasetOut.model_validate(
         {
             **shown,
-            # One id: an equality, not an IN list (whose expansion is costlier than the read).
-            "tags": list(
-                session.scalars(
-                    select(DatasetTag.tag)
-                    .where(DatasetTag.dataset_id == dataset_id)
-                    .order_by(DatasetTag.tag)
-                )
-            ),
-            "topics": list(
-                session.scalars(
-                    select(DatasetTopic.topic)
-                    .where(DatasetTopic.dataset_id == dataset_id)
-                    .order_by(DatasetTopic.topic)
-                )
-            ),
+            "tags": prepared.run(session, _TAGS, dataset_id=dataset_id).scalars().all(),
+            "topics": prepared.run(session, _TOPICS, dataset_id=dataset_id).scalars().all(),
             "job_id": queue.latest_id_for(session, f"dataset:{dataset_id}"),
         }
     )
