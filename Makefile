@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+COVERAGE ?= --cov --cov-report=
 DEMO_PORT ?= 8000
 
 OPENML_VENV  := .venv-openml
@@ -26,9 +27,9 @@ demo: $(STAMP)  ## load real demo datasets and serve them on http://127.0.0.1:$(
 
 test: test-main test-compat test-bare  ## the whole suite (MLHIVE_TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
 
-test-main: $(STAMP)  ## the main suite with branch coverage, gated at [tool.coverage.report] fail_under
-	$(BIN)/pytest -n 2 --cov --cov-report= $(PYTEST_ARGS)
-	$(BIN)/coverage report --sort=-cover --skip-covered | tail -n 14
+test-main: $(STAMP)  ## the main suite with branch coverage, gated at [tool.coverage.report] fail_under (COVERAGE= for none)
+	$(BIN)/pytest -n 2 $(COVERAGE) $(PYTEST_ARGS)
+	$(if $(COVERAGE),$(BIN)/coverage report --sort=-cover --skip-covered | tail -n 14)
 
 $(OPENML_STAMP): requirements-openml.lock
 	test -x $(OPENML_VENV)/bin/python || $(PYTHON) -m venv $(OPENML_VENV)
